@@ -1,0 +1,40 @@
+# Two commands do all the set-up: `make run` serves the app, `make test` runs every test.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+PYTHON ?= python3
+
+.PHONY: run test lint format bench weights chromium
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+# Playwright cannot download its own browser here: the tests drive Debian's chromium.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+test: $(VENV)/.dev-installed chromium lint
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) bench/benchmark.py

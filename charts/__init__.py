@@ -1,0 +1,1 @@
+"""Chart builders: pure functions from numpy arrays and traces to plotly figures."""

@@ -1,0 +1,137 @@
+"""Command line: `python -m models predict|maps|sentiment ...`, one JSON object per line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from models.cnn import CNN_MODELS, DEFAULT_CNN, load_cnn, trace_image
+from models.feature_grid import colorize, scale_maps, tile
+from models.imagenet import class_names
+from models.images import ImageInputError, load_photo
+
+
+def _fail(subject: str, message: str) -> None:
+    print(f"error: {subject}: {message}", file=sys.stderr)
+
+
+def _read_photo(path: str) -> Image.Image:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ImageInputError(error.strerror or "cannot read the file") from error
+    return load_photo(data).image
+
+
+def predict(images: Sequence[str], model_name: str, top: int) -> int:
+    model = load_cnn(model_name)
+    names = class_names()
+    status = 0
+    for path in images:
+        try:
+            trace = trace_image(model, model_name, _read_photo(path))
+        except ImageInputError as error:
+            _fail(path, str(error))
+            status = 1
+            continue
+        ranked = [
+            {"index": index, "label": names[index], "prob": round(prob, 6)}
+            for index, prob in trace.top(top)
+        ]
+        print(json.dumps({"image": path, "model": model_name, "top": ranked}), flush=True)
+    return status
+
+
+def maps(image: str, model_name: str, layer: str, out: Path) -> int:
+    model = load_cnn(model_name)
+    try:
+        trace = trace_image(model, model_name, _read_photo(image))
+    except ImageInputError as error:
+        _fail(image, str(error))
+        return 1
+    try:
+        stage = trace.stage(layer)
+    except KeyError:
+        known = ", ".join(stage.name for stage in trace.stages)
+        _fail(layer, f"no such layer in {model_name}; choose one of: {known}")
+        return 2
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{Path(image).stem}_{model_name}_{layer}"
+    np.save(out / f"{stem}.npy", stage.maps)
+    columns = math.ceil(math.sqrt(stage.shape[0]))
+    grid = tile(colorize(scale_maps(stage.maps, per_channel=True)), columns, gap=1, fill=255)
+    Image.fromarray(grid).save(out / f"{stem}.png")
+    summary = {
+        "image": image,
+        "model": model_name,
+        "layer": layer,
+        "shape": list(stage.shape),
+        "png": str(out / f"{stem}.png"),
+        "npy": str(out / f"{stem}.npy"),
+    }
+    print(json.dumps(summary), flush=True)
+    return 0
+
+
+def sentiment(texts: Sequence[str], file: Path | None) -> int:
+    from models.lstm_trace import EmptyTextError, load_lstm, trace_text
+
+    if file is not None:
+        try:
+            texts = [*texts, *file.read_text(encoding="utf-8").splitlines()]
+        except (OSError, UnicodeDecodeError) as error:
+            _fail(str(file), str(error))
+            return 1
+    model = load_lstm("sentiment")
+    status = 0
+    for text in texts:
+        try:
+            trace = trace_text(model, "sentiment", text)
+        except EmptyTextError as error:
+            _fail(repr(text), str(error))
+            status = 1
+            continue
+        scores = [round(float(score), 4) for score in trace.sentiment]
+        record = {"text": text, "tokens": list(trace.tokens), "scores": scores, "final": scores[-1]}
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m models", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    predict_cmd = commands.add_parser("predict", help="top-K ImageNet classes for each image")
+    predict_cmd.add_argument("images", nargs="+", metavar="IMAGE")
+    predict_cmd.add_argument("--model", choices=list(CNN_MODELS), default=DEFAULT_CNN)
+    predict_cmd.add_argument("--top", type=int, default=5, metavar="K")
+
+    maps_cmd = commands.add_parser("maps", help="write one layer's feature maps as PNG and .npy")
+    maps_cmd.add_argument("image", metavar="IMAGE")
+    maps_cmd.add_argument("--model", choices=list(CNN_MODELS), default=DEFAULT_CNN)
+    maps_cmd.add_argument("--layer", required=True, metavar="L")
+    maps_cmd.add_argument("--out", type=Path, required=True, metavar="DIR")
+
+    sentiment_cmd = commands.add_parser("sentiment", help="running sentiment of each text")
+    sentiment_cmd.add_argument("texts", nargs="*", metavar="TEXT")
+    sentiment_cmd.add_argument("--file", type=Path, metavar="F", help="one text per line")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "predict":
+        if args.top < 1:
+            _fail("--top", "must be at least 1")
+            return 2
+        return predict(args.images, args.model, min(args.top, 1000))
+    if args.command == "maps":
+        return maps(args.image, args.model, args.layer, args.out)
+    return sentiment(args.texts, args.file)

@@ -1,0 +1,108 @@
+"""The two ImageNet CNNs: a registry, safe loading, and one traced forward pass per image."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+
+from models import efficientnet_lite, squeezenet
+from models.checkpoints import load_checkpoint
+
+
+@dataclass(frozen=True)
+class CnnSpec:
+    name: str
+    title: str
+    summary: str
+    weights: str  # file in models/weights/
+    build: Callable[[], nn.Module]
+    preprocess: Callable[[Image.Image], tuple[torch.Tensor, np.ndarray]]
+
+
+CNN_MODELS: dict[str, CnnSpec] = {
+    spec.name: spec
+    for spec in (
+        CnnSpec(
+            name="squeezenet1_1",
+            title="SqueezeNet 1.1",
+            summary="1.2 M parameters, 10 stages, 227×227 input. Small and fast.",
+            weights="squeezenet1_1.pt",
+            build=squeezenet.SqueezeNet11,
+            preprocess=squeezenet.preprocess,
+        ),
+        CnnSpec(
+            name="efficientnet_lite0",
+            title="EfficientNet-Lite0",
+            summary="4.7 M parameters, 18 stages, 224×224 input. More accurate.",
+            weights="efficientnet_lite0.pt",
+            build=efficientnet_lite.EfficientNetLite0,
+            preprocess=efficientnet_lite.preprocess,
+        ),
+    )
+}
+DEFAULT_CNN = "squeezenet1_1"
+
+# Every traced forward pass adds one; tests use it to prove that redraws reuse cached results.
+forward_passes = 0
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    note: str  # what the stage computes, in one line
+    maps: np.ndarray  # (C, H, W) float32 feature maps
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        channels, height, width = self.maps.shape
+        return channels, height, width
+
+
+@dataclass(frozen=True)
+class CnnTrace:
+    model: str
+    shown: np.ndarray  # (S, S, 3) uint8: the photo as the model sees it, after resize and crop
+    stages: tuple[Stage, ...]
+    probs: np.ndarray  # (1000,) float32 softmax over the ImageNet classes
+
+    def top(self, k: int = 5) -> list[tuple[int, float]]:
+        order = np.argsort(-self.probs)[:k]
+        return [(int(index), float(self.probs[index])) for index in order]
+
+    def stage(self, name: str) -> Stage:
+        for stage in self.stages:
+            if stage.name == name:
+                return stage
+        raise KeyError(f"{self.model} has no stage {name!r}")
+
+
+def load_cnn(name: str) -> nn.Module:
+    """Build a model from its verified checkpoint, ready for inference and safe to share."""
+    spec = CNN_MODELS[name]
+    model = spec.build()
+    model.load_state_dict(load_checkpoint(spec.weights)["state_dict"])
+    model.eval()
+    model.requires_grad_(False)
+    return model
+
+
+def trace_image(model: nn.Module, name: str, image: Image.Image) -> CnnTrace:
+    """One forward pass that keeps every stage's feature maps (returned explicitly, no hooks)."""
+    global forward_passes
+    spec = CNN_MODELS[name]
+    batch, shown = spec.preprocess(image)
+    with torch.inference_mode():
+        outputs, logits = model.forward_stages(batch)
+        probs = torch.softmax(logits[0], dim=0)
+    forward_passes += 1
+    notes: dict[str, str] = getattr(model, "STAGE_NOTES", {})
+    stages = tuple(
+        Stage(name=stage_name, note=notes.get(stage_name, ""), maps=output[0].numpy())
+        for stage_name, output in outputs
+    )
+    return CnnTrace(model=name, shown=shown, stages=stages, probs=probs.numpy())

@@ -1,0 +1,167 @@
+"""EfficientNet-Lite0 (Google, ImageNet-1k) in plain PyTorch, with every stage's output exposed."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageOps
+from torch import nn
+
+from models.checkpoints import WEIGHTS_DIR, load_checkpoint
+
+WEIGHTS_FILE = "efficientnet_lite0.pt"
+INPUT_SIZE = 224
+RESIZE_SHORT_SIDE = 256  # 224 / 0.875, the usual ImageNet evaluation crop
+PIXEL_MEAN, PIXEL_STD = 127.0, 128.0
+BN_EPS = 1e-3  # TensorFlow's default; PyTorch's 1e-5 shifts the activations of the port
+
+# (kernel, stride, expand ratio, in channels, out channels, repeats) of each MBConv stage.
+STAGES: tuple[tuple[int, int, int, int, int, int], ...] = (
+    (3, 1, 1, 32, 16, 1),
+    (3, 2, 6, 16, 24, 2),
+    (5, 2, 6, 24, 40, 2),
+    (3, 2, 6, 40, 80, 3),
+    (5, 1, 6, 80, 112, 3),
+    (5, 2, 6, 112, 192, 4),
+    (3, 1, 6, 192, 320, 1),
+)
+
+
+def block_specs() -> list[tuple[int, int, int, int, int]]:
+    """(kernel, stride, expand, in, out) of each of the 16 blocks: a stage's first block strides."""
+    specs = []
+    for kernel, stride, expand, c_in, c_out, repeats in STAGES:
+        specs.append((kernel, stride, expand, c_in, c_out))
+        specs.extend((kernel, 1, expand, c_out, c_out) for _ in range(repeats - 1))
+    return specs
+
+
+def _block_note(kernel: int, stride: int, expand: int, c_in: int, c_out: int) -> str:
+    k = f"{kernel}×{kernel}"
+    if expand == 1:
+        note = f"MBConv {k}, stride {stride}: depthwise {k} on {c_in} channels, 1×1 project to {c_out}"
+    else:
+        note = (
+            f"MBConv {k}, stride {stride}, expand ×{expand}: 1×1 to {c_in * expand}, "
+            f"depthwise {k}, 1×1 project to {c_out}"
+        )
+    return note + (", plus residual" if stride == 1 and c_in == c_out else "")
+
+
+class ConvBN(nn.Module):
+    """Bias-free convolution with TensorFlow "SAME" padding, BatchNorm, optional ReLU6."""
+
+    def __init__(
+        self, c_in: int, c_out: int, kernel: int, stride: int = 1, groups: int = 1, act: bool = True
+    ) -> None:
+        super().__init__()
+        # Stride 1 with an odd kernel pads symmetrically; stride 2 pads in forward (see _pad_same).
+        padding = kernel // 2 if stride == 1 else 0
+        self.conv = nn.Conv2d(c_in, c_out, kernel, stride, padding, groups=groups, bias=False)
+        self.bn = nn.BatchNorm2d(c_out, eps=BN_EPS)
+        self.act = act
+
+    def _pad_same(self, x: torch.Tensor) -> torch.Tensor:
+        # TF puts the odd pixel of padding at the bottom/right, which PyTorch's padding can't do.
+        (kernel, _), (stride, _) = self.conv.kernel_size, self.conv.stride
+        pads = []
+        for size in (x.shape[-1], x.shape[-2]):
+            total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
+            pads += [total // 2, total - total // 2]
+        return F.pad(x, pads)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.conv.stride[0] > 1:
+            x = self._pad_same(x)
+        x = self.bn(self.conv(x))
+        return F.relu6(x) if self.act else x
+
+
+class MBConv(nn.Module):
+    """Inverted residual: 1×1 expand, depthwise k×k, linear 1×1 project (no squeeze-excite)."""
+
+    def __init__(self, kernel: int, stride: int, expand: int, c_in: int, c_out: int) -> None:
+        super().__init__()
+        hidden = c_in * expand
+        self.expand = ConvBN(c_in, hidden, 1) if expand != 1 else None
+        self.depthwise = ConvBN(hidden, hidden, kernel, stride, groups=hidden)
+        self.project = ConvBN(hidden, c_out, 1, act=False)
+        self.residual = stride == 1 and c_in == c_out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.expand(x) if self.expand is not None else x
+        out = self.project(self.depthwise(out))
+        return out + x if self.residual else out
+
+
+class EfficientNetLite0(nn.Module):
+    """EfficientNet-Lite0: 224x224 RGB input scaled to about [-1, 1], ReLU6, no squeeze-excite."""
+
+    STAGE_NOTES: dict[str, str] = {
+        "stem": "3×3 convolution, stride 2, 32 filters, BatchNorm, ReLU6",
+        **{f"block{i}": _block_note(*spec) for i, spec in enumerate(block_specs(), start=1)},
+        "head": "1×1 convolution to 1280 channels, BatchNorm, ReLU6; their spatial means feed the classifier",
+    }
+
+    def __init__(self, num_classes: int = 1000) -> None:
+        super().__init__()
+        self.stem = ConvBN(3, 32, 3, stride=2)
+        self.blocks = nn.ModuleList(MBConv(*spec) for spec in block_specs())
+        self.head = ConvBN(320, 1280, 1)
+        self.classifier = nn.Linear(1280, num_classes)
+
+    def _iter_stages(self, x: torch.Tensor) -> Iterator[tuple[str, torch.Tensor]]:
+        x = self.stem(x)  # (B, 32, 112, 112)
+        yield "stem", x
+        # block1 (B, 16, 112, 112) ... block12 (B, 192, 7, 7) ... block16 (B, 320, 7, 7)
+        for i, block in enumerate(self.blocks, start=1):
+            x = block(x)
+            yield f"block{i}", x
+        yield "head", self.head(x)  # (B, 1280, 7, 7)
+
+    def _classify(self, head: torch.Tensor) -> torch.Tensor:
+        return self.classifier(head.mean(dim=(2, 3)))  # (B, 1000)
+
+    def forward_stages(
+        self, x: torch.Tensor
+    ) -> tuple[list[tuple[str, torch.Tensor]], torch.Tensor]:
+        """Every stage's output in order, and the logits (B, 1000)."""
+        stages = list(self._iter_stages(x))
+        return stages, self._classify(stages[-1][1])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ((_, head),) = deque(self._iter_stages(x), maxlen=1)  # keep only the head
+        return self._classify(head)
+
+
+def load_pretrained(weights_dir: Path = WEIGHTS_DIR) -> EfficientNetLite0:
+    """The shipped ImageNet weights (sha256 checked), in eval mode with gradients off."""
+    checkpoint = load_checkpoint(WEIGHTS_FILE, weights_dir)
+    if checkpoint["config"].get("arch") != "efficientnet_lite0":
+        raise ValueError(f"{WEIGHTS_FILE} does not hold efficientnet_lite0 weights")
+    model = EfficientNetLite0(num_classes=checkpoint["config"].get("num_classes", 1000))
+    model.load_state_dict(checkpoint["state_dict"])
+    return model.eval().requires_grad_(False)
+
+
+def _resize_center_crop(image: Image.Image, short_side: int, crop: int) -> np.ndarray:
+    """Upright RGB image, short side resized to `short_side`, centre `crop` square: (crop, crop, 3)."""
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    scale = short_side / min(image.size)
+    size = (max(crop, round(image.width * scale)), max(crop, round(image.height * scale)))
+    image = image.resize(size, Image.Resampling.BILINEAR)
+    left, top = (size[0] - crop) // 2, (size[1] - crop) // 2
+    return np.asarray(image.crop((left, top, left + crop, top + crop)), dtype=np.uint8)
+
+
+def preprocess(image: Image.Image) -> tuple[torch.Tensor, np.ndarray]:
+    """Model input (1, 3, 224, 224) and the RGB uint8 image (224, 224, 3) the model sees."""
+    rgb = _resize_center_crop(image, RESIZE_SHORT_SIDE, INPUT_SIZE)
+    x = (rgb.astype(np.float32) - PIXEL_MEAN) / PIXEL_STD
+    return torch.from_numpy(x.transpose(2, 0, 1).copy())[None], rgb  # (1, 3, 224, 224)

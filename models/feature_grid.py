@@ -1,0 +1,93 @@
+"""Feature maps to pictures: scaling to 0..1, a viridis colour map, and tiling into a grid."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Viridis sampled at nine evenly spaced points; linear interpolation between them is
+# indistinguishable from the full map at screen resolution.
+_VIRIDIS = np.array(
+    [
+        [68, 1, 84],
+        [71, 44, 122],
+        [59, 81, 139],
+        [44, 113, 142],
+        [33, 144, 141],
+        [39, 173, 129],
+        [92, 200, 99],
+        [170, 220, 50],
+        [253, 231, 37],
+    ],
+    dtype=np.float32,
+)
+
+
+def scale_maps(maps: np.ndarray, per_channel: bool) -> np.ndarray:
+    """Scale (C, H, W) maps to [0, 1], each channel on its own range or all on the layer's."""
+    axes = (1, 2) if per_channel else None
+    low = maps.min(axis=axes, keepdims=True)
+    high = maps.max(axis=axes, keepdims=True)
+    span = np.where(high - low > 1e-12, high - low, 1.0)
+    return ((maps - low) / span).astype(np.float32)
+
+
+def colorize(values: np.ndarray) -> np.ndarray:
+    """Map values in [0, 1] of any shape to viridis RGB, uint8 with a trailing axis of 3."""
+    position = np.clip(values, 0.0, 1.0) * (len(_VIRIDIS) - 1)
+    lower = np.floor(position).astype(int).clip(0, len(_VIRIDIS) - 2)
+    fraction = (position - lower)[..., None]
+    rgb = _VIRIDIS[lower] * (1 - fraction) + _VIRIDIS[lower + 1] * fraction
+    return np.rint(rgb).astype(np.uint8)
+
+
+def tile(images: np.ndarray, columns: int, gap: int = 1, fill: float = 1.0) -> np.ndarray:
+    """Arrange (N, H, W) or (N, H, W, 3) images in a grid with `gap` pixels of `fill` between."""
+    count, height, width = images.shape[:3]
+    rows = max(1, -(-count // columns))
+    columns = min(columns, count) or 1
+    shape = (rows * (height + gap) - gap, columns * (width + gap) - gap, *images.shape[3:])
+    grid = np.full(shape, fill, dtype=images.dtype)
+    for index in range(count):
+        row, col = divmod(index, columns)
+        top, left = row * (height + gap), col * (width + gap)
+        grid[top : top + height, left : left + width] = images[index]
+    return grid
+
+
+def tile_origins(
+    count: int, columns: int, height: int, width: int, gap: int = 1
+) -> list[tuple[int, int]]:
+    """(x, y) of the top-left pixel of each tile that `tile` places."""
+    return [
+        ((index % columns) * (width + gap), (index // columns) * (height + gap))
+        for index in range(count)
+    ]
+
+
+def channel_means(maps: np.ndarray) -> np.ndarray:
+    """Mean activation of each channel of (C, H, W) maps: (C,)."""
+    return maps.mean(axis=(1, 2))
+
+
+def channel_order(maps: np.ndarray, by: str) -> np.ndarray:
+    """Channel indices sorted by 'mean' activation (strongest first) or by 'index'."""
+    if by == "index":
+        return np.arange(maps.shape[0])
+    if by == "mean":
+        return np.argsort(-channel_means(maps), kind="stable")
+    raise ValueError(f"unknown channel order {by!r}")
+
+
+def representative_map(maps: np.ndarray, how: str) -> np.ndarray:
+    """One (H, W) map standing for a whole layer: the channel 'mean' or the 'strongest' channel."""
+    if how == "mean":
+        return maps.mean(axis=0)
+    if how == "strongest":
+        return maps[int(np.argmax(channel_means(maps)))]
+    raise ValueError(f"unknown summary {how!r}")
+
+
+def upscale_nearest(image: np.ndarray, min_side: int) -> np.ndarray:
+    """Repeat pixels so the smaller side is at least `min_side`: small maps stay visibly blocky."""
+    factor = max(1, -(-min_side // min(image.shape[:2])))
+    return image.repeat(factor, axis=0).repeat(factor, axis=1)

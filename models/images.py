@@ -1,0 +1,80 @@
+"""Turn any uploaded file into a clean RGB photo, or a clear message saying why it cannot."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Bigger than any camera photo, small enough that decoding cannot exhaust the server's memory.
+MAX_PIXELS = 64_000_000
+# The models look at 227 or 224 pixels; anything larger than this only costs time.
+KEEP_SIDE = 1024
+
+
+class ImageInputError(ValueError):
+    """The file cannot be used as a photo; the message is written for the person who sent it."""
+
+
+@dataclass(frozen=True)
+class LoadedPhoto:
+    image: Image.Image  # RGB, longest side at most KEEP_SIDE
+    original_size: tuple[int, int]  # (width, height) of the file as sent
+    original_mode: str  # Pillow mode of the file, e.g. "CMYK", "I;16", "P"
+    frames: int  # more than 1 for animated or multi-page files; only the first is used
+
+
+def load_photo(data: bytes) -> LoadedPhoto:
+    """Decode bytes of any common image format into an RGB photo (first frame only)."""
+    if not data:
+        raise ImageInputError("The file is empty.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise ImageInputError(
+                    f"The image is {width:,}×{height:,} pixels; the limit is "
+                    f"{MAX_PIXELS // 1_000_000} megapixels. Please send a smaller copy."
+                )
+            frames = getattr(image, "n_frames", 1)
+            image.seek(0)
+            mode = image.mode
+            image.draft("RGB", (KEEP_SIDE, KEEP_SIDE))  # JPEG: decode at reduced size, fast
+            image.load()
+            image = ImageOps.exif_transpose(image)
+    except ImageInputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageInputError("The image is too large to decode safely.") from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ImageInputError(
+            "This file could not be read as an image. Try a JPEG, PNG, WebP, BMP, TIFF or GIF."
+        ) from error
+    rgb = to_rgb(image)
+    rgb.thumbnail((KEEP_SIDE, KEEP_SIDE), Image.Resampling.LANCZOS)
+    return LoadedPhoto(image=rgb, original_size=(width, height), original_mode=mode, frames=frames)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """RGB copy of an image in any Pillow mode; transparency is composited onto white."""
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
+        if image.mode == "F":
+            low, top = float(values.min()), float(values.max())
+            values = values - low
+            top = (top - low) or 1.0
+        gray = np.clip(values / top * 255.0, 0, 255).astype(np.uint8)
+        return Image.fromarray(gray, mode="L").convert("RGB")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")

@@ -1,0 +1,125 @@
+"""SqueezeNet 1.1 (DeepScale, ImageNet-1k) in plain PyTorch, with every stage's output exposed."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageOps
+from torch import nn
+
+from models.checkpoints import WEIGHTS_DIR, load_checkpoint
+
+WEIGHTS_FILE = "squeezenet1_1.pt"
+INPUT_SIZE = 227
+# Short side to 256, then the centre 227 square: Caffe's evaluation crop, without distortion.
+RESIZE_SHORT_SIDE = 256
+# Caffe convention: BGR channel order, 0..255, minus the per-channel training mean (B, G, R).
+MEAN_BGR = (104.006, 116.669, 122.679)
+
+# (squeeze, expand 1x1, expand 3x3) filters of each Fire module.
+FIRE_FILTERS: dict[str, tuple[int, int, int]] = {
+    "fire2": (16, 64, 64),
+    "fire3": (16, 64, 64),
+    "fire4": (32, 128, 128),
+    "fire5": (32, 128, 128),
+    "fire6": (48, 192, 192),
+    "fire7": (48, 192, 192),
+    "fire8": (64, 256, 256),
+    "fire9": (64, 256, 256),
+}
+# A 3x3 stride-2 max-pool runs just before these stages.
+POOL_BEFORE = ("fire2", "fire4", "fire6")
+
+
+class Fire(nn.Module):
+    """Squeeze to a few channels with 1x1 filters, then expand with 1x1 and 3x3 filters side by side."""
+
+    def __init__(self, in_channels: int, squeeze: int, expand1x1: int, expand3x3: int) -> None:
+        super().__init__()
+        self.squeeze1x1 = nn.Conv2d(in_channels, squeeze, kernel_size=1)
+        self.expand1x1 = nn.Conv2d(squeeze, expand1x1, kernel_size=1)
+        self.expand3x3 = nn.Conv2d(squeeze, expand3x3, kernel_size=3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = F.relu(self.squeeze1x1(x))
+        return torch.cat([F.relu(self.expand1x1(s)), F.relu(self.expand3x3(s))], dim=1)
+
+
+class SqueezeNet11(nn.Module):
+    """SqueezeNet 1.1 as in keras-squeezenet: 227x227 BGR input, no ReLU after conv10."""
+
+    STAGE_NOTES: dict[str, str] = {
+        "conv1": "3×3 convolution, stride 2, 64 filters, ReLU",
+        "fire2": "3×3 max-pool stride 2, then Fire: squeeze 1×1 to 16, expand 1×1 and 3×3 to 64 + 64",
+        "fire3": "Fire module: squeeze 1×1 to 16, expand 1×1 and 3×3 to 64 + 64",
+        "fire4": "3×3 max-pool stride 2, then Fire: squeeze 1×1 to 32, expand 1×1 and 3×3 to 128 + 128",
+        "fire5": "Fire module: squeeze 1×1 to 32, expand 1×1 and 3×3 to 128 + 128",
+        "fire6": "3×3 max-pool stride 2, then Fire: squeeze 1×1 to 48, expand 1×1 and 3×3 to 192 + 192",
+        "fire7": "Fire module: squeeze 1×1 to 48, expand 1×1 and 3×3 to 192 + 192",
+        "fire8": "Fire module: squeeze 1×1 to 64, expand 1×1 and 3×3 to 256 + 256",
+        "fire9": "Fire module: squeeze 1×1 to 64, expand 1×1 and 3×3 to 256 + 256",
+        "conv10": "1×1 convolution to 1000 class maps, no ReLU; their spatial means are the logits",
+    }
+
+    def __init__(self, num_classes: int = 1000) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=2)
+        in_channels = 64
+        for name, (squeeze, e1, e3) in FIRE_FILTERS.items():
+            self.add_module(name, Fire(in_channels, squeeze, e1, e3))
+            in_channels = e1 + e3
+        self.conv10 = nn.Conv2d(in_channels, num_classes, kernel_size=1)
+
+    def _iter_stages(self, x: torch.Tensor) -> Iterator[tuple[str, torch.Tensor]]:
+        x = F.relu(self.conv1(x))  # (B, 64, 113, 113)
+        yield "conv1", x
+        for name in FIRE_FILTERS:
+            if name in POOL_BEFORE:
+                x = F.max_pool2d(x, kernel_size=3, stride=2)  # floor mode, as in Keras
+            x = getattr(self, name)(x)  # fire2-3 (B, 128, 56, 56) ... fire8-9 (B, 512, 13, 13)
+            yield name, x
+        yield "conv10", self.conv10(x)  # (B, 1000, 13, 13)
+
+    def forward_stages(
+        self, x: torch.Tensor
+    ) -> tuple[list[tuple[str, torch.Tensor]], torch.Tensor]:
+        """Every stage's output in order, and the logits (B, 1000)."""
+        stages = list(self._iter_stages(x))
+        return stages, stages[-1][1].mean(dim=(2, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ((_, class_maps),) = deque(self._iter_stages(x), maxlen=1)  # keep only conv10
+        return class_maps.mean(dim=(2, 3))  # (B, 1000)
+
+
+def load_pretrained(weights_dir: Path = WEIGHTS_DIR) -> SqueezeNet11:
+    """The shipped ImageNet weights (sha256 checked), in eval mode with gradients off."""
+    checkpoint = load_checkpoint(WEIGHTS_FILE, weights_dir)
+    if checkpoint["config"].get("arch") != "squeezenet1_1":
+        raise ValueError(f"{WEIGHTS_FILE} does not hold squeezenet1_1 weights")
+    model = SqueezeNet11(num_classes=checkpoint["config"].get("num_classes", 1000))
+    model.load_state_dict(checkpoint["state_dict"])
+    return model.eval().requires_grad_(False)
+
+
+def _resize_center_crop(image: Image.Image, short_side: int, crop: int) -> np.ndarray:
+    """Upright RGB image, short side resized to `short_side`, centre `crop` square: (crop, crop, 3)."""
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    scale = short_side / min(image.size)
+    size = (max(crop, round(image.width * scale)), max(crop, round(image.height * scale)))
+    image = image.resize(size, Image.Resampling.BILINEAR)
+    left, top = (size[0] - crop) // 2, (size[1] - crop) // 2
+    return np.asarray(image.crop((left, top, left + crop, top + crop)), dtype=np.uint8)
+
+
+def preprocess(image: Image.Image) -> tuple[torch.Tensor, np.ndarray]:
+    """Model input (1, 3, 227, 227) and the RGB uint8 image (227, 227, 3) the model sees."""
+    rgb = _resize_center_crop(image, RESIZE_SHORT_SIDE, INPUT_SIZE)
+    bgr = rgb[:, :, ::-1].astype(np.float32) - np.asarray(MEAN_BGR, dtype=np.float32)
+    x = torch.from_numpy(np.ascontiguousarray(bgr.transpose(2, 0, 1)))[None]  # (1, 3, 227, 227)
+    return x, rgb

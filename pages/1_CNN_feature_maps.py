@@ -1,0 +1,227 @@
+"""CNN page: what a pretrained ImageNet network sees in a photo, stage by stage."""
+
+import streamlit as st
+
+from charts.cnn import (
+    channel_grid_figure,
+    overlay_image,
+    picture_figure,
+    shape_ladder_figure,
+    stage_overview_figure,
+    top_classes_figure,
+)
+from models.cnn import CNN_MODELS, DEFAULT_CNN, CnnTrace
+from models.feature_grid import channel_means, channel_order
+from models.imagenet import class_names, class_synonyms
+from models.images import KEEP_SIDE, ImageInputError, LoadedPhoto
+from ui.cnn_cache import cnn_trace, decoded_photo, samples, thumbnail
+from ui.text import escape_markdown
+
+UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
+
+st.set_page_config(page_title="CNN feature maps", page_icon="🧱", layout="wide")
+st.title("CNN feature maps")
+st.markdown(
+    "A convolutional network looks at **every part of the photo at once**. Each layer slides "
+    "small filters over the previous layer's output, so early layers respond to edges and "
+    "colours, and later layers respond to combinations of those: textures, parts, objects. "
+    "Pick a photo and follow it from pixels to a prediction."
+)
+
+
+def choose_photo() -> tuple[str, bytes, str]:
+    """The photo to analyse: (cache key, bytes, description). A sample is always the fallback."""
+    gallery = samples()
+    if "cnn_sample" not in st.session_state:
+        st.session_state["cnn_sample"] = gallery[0].path.name
+    source = st.radio(
+        "Photo",
+        ["Sample photo", "Upload", "Camera"],
+        horizontal=True,
+        key="cnn_source",
+        label_visibility="collapsed",
+    )
+    if source == "Upload":
+        upload = st.file_uploader(
+            "Upload a photo (JPEG, PNG, WebP, BMP, TIFF, or a GIF's first frame)",
+            type=UPLOAD_TYPES,
+            key="cnn_upload",
+        )
+        if upload is not None:
+            return f"upload:{upload.file_id}", upload.getvalue(), escape_markdown(upload.name)
+        st.caption("No file yet: showing the selected sample below.")
+    elif source == "Camera":
+        picture = st.camera_input("Take a picture", key="cnn_camera")
+        if picture is not None:
+            return f"camera:{picture.file_id}", picture.getvalue(), "camera picture"
+        st.caption("No picture yet: showing the selected sample below.")
+    else:
+        columns = st.columns(len(gallery))
+        for column, sample in zip(columns, gallery, strict=True):
+            with column:
+                st.image(thumbnail(sample.path), width="stretch")
+                selected = st.session_state["cnn_sample"] == sample.path.name
+                st.button(
+                    sample.title,
+                    key=f"cnn_sample_{sample.path.stem}",
+                    type="primary" if selected else "secondary",
+                    width="stretch",
+                    on_click=st.session_state.__setitem__,
+                    args=("cnn_sample", sample.path.name),
+                )
+    chosen = next(s for s in gallery if s.path.name == st.session_state["cnn_sample"])
+    return (
+        f"sample:{chosen.path.name}",
+        chosen.path.read_bytes(),
+        f"{chosen.title}: {chosen.credit}",
+    )
+
+
+def describe_photo(photo: LoadedPhoto, description: str) -> str:
+    width, height = photo.original_size
+    notes = [f"{description} · {width}×{height}, mode {photo.original_mode}"]
+    if photo.frames > 1:
+        notes.append(f"first of {photo.frames} frames used")
+    if max(width, height) > KEEP_SIDE:
+        notes.append(f"scaled to {KEEP_SIDE} px before cropping")
+    return " · ".join(notes)
+
+
+def show_prediction(trace: CnnTrace, photo_note: str) -> None:
+    names, synonyms = class_names(), class_synonyms()
+    left, right = st.columns([2, 3])
+    with left:
+        st.subheader("What the network sees")
+        st.image(trace.shown, width="stretch")
+        st.caption(f"Resized and centre-cropped to {trace.shown.shape[0]} px. {photo_note}")
+    with right:
+        st.subheader("What it thinks it is")
+        top = trace.top(5)
+        st.plotly_chart(
+            top_classes_figure([names[i] for i, _ in top], [p for _, p in top]),
+            width="stretch",
+            key="cnn_top5",
+        )
+        best, prob = top[0]
+        st.markdown(f"**Top guess: {names[best]}** ({prob:.1%}) — also known as: {synonyms[best]}.")
+        st.caption(
+            "ImageNet has 1000 classes, many of them dog breeds; a photo of something outside "
+            "those classes still gets the closest match."
+        )
+
+
+def show_overview(trace: CnnTrace) -> None:
+    st.header("Layer by layer")
+    st.markdown(
+        "Each picture is one stage's output, summarised as a single map. Read left to right: "
+        "the maps get **smaller** (fewer, coarser pixels) while the number of channels — "
+        "different learned detectors — gets **larger**. That is the spatial hierarchy: "
+        "local detail is traded for more abstract features that cover more of the photo."
+    )
+    how = st.radio(
+        "Summarise each stage by",
+        ["mean", "strongest"],
+        format_func={"mean": "mean of all channels", "strongest": "its strongest channel"}.get,
+        horizontal=True,
+        key="cnn_overview_summary",
+    )
+    names = [stage.name for stage in trace.stages]
+    shapes = [stage.shape for stage in trace.stages]
+    st.plotly_chart(
+        stage_overview_figure(names, shapes, [stage.maps for stage in trace.stages], how),
+        width="stretch",
+        key="cnn_overview",
+    )
+    st.plotly_chart(shape_ladder_figure(names, shapes), width="stretch", key="cnn_shapes")
+
+
+@st.fragment
+def layer_explorer(trace: CnnTrace) -> None:
+    """Redraws from the cached trace only: changing a control here never reruns the network."""
+    st.header("Inside one layer")
+    names = [stage.name for stage in trace.stages]
+    controls = st.columns([2, 2, 2, 2])
+    layer = controls[0].selectbox("Layer", names, index=1, key=f"cnn_layer_{trace.model}")
+    stage = trace.stage(layer)
+    channels_total = stage.shape[0]
+    order_by = controls[1].radio(
+        "Order channels by",
+        ["mean", "index"],
+        format_func={"mean": "mean activation", "index": "channel number"}.get,
+        horizontal=True,
+        key="cnn_sort",
+    )
+    count = controls[2].select_slider(
+        "Channels shown",
+        [n for n in (8, 16, 32, 64) if n <= channels_total] or [channels_total],
+        value=min(32, channels_total),
+        key="cnn_count",
+    )
+    per_channel = (
+        controls[3].radio(
+            "Colour scale",
+            ["layer", "channel"],
+            format_func={"layer": "shared by the layer", "channel": "per channel"}.get,
+            horizontal=True,
+            key="cnn_scale",
+        )
+        == "channel"
+    )
+    st.caption(f"**{layer}** · {stage.note} · output {'×'.join(map(str, stage.shape))}")
+    order = channel_order(stage.maps, order_by)
+    shown = [int(c) for c in order[:count]]
+    st.plotly_chart(
+        channel_grid_figure(stage.maps, shown, per_channel=per_channel),
+        width="stretch",
+        key="cnn_grid",
+    )
+    st.caption(
+        "Bright = strong response. With a shared colour scale, dark tiles are channels that "
+        "barely fired on this photo; with per-channel scaling every tile shows its own pattern."
+    )
+
+    st.subheader("One channel on the photo")
+    left, right = st.columns([1, 2])
+    with left:
+        channel = st.number_input(
+            f"Channel (0–{channels_total - 1})",
+            min_value=0,
+            max_value=channels_total - 1,
+            value=shown[0],
+            key=f"cnn_channel_{trace.model}_{layer}",
+        )
+        opacity = st.slider("Overlay opacity", 0.0, 1.0, 0.6, 0.05, key="cnn_opacity")
+        means = channel_means(stage.maps)
+        rank = int((means > means[channel]).sum()) + 1
+        st.markdown(
+            f"Channel **#{channel}**: mean activation {means[channel]:.3f}, "
+            f"rank {rank} of {channels_total} in this layer. "
+            f"Its {stage.shape[1]}×{stage.shape[2]} map is stretched over the "
+            f"{trace.shown.shape[0]}-pixel input, so each map pixel covers about "
+            f"{trace.shown.shape[0] / stage.shape[1]:.0f} photo pixels."
+        )
+    with right:
+        blended = overlay_image(trace.shown, stage.maps[channel], opacity)
+        st.plotly_chart(picture_figure(blended, height=460), width="stretch", key="cnn_overlay")
+
+
+model_name = st.sidebar.radio(
+    "Model",
+    list(CNN_MODELS),
+    index=list(CNN_MODELS).index(DEFAULT_CNN),
+    format_func=lambda name: CNN_MODELS[name].title,
+    key="cnn_model",
+)
+st.sidebar.caption(CNN_MODELS[model_name].summary)
+
+source_key, data, description = choose_photo()
+try:
+    photo = decoded_photo(source_key, data)
+except ImageInputError as error:
+    st.error(f"That file can't be used: {error}")
+    st.stop()
+
+trace = cnn_trace(model_name, source_key, photo.image)
+show_prediction(trace, describe_photo(photo, description))
+show_overview(trace)
+layer_explorer(trace)

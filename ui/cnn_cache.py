@@ -1,0 +1,57 @@
+"""Cached pieces of the CNN page: models shared by every session, one forward pass per photo."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+from PIL import Image
+from torch import nn
+
+from models.cnn import CnnTrace, load_cnn, trace_image
+from models.images import LoadedPhoto, load_photo
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+@dataclass(frozen=True)
+class Sample:
+    path: Path
+    title: str
+    credit: str
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model…")
+def cnn_model(name: str) -> nn.Module:
+    """One model instance per name for the whole server; read-only after loading."""
+    return load_cnn(name)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def decoded_photo(source_key: str, _data: bytes) -> LoadedPhoto:
+    """Decode an upload once; `source_key` (a file id or sample name) identifies the bytes."""
+    return load_photo(_data)
+
+
+@st.cache_data(max_entries=32, show_spinner="Running the network…")
+def cnn_trace(model_name: str, source_key: str, _image: Image.Image) -> CnnTrace:
+    """Every stage's feature maps for one (model, photo): the only place the CNN runs."""
+    return trace_image(cnn_model(model_name), model_name, _image)
+
+
+@st.cache_data
+def samples() -> list[Sample]:
+    with (ASSETS / "samples.tsv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [Sample(ASSETS / "samples" / row["file"], row["title"], row["credit"]) for row in rows]
+
+
+@st.cache_data(max_entries=16)
+def thumbnail(path: Path, side: int = 160) -> Image.Image:
+    image = Image.open(path).convert("RGB")
+    width, height = image.size
+    crop = min(width, height)
+    left, top = (width - crop) // 2, (height - crop) // 2
+    return image.crop((left, top, left + crop, top + crop)).resize((side, side))
