@@ -30,8 +30,13 @@ def png_data_uri(rgb: np.ndarray) -> str:
 
 
 def _bare_axes(fig: go.Figure) -> None:
+    """Hide axes and keep square pixels: each y axis is anchored to its own subplot's x axis."""
     fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, scaleanchor="x", constrain="domain", autorange="reversed")
+    for trace in fig.data:
+        y_name, x_name = trace.yaxis or "y", trace.xaxis or "x"
+        fig.layout["yaxis" + y_name[1:]].update(
+            visible=False, scaleanchor=x_name, constrain="domain", autorange="reversed"
+        )
 
 
 def top_classes_figure(labels: list[str], probs: list[float]) -> go.Figure:

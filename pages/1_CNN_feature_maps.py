@@ -103,7 +103,9 @@ def show_prediction(trace: CnnTrace, photo_note: str) -> None:
             key="cnn_top5",
         )
         best, prob = top[0]
-        st.markdown(f"**Top guess: {names[best]}** ({prob:.1%}) — also known as: {synonyms[best]}.")
+        also = synonyms[best].split(", ")[1:]
+        aliases = f" — also called {', '.join(also)}" if also else ""
+        st.markdown(f"**Top guess: {names[best]}** ({prob:.1%}){aliases}.")
         st.caption(
             "ImageNet has 1000 classes, many of them dog breeds; a photo of something outside "
             "those classes still gets the closest match."

@@ -96,3 +96,11 @@ def browser_context_args(browser_context_args: dict) -> dict:
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS
+
+
+def full_screenshot(page, path: Path, height: int = 3600) -> None:
+    """Streamlit scrolls inside its own container, so grow the viewport to capture everything."""
+    width = page.viewport_size["width"] if page.viewport_size else 1400
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(800)  # let charts re-layout to the new size
+    page.screenshot(path=str(path))

@@ -1,0 +1,58 @@
+"""Real browser: upload a photo on the CNN page and see the prediction and feature maps."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import full_screenshot
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+CHARTS = '[data-testid="stPlotlyChart"] .main-svg'
+
+
+def test_upload_shows_prediction_and_feature_maps(
+    page: Page, app_server: str, screenshot_dir: Path
+) -> None:
+    page.goto(f"{app_server}/CNN_feature_maps")
+    # The page never opens empty: the default sample is already analysed.
+    expect(page.get_by_text("Top guess:")).to_be_visible(timeout=60_000)
+
+    page.get_by_text("Upload", exact=True).click()
+    started = time.monotonic()
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+        ROOT / "assets" / "samples" / "coffee.jpg"
+    )
+    expect(page.get_by_text(re.compile(r"Top guess: espresso"))).to_be_visible(timeout=30_000)
+    expect(page.locator(CHARTS).first).to_be_visible()
+    upload_to_charts = time.monotonic() - started
+    print(f"upload to charts: {upload_to_charts:.2f} s")
+    # Top-5 bars, stage overview, shape ladder, channel grid, overlay.
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(5, timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+    full_screenshot(page, screenshot_dir / "screenshot-cnn.png")
+
+
+def test_corrupt_upload_gives_a_message_and_the_page_recovers(
+    page: Page, app_server: str, tmp_path: Path
+) -> None:
+    page.goto(f"{app_server}/CNN_feature_maps")
+    expect(page.get_by_text("Top guess:")).to_be_visible(timeout=60_000)
+    page.get_by_text("Upload", exact=True).click()
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 definitely not a jpeg")
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    uploader.set_input_files(broken)
+    expect(page.get_by_text("That file can't be used")).to_be_visible(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+    uploader.set_input_files(ROOT / "assets" / "samples" / "chelsea.jpg")
+    expect(page.get_by_text(re.compile(r"Top guess: .*cat|Top guess: tabby"))).to_be_visible(
+        timeout=30_000
+    )

@@ -1,0 +1,155 @@
+"""AppTest of the CNN page: predictions, feature-map charts, bad files, and cached redraws."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+import models.cnn
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "assets" / "samples"
+CAT_CLASSES = {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    at.switch_page("pages/1_CNN_feature_maps.py").run()
+    assert not at.exception
+    return at
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    return {chart.proto.id: json.loads(chart.proto.spec) for chart in at.get("plotly_chart")}
+
+
+def chart(at: AppTest, key: str) -> dict:
+    for chart_element in at.get("plotly_chart"):
+        if chart_element.proto.id.endswith(key) or key in chart_element.proto.id:
+            return json.loads(chart_element.proto.spec)
+    raise AssertionError(f"no chart with key {key}")
+
+
+def top_labels(at: AppTest) -> list[str]:
+    bars = chart(at, "cnn_top5")["data"][0]
+    return list(reversed(bars["y"]))  # drawn bottom-up, most likely on top
+
+
+def upload(at: AppTest, name: str, data: bytes, mime: str = "image/png") -> AppTest:
+    at.radio(key="cnn_source").set_value("Upload").run()
+    at.file_uploader[0].upload(name, data, mime).run()
+    return at
+
+
+def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def test_opens_on_a_sample_with_cat_predictions_and_all_charts() -> None:
+    at = open_page()
+    assert set(top_labels(at)[:3]) <= CAT_CLASSES
+    assert len(at.get("plotly_chart")) == 5
+    assert any("Top guess:" in md.value for md in at.markdown)
+    overview = chart(at, "cnn_overview")
+    titles = [a["text"] for a in overview["layout"]["annotations"]]
+    assert titles[0] == "conv1<br>64×113×113" and titles[-1] == "conv10<br>1000×13×13"
+    # Feature maps travel as PNG images, never as float arrays.
+    assert all(
+        t["type"] == "image" and t["source"].startswith("data:image/png") for t in overview["data"]
+    )
+
+
+def test_upload_runs_the_model_once_and_layer_changes_reuse_it() -> None:
+    at = open_page()
+    before = models.cnn.forward_passes
+    upload(at, "coffee.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg")
+    assert not at.exception
+    assert top_labels(at)[0] == "espresso"
+    assert models.cnn.forward_passes == before + 1
+
+    grid_before = chart(at, "cnn_grid")["data"][0]["source"]
+    at.selectbox(key="cnn_layer_squeezenet1_1").select("fire9").run()
+    at.radio(key="cnn_sort").set_value("index").run()
+    at.radio(key="cnn_scale").set_value("channel").run()
+    at.number_input(key="cnn_channel_squeezenet1_1_fire9").set_value(7).run()
+    at.slider(key="cnn_opacity").set_value(0.2).run()
+    assert not at.exception
+    assert models.cnn.forward_passes == before + 1
+    assert chart(at, "cnn_grid")["data"][0]["source"] != grid_before
+    assert any("Channel **#7**" in md.value for md in at.markdown)
+    assert any("fire9" in caption.value and "512×13×13" in caption.value for caption in at.caption)
+
+
+def test_switching_model_shows_efficientnet_stages() -> None:
+    at = open_page()
+    at.sidebar.radio(key="cnn_model").set_value("efficientnet_lite0").run()
+    assert not at.exception
+    titles = [a["text"] for a in chart(at, "cnn_overview")["layout"]["annotations"]]
+    assert len(titles) == 18
+    assert titles[0] == "stem<br>32×112×112" and titles[-1] == "head<br>1280×7×7"
+    assert set(top_labels(at)[:3]) <= CAT_CLASSES
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("broken.jpg", b"\xff\xd8\xff\xe0 not really a jpeg"),
+        ("empty.png", b""),
+        ("notes.gif", b"plain text, not a picture"),
+    ],
+)
+def test_unreadable_files_give_a_clear_message(name: str, data: bytes) -> None:
+    at = upload(open_page(), name, data)
+    assert not at.exception
+    assert at.error and "can't be used" in at.error[0].value
+    assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize(
+    "name, data, mode",
+    [
+        ("cmyk.jpg", encode(Image.open(SAMPLES / "coffee.jpg").convert("CMYK"), "JPEG"), "CMYK"),
+        (
+            "deep.png",
+            encode(
+                Image.fromarray((np.arange(64 * 64).reshape(64, 64) * 16).astype(np.uint16)), "PNG"
+            ),
+            "I;16",
+        ),
+        ("alpha.png", encode(Image.new("RGBA", (300, 200), (0, 128, 0, 90)), "PNG"), "RGBA"),
+        (
+            "animated.gif",
+            encode(
+                Image.new("P", (64, 64), 3),
+                "GIF",
+                save_all=True,
+                append_images=[Image.new("P", (64, 64), 9)] * 2,
+            ),
+            "P",
+        ),
+    ],
+)
+def test_odd_image_modes_are_analysed(name: str, data: bytes, mode: str) -> None:
+    at = upload(open_page(), name, data)
+    assert not at.exception
+    assert not at.error
+    assert len(at.get("plotly_chart")) == 5
+    caption = next(c.value for c in at.caption if "Resized and centre-cropped" in c.value)
+    assert f"mode {mode}" in caption
+
+
+def test_file_names_are_shown_as_text_not_markup() -> None:
+    data = (SAMPLES / "chelsea.jpg").read_bytes()
+    at = upload(open_page(), "<img src=x onerror=alert(1)>**bold**.jpg", data, "image/jpeg")
+    assert not at.exception
+    caption = next(c.value for c in at.caption if "Resized and centre-cropped" in c.value)
+    assert "\\<img" in caption and "\\*\\*bold\\*\\*" in caption
