@@ -1,0 +1,76 @@
+"""The command line: `python -m models predict|maps`, one JSON line per result."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from models.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "assets" / "samples"
+
+
+def test_predict_prints_json_per_image_and_fails_for_bad_files(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.png"
+    bad.write_text("not a picture")
+    result = subprocess.run(
+        [sys.executable, "-m", "models", "predict", str(SAMPLES / "coffee.jpg"), str(bad),
+         str(SAMPLES / "chelsea.jpg"), "--top", "3"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["image"] for line in lines] == [
+        str(SAMPLES / "coffee.jpg"),
+        str(SAMPLES / "chelsea.jpg"),
+    ]
+    coffee, cat = lines
+    assert coffee["model"] == "squeezenet1_1"
+    assert coffee["top"][0] == {"index": 967, "label": "espresso", "prob": coffee["top"][0]["prob"]}
+    assert coffee["top"][0]["prob"] > 0.9
+    assert all(281 <= item["index"] <= 285 for item in cat["top"])
+    probs = [item["prob"] for item in cat["top"]]
+    assert probs == sorted(probs, reverse=True) and len(probs) == 3
+    error_lines = result.stderr.strip().splitlines()
+    assert len(error_lines) == 1 and "bad.png" in error_lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_predict_with_efficientnet(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["predict", str(SAMPLES / "coffee.jpg"), "--model", "efficientnet_lite0"])
+    assert status == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["model"] == "efficientnet_lite0"
+    assert record["top"][0]["label"] == "espresso" and len(record["top"]) == 5
+
+
+def test_maps_writes_png_grid_and_raw_array(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["maps", str(SAMPLES / "chelsea.jpg"), "--model", "squeezenet1_1",
+                   "--layer", "fire9", "--out", str(tmp_path / "out")])  # fmt: skip
+    assert status == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["shape"] == [512, 13, 13]
+    raw = np.load(summary["npy"])
+    assert raw.shape == (512, 13, 13) and raw.dtype == np.float32 and raw.min() >= 0
+    grid = Image.open(summary["png"])
+    # 512 channels in a 23-column grid of 13-pixel tiles with 1-pixel gaps.
+    assert grid.size == (23 * 14 - 1, 23 * 14 - 1)
+
+
+def test_maps_rejects_an_unknown_layer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(
+        ["maps", str(SAMPLES / "chelsea.jpg"), "--layer", "fire99", "--out", str(tmp_path)]
+    )
+    assert status == 2
+    error = capsys.readouterr().err
+    assert "fire99" in error and "conv1" in error and "conv10" in error
+    assert not list(tmp_path.iterdir())
