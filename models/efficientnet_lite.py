@@ -6,14 +6,16 @@ import math
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageOps
+from PIL import Image
 from torch import nn
 
 from models.checkpoints import WEIGHTS_DIR, load_checkpoint
+from models.images import resize_center_crop
 
 WEIGHTS_FILE = "efficientnet_lite0.pt"
 INPUT_SIZE = 224
@@ -45,13 +47,13 @@ def block_specs() -> list[tuple[int, int, int, int, int]]:
 def _block_note(kernel: int, stride: int, expand: int, c_in: int, c_out: int) -> str:
     k = f"{kernel}×{kernel}"
     if expand == 1:
-        note = f"MBConv {k}, stride {stride}: depthwise {k} on {c_in} channels, 1×1 project to {c_out}"
+        note = f"MBConv {k}, stride {stride}: {k} depthwise on {c_in}, 1×1 project to {c_out}"
     else:
         note = (
-            f"MBConv {k}, stride {stride}, expand ×{expand}: 1×1 to {c_in * expand}, "
-            f"depthwise {k}, 1×1 project to {c_out}"
+            f"MBConv {k}, stride {stride}: 1×1 expand ×{expand} to {c_in * expand}, "
+            f"{k} depthwise, 1×1 project to {c_out}"
         )
-    return note + (", plus residual" if stride == 1 and c_in == c_out else "")
+    return note + (", residual" if stride == 1 and c_in == c_out else "")
 
 
 class ConvBN(nn.Module):
@@ -103,10 +105,10 @@ class MBConv(nn.Module):
 class EfficientNetLite0(nn.Module):
     """EfficientNet-Lite0: 224x224 RGB input scaled to about [-1, 1], ReLU6, no squeeze-excite."""
 
-    STAGE_NOTES: dict[str, str] = {
+    STAGE_NOTES: ClassVar[dict[str, str]] = {
         "stem": "3×3 convolution, stride 2, 32 filters, BatchNorm, ReLU6",
         **{f"block{i}": _block_note(*spec) for i, spec in enumerate(block_specs(), start=1)},
-        "head": "1×1 convolution to 1280 channels, BatchNorm, ReLU6; their spatial means feed the classifier",
+        "head": "1×1 convolution to 1280 channels, BatchNorm, ReLU6 (then average pool, linear)",
     }
 
     def __init__(self, num_classes: int = 1000) -> None:
@@ -150,18 +152,8 @@ def load_pretrained(weights_dir: Path = WEIGHTS_DIR) -> EfficientNetLite0:
     return model.eval().requires_grad_(False)
 
 
-def _resize_center_crop(image: Image.Image, short_side: int, crop: int) -> np.ndarray:
-    """Upright RGB image, short side resized to `short_side`, centre `crop` square: (crop, crop, 3)."""
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    scale = short_side / min(image.size)
-    size = (max(crop, round(image.width * scale)), max(crop, round(image.height * scale)))
-    image = image.resize(size, Image.Resampling.BILINEAR)
-    left, top = (size[0] - crop) // 2, (size[1] - crop) // 2
-    return np.asarray(image.crop((left, top, left + crop, top + crop)), dtype=np.uint8)
-
-
 def preprocess(image: Image.Image) -> tuple[torch.Tensor, np.ndarray]:
     """Model input (1, 3, 224, 224) and the RGB uint8 image (224, 224, 3) the model sees."""
-    rgb = _resize_center_crop(image, RESIZE_SHORT_SIDE, INPUT_SIZE)
+    rgb = resize_center_crop(image, RESIZE_SHORT_SIDE, INPUT_SIZE)
     x = (rgb.astype(np.float32) - PIXEL_MEAN) / PIXEL_STD
     return torch.from_numpy(x.transpose(2, 0, 1).copy())[None], rgb  # (1, 3, 224, 224)

@@ -78,3 +78,13 @@ def to_rgb(image: Image.Image) -> Image.Image:
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
     return image.convert("RGB")
+
+
+def resize_center_crop(image: Image.Image, short_side: int, crop: int) -> np.ndarray:
+    """Upright RGB image, short side scaled to `short_side`, centre square (crop, crop, 3)."""
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    scale = short_side / min(image.size)
+    size = (max(crop, round(image.width * scale)), max(crop, round(image.height * scale)))
+    image = image.resize(size, Image.Resampling.BILINEAR)
+    left, top = (size[0] - crop) // 2, (size[1] - crop) // 2
+    return np.asarray(image.crop((left, top, left + crop, top + crop)), dtype=np.uint8)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageOps
+from PIL import Image
 from torch import nn
 
 from models.checkpoints import WEIGHTS_DIR, load_checkpoint
+from models.images import resize_center_crop
 
 WEIGHTS_FILE = "squeezenet1_1.pt"
 INPUT_SIZE = 227
@@ -36,8 +38,14 @@ FIRE_FILTERS: dict[str, tuple[int, int, int]] = {
 POOL_BEFORE = ("fire2", "fire4", "fire6")
 
 
+def _fire_note(name: str) -> str:
+    squeeze, e1, e3 = FIRE_FILTERS[name]
+    note = f"Fire: squeeze 1×1 to {squeeze}, then {e1} 1×1 + {e3} 3×3 expand filters, ReLU"
+    return f"3×3 max-pool, stride 2. {note}" if name in POOL_BEFORE else note
+
+
 class Fire(nn.Module):
-    """Squeeze to a few channels with 1x1 filters, then expand with 1x1 and 3x3 filters side by side."""
+    """Squeeze to a few channels with 1x1 filters, then expand with 1x1 and 3x3 side by side."""
 
     def __init__(self, in_channels: int, squeeze: int, expand1x1: int, expand3x3: int) -> None:
         super().__init__()
@@ -53,16 +61,9 @@ class Fire(nn.Module):
 class SqueezeNet11(nn.Module):
     """SqueezeNet 1.1 as in keras-squeezenet: 227x227 BGR input, no ReLU after conv10."""
 
-    STAGE_NOTES: dict[str, str] = {
+    STAGE_NOTES: ClassVar[dict[str, str]] = {
         "conv1": "3×3 convolution, stride 2, 64 filters, ReLU",
-        "fire2": "3×3 max-pool stride 2, then Fire: squeeze 1×1 to 16, expand 1×1 and 3×3 to 64 + 64",
-        "fire3": "Fire module: squeeze 1×1 to 16, expand 1×1 and 3×3 to 64 + 64",
-        "fire4": "3×3 max-pool stride 2, then Fire: squeeze 1×1 to 32, expand 1×1 and 3×3 to 128 + 128",
-        "fire5": "Fire module: squeeze 1×1 to 32, expand 1×1 and 3×3 to 128 + 128",
-        "fire6": "3×3 max-pool stride 2, then Fire: squeeze 1×1 to 48, expand 1×1 and 3×3 to 192 + 192",
-        "fire7": "Fire module: squeeze 1×1 to 48, expand 1×1 and 3×3 to 192 + 192",
-        "fire8": "Fire module: squeeze 1×1 to 64, expand 1×1 and 3×3 to 256 + 256",
-        "fire9": "Fire module: squeeze 1×1 to 64, expand 1×1 and 3×3 to 256 + 256",
+        **{name: _fire_note(name) for name in FIRE_FILTERS},
         "conv10": "1×1 convolution to 1000 class maps, no ReLU; their spatial means are the logits",
     }
 
@@ -107,19 +108,9 @@ def load_pretrained(weights_dir: Path = WEIGHTS_DIR) -> SqueezeNet11:
     return model.eval().requires_grad_(False)
 
 
-def _resize_center_crop(image: Image.Image, short_side: int, crop: int) -> np.ndarray:
-    """Upright RGB image, short side resized to `short_side`, centre `crop` square: (crop, crop, 3)."""
-    image = ImageOps.exif_transpose(image).convert("RGB")
-    scale = short_side / min(image.size)
-    size = (max(crop, round(image.width * scale)), max(crop, round(image.height * scale)))
-    image = image.resize(size, Image.Resampling.BILINEAR)
-    left, top = (size[0] - crop) // 2, (size[1] - crop) // 2
-    return np.asarray(image.crop((left, top, left + crop, top + crop)), dtype=np.uint8)
-
-
 def preprocess(image: Image.Image) -> tuple[torch.Tensor, np.ndarray]:
     """Model input (1, 3, 227, 227) and the RGB uint8 image (227, 227, 3) the model sees."""
-    rgb = _resize_center_crop(image, RESIZE_SHORT_SIDE, INPUT_SIZE)
+    rgb = resize_center_crop(image, RESIZE_SHORT_SIDE, INPUT_SIZE)
     bgr = rgb[:, :, ::-1].astype(np.float32) - np.asarray(MEAN_BGR, dtype=np.float32)
     x = torch.from_numpy(np.ascontiguousarray(bgr.transpose(2, 0, 1)))[None]  # (1, 3, 227, 227)
     return x, rgb

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a plain script from anywhere
@@ -120,8 +121,10 @@ def read_source(source: Source, path: Path) -> bytes:
         data = (path / source.file_name).read_bytes()
     elif path.name.endswith((".tar.gz", ".tgz")):
         with tarfile.open(path) as archive:
-            member = next(m for m in archive.getmembers() if m.name.endswith(source.inner_path))
-            data = archive.extractfile(member).read()
+            members = [m for m in archive.getmembers() if m.name.endswith(source.inner_path)]
+            if not members:
+                raise SystemExit(f"{path} has no {source.inner_path}")
+            data = archive.extractfile(members[0]).read()
     elif path.suffix in (".whl", ".zip"):
         with zipfile.ZipFile(path) as archive:
             data = archive.read(source.inner_path)
@@ -129,7 +132,9 @@ def read_source(source: Source, path: Path) -> bytes:
         data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if digest != source.sha256:
-        raise SystemExit(f"{path}: {source.file_name} has sha256 {digest}, expected {source.sha256}")
+        raise SystemExit(
+            f"{path}: {source.file_name} has sha256 {digest}, expected {source.sha256}"
+        )
     return data
 
 
@@ -172,10 +177,16 @@ def classes_tsv(synsets: bytes, lemmas: bytes) -> str:
     return "".join(f"{wnid}\t{lemma_of[wnid].strip()}\n" for wnid in wnids)
 
 
-def report_samples(classes: Path, weights_dir: Path) -> None:
-    """Print both reloaded models' top-3 on two sample photos: a quick look that the port is right."""
-    from PIL import Image
+def write_checkpoint(
+    model: torch.nn.Module, path: Path, config: dict, state_dict: dict[str, torch.Tensor]
+) -> None:
+    model.load_state_dict(state_dict, strict=True)  # every parameter present, right shapes
+    digest = save_checkpoint(path, config, state_dict)
+    print(f"wrote {path}  sha256 {digest}")
 
+
+def report_samples(classes: Path, weights_dir: Path) -> None:
+    """Print both reloaded models' top-3 on two sample photos: a quick look that the port works."""
     names = [line.split("\t")[1].split(",")[0] for line in classes.read_text().splitlines()]
     for module in (squeezenet, efficientnet_lite):
         model = module.load_pretrained(weights_dir)
@@ -207,16 +218,18 @@ def main(argv: list[str] | None = None) -> None:
         data[LEMMAS] = read_source(LEMMAS, given[SYNSETS])
 
     args.weights_dir.mkdir(parents=True, exist_ok=True)
-    conversions = (
-        (squeezenet.SqueezeNet11(), squeezenet.WEIGHTS_FILE, SQUEEZENET_CONFIG,
-         squeezenet_state_dict(data[SQUEEZENET])),
-        (efficientnet_lite.EfficientNetLite0(), efficientnet_lite.WEIGHTS_FILE, EFFICIENTNET_CONFIG,
-         efficientnet_state_dict(data[EFFICIENTNET])),
-    )  # fmt: skip
-    for model, file_name, config, state_dict in conversions:
-        model.load_state_dict(state_dict, strict=True)  # every parameter present, right shapes
-        digest = save_checkpoint(args.weights_dir / file_name, config, state_dict)
-        print(f"wrote {args.weights_dir / file_name}  sha256 {digest}")
+    write_checkpoint(
+        squeezenet.SqueezeNet11(),
+        args.weights_dir / squeezenet.WEIGHTS_FILE,
+        SQUEEZENET_CONFIG,
+        squeezenet_state_dict(data[SQUEEZENET]),
+    )
+    write_checkpoint(
+        efficientnet_lite.EfficientNetLite0(),
+        args.weights_dir / efficientnet_lite.WEIGHTS_FILE,
+        EFFICIENTNET_CONFIG,
+        efficientnet_state_dict(data[EFFICIENTNET]),
+    )
 
     args.classes.parent.mkdir(parents=True, exist_ok=True)
     args.classes.write_text(classes_tsv(data[SYNSETS], data[LEMMAS]))

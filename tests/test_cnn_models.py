@@ -1,0 +1,157 @@
+"""The two ImageNet CNN ports with their real shipped weights: shapes, predictions, checksums."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from models import efficientnet_lite, squeezenet
+from models.checkpoints import WEIGHTS_DIR, ChecksumError, load_checkpoint
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "assets" / "samples"
+CLASSES_FILE = ROOT / "assets" / "imagenet_classes.tsv"
+CAT_CLASSES = range(281, 286)  # tabby, tiger cat, Persian, Siamese, Egyptian cat
+ESPRESSO = 967
+
+SQUEEZENET_SHAPES = [
+    ("conv1", (64, 113, 113)),
+    ("fire2", (128, 56, 56)),
+    ("fire3", (128, 56, 56)),
+    ("fire4", (256, 27, 27)),
+    ("fire5", (256, 27, 27)),
+    ("fire6", (384, 13, 13)),
+    ("fire7", (384, 13, 13)),
+    ("fire8", (512, 13, 13)),
+    ("fire9", (512, 13, 13)),
+    ("conv10", (1000, 13, 13)),
+]
+EFFICIENTNET_SHAPES = [
+    ("stem", (32, 112, 112)),
+    ("block1", (16, 112, 112)),
+    ("block2", (24, 56, 56)),
+    ("block3", (24, 56, 56)),
+    ("block4", (40, 28, 28)),
+    ("block5", (40, 28, 28)),
+    ("block6", (80, 14, 14)),
+    ("block7", (80, 14, 14)),
+    ("block8", (80, 14, 14)),
+    ("block9", (112, 14, 14)),
+    ("block10", (112, 14, 14)),
+    ("block11", (112, 14, 14)),
+    ("block12", (192, 7, 7)),
+    ("block13", (192, 7, 7)),
+    ("block14", (192, 7, 7)),
+    ("block15", (192, 7, 7)),
+    ("block16", (320, 7, 7)),
+    ("head", (1280, 7, 7)),
+]
+CASES = {
+    "squeezenet": (squeezenet, "squeezenet1_1", 227, SQUEEZENET_SHAPES),
+    "efficientnet": (efficientnet_lite, "efficientnet_lite0", 224, EFFICIENTNET_SHAPES),
+}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    module: ModuleType
+    model: torch.nn.Module
+    size: int
+    shapes: list[tuple[str, tuple[int, int, int]]]
+
+
+@pytest.fixture(scope="module", params=list(CASES))
+def case(request: pytest.FixtureRequest) -> Loaded:
+    """One model with its shipped weights, loaded once per test module."""
+    module, arch, size, shapes = CASES[request.param]
+    assert load_checkpoint(module.WEIGHTS_FILE)["config"]["arch"] == arch
+    model = module.load_pretrained()  # goes through load_checkpoint too
+    assert not model.training
+    return Loaded(module, model, size, shapes)
+
+
+def _probabilities(case: Loaded, sample: str) -> torch.Tensor:
+    x, _ = case.module.preprocess(Image.open(SAMPLES / sample))
+    with torch.no_grad():
+        return case.model(x)[0].softmax(dim=0)  # (1000,)
+
+
+def test_stage_shapes_and_notes(case: Loaded) -> None:
+    with torch.no_grad():
+        stages, logits = case.model.forward_stages(torch.zeros(2, 3, case.size, case.size))
+    assert [(name, tuple(out.shape)) for name, out in stages] == [
+        (name, (2, *shape)) for name, shape in case.shapes
+    ]
+    assert tuple(logits.shape) == (2, 1000)
+    assert list(type(case.model).STAGE_NOTES) == [name for name, _ in case.shapes]
+
+
+def test_forward_stages_logits_equal_forward(case: Loaded) -> None:
+    x, _ = case.module.preprocess(Image.open(SAMPLES / "astronaut.jpg"))
+    with torch.no_grad():
+        _, staged = case.model.forward_stages(x)
+        direct = case.model(x)
+    torch.testing.assert_close(staged, direct, rtol=0, atol=0)
+
+
+def test_cat_photo_top3_are_cats(case: Loaded) -> None:
+    top3 = _probabilities(case, "chelsea.jpg").topk(3).indices.tolist()
+    assert all(index in CAT_CLASSES for index in top3), top3
+
+
+def test_coffee_photo_top1_is_espresso(case: Loaded) -> None:
+    probs = _probabilities(case, "coffee.jpg")
+    assert int(probs.argmax()) == ESPRESSO
+    assert float(probs[ESPRESSO]) > 0.9
+
+
+@pytest.mark.parametrize(
+    ("module", "size"), [(squeezenet, 227), (efficientnet_lite, 224)], ids=["squeezenet", "effnet"]
+)
+@pytest.mark.parametrize("sample", ["chelsea.jpg", "rocket.jpg"])
+def test_preprocess_contract(module: ModuleType, size: int, sample: str) -> None:
+    x, shown = module.preprocess(Image.open(SAMPLES / sample))
+    assert x.shape == (1, 3, size, size)
+    assert x.dtype == torch.float32
+    assert shown.shape == (size, size, 3)
+    assert shown.dtype == np.uint8
+
+
+def test_preprocess_handles_grey_and_tall_images() -> None:
+    grey = Image.new("L", (100, 400), color=128)
+    x, shown = squeezenet.preprocess(grey)
+    assert x.shape == (1, 3, 227, 227) and shown.shape == (227, 227, 3)
+    # Caffe input is BGR minus the BGR mean, so a grey 128 pixel gives 128 - mean per channel.
+    expected = 128 - np.asarray(squeezenet.MEAN_BGR, dtype=np.float32)
+    np.testing.assert_allclose(x[0, :, 100, 100].numpy(), expected, rtol=1e-6)
+    x, _ = efficientnet_lite.preprocess(grey)
+    torch.testing.assert_close(x[0, :, 100, 100], torch.full((3,), 1 / 128))
+
+
+@pytest.mark.parametrize("module", [squeezenet, efficientnet_lite], ids=["squeezenet", "effnet"])
+def test_flipped_byte_is_rejected(module: ModuleType, tmp_path: Path) -> None:
+    name = module.WEIGHTS_FILE
+    shutil.copy(WEIGHTS_DIR / "SHA256SUMS", tmp_path / "SHA256SUMS")
+    data = bytearray((WEIGHTS_DIR / name).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (tmp_path / name).write_bytes(bytes(data))
+    with pytest.raises(ChecksumError):
+        load_checkpoint(name, weights_dir=tmp_path)
+    with pytest.raises(ChecksumError):
+        module.load_pretrained(weights_dir=tmp_path)
+
+
+def test_classes_file() -> None:
+    lines = CLASSES_FILE.read_text().splitlines()
+    assert len(lines) == 1000
+    rows = [line.split("\t") for line in lines]
+    assert all(len(row) == 2 and row[0].startswith("n") for row in rows)
+    assert rows[281][1].startswith("tabby")
+    assert rows[ESPRESSO][1].startswith("espresso")
