@@ -1,4 +1,4 @@
-"""Word-level sentiment LSTM trained on VADER's human-rated sentences (`scripts/train_sentiment.py`).
+"""Word-level sentiment LSTM, trained on VADER's rated sentences (scripts/train_sentiment.py).
 
 Embedding(V, 64) -> LSTM(64, 128) -> tanh(Linear(128, 1)) at every position: a running
 sentiment score in [-1, 1] after each token. Token ids: 0 padding, 1 unknown word.
@@ -64,7 +64,9 @@ class SentimentLSTM(nn.Module):
         return save_checkpoint(path, asdict(self.config), self.state_dict())
 
     @classmethod
-    def from_checkpoint(cls, name: str = CHECKPOINT_NAME, vocab_name: str = VOCAB_NAME) -> SentimentLSTM:
+    def from_checkpoint(
+        cls, name: str = CHECKPOINT_NAME, vocab_name: str = VOCAB_NAME
+    ) -> SentimentLSTM:
         """Rebuild the model from its verified checkpoint and vocabulary."""
         checkpoint = load_checkpoint(name)
         model = cls(SentimentLSTMConfig(**checkpoint["config"]), load_vocab(vocab_name))

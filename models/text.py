@@ -1,4 +1,4 @@
-"""Tokenizers: words (with emoticons and emoji) for the sentiment LSTM, characters for the char LSTM.
+"""Tokenizers: words, emoticons and emoji for the sentiment LSTM; characters for the char LSTM.
 
 Word tokens (`word_tokens`, `word_spans`), in order of precedence:
 

@@ -40,6 +40,7 @@ from models.text import save_vocab  # noqa: E402
 WEIGHTS_SHA256 = "6a89ca4235ed9f00be7b2acd65d5fe4a099967d676bfe20afb696106286ffbca"
 VOCAB_SHA256 = "f9c6c0db9b07fb57da023d32df66e16a488d086c138e15706307bb5177c2be74"
 PACKAGE = "textgenrnn==2.0.0"
+PIP_DOWNLOAD = (sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:")
 EXPECTED = {"Donald Tru": ("m", 0.99), "The quick brown fo": ("r", 0.9)}
 
 
@@ -50,8 +51,7 @@ def sha256_file(path: Path) -> str:
 def download_source(dest: Path) -> Path:
     """pip-download the textgenrnn sdist into `dest`, extract it, return the hdf5 path."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-        + ["--dest", str(dest), PACKAGE],
+        [*PIP_DOWNLOAD, "--dest", str(dest), PACKAGE],
         check=True,
     )
     (archive,) = dest.glob("textgenrnn-2.0.0.tar.gz")

@@ -1,0 +1,195 @@
+"""AppTest of the LSTM page: real models, typed text, hostile text, and no needless reruns."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import models.lstm_trace as lstm_trace
+from models.text import word_tokens
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "pages/2_LSTM_hidden_states.py"
+SENTENCE = "The film was not good, but the ending was wonderful"
+SCRIPT = "<script>alert(1)</script>"
+
+
+def open_page(model: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE)
+    if model is not None:
+        at.session_state["lstm_model"] = model
+    at.run()
+    assert not at.exception
+    return at
+
+
+def type_text(at: AppTest, text: str) -> AppTest:
+    at.text_input(key="lstm_text").set_value(text).run()
+    assert not at.exception
+    return at
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Plotly specs on the page by widget key ("lstm_watch", "lstm_step_state", ...)."""
+    found = {}
+    for element in at.get("plotly_chart"):
+        key = element.proto.id.rsplit("-", 1)[-1]
+        found[key] = json.loads(element.proto.spec)
+    return found
+
+
+def decode(value: object) -> np.ndarray:
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), value["dtype"])
+        if value.get("shape"):
+            array = array.reshape([int(s) for s in str(value["shape"]).split(",")])
+        return array
+    return np.asarray(value)
+
+
+def heatmap_shape(at: AppTest) -> tuple[int, int]:
+    """(units, tokens) of the heatmap picture, checked against the frames and the hover points."""
+    watch = charts(at)["lstm_watch"]
+    image = watch["layout"]["images"][0]
+    units, tokens = image["sizey"], image["sizex"]
+    assert len(watch["frames"]) == tokens
+    assert len(decode(watch["data"][1]["x"])) == tokens
+    return units, tokens
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every piece of markdown-rendered text on the page, sidebar included."""
+    bodies = [
+        element.proto.body
+        for kind in ("markdown", "caption", "info", "warning", "error", "success", "title")
+        for element in at.get(kind)
+    ]
+    bodies += [element.proto.body for element in at.sidebar.get("markdown")]
+    for metric in at.metric:
+        bodies += [metric.proto.label, metric.proto.body, metric.proto.delta]
+    return bodies
+
+
+def test_default_sentence_gives_the_charts() -> None:
+    started = time.monotonic()
+    at = open_page()
+    print(f"first AppTest run: {time.monotonic() - started:.1f} s")
+    assert at.text_input(key="lstm_text").value == SENTENCE
+    assert set(charts(at)) == {"lstm_watch", "lstm_step_state", "lstm_movement"}
+    assert heatmap_shape(at) == (128, len(word_tokens(SENTENCE)))
+    assert any(metric.label == "Final sentiment" for metric in at.metric)
+
+
+def test_a_typed_sentence_gives_one_column_per_token() -> None:
+    at = type_text(open_page(), "Not bad at all, not bad at all!")
+    tokens = word_tokens("Not bad at all, not bad at all!")
+    assert len(tokens) == 10
+    watch = charts(at)["lstm_watch"]
+    assert heatmap_shape(at) == (128, 10)
+    assert len(watch["frames"]) == 10
+    assert watch["layout"]["xaxis"]["ticktext"] == tokens  # duplicates kept apart
+    assert "[not]  [bad]  [at]  [all]  [,]" in at.code[0].value
+    curve = decode(watch["data"][2]["y"])
+    trace = lstm_trace.trace_text(
+        lstm_trace.load_lstm("sentiment"), "sentiment", tokens_text(tokens)
+    )
+    np.testing.assert_allclose(curve, trace.sentiment, atol=1e-6)
+    final = next(metric for metric in at.metric if metric.label == "Final sentiment")
+    assert final.value.startswith(f"{trace.sentiment[-1]:+.2f}")
+
+
+def tokens_text(tokens: list[str]) -> str:
+    return " ".join(tokens)
+
+
+def test_choosing_an_example_fills_the_text_box() -> None:
+    at = open_page()
+    example = at.selectbox(key="lstm_example").options[2]
+    at.selectbox(key="lstm_example").set_value(example).run()
+    assert not at.exception
+    assert at.text_input(key="lstm_text").value == example
+    assert heatmap_shape(at)[1] == len(word_tokens(example))
+
+
+def test_char_model_shows_next_character_predictions() -> None:
+    at = open_page("char")
+    headline = "Show HN: A tiny neural network"
+    type_text(at, headline)
+    found = charts(at)
+    assert {"lstm_watch", "lstm_next_chars"} <= set(found)
+    assert heatmap_shape(at) == (128, len(headline))
+    guesses = found["lstm_next_chars"]["data"][0]
+    assert len(guesses["y"]) == 5
+    assert sum(decode(guesses["x"])) <= 1.0 + 1e-6
+    assert any(metric.label == "Next character it expects" for metric in at.metric)
+    right = next(metric for metric in at.metric if metric.label == "Top guess was right")
+    hits = int(right.value.split(" of ")[0])
+    assert hits >= len(headline) // 4  # a real language model, not noise
+    at.radio(key="lstm_layer").set_value(1).run()
+    assert not at.exception and heatmap_shape(at) == (128, len(headline))
+
+
+def test_moving_the_step_or_the_state_does_not_run_the_model_again() -> None:
+    at = open_page()
+    trace = lstm_trace.trace_text(lstm_trace.load_lstm("sentiment"), "sentiment", SENTENCE)
+    before = lstm_trace.forward_passes
+    at.select_slider(key="lstm_step").set_value(4).run()
+    assert not at.exception
+    bars = charts(at)["lstm_step_state"]["data"][0]
+    np.testing.assert_allclose(decode(bars["y"]), trace.layers[0].h[3], atol=1e-6)
+    at.radio(key="lstm_state").set_value("f").run()
+    assert not at.exception
+    assert charts(at)["lstm_watch"]["data"][0]["marker"]["colorbar"]["title"]["text"] == "f"
+    assert lstm_trace.forward_passes == before
+
+
+def test_empty_text_gives_a_message_and_no_chart() -> None:
+    for empty in ("", "   "):
+        at = type_text(open_page(), empty)
+        assert not at.get("plotly_chart")
+        assert at.info and "Type some text" in at.info[0].value
+
+
+@pytest.mark.parametrize(
+    ("model", "limit", "unit"), [("sentiment", 200, "words"), ("char", 300, "characters")]
+)
+def test_very_long_text_is_cut_with_a_visible_note(model: str, limit: int, unit: str) -> None:
+    long_text = ("The plot is slow but the actors are great. " * 120)[:5000]
+    assert len(long_text) == 5000
+    at = type_text(open_page(model), long_text)
+    assert any(f"only its first {limit} {unit}" in warning.value for warning in at.warning)
+    assert heatmap_shape(at) == (128, limit)
+    size = len(at.get("plotly_chart")[0].proto.spec)
+    print(f"figure JSON for {limit} {model} tokens: {size / 1000:.0f} kB")
+    assert size < 600_000
+
+
+@pytest.mark.parametrize("model", ["sentiment", "char"])
+def test_emoji_are_read_and_shown(model: str) -> None:
+    at = type_text(open_page(model), "I love this 😍🔥 so much")
+    assert "😍" in at.code[0].value
+    assert "lstm_watch" in charts(at)
+
+
+@pytest.mark.parametrize("model", ["sentiment", "char"])
+def test_script_tags_stay_text(model: str) -> None:
+    at = type_text(open_page(model), SCRIPT)
+    assert "lstm_watch" in charts(at)
+    for body in texts(at):
+        assert "<script" not in body.lower(), body
+    for element in at.get("markdown"):
+        assert not element.proto.allow_html
+    for element in at.get("plotly_chart"):
+        assert "<script" not in element.proto.spec.lower()
+    shown = at.code[0].value
+    assert ("script" in shown) and ("alert" in shown)
+    if model == "char":
+        assert SCRIPT in shown  # the characters as they are, in a code block
