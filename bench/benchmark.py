@@ -1,0 +1,132 @@
+"""Measure what users wait for: model loading, one forward pass, decoding, chart building.
+
+Usage: python bench/benchmark.py [--repeats N] [--threads T]
+Prints a table of medians; nothing here is asserted (tests check behaviour, this checks speed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from charts.cnn import (  # noqa: E402
+    channel_grid_figure,
+    overlay_image,
+    stage_overview_figure,
+)
+from models.cnn import CNN_MODELS, load_cnn, trace_image  # noqa: E402
+from models.images import load_photo  # noqa: E402
+from models.lstm_trace import LSTM_MODELS, load_lstm, trace_text  # noqa: E402
+
+SENTENCE_30_TOKENS = (
+    "The film was not good at first, and the middle dragged on far too long, "
+    "but the ending was wonderful and I left the cinema smiling."
+)
+
+
+def median_ms(action: Callable[[], object], repeats: int) -> float:
+    action()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def once_ms(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    rows: list[tuple[str, float]] = []
+
+    photo_bytes = (ROOT / "assets" / "samples" / "chelsea.jpg").read_bytes()
+    big = Image.fromarray(np.random.default_rng(0).integers(0, 255, (3000, 4000, 3), np.uint8))
+    buffer = io.BytesIO()
+    big.save(buffer, format="JPEG", quality=90)
+    big_bytes = buffer.getvalue()
+    rows.append(
+        (
+            "decode sample photo (451x300 JPEG)",
+            median_ms(lambda: load_photo(photo_bytes), args.repeats),
+        )
+    )
+    rows.append(("decode 12 MP JPEG", median_ms(lambda: load_photo(big_bytes), 5)))
+    photo = load_photo(photo_bytes).image
+
+    for name in CNN_MODELS:
+        rows.append(
+            (f"{name}: load weights (checksum + build)", once_ms(lambda n=name: load_cnn(n)))
+        )
+        model = load_cnn(name)
+        rows.append(
+            (
+                f"{name}: forward, all stages kept",
+                median_ms(lambda m=model, n=name: trace_image(m, n, photo), args.repeats),
+            )
+        )
+        trace = trace_image(model, name, photo)
+        stages = trace.stages
+        overview = lambda s=stages: stage_overview_figure(  # noqa: E731
+            [x.name for x in s], [x.shape for x in s], [x.maps for x in s], "mean"
+        )
+        rows.append((f"{name}: build stage overview figure", median_ms(overview, 5)))
+        rows.append((f"{name}: overview figure JSON (KB)", len(overview().to_json()) / 1000))
+        widest = max(stages, key=lambda s: s.maps.size)
+        grid = lambda w=widest: channel_grid_figure(w.maps, list(range(32)), per_channel=False)  # noqa: E731
+        rows.append((f"{name}: build 32-channel grid ({widest.name})", median_ms(grid, 5)))
+        rows.append((f"{name}: grid figure JSON (KB)", len(grid().to_json()) / 1000))
+        rows.append(
+            (
+                f"{name}: overlay one channel",
+                median_ms(lambda t=trace, w=widest: overlay_image(t.shown, w.maps[0], 0.6), 5),
+            )
+        )
+        rows.append(
+            (f"{name}: trace size in memory (MB)", sum(s.maps.nbytes for s in stages) / 1e6)
+        )
+
+    for name in LSTM_MODELS:
+        rows.append((f"lstm {name}: load weights", once_ms(lambda n=name: load_lstm(n))))
+        model = load_lstm(name)
+        trace = trace_text(model, name, SENTENCE_30_TOKENS)
+        rows.append(
+            (
+                f"lstm {name}: trace '{len(trace.tokens)}-token' text",
+                median_ms(
+                    lambda m=model, n=name: trace_text(m, n, SENTENCE_30_TOKENS), args.repeats
+                ),
+            )
+        )
+
+    width = max(len(label) for label, _ in rows)
+    print(
+        f"torch {torch.__version__}, {args.threads} threads, "
+        f"medians of {args.repeats} (ms unless stated)"
+    )
+    for label, value in rows:
+        print(f"{label:<{width}}  {value:10.2f}")
+
+
+if __name__ == "__main__":
+    main()
