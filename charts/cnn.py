@@ -126,19 +126,23 @@ def channel_grid_figure(
     columns = min(columns, len(channels))
     height, width = tiles.shape[1:3]
     fig = go.Figure(go.Image(source=png_data_uri(grid), hoverinfo="skip"))
-    for channel, (x, y) in zip(
-        channels, tile_origins(len(channels), columns, height, width, GRID_GAP), strict=True
-    ):
-        fig.add_annotation(
-            x=x + 2,
-            y=y + 2,
-            text=f"#{channel}",
-            showarrow=False,
-            xanchor="left",
-            yanchor="top",
-            font={"size": 10, "color": "white"},
-            bgcolor="rgba(0,0,0,0.45)",
-        )
+    origins = tile_origins(len(channels), columns, height, width, GRID_GAP)
+    # One layout update: plotly re-validates every annotation on each add_annotation call.
+    fig.update_layout(
+        annotations=[
+            {
+                "x": x + 2,
+                "y": y + 2,
+                "text": f"#{channel}",
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "top",
+                "font": {"size": 10, "color": "white"},
+                "bgcolor": "rgba(0,0,0,0.45)",
+            }
+            for channel, (x, y) in zip(channels, origins, strict=True)
+        ]
+    )
     _bare_axes(fig)
     rows = -(-len(channels) // columns)
     fig.update_layout(
