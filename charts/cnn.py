@@ -105,8 +105,10 @@ def shape_ladder_figure(names: list[str], shapes: list[tuple[int, int, int]]) ->
         ),
         secondary_y=True,
     )
-    fig.update_yaxes(title_text="channels", secondary_y=False)
-    fig.update_yaxes(title_text="pixels per side", secondary_y=True, rangemode="tozero")
+    fig.update_yaxes(title_text="channels (log scale)", type="log", secondary_y=False)
+    fig.update_yaxes(
+        title_text="pixels per side", secondary_y=True, rangemode="tozero", tickformat="d"
+    )
     fig.update_layout(
         height=300,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
