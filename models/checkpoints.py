@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 CHECKSUMS_FILE = WEIGHTS_DIR / "SHA256SUMS"
@@ -59,9 +61,26 @@ def save_checkpoint(path: Path, config: dict[str, Any], state_dict: dict[str, An
     """Save a checkpoint, record its sha256 in SHA256SUMS beside it, and return the digest."""
     tensors = {key: value.detach().contiguous().clone() for key, value in state_dict.items()}
     torch.save({"config": config, "state_dict": tensors}, path)
+    return record_checksum(path)
+
+
+def record_checksum(path: Path) -> str:
+    """Record a file's sha256 in the SHA256SUMS beside it (replacing any old entry); return it."""
     digest = sha256_of(path)
     sums_file = path.parent / CHECKSUMS_FILE.name
     sums = expected_checksums(sums_file) if sums_file.exists() else {}
     sums[path.name] = digest
     sums_file.write_text("".join(f"{d}  {n}\n" for n, d in sorted(sums.items())))
     return digest
+
+
+def load_model(
+    build: Callable[..., nn.Module], name: str, arch: str, weights_dir: Path = WEIGHTS_DIR
+) -> nn.Module:
+    """Build `arch` from the verified checkpoint `name`: eval mode, gradients off, shareable."""
+    checkpoint = load_checkpoint(name, weights_dir)
+    if checkpoint["config"].get("arch") != arch:
+        raise ValueError(f"{name} does not hold {arch} weights")
+    model = build(num_classes=checkpoint["config"].get("num_classes", 1000))
+    model.load_state_dict(checkpoint["state_dict"])
+    return model.eval().requires_grad_(False)

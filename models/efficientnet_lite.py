@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from models.checkpoints import WEIGHTS_DIR, load_checkpoint
+from models.checkpoints import WEIGHTS_DIR, load_model
 from models.images import resize_center_crop
 
 WEIGHTS_FILE = "efficientnet_lite0.pt"
@@ -144,12 +144,7 @@ class EfficientNetLite0(nn.Module):
 
 def load_pretrained(weights_dir: Path = WEIGHTS_DIR) -> EfficientNetLite0:
     """The shipped ImageNet weights (sha256 checked), in eval mode with gradients off."""
-    checkpoint = load_checkpoint(WEIGHTS_FILE, weights_dir)
-    if checkpoint["config"].get("arch") != "efficientnet_lite0":
-        raise ValueError(f"{WEIGHTS_FILE} does not hold efficientnet_lite0 weights")
-    model = EfficientNetLite0(num_classes=checkpoint["config"].get("num_classes", 1000))
-    model.load_state_dict(checkpoint["state_dict"])
-    return model.eval().requires_grad_(False)
+    return load_model(EfficientNetLite0, WEIGHTS_FILE, "efficientnet_lite0", weights_dir)
 
 
 def preprocess(image: Image.Image) -> tuple[torch.Tensor, np.ndarray]:

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from models.checkpoints import WEIGHTS_DIR, load_checkpoint
+from models.checkpoints import WEIGHTS_DIR, load_model
 from models.images import resize_center_crop
 
 WEIGHTS_FILE = "squeezenet1_1.pt"
@@ -100,12 +100,7 @@ class SqueezeNet11(nn.Module):
 
 def load_pretrained(weights_dir: Path = WEIGHTS_DIR) -> SqueezeNet11:
     """The shipped ImageNet weights (sha256 checked), in eval mode with gradients off."""
-    checkpoint = load_checkpoint(WEIGHTS_FILE, weights_dir)
-    if checkpoint["config"].get("arch") != "squeezenet1_1":
-        raise ValueError(f"{WEIGHTS_FILE} does not hold squeezenet1_1 weights")
-    model = SqueezeNet11(num_classes=checkpoint["config"].get("num_classes", 1000))
-    model.load_state_dict(checkpoint["state_dict"])
-    return model.eval().requires_grad_(False)
+    return load_model(SqueezeNet11, WEIGHTS_FILE, "squeezenet1_1", weights_dir)
 
 
 def preprocess(image: Image.Image) -> tuple[torch.Tensor, np.ndarray]:

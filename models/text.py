@@ -27,7 +27,7 @@ import json
 import re
 from pathlib import Path
 
-from models.checkpoints import CHECKSUMS_FILE, expected_checksums, sha256_of, verified_path
+from models.checkpoints import record_checksum, verified_path
 
 URL_TOKEN = "<url>"
 USER_TOKEN = "<user>"
@@ -101,12 +101,7 @@ def display_char(char: str) -> str:
 def save_vocab(path: Path, vocab: dict[str, int]) -> str:
     """Write a {token: id} vocabulary as JSON, record its sha256 in SHA256SUMS, return it."""
     path.write_text(json.dumps(vocab, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
-    digest = sha256_of(path)
-    sums_file = path.parent / CHECKSUMS_FILE.name
-    sums = expected_checksums(sums_file) if sums_file.exists() else {}
-    sums[path.name] = digest
-    sums_file.write_text("".join(f"{d}  {n}\n" for n, d in sorted(sums.items())))
-    return digest
+    return record_checksum(path)
 
 
 def load_vocab(name: str, weights_dir: Path | None = None) -> dict[str, int]:
