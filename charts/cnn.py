@@ -105,9 +105,22 @@ def shape_ladder_figure(names: list[str], shapes: list[tuple[int, int, int]]) ->
         ),
         secondary_y=True,
     )
-    fig.update_yaxes(title_text="channels (log scale)", type="log", secondary_y=False)
+    channel_ticks = sorted({c for c, _, _ in shapes})
     fig.update_yaxes(
-        title_text="pixels per side", secondary_y=True, rangemode="tozero", tickformat="d"
+        title_text="channels (log scale)",
+        type="log",
+        tickvals=channel_ticks,
+        ticktext=[str(c) for c in channel_ticks],
+        minor={"showgrid": False},
+        secondary_y=False,
+    )
+    fig.update_yaxes(
+        title_text="pixels per side",
+        tickmode="auto",
+        nticks=6,
+        showgrid=False,
+        rangemode="tozero",
+        secondary_y=True,
     )
     fig.update_layout(
         height=300,
@@ -119,9 +132,16 @@ def shape_ladder_figure(names: list[str], shapes: list[tuple[int, int, int]]) ->
 
 
 def channel_grid_figure(
-    maps: np.ndarray, channels: list[int], per_channel: bool, columns: int = 8
+    maps: np.ndarray,
+    channels: list[int],
+    per_channel: bool,
+    columns: int = 8,
+    labels: list[str] | None = None,
 ) -> go.Figure:
-    """The chosen channels of a (C, H, W) layer as one tiled picture, each tile numbered."""
+    """The chosen channels of a (C, H, W) layer as one tiled picture, each tile numbered.
+
+    `labels`, if given, names every channel of the layer (e.g. the class of a class map).
+    """
     scaled = scale_maps(maps, per_channel=per_channel)[channels]
     tiles = colorize(upscale_nearest(scaled.transpose(1, 2, 0), 56).transpose(2, 0, 1))
     grid = tile(tiles, columns, gap=GRID_GAP, fill=255)
@@ -135,7 +155,7 @@ def channel_grid_figure(
             {
                 "x": x + 2,
                 "y": y + 2,
-                "text": f"#{channel}",
+                "text": f"#{channel} {labels[channel][:18]}" if labels else f"#{channel}",
                 "showarrow": False,
                 "xanchor": "left",
                 "yanchor": "top",

@@ -20,6 +20,7 @@ class CnnSpec:
     summary: str
     load: Callable[[], nn.Module]  # the shipped weights, sha256 checked, eval mode, no grads
     preprocess: Callable[[Image.Image], tuple[torch.Tensor, np.ndarray]]
+    class_map_stage: str | None = None  # a stage with one channel per class, if the model has one
 
 
 CNN_MODELS: dict[str, CnnSpec] = {
@@ -31,6 +32,7 @@ CNN_MODELS: dict[str, CnnSpec] = {
             summary="1.2 M parameters, 10 stages, 227×227 input. Small and fast.",
             load=squeezenet.load_pretrained,
             preprocess=squeezenet.preprocess,
+            class_map_stage="conv10",
         ),
         CnnSpec(
             name="efficientnet_lite0",

@@ -171,9 +171,27 @@ def layer_explorer(trace: CnnTrace) -> None:
     )
     st.caption(f"**{layer}** · {stage.note} · output {'×'.join(map(str, stage.shape))}")
     order = channel_order(stage.maps, order_by)
-    shown = [int(c) for c in order[:count]]
+    starts = list(range(0, channels_total, count))
+    start = 0
+    if len(starts) > 1:
+        start = st.select_slider(
+            "Which channels (in the order chosen above)",
+            starts,
+            format_func=lambda first: f"{first + 1}–{min(first + count, channels_total)}",
+            key="cnn_page",
+        )
+    shown = [int(c) for c in order[start : start + count]]
+    is_class_maps = layer == CNN_MODELS[trace.model].class_map_stage
+    labels = list(class_names()) if is_class_maps else None
+    if is_class_maps:
+        st.info(
+            f"{layer} has one channel per ImageNet class, and the network's score for a class "
+            "is simply the average of that class's map. Ordered by mean activation, the first "
+            "tiles are the top guesses; the overlay below shows where in the photo the "
+            "network found evidence for a class."
+        )
     st.plotly_chart(
-        channel_grid_figure(stage.maps, shown, per_channel=per_channel),
+        channel_grid_figure(stage.maps, shown, per_channel=per_channel, labels=labels),
         width="stretch",
         key="cnn_grid",
     )
@@ -195,8 +213,9 @@ def layer_explorer(trace: CnnTrace) -> None:
         opacity = st.slider("Overlay opacity", 0.0, 1.0, 0.6, 0.05, key="cnn_opacity")
         means = channel_means(stage.maps)
         rank = int((means > means[channel]).sum()) + 1
+        class_note = f" — class *{class_names()[channel]}*" if is_class_maps else ""
         st.markdown(
-            f"Channel **#{channel}**: mean activation {means[channel]:.3f}, "
+            f"Channel **#{channel}**{class_note}: mean activation {means[channel]:.3f}, "
             f"rank {rank} of {channels_total} in this layer. "
             f"Its {stage.shape[1]}×{stage.shape[2]} map is stretched over the "
             f"{trace.shown.shape[0]}-pixel input, so each map pixel covers about "

@@ -153,3 +153,26 @@ def test_file_names_are_shown_as_text_not_markup() -> None:
     assert not at.exception
     caption = next(c.value for c in at.caption if "Resized and centre-cropped" in c.value)
     assert "\\<img" in caption and "\\*\\*bold\\*\\*" in caption
+
+
+def test_class_maps_are_labelled_and_ordered_like_the_prediction() -> None:
+    at = open_page()
+    top_label = top_labels(at)[0]
+    at.selectbox(key="cnn_layer_squeezenet1_1").select("conv10").run()
+    assert not at.exception
+    tiles = [a["text"] for a in chart(at, "cnn_grid")["layout"]["annotations"]]
+    # conv10's channel means are SqueezeNet's logits: the strongest map is the top-1 class.
+    assert tiles[0] == f"#285 {top_label}" and top_label == "Egyptian cat"
+    assert any("one channel per ImageNet class" in info.value for info in at.info)
+    assert any("class *Egyptian cat*" in md.value for md in at.markdown)
+
+
+def test_channel_pages_step_through_the_layer() -> None:
+    at = open_page()
+    at.selectbox(key="cnn_layer_squeezenet1_1").select("fire2").run()
+    at.radio(key="cnn_sort").set_value("index").run()
+    at.select_slider(key="cnn_count").set_value(32).run()
+    at.select_slider(key="cnn_page").set_value(96).run()
+    assert not at.exception
+    tiles = [a["text"] for a in chart(at, "cnn_grid")["layout"]["annotations"]]
+    assert tiles == [f"#{channel}" for channel in range(96, 128)]
