@@ -89,6 +89,9 @@ def sentiment(texts: Sequence[str], file: Path | None) -> int:
         except (OSError, UnicodeDecodeError) as error:
             _fail(str(file), str(error))
             return 1
+    if not texts:
+        _fail("sentiment", "give at least one TEXT or --file F")
+        return 2
     model = load_lstm("sentiment")
     status = 0
     for text in texts:

@@ -74,3 +74,36 @@ def test_maps_rejects_an_unknown_layer(tmp_path: Path, capsys: pytest.CaptureFix
     error = capsys.readouterr().err
     assert "fire99" in error and "conv1" in error and "conv10" in error
     assert not list(tmp_path.iterdir())
+
+
+def test_sentiment_scores_each_text_and_file_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    texts = tmp_path / "texts.txt"
+    texts.write_text(
+        "The film was not good, but the ending was wonderful\n\nI love it 😍\n", encoding="utf-8"
+    )
+    status = main(["sentiment", "good", "not good", "--file", str(texts)])
+    captured = capsys.readouterr()
+    assert status == 1  # the blank line in the file is reported, the others still print
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r["text"] for r in records] == [
+        "good",
+        "not good",
+        "The film was not good, but the ending was wonderful",
+        "I love it 😍",
+    ]
+    good, not_good, film, love = records
+    assert good["tokens"] == ["good"] and good["final"] > 0.2
+    assert not_good["tokens"] == ["not", "good"] and not_good["final"] < 0
+    assert len(film["scores"]) == len(film["tokens"]) == 11
+    assert film["scores"][4] < 0 < film["final"]  # falls at "not good", rises at "wonderful"
+    assert film["final"] == film["scores"][-1]
+    assert all(-1 <= score <= 1 for r in records for score in r["scores"])
+    assert love["final"] > 0.2
+    assert "''" in captured.err and "Traceback" not in captured.err
+
+
+def test_sentiment_without_text_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sentiment"]) == 2
+    assert "at least one TEXT" in capsys.readouterr().err

@@ -1,0 +1,58 @@
+"""One model instance serves every session: concurrent traces agree and leave it untouched."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from models.cnn import load_cnn, trace_image
+from models.lstm_trace import load_lstm, trace_text
+
+SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
+
+
+def snapshot(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {name: tensor.clone() for name, tensor in model.state_dict().items()}
+
+
+def assert_untouched(model: torch.nn.Module, before: dict[str, torch.Tensor]) -> None:
+    assert not model.training
+    assert all(not p.requires_grad for p in model.parameters())
+    for module in model.modules():
+        assert not module._forward_hooks and not module._forward_pre_hooks
+    after = model.state_dict()
+    assert all(torch.equal(before[name], after[name]) for name in before)
+
+
+def test_concurrent_cnn_traces_match_sequential_ones() -> None:
+    model = load_cnn("squeezenet1_1")
+    before = snapshot(model)
+    photos = [
+        Image.open(SAMPLES / f"{name}.jpg") for name in ("chelsea", "coffee", "rocket", "flower")
+    ]
+    expected = [trace_image(model, "squeezenet1_1", photo) for photo in photos]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda p: trace_image(model, "squeezenet1_1", p), photos * 3))
+    for index, result in enumerate(results):
+        reference = expected[index % len(photos)]
+        np.testing.assert_allclose(result.probs, reference.probs, rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(
+            result.stages[3].maps, reference.stages[3].maps, rtol=1e-5, atol=1e-5
+        )
+    assert_untouched(model, before)
+
+
+def test_concurrent_lstm_traces_match_sequential_ones() -> None:
+    model = load_lstm("sentiment")
+    before = snapshot(model)
+    texts = ["not good at all", "a wonderful ending", "good but boring", "the worst service"]
+    expected = [trace_text(model, "sentiment", text).sentiment for text in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda t: trace_text(model, "sentiment", t).sentiment, texts * 3))
+    for index, result in enumerate(results):
+        np.testing.assert_allclose(result, expected[index % len(texts)], rtol=1e-5, atol=1e-6)
+    assert_untouched(model, before)
