@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import io
-
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 from plotly.subplots import make_subplots
 
+from charts.pictures import png_data_uri
 from models.feature_grid import (
     colorize,
     representative_map,
@@ -20,13 +18,6 @@ from models.feature_grid import (
 )
 
 GRID_GAP = 2
-
-
-def png_data_uri(rgb: np.ndarray) -> str:
-    """Encode a uint8 (H, W, 3) image as a PNG data URI: maps travel as pictures, not floats."""
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="PNG", optimize=False)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _bare_axes(fig: go.Figure) -> None:

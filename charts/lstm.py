@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
+
+from charts.pictures import png_data_uri
 
 if TYPE_CHECKING:
     from models.lstm_trace import LayerStates, LstmTrace
@@ -172,15 +171,13 @@ def heatmap_pixels(values: np.ndarray, limit: float) -> np.ndarray:
     return _COLOUR_TABLE[index.T[::-1]]
 
 
-def png_data_uri(pixels: np.ndarray, min_width: int = 1100, min_height: int = 400) -> str:
+def enlarged_png_data_uri(pixels: np.ndarray, min_width: int = 1100, min_height: int = 400) -> str:
     """A PNG data URI of an (H, W, 3) picture with each cell enlarged to a whole number of
     pixels, so that cells stay crisp when the browser stretches the picture over the plot."""
     rows, cols = pixels.shape[:2]
     big = pixels.repeat(max(1, math.ceil(min_height / rows)), axis=0)
     big = big.repeat(max(1, math.ceil(min_width / cols)), axis=1)
-    buffer = io.BytesIO()
-    Image.fromarray(big).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return png_data_uri(big)
 
 
 def watch_figure(trace: LstmTrace, state: str = "h", layer: int = 0, top_k: int = 3) -> go.Figure:
@@ -205,7 +202,7 @@ def watch_figure(trace: LstmTrace, state: str = "h", layer: int = 0, top_k: int 
         rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.1
     )
     fig.add_layout_image(
-        source=png_data_uri(heatmap_pixels(values, limit)),
+        source=enlarged_png_data_uri(heatmap_pixels(values, limit)),
         xref="x",
         yref="y",
         x=0.5,

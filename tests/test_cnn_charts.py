@@ -11,11 +11,11 @@ from PIL import Image
 from charts.cnn import (
     channel_grid_figure,
     overlay_image,
-    png_data_uri,
     shape_ladder_figure,
     stage_overview_figure,
     top_classes_figure,
 )
+from charts.pictures import png_data_uri
 from models.feature_grid import colorize
 
 

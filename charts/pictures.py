@@ -1,0 +1,16 @@
+"""Pictures for the browser: numpy RGB arrays encoded as PNG data URIs."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+from PIL import Image
+
+
+def png_data_uri(rgb: np.ndarray) -> str:
+    """Encode a uint8 (H, W, 3) image as a PNG data URI: maps travel as pictures, not floats."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
