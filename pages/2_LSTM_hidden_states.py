@@ -5,6 +5,7 @@ import streamlit as st
 
 from charts.lstm import (
     STATES,
+    memory_figure,
     movement,
     movement_figure,
     next_char_figure,
@@ -13,6 +14,7 @@ from charts.lstm import (
     top_moved_units,
     watch_figure,
 )
+from models.lstm_memory import memory_at_step
 from models.lstm_trace import LSTM_MODELS, MAX_TOKENS, EmptyTextError, LstmTrace
 from ui.lstm_cache import example_sentences, lstm_trace
 from ui.text import escape_markdown
@@ -293,6 +295,29 @@ def show_step(trace: LstmTrace, layer: int) -> None:
             "model a negation or a strongly worded opinion usually stands out, while filler "
             "words change less of what the memory carries forward."
         )
+        show_memory(trace, layer, step)
+
+
+def show_memory(trace: LstmTrace, layer: int, step: int) -> None:
+    """The cell memory at `step` split into what each earlier token wrote and what is left."""
+    states = trace.layers[layer]
+    memory = memory_at_step(states.f, states.i, states.g, step)
+    share = memory.share_by_token()
+    strongest = int(np.argmax(share[:-1])) if step > 1 else 0
+    st.markdown(f"**What the memory holds at token {step}, word by word**")
+    st.plotly_chart(memory_figure(memory, trace.tokens, step), width="stretch", key="lstm_memory")
+    older = (
+        f" Of the earlier words, *{escape_markdown(trace.tokens[strongest])}* "
+        f"(token {strongest + 1}) still holds the most: {share[strongest]:.0%}."
+        if step > 1
+        else ""
+    )
+    st.caption(
+        "The cell memory c is a sum: every word adds what its input gate lets in, and every "
+        "later forget gate shrinks what is already there. Bars: each word's share of the "
+        "memory now. Line: how much of what that word wrote has survived the forget gates "
+        "since — older words fade unless the gates keep holding on to them." + older
+    )
 
 
 try:

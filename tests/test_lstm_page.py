@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import models.lstm_trace as lstm_trace
+from models.lstm_memory import memory_at_step
 from models.text import word_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,7 +84,7 @@ def test_default_sentence_gives_the_charts() -> None:
     at = open_page()
     print(f"first AppTest run: {time.monotonic() - started:.1f} s")
     assert at.text_input(key="lstm_text").value == SENTENCE
-    assert set(charts(at)) == {"lstm_watch", "lstm_step_state", "lstm_movement"}
+    assert set(charts(at)) == {"lstm_watch", "lstm_step_state", "lstm_movement", "lstm_memory"}
     assert heatmap_shape(at) == (128, len(word_tokens(SENTENCE)))
     assert any(metric.label == "Final sentiment" for metric in at.metric)
 
@@ -125,6 +126,7 @@ def test_char_model_shows_next_character_predictions() -> None:
     type_text(at, headline)
     found = charts(at)
     assert {"lstm_watch", "lstm_next_chars"} <= set(found)
+    assert "lstm_memory" not in found  # textgenrnn restarts per window: no single memory to split
     assert heatmap_shape(at) == (128, len(headline))
     guesses = found["lstm_next_chars"]["data"][0]
     assert len(guesses["y"]) == 5
@@ -193,3 +195,16 @@ def test_script_tags_stay_text(model: str) -> None:
     assert ("script" in shown) and ("alert" in shown)
     if model == "char":
         assert SCRIPT in shown  # the characters as they are, in a code block
+
+
+def test_memory_split_shows_what_each_word_left_in_the_cell() -> None:
+    at = open_page()
+    at.select_slider(key="lstm_step").set_value(5).run()  # "good", right after "not"
+    assert not at.exception
+    trace = lstm_trace.trace_text(lstm_trace.load_lstm("sentiment"), "sentiment", SENTENCE)
+    layer = trace.layers[0]
+    expected = memory_at_step(layer.f, layer.i, layer.g, 5).share_by_token()
+    bars = charts(at)["lstm_memory"]["data"][0]
+    np.testing.assert_allclose(decode(bars["y"]), expected, atol=1e-6)
+    assert int(np.argmax(expected[:-1])) == 3  # "not" holds the most of the earlier words
+    assert any("*not* (token 4) still holds the most" in caption.value for caption in at.caption)
