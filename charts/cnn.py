@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from PIL import Image
 from plotly.subplots import make_subplots
 
+from charts.bars import probability_bars
 from charts.pictures import png_data_uri
 from models.feature_grid import (
     colorize,
@@ -32,23 +33,7 @@ def _bare_axes(fig: go.Figure) -> None:
 
 def top_classes_figure(labels: list[str], probs: list[float]) -> go.Figure:
     """Horizontal bars of the top classes, most likely on top."""
-    fig = go.Figure(
-        go.Bar(
-            x=probs[::-1],
-            y=labels[::-1],
-            orientation="h",
-            text=[f"{p:.1%}" for p in probs[::-1]],
-            textposition="auto",
-            marker_color="#4c78a8",
-            hovertemplate="%{y}: %{x:.2%}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        height=60 + 36 * len(labels),
-        margin={"l": 10, "r": 10, "t": 10, "b": 30},
-        xaxis={"range": [0, 1], "tickformat": ".0%", "title": "probability"},
-    )
-    return fig
+    return probability_bars(labels, probs)
 
 
 def stage_overview_figure(

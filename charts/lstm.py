@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
+from charts.bars import probability_bars
 from charts.pictures import png_data_uri
 
 if TYPE_CHECKING:
@@ -566,27 +567,11 @@ def movement_figure(h: np.ndarray, tokens: tuple[str, ...], step: int) -> go.Fig
 
 def next_char_figure(predictions: tuple[tuple[str, float], ...]) -> go.Figure:
     """Horizontal bars of the top next-character guesses, most likely on top."""
-    chars = [f"‘{display_token(char)}’" for char, _ in predictions][::-1]
-    probs = [prob for _, prob in predictions][::-1]
-    fig = go.Figure(
-        go.Bar(
-            x=probs,
-            y=chars,
-            orientation="h",
-            text=[f"{p:.0%}" for p in probs],
-            textposition="auto",
-            marker_color="#4c78a8",
-            hovertemplate="%{y}: %{x:.1%}<extra></extra>",
-        )
+    chars = [f"‘{display_token(char)}’" for char, _ in predictions]
+    probs = [prob for _, prob in predictions]
+    return probability_bars(
+        chars, probs, text_format=".0%", hover_format=".1%", row_height=34, label_size=15
     )
-    fig.update_layout(
-        height=60 + 34 * len(chars),
-        margin={"l": 10, "r": 10, "t": 10, "b": 30},
-        xaxis={"range": [0, 1], "tickformat": ".0%", "title": {"text": "probability"}},
-        yaxis={"tickfont": {"size": 15}},
-        paper_bgcolor=PAPER,
-    )
-    return fig
 
 
 def next_char_rows(trace: LstmTrace) -> list[dict[str, object]]:

@@ -1,0 +1,35 @@
+"""Horizontal probability bars, most likely on top: the top classes and the next characters."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+
+def probability_bars(
+    labels: list[str],
+    probs: list[float],
+    text_format: str = ".1%",
+    hover_format: str = ".2%",
+    row_height: int = 36,
+    label_size: int | None = None,
+) -> go.Figure:
+    """One bar per label in the given order (most likely first), drawn top to bottom."""
+    fig = go.Figure(
+        go.Bar(
+            x=probs[::-1],
+            y=labels[::-1],
+            orientation="h",
+            text=[f"{p:{text_format}}" for p in probs[::-1]],
+            textposition="auto",
+            marker_color="#4c78a8",
+            hovertemplate=f"%{{y}}: %{{x:{hover_format}}}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=60 + row_height * len(labels),
+        margin={"l": 10, "r": 10, "t": 10, "b": 30},
+        xaxis={"range": [0, 1], "tickformat": ".0%", "title": {"text": "probability"}},
+        yaxis={"tickfont": {"size": label_size}} if label_size else {},
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
