@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 PYTHON ?= python3
 
-.PHONY: run test lint format bench weights chromium
+.PHONY: run test lint format bench weights chromium screenshots
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ format: $(VENV)/.dev-installed
 
 test: $(VENV)/.dev-installed chromium lint
 	$(PY) -m pytest
+
+# The README's pictures: the browser tests, writing their screenshots into docs/.
+screenshots: $(VENV)/.dev-installed chromium
+	SCREENSHOT_DIR=docs $(PY) -m pytest -m browser -q
 
 bench: $(VENV)/.installed
 	$(PY) bench/benchmark.py

@@ -12,10 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect
 
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / "docs"
 CHROMIUM = "/usr/bin/chromium"
+# `make screenshots` sets this to docs/ to refresh the README's pictures; otherwise the browser
+# tests still take them (a broken page shows up there) but into pytest's temporary directory.
+SCREENSHOTS_ENV = "SCREENSHOT_DIR"
 
 
 def _free_port() -> int:
@@ -93,14 +96,42 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir() -> Path:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    return SCREENSHOTS
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get(SCREENSHOTS_ENV)
+    if not chosen:
+        return tmp_path_factory.mktemp("screenshots")
+    path = Path(chosen)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
-def full_screenshot(page, path: Path, height: int = 3600) -> None:
-    """Streamlit scrolls inside its own container, so grow the viewport to capture everything."""
+def wait_until_settled(page: Page) -> None:
+    """Wait for the app's own state: websocket up, no script running, no skeleton left.
+
+    Streamlit's root element publishes `data-test-script-state` (initial, running, notRunning),
+    which its own end-to-end tests wait on. Call this after something on the page shows that the
+    action was taken (a retrying `expect` on the new content): right after a click the state may
+    still read notRunning from the run before.
+    """
+    app = page.locator('[data-testid="stApp"]')
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning")
+    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0)
+    # Elements of the previous run stay on the page, faded, until replaced: wait until none is.
+    expect(page.locator('[data-stale="true"]')).to_have_count(0)
+
+
+def full_screenshot(page: Page, path: Path) -> None:
+    """Streamlit scrolls inside its main container: grow the viewport to fit it all, then shoot."""
+    wait_until_settled(page)
+    main = page.locator('[data-testid="stMain"]')
+    height = main.evaluate("element => element.scrollHeight")
     width = page.viewport_size["width"] if page.viewport_size else 1400
-    page.set_viewport_size({"width": width, "height": height})
-    page.wait_for_timeout(800)  # let charts re-layout to the new size
-    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": width, "height": height + 40})
+    # plotly re-lays out on the resize event; wait until every chart has its new width.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
+              .every(gd => Math.abs(gd.getBoundingClientRect().width
+                                    - (gd._fullLayout ? gd._fullLayout.width : 0)) < 2)"""
+    )
+    page.screenshot(path=str(path), full_page=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import full_screenshot
+from tests.conftest import full_screenshot, wait_until_settled
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +22,7 @@ def test_upload_shows_prediction_and_feature_maps(
     page.goto(f"{app_server}/CNN_feature_maps")
     # The page never opens empty: the default sample is already analysed.
     expect(page.get_by_text("Top guess:")).to_be_visible(timeout=60_000)
+    wait_until_settled(page)
 
     page.get_by_text("Upload", exact=True).click()
     started = time.monotonic()
@@ -34,6 +35,7 @@ def test_upload_shows_prediction_and_feature_maps(
     print(f"upload to charts: {upload_to_charts:.2f} s")
     # Top-5 bars, stage overview, shape ladder, channel grid, overlay.
     expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(5, timeout=30_000)
+    wait_until_settled(page)
     assert page.locator('[data-testid="stException"]').count() == 0
 
     full_screenshot(page, screenshot_dir / "screenshot-cnn.png")
@@ -44,12 +46,14 @@ def test_corrupt_upload_gives_a_message_and_the_page_recovers(
 ) -> None:
     page.goto(f"{app_server}/CNN_feature_maps")
     expect(page.get_by_text("Top guess:")).to_be_visible(timeout=60_000)
+    wait_until_settled(page)
     page.get_by_text("Upload", exact=True).click()
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff\xe0 definitely not a jpeg")
     uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
     uploader.set_input_files(broken)
     expect(page.get_by_text("That file can't be used")).to_be_visible(timeout=30_000)
+    wait_until_settled(page)
     assert page.locator('[data-testid="stException"]').count() == 0
 
     uploader.set_input_files(ROOT / "assets" / "samples" / "chelsea.jpg")

@@ -1,4 +1,8 @@
-"""The LSTM page in a real headless chromium: type, press Enter, see the charts, press Play."""
+"""The LSTM page in a real headless chromium: type, press Enter, see the charts, press Play.
+
+Every wait is on the page's own state (Streamlit's script-run state, the figure's slider text,
+plotly's animation loop), never a fixed sleep: the test must pass on a busy machine too.
+"""
 
 from __future__ import annotations
 
@@ -9,29 +13,46 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.conftest import full_screenshot, wait_until_settled
+
 SENTENCE = "The film was not good, but the ending was wonderful"
 CHART = '[data-testid="stPlotlyChart"]'
 WATCH = ".st-key-lstm_watch"  # the animated figure (streamlit adds st-key-<key> classes)
 
 
-def slider_value(page: Page) -> str:
+def the_figure(page: Page) -> Locator:
+    """The one animated figure on the page (an old copy may linger during a rerun: wait it out)."""
+    figure = page.locator(f"{WATCH} .js-plotly-plot")
+    expect(figure).to_have_count(1)
+    return figure
+
+
+def slider_label(page: Page) -> Locator:
     """The plotly slider's current-value text, e.g. "token 4 of 11: not"."""
-    label = page.locator(f"{WATCH} text.slider-label").filter(has_text="token ")
-    return label.first.text_content() or ""
+    return the_figure(page).locator("text.slider-label").filter(has_text="token ")
 
 
-def current_value(page: Page, n_tokens: int) -> Locator:
+def showing(page: Page, n_tokens: int) -> Locator:
     """The slider's current-value text once the figure shows a text of n_tokens tokens."""
     pattern = re.compile(rf"^token \d+ of {n_tokens}:")
     return page.locator(f"{WATCH} text.slider-label").filter(has_text=pattern)
 
 
-def full_page_screenshot(page: Page, path: Path) -> None:
-    """Streamlit scrolls inside its main container: grow the viewport to fit it all first."""
-    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": page.viewport_size["width"], "height": height + 40})
-    page.wait_for_timeout(1_000)
-    page.screenshot(path=str(path), full_page=True)
+def button(page: Page, label: str) -> Locator:
+    found = the_figure(page).locator(".updatemenu-button").filter(has_text=label)
+    expect(found).to_have_count(1)
+    return found
+
+
+def wait_until_still(page: Page) -> None:
+    """Wait until plotly's animation loop has stopped (no frame queued, no frame requested)."""
+    page.wait_for_function(
+        """() => {
+            const gd = document.querySelector('.st-key-lstm_watch .js-plotly-plot');
+            const anim = gd && gd._transitionData;
+            return anim && !anim._animationRaf && anim._frameQueue.length === 0;
+        }"""
+    )
 
 
 @pytest.mark.browser
@@ -43,39 +64,42 @@ def test_type_a_sentence_play_it_and_see_the_sentiment(
     box = page.get_by_label("Your text (press Enter to read it)")
     expect(box).to_be_visible()
     expect(page.locator(f"{CHART} .main-svg").first).to_be_visible()  # the default sentence
+    wait_until_settled(page)
     box.fill("What a lovely movie")  # another text first, so that Enter below changes it
     box.press("Enter")
     expect(page.locator('[data-testid="stCode"]').first).to_contain_text("[lovely]")
-    expect(current_value(page, 4)).to_have_count(1)
+    expect(showing(page, 4)).to_have_count(1)
+    wait_until_settled(page)
 
     box.fill(SENTENCE)
     started = time.monotonic()
     box.press("Enter")
-    expect(current_value(page, 11)).to_have_count(1)
+    expect(showing(page, 11)).to_have_count(1)
     print(f"Enter to charts: {time.monotonic() - started:.2f} s")
+    wait_until_settled(page)
     expect(page.locator('[data-testid="stCode"]').first).to_contain_text("[wonderful]")
-    expect(page.locator(f"{WATCH} .main-svg").first).to_be_visible()
 
     verdict = page.locator('[data-testid="stMetric"]').filter(has_text="Final sentiment")
     expect(verdict).to_be_visible()
     expect(verdict).to_contain_text("(")  # "+0.71 (positive)" or the like
-    assert "11 of 11" in slider_value(page)  # the figure opens on the whole sentence
+    label = slider_label(page)
+    expect(label).to_have_text(re.compile(r"^token 11 of 11"))  # opens on the whole sentence
 
-    page.locator(f"{WATCH} .updatemenu-button").filter(has_text="Play").click()
-    page.wait_for_timeout(1_200)
-    during = slider_value(page)
-    assert "of 11" in during and not during.startswith("token 11 of"), during
-    page.wait_for_timeout(1_200)
-    later = slider_value(page)
-    assert later != during, (during, later)  # playback moves on by itself, in the browser
+    button(page, "Play").click()
+    expect(label).not_to_have_text(re.compile(r"^token 11 of 11"))  # playback restarts at 1
+    during = label.text_content() or ""
+    assert re.match(r"^token \d+ of 11", during), during
+    expect(label).not_to_have_text(during)  # and moves on by itself, in the browser
 
-    page.locator(f"{WATCH} .updatemenu-button").filter(has_text="Pause").click()
-    page.wait_for_timeout(300)
-    paused = slider_value(page)
-    page.wait_for_timeout(900)
-    assert slider_value(page) == paused
+    button(page, "Pause").click()
+    wait_until_still(page)
+    paused = label.text_content()
+    # The animation loop has stopped; give a broken Pause a chance to show itself anyway.
+    page.wait_for_timeout(1_000)
+    assert label.text_content() == paused
 
-    page.locator(f"{WATCH} .updatemenu-button").filter(has_text="Play").click()
-    page.wait_for_timeout(5_500)  # 11 tokens at most 0.5 s each: back at the whole sentence
-    assert slider_value(page).startswith("token 11 of 11"), slider_value(page)
-    full_page_screenshot(page, screenshot_dir / "screenshot-lstm.png")
+    button(page, "Play").click()
+    # 11 tokens at most 0.5 s each: playback ends on the whole sentence.
+    expect(label).to_have_text(re.compile(r"^token 11 of 11"), timeout=30_000)
+    wait_until_still(page)
+    full_screenshot(page, screenshot_dir / "screenshot-lstm.png")
