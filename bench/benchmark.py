@@ -28,7 +28,7 @@ from charts.cnn import (  # noqa: E402
 )
 from models.cnn import CNN_MODELS, load_cnn, trace_image  # noqa: E402
 from models.images import load_photo  # noqa: E402
-from models.lstm_trace import LSTM_MODELS, load_lstm, trace_text  # noqa: E402
+from models.sequence_models import SEQUENCE_MODELS, load_sequence_model, trace_text  # noqa: E402
 
 SENTENCE_30_TOKENS = (
     "The film was not good at first, and the middle dragged on far too long, "
@@ -106,13 +106,13 @@ def main() -> None:
             (f"{name}: trace size in memory (MB)", sum(s.maps.nbytes for s in stages) / 1e6)
         )
 
-    for name in LSTM_MODELS:
-        rows.append((f"lstm {name}: load weights", once_ms(lambda n=name: load_lstm(n))))
-        model = load_lstm(name)
+    for name in SEQUENCE_MODELS:
+        rows.append((f"{name}: load weights", once_ms(lambda n=name: load_sequence_model(n))))
+        model = load_sequence_model(name)
         trace = trace_text(model, name, SENTENCE_30_TOKENS)
         rows.append(
             (
-                f"lstm {name}: trace '{len(trace.tokens)}-token' text",
+                f"{name}: trace a {len(trace.tokens)}-token text",
                 median_ms(
                     lambda m=model, n=name: trace_text(m, n, SENTENCE_30_TOKENS), args.repeats
                 ),

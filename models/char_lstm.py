@@ -62,6 +62,14 @@ class CharLSTM(nn.Module):
     def lstms(self) -> tuple[nn.LSTM, nn.LSTM]:
         return (self.lstm1, self.lstm2)
 
+    def facts(self) -> dict[str, int]:
+        """Sizes that the page's text quotes."""
+        return {
+            "units": self.config.hidden_size,
+            "layers": len(self.lstms),
+            "window": self.config.window,
+        }
+
     def readout(self, emb: torch.Tensor, h1: torch.Tensor, h2: torch.Tensor) -> torch.Tensor:
         """Next-character logits from the per-position features of windows.
 

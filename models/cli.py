@@ -1,4 +1,4 @@
-"""Command line: `python -m models predict|maps|sentiment ...`, one JSON object per line."""
+"""Command line: `python -m models predict|maps|sentiment|summary|profile ...`, JSON lines."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from models.cnn import CNN_MODELS, DEFAULT_CNN, load_cnn, trace_image
 from models.feature_grid import colorize, scale_maps, tile
 from models.imagenet import class_names
 from models.images import ImageInputError, load_photo
+from models.sequence_models import DEFAULT_SEQUENCE, SENTIMENT_READERS, SEQUENCE_MODELS
 
 
 def _fail(subject: str, message: str) -> None:
@@ -80,8 +81,9 @@ def maps(image: str, model_name: str, layer: str, out: Path) -> int:
     return 0
 
 
-def sentiment(texts: Sequence[str], file: Path | None) -> int:
-    from models.lstm_trace import EmptyTextError, load_lstm, trace_text
+def sentiment(texts: Sequence[str], file: Path | None, model_name: str) -> int:
+    from models.sequence_models import load_sequence_model, trace_text
+    from models.sequence_trace import EmptyTextError
 
     if file is not None:
         try:
@@ -92,11 +94,11 @@ def sentiment(texts: Sequence[str], file: Path | None) -> int:
     if not texts:
         _fail("sentiment", "give at least one TEXT or --file F")
         return 2
-    model = load_lstm("sentiment")
+    model = load_sequence_model(model_name)
     status = 0
     for text in texts:
         try:
-            trace = trace_text(model, "sentiment", text)
+            trace = trace_text(model, model_name, text)
         except EmptyTextError as error:
             _fail(repr(text), str(error))
             status = 1
@@ -105,6 +107,29 @@ def sentiment(texts: Sequence[str], file: Path | None) -> int:
         record = {"text": text, "tokens": list(trace.tokens), "scores": scores, "final": scores[-1]}
         print(json.dumps(record, ensure_ascii=False), flush=True)
     return status
+
+
+def summary() -> int:
+    from models.sequence_models import load_sequence_model
+    from models.summary import summarise
+
+    for name in CNN_MODELS:
+        print(json.dumps(summarise(name, load_cnn(name)).as_json()), flush=True)
+    for name in SEQUENCE_MODELS:
+        print(json.dumps(summarise(name, load_sequence_model(name)).as_json()), flush=True)
+    return 0
+
+
+def profile(quick: bool) -> int:
+    from models.profiling import ProfilePlan, run_profile
+    from models.sequence_models import load_sequence_model
+
+    plan = ProfilePlan.quick() if quick else ProfilePlan.full()
+    cnns = {name: load_cnn(name) for name in CNN_MODELS}
+    readers = {name: load_sequence_model(name) for name in SENTIMENT_READERS}
+    for _, measurement in run_profile(cnns, readers, plan):
+        print(json.dumps(measurement.as_json()), flush=True)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     sentiment_cmd = commands.add_parser("sentiment", help="running sentiment of each text")
     sentiment_cmd.add_argument("texts", nargs="*", metavar="TEXT")
     sentiment_cmd.add_argument("--file", type=Path, metavar="F", help="one text per line")
+    sentiment_cmd.add_argument(
+        "--model", choices=SENTIMENT_READERS, default=DEFAULT_SEQUENCE, help="which reader"
+    )
+
+    commands.add_parser("summary", help="parameters, MACs, steps and reach of every model")
+    profile_cmd = commands.add_parser("profile", help="time every model as its input grows")
+    profile_cmd.add_argument("--quick", action="store_true", help="fewer sizes, one repeat")
     return parser
 
 
@@ -137,4 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return predict(args.images, args.model, min(args.top, 1000))
     if args.command == "maps":
         return maps(args.image, args.model, args.layer, args.out)
-    return sentiment(args.texts, args.file)
+    if args.command == "summary":
+        return summary()
+    if args.command == "profile":
+        return profile(args.quick)
+    return sentiment(args.texts, args.file, args.model)

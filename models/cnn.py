@@ -11,6 +11,7 @@ from PIL import Image
 from torch import nn
 
 from models import efficientnet_lite, squeezenet
+from models.cnn_geometry import SpatialOp
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class CnnSpec:
     summary: str
     load: Callable[[], nn.Module]  # the shipped weights, sha256 checked, eval mode, no grads
     preprocess: Callable[[Image.Image], tuple[torch.Tensor, np.ndarray]]
+    input_size: int  # the side it was trained on; any side works (it ends in a global pool)
+    spatial_ops: Callable[[int], list[SpatialOp]]  # every convolution, for an input side
     class_map_stage: str | None = None  # a stage with one channel per class, if the model has one
 
 
@@ -32,6 +35,8 @@ CNN_MODELS: dict[str, CnnSpec] = {
             summary="1.2 M parameters, 10 stages, 227×227 input. Small and fast.",
             load=squeezenet.load_pretrained,
             preprocess=squeezenet.preprocess,
+            input_size=squeezenet.INPUT_SIZE,
+            spatial_ops=squeezenet.spatial_ops,
             class_map_stage="conv10",
         ),
         CnnSpec(
@@ -40,13 +45,12 @@ CNN_MODELS: dict[str, CnnSpec] = {
             summary="4.7 M parameters, 18 stages, 224×224 input. More accurate.",
             load=efficientnet_lite.load_pretrained,
             preprocess=efficientnet_lite.preprocess,
+            input_size=efficientnet_lite.INPUT_SIZE,
+            spatial_ops=efficientnet_lite.spatial_ops,
         ),
     )
 }
 DEFAULT_CNN = "squeezenet1_1"
-
-# Every traced forward pass adds one; tests use it to prove that redraws reuse cached results.
-forward_passes = 0
 
 
 @dataclass(frozen=True)
@@ -86,13 +90,11 @@ def load_cnn(name: str) -> nn.Module:
 
 def trace_image(model: nn.Module, name: str, image: Image.Image) -> CnnTrace:
     """One forward pass that keeps every stage's feature maps (returned explicitly, no hooks)."""
-    global forward_passes
     spec = CNN_MODELS[name]
     batch, shown = spec.preprocess(image)
     with torch.inference_mode():
         outputs, logits = model.forward_stages(batch)
         probs = torch.softmax(logits[0], dim=0)
-    forward_passes += 1
     notes: dict[str, str] = getattr(model, "STAGE_NOTES", {})
     stages = tuple(
         Stage(name=stage_name, note=notes.get(stage_name, ""), maps=output[0].numpy())

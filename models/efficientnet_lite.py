@@ -15,6 +15,7 @@ from PIL import Image
 from torch import nn
 
 from models.checkpoints import WEIGHTS_DIR, load_model
+from models.cnn_geometry import SpatialOp, same_padding
 from models.images import resize_center_crop
 
 WEIGHTS_FILE = "efficientnet_lite0.pt"
@@ -140,6 +141,32 @@ class EfficientNetLite0(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         ((_, head),) = deque(self._iter_stages(x), maxlen=1)  # keep only the head
         return self._classify(head)
+
+
+def spatial_ops(input_size: int = INPUT_SIZE, num_classes: int = 1000) -> list[SpatialOp]:
+    """Every convolution in order (and the final linear layer, as a 1×1 op on a 1×1 map)."""
+
+    def conv(stage: str, name: str, k: int, s: int, c_in: int, c_out: int, size: int, groups=1):
+        before = same_padding(size, k, s)[0] if s > 1 else k // 2
+        out = math.ceil(size / s)
+        return SpatialOp(stage, name, k, s, before, c_in, c_out, size, out, groups), out
+
+    stem, size = conv("stem", "stem", 3, 2, 3, 32, input_size)
+    ops = [stem]
+    for i, (kernel, stride, expand, c_in, c_out) in enumerate(block_specs(), start=1):
+        stage, hidden = f"block{i}", c_in * expand
+        if expand != 1:
+            op, _ = conv(stage, f"{stage}.expand", 1, 1, c_in, hidden, size)
+            ops.append(op)
+        op, size = conv(stage, f"{stage}.depthwise", kernel, stride, hidden, hidden, size, hidden)
+        ops.append(op)
+        op, _ = conv(stage, f"{stage}.project", 1, 1, hidden, c_out, size)
+        ops.append(op)
+    op, _ = conv("head", "head", 1, 1, 320, 1280, size)
+    ops.append(op)
+    # The classifier after global average pooling: 1280 -> classes, seen as a 1×1 convolution.
+    ops.append(SpatialOp("head", "classifier", 1, 1, 0, 1280, num_classes, 1, 1, on_path=False))
+    return ops
 
 
 def load_pretrained(weights_dir: Path = WEIGHTS_DIR) -> EfficientNetLite0:

@@ -14,6 +14,7 @@ from PIL import Image
 from torch import nn
 
 from models.checkpoints import WEIGHTS_DIR, load_model
+from models.cnn_geometry import SpatialOp, conv_out
 from models.images import resize_center_crop
 
 WEIGHTS_FILE = "squeezenet1_1.pt"
@@ -96,6 +97,28 @@ class SqueezeNet11(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         ((_, class_maps),) = deque(self._iter_stages(x), maxlen=1)  # keep only conv10
         return class_maps.mean(dim=(2, 3))  # (B, 1000)
+
+
+def spatial_ops(input_size: int = INPUT_SIZE, num_classes: int = 1000) -> list[SpatialOp]:
+    """Every convolution and pooling in order, with its sizes for a square input of this side."""
+    size = conv_out(input_size, 3, 2, 0)
+    ops = [SpatialOp("conv1", "conv1", 3, 2, 0, 3, 64, input_size, size)]
+    channels = 64
+    for name, (squeeze, e1, e3) in FIRE_FILTERS.items():
+        if name in POOL_BEFORE:
+            pooled = conv_out(size, 3, 2, 0)
+            ops.append(
+                SpatialOp(name, "max-pool", 3, 2, 0, channels, channels, size, pooled, pool=True)
+            )
+            size = pooled
+        ops += [
+            SpatialOp(name, f"{name}.squeeze1x1", 1, 1, 0, channels, squeeze, size, size),
+            SpatialOp(name, f"{name}.expand1x1", 1, 1, 0, squeeze, e1, size, size, on_path=False),
+            SpatialOp(name, f"{name}.expand3x3", 3, 1, 1, squeeze, e3, size, size),
+        ]
+        channels = e1 + e3
+    ops.append(SpatialOp("conv10", "conv10", 1, 1, 0, channels, num_classes, size, size))
+    return ops
 
 
 def load_pretrained(weights_dir: Path = WEIGHTS_DIR) -> SqueezeNet11:

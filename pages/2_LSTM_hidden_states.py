@@ -3,34 +3,15 @@
 import numpy as np
 import streamlit as st
 
-from charts.lstm import (
-    STATES,
-    memory_figure,
-    movement,
-    movement_figure,
-    next_char_figure,
-    next_char_rows,
-    step_figure,
-    top_moved_units,
-    watch_figure,
-)
+from charts.memory import memory_figure
+from charts.steps import movement_figure, next_char_figure, next_char_rows, step_figure
+from charts.watch import WatchView, watch_figure
 from models.lstm_memory import memory_at_step
-from models.lstm_trace import LSTM_MODELS, MAX_TOKENS, EmptyTextError, LstmTrace
-from ui.lstm_cache import example_sentences, lstm_trace
+from models.sequence_models import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSpec, spec_of
+from models.sequence_trace import EmptyTextError, SequenceTrace
+from models.state_analysis import movement, top_moved_units
+from ui.sequence_cache import example_sentences, sequence_model, sequence_trace
 from ui.text import escape_markdown
-
-SUMMARIES = {
-    "sentiment": (
-        "Reads **words**. After every word a small output layer turns the hidden state h "
-        "into a sentiment score between −1 (negative) and +1 (positive). Trained for this "
-        "app on short human-rated sentences; one layer of 128 units."
-    ),
-    "char": (
-        "Reads **characters** and guesses the next one. textgenrnn, trained on titles from "
-        "Reddit and Hacker News, so it is at home with headlines. Two layers of 128 units."
-    ),
-}
-UNIT_NAME = {"sentiment": "word", "char": "character"}
 
 st.set_page_config(page_title="LSTM hidden states", page_icon="🔁", layout="wide")
 st.title("LSTM hidden states")
@@ -61,13 +42,17 @@ with st.expander("How an LSTM decides what to remember"):
         "chain: it filters every part of a photo at the same time."
     )
 
+names = list(SEQUENCE_MODELS)
 model_name = st.sidebar.radio(
-    "Model", list(LSTM_MODELS), format_func=LSTM_MODELS.get, key="lstm_model"
+    "Model",
+    names,
+    index=names.index(DEFAULT_SEQUENCE),
+    format_func=lambda name: SEQUENCE_MODELS[name].title,
+    key="lstm_model",
 )
-st.sidebar.markdown(SUMMARIES.get(model_name, ""))
-st.sidebar.caption(
-    f"Reads at most {MAX_TOKENS[model_name]} {UNIT_NAME.get(model_name, 'token')}s of your text."
-)
+spec = spec_of(model_name)
+st.sidebar.markdown(spec.describe(sequence_model(model_name)))
+st.sidebar.caption(f"Reads at most {spec.max_tokens} {spec.token_noun}s of your text.")
 
 examples = example_sentences()
 if "lstm_text" not in st.session_state:
@@ -92,29 +77,32 @@ right.selectbox(
 )
 
 
-def token_strip(trace: LstmTrace) -> str:
+def token_strip(trace: SequenceTrace, spec: SequenceSpec) -> str:
     """The tokens as plain text: words in [brackets], unknown tokens marked with '?'."""
     pairs = zip(trace.tokens, trace.known, strict=True)
-    if trace.model == "char":
+    if spec.token_noun == "character":
         return "".join(token if known else f"[{token}?]" for token, known in pairs)
     return "  ".join(f"[{token}]" if known else f"[{token}?]" for token, known in pairs)
 
 
-def show_tokens(trace: LstmTrace) -> None:
-    unit = UNIT_NAME.get(trace.model, "token")
+def show_tokens(trace: SequenceTrace, spec: SequenceSpec) -> None:
+    unit = spec.token_noun
     if trace.truncated:
         st.warning(
-            f"That text is long: the model read only its first {MAX_TOKENS[trace.model]} "
+            f"That text is long: the model read only its first {spec.max_tokens} "
             f"{unit}s, and everything below is about that part."
         )
     st.markdown(f"**What the model reads: {len(trace.tokens)} {unit}s**")
-    st.code(token_strip(trace), language=None, wrap_lines=True)
+    st.code(token_strip(trace, spec), language=None, wrap_lines=True)
     unknown = len(trace.known) - sum(trace.known)
     note = (
         "Words are lower-cased; punctuation and emoji are tokens of their own."
-        if trace.model == "sentiment"
-        else "␣ is a space. The model re-reads the last 40 characters for every guess."
+        if unit == "word"
+        else "␣ is a space."
     )
+    if spec.fresh_windows:
+        window = sequence_model(spec.name).facts()["window"]
+        note += f" The model re-reads the last {window} {unit}s for every guess."
     if unknown:
         note += (
             f" {unknown} marked with ? {'is' if unknown == 1 else 'are'} not in the model's "
@@ -123,7 +111,7 @@ def show_tokens(trace: LstmTrace) -> None:
     st.caption(note)
 
 
-def show_verdict(trace: LstmTrace) -> None:
+def show_verdict(trace: SequenceTrace) -> None:
     columns = st.columns(3)
     tokens = trace.tokens
     if trace.sentiment is not None:
@@ -182,28 +170,43 @@ def show_verdict(trace: LstmTrace) -> None:
     columns[2].metric("Average confidence of its top guess", f"{mean_prob:.0%}", border=True)
 
 
-def show_watch(trace: LstmTrace) -> int:
+STATE_HELP = {
+    "rnn": "h is shown by default; the other choices are the cell's memory and gates, where it "
+    "has them, and how much h changed at each token.",
+    "cnn": "Each convolution layer's channels at every position; the last layer feeds the score.",
+}
+
+
+def show_watch(trace: SequenceTrace, spec: SequenceSpec) -> int:
     """The animated heatmap; returns the chosen layer."""
     st.subheader("Watch it read")
     controls = st.columns([4, 2])
     state = controls[0].radio(
         "Show",
-        list(STATES),
-        format_func=STATES.get,
+        list(spec.states),
+        format_func=spec.states.get,
         horizontal=True,
-        key="lstm_state",
-        help="h is shown by default; c is the memory behind it; f, i, g and o are the gates.",
+        key=f"lstm_state_{spec.name}",
+        help=STATE_HELP[spec.family],
     )
     layer = 0
     if len(trace.layers) > 1:
+        first = f" (reads {spec.token_noun}s)"
         layer = controls[1].radio(
             "Layer",
             list(range(len(trace.layers))),
-            format_func=lambda n: f"layer {n + 1}" + (" (reads characters)" if n == 0 else ""),
+            format_func=lambda n: f"layer {n + 1}" + (first if n == 0 else ""),
             horizontal=True,
-            key="lstm_layer",
+            key=f"lstm_layer_{spec.name}",
         )
-    st.plotly_chart(watch_figure(trace, state, layer), width="stretch", key="lstm_watch")
+    view = WatchView(
+        state=state,
+        label=spec.states[state],
+        bounded=state in spec.bounded,
+        unit_noun=spec.unit_noun,
+        layer=layer,
+    )
+    st.plotly_chart(watch_figure(trace, view), width="stretch", key="lstm_watch")
     lower = (
         "the running sentiment after each word"
         if trace.sentiment is not None
@@ -211,11 +214,11 @@ def show_watch(trace: LstmTrace) -> int:
         "written above each point)"
     )
     st.caption(
-        "Columns are tokens, rows are hidden units; red is positive, blue negative, white 0 "
-        "(for gates: white closed, red open). Press **▶ Play**: the veil lifts one token at "
-        "a time, the black box is the token being read, and the arrows point at the 3 units "
-        f"that changed most at that token. The curve underneath is {lower}. Hover over a "
-        "column for its token."
+        f"Columns are tokens, rows are {spec.unit_noun}s; red is positive, blue negative, "
+        "white 0 (for gates: white closed, red open). Press **▶ Play**: the veil lifts one "
+        "token at a time, the black box is the token being read, and the arrows point at the "
+        f"3 {spec.unit_noun}s that changed most at that token. The curve underneath is "
+        f"{lower}. Hover over a column for its token."
     )
     return layer
 
@@ -226,7 +229,7 @@ def ordinal(n: int) -> str:
 
 
 @st.fragment
-def show_step(trace: LstmTrace, layer: int) -> None:
+def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int) -> None:
     """One step up close; reruns only this fragment and only reads the cached trace."""
     st.subheader("One step up close")
     n_tokens = len(trace.tokens)
@@ -246,7 +249,11 @@ def show_step(trace: LstmTrace, layer: int) -> None:
     rank = int((distance > distance[step - 1]).sum()) + 1
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(step_figure(h, step), width="stretch", key="lstm_step_state")
+        st.plotly_chart(
+            step_figure(h, step, unit_noun=spec.unit_noun, bounded="h" in spec.bounded),
+            width="stretch",
+            key="lstm_step_state",
+        )
     with right:
         st.metric(
             f"How far h moved at token {step}",
@@ -262,7 +269,7 @@ def show_step(trace: LstmTrace, layer: int) -> None:
         st.dataframe(
             [
                 {
-                    "unit": moved.unit,
+                    spec.unit_noun: moved.unit,
                     "before": round(moved.before, 3),
                     "after": round(moved.after, 3),
                     "change": round(moved.change, 3),
@@ -273,7 +280,7 @@ def show_step(trace: LstmTrace, layer: int) -> None:
             width="stretch",
             key="lstm_top_units",
         )
-        st.caption("The 5 units that moved most at this token.")
+        st.caption(f"The 5 {spec.unit_noun}s that moved most at this token.")
         if trace.next_chars is not None:
             st.markdown("**Its top 5 guesses for the next character**")
             st.plotly_chart(
@@ -283,10 +290,11 @@ def show_step(trace: LstmTrace, layer: int) -> None:
             )
     st.markdown("**How far each token moved h**")
     st.plotly_chart(movement_figure(h, trace.tokens, step), width="stretch", key="lstm_movement")
-    if trace.model == "char":
+    if spec.fresh_windows:
+        window = sequence_model(spec.name).facts()["window"]
         st.caption(
-            "textgenrnn predicts each character from a fresh read of the 40 characters before "
-            "it, so every column is a separate read, not one long memory: neighbouring "
+            f"textgenrnn predicts each character from a fresh read of the {window} characters "
+            "before it, so every column is a separate read, not one long memory: neighbouring "
             "columns differ by one character of input, and large moves show where it matters."
         )
     else:
@@ -295,13 +303,14 @@ def show_step(trace: LstmTrace, layer: int) -> None:
             "model a negation or a strongly worded opinion usually stands out, while filler "
             "words change less of what the memory carries forward."
         )
+    if spec.memory_split:
         show_memory(trace, layer, step)
 
 
-def show_memory(trace: LstmTrace, layer: int, step: int) -> None:
+def show_memory(trace: SequenceTrace, layer: int, step: int) -> None:
     """The cell memory at `step` split into what each earlier token wrote and what is left."""
     states = trace.layers[layer]
-    memory = memory_at_step(states.f, states.i, states.g, step)
+    memory = memory_at_step(states["f"], states["i"], states["g"], step)
     share = memory.share_by_token()
     strongest = int(np.argmax(share[:-1])) if step > 1 else 0
     st.markdown(f"**What the memory holds at token {step}, word by word**")
@@ -321,15 +330,15 @@ def show_memory(trace: LstmTrace, layer: int, step: int) -> None:
 
 
 try:
-    trace = lstm_trace(model_name, text)
+    trace = sequence_trace(model_name, text)
 except EmptyTextError as error:
     st.info(str(error))
     st.stop()
 
-show_tokens(trace)
+show_tokens(trace, spec)
 show_verdict(trace)
-layer = show_watch(trace)
-show_step(trace, layer)
+layer = show_watch(trace, spec)
+show_step(trace, spec, layer)
 if trace.next_chars is not None:
     with st.expander("Every next-character guess as a table"):
         st.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")

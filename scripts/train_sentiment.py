@@ -1,6 +1,10 @@
-"""Train the word-level sentiment LSTM on VADER's human-rated sentences (seeded, CPU, minutes).
+"""Train the word-level sentiment readers on VADER's human-rated sentences (seeded, CPU, minutes).
 
-Usage: python scripts/train_sentiment.py [path/to/hutto_ICWSM_2014.tar.gz]
+Usage: python scripts/train_sentiment.py [path/to/hutto_ICWSM_2014.tar.gz] [--cells lstm gru ...]
+
+One command trains all four readers (LSTM, GRU, vanilla RNN, causal 1D CNN: see
+models/sentiment.py) on exactly the same tokenizer, vocabulary, split, extra examples, loss and
+schedule; each starts from the same seed, so training one reader never changes another.
 
 Data: vaderSentiment 3.3.2 (MIT) ships `additional_resources/hutto_ICWSM_2014.tar.gz`, whose
 four `*_GroundTruth.txt` files hold 23,703 sentences (tweets, movie reviews, Amazon reviews,
@@ -9,7 +13,7 @@ NYT editorials), each with the mean of about 20 human ratings in [-4, 4], and wh
 runs `pip download vadersentiment==3.3.2 --no-deps --no-binary :all:` into a temporary
 directory. The tarball's sha256 is checked; the files are read as latin-1.
 
-Model: SentimentLSTM (Embedding(V, 64) -> LSTM(64, 128) -> tanh(Linear(128, 1)) per token),
+Model: SentimentModel (Embedding(V, 64) -> encoder -> tanh(Linear(128, 1)) per token),
 targets rating / 4 in [-1, 1], weighted mean squared error, Adam (lr 3e-3, cosine decay, 8
 epochs, batches of 64 similar-length examples), dropout 0.4 on the embeddings during training
 only (it lifted held-out accuracy by about one point on two different splits), seeded,
@@ -35,7 +39,11 @@ What the loss sees, so that the running score means something mid-sentence:
   Tokens without a target in a template are not in the loss.
 Held-out metrics use the real test sentences only (last-token score): polarity accuracy is
 sign agreement on items with |rating| > 0.5, plus the Pearson correlation with rating / 4.
-Writes models/weights/sentiment_lstm.pt, sentiment_vocab.json and sentiment_metrics.json.
+Also recorded per reader: parameter counts, training time, and the negation-gap probe's
+effect of "not" by gap (models/negation_gap.py). Writes models/weights/sentiment_<cell>.pt
+for each reader trained, sentiment_vocab.json (the same for all), assets/heldout_sentences.tsv
+(the held-out split with its ratings: the app's analysis corpus), and merges the readers'
+figures into sentiment_metrics.json. `--cells` with no names writes only the shared files.
 """
 
 from __future__ import annotations
@@ -62,13 +70,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from models.checkpoints import WEIGHTS_DIR  # noqa: E402
-from models.sentiment_lstm import (  # noqa: E402
-    CHECKPOINT_NAME,
+from models.negation_gap import effect_by_gap, probes  # noqa: E402
+from models.sentiment import (  # noqa: E402
+    CELLS,
     PAD_ID,
     UNK_ID,
     VOCAB_NAME,
-    SentimentLSTM,
-    SentimentLSTMConfig,
+    SentimentConfig,
+    SentimentModel,
+    checkpoint_name,
 )
 from models.text import save_vocab, word_tokens  # noqa: E402
 
@@ -76,6 +86,7 @@ SOURCE_SHA256 = "d5bb07d87474b3eb8d30b4deccbc23f19d742a6c5718fbacc65485b70b95c5f
 PACKAGE = "vadersentiment==3.3.2"
 PIP_DOWNLOAD = (sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:")
 METRICS_NAME = "sentiment_metrics.json"
+CORPUS = ROOT / "assets" / "heldout_sentences.tsv"
 
 SEED = 1234
 EPOCHS = 8
@@ -247,7 +258,7 @@ def batches(
     return out
 
 
-def last_scores(model: SentimentLSTM, token_lists: list[list[str]], vocab: dict[str, int]):
+def last_scores(model: SentimentModel, token_lists: list[list[str]], vocab: dict[str, int]):
     """Score after the last token of each token list, as a numpy array."""
     scores = []
     with torch.inference_mode():
@@ -263,7 +274,7 @@ def polarity_accuracy(preds: np.ndarray, ratings: np.ndarray) -> float:
     return float(np.mean(np.sign(preds[clear]) == np.sign(ratings[clear])))
 
 
-def running_scores(model: SentimentLSTM, text: str, vocab: dict[str, int]) -> str:
+def running_scores(model: SentimentModel, text: str, vocab: dict[str, int]) -> str:
     """'token score' pairs of the running sentiment, for the metrics file and the log."""
     tokens = word_tokens(text)
     with torch.inference_mode():
@@ -271,9 +282,85 @@ def running_scores(model: SentimentLSTM, text: str, vocab: dict[str, int]) -> st
     return "  ".join(f"{token} {float(s):+.2f}" for token, s in zip(tokens, scores, strict=True))
 
 
+def write_heldout_corpus(test_texts: list[tuple[str, float]]) -> None:
+    """The held-out sentences and their mean human rating, as the app's analysis corpus."""
+    lines = ["# rating in [-4, 4]<TAB>sentence: VADER's held-out split (MIT), never trained on"]
+    for text, rating in test_texts:
+        clean = " ".join(text.split())
+        lines.append(f"{rating:+.4f}\t{clean}")
+    CORPUS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {CORPUS.relative_to(ROOT)} ({len(test_texts)} sentences)", flush=True)
+
+
+def train_one(
+    cell: str,
+    examples: list[Example],
+    test: list[tuple[list[str], float]],
+    vocab: dict[str, int],
+    rng_state: object,
+    args: argparse.Namespace,
+) -> tuple[SentimentModel, dict]:
+    """Train one reader from the shared seed; return it with its held-out figures."""
+    torch.manual_seed(args.seed)
+    rng = random.Random()
+    rng.setstate(rng_state)  # every reader sees the same batch order
+    model = SentimentModel(SentimentConfig(vocab_size=len(vocab), cell=cell), vocab)
+    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
+    ratings = np.array([r for _, r in test])
+    start = time.perf_counter()
+    for epoch in range(args.epochs):
+        model.train()
+        total, weight_sum = 0.0, 0.0
+        for ids, targets, weights in batches(examples, vocab, rng, shuffle=True):
+            emb = nn.functional.dropout(model.embedding(ids), args.dropout, training=True)
+            scores = model.score(model.encode(emb))  # (B, T)
+            loss_sum = (weights * (scores - targets) ** 2).sum()
+            optimizer.zero_grad()
+            (loss_sum / weights.sum()).backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            total += float(loss_sum.detach())
+            weight_sum += float(weights.sum())
+        schedule.step()
+        model.eval()
+        preds = last_scores(model, [t for t, _ in test], vocab)
+        print(
+            f"{cell} epoch {epoch + 1}: train loss {total / weight_sum:.4f}, held-out polarity "
+            f"accuracy {polarity_accuracy(preds, ratings):.3f}, "
+            f"{time.perf_counter() - start:.0f}s",
+            flush=True,
+        )
+    train_seconds = time.perf_counter() - start
+
+    model.eval()
+    preds = last_scores(model, [t for t, _ in test], vocab)
+    probe_list = probes()
+    plain = last_scores(model, [list(p.plain) for p in probe_list], vocab).tolist()
+    negated = last_scores(model, [list(p.negated) for p in probe_list], vocab).tolist()
+    encoder_params = sum(p.numel() for p in model.encoder.parameters())
+    metrics = {
+        "heldout_polarity_accuracy": round(float(polarity_accuracy(preds, ratings)), 4),
+        "heldout_pearson": round(float(np.corrcoef(preds, ratings / 4)[0, 1]), 4),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "parameters_without_embedding": sum(
+            p.numel() for name, p in model.named_parameters() if not name.startswith("embedding")
+        ),
+        "encoder_parameters": encoder_params,
+        "train_seconds": round(train_seconds, 1),
+        "negation_effect_by_gap": {
+            str(gap): round(effect, 4)
+            for gap, effect in effect_by_gap(plain, negated, probe_list).items()
+        },
+        "examples": {text: running_scores(model, text, vocab) for text in TEST_SENTENCES},
+    }
+    return model, metrics
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("archive", nargs="?", type=Path, help="hutto_ICWSM_2014.tar.gz")
+    parser.add_argument("--cells", nargs="*", choices=CELLS, default=list(CELLS))
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--dropout", type=float, default=EMBED_DROPOUT)
@@ -282,16 +369,17 @@ def main() -> None:
     args = parser.parse_args()
 
     torch.set_num_threads(2)
-    torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         sentences, raw_lexicon = read_archive(args.archive or fetch_archive(Path(tmp)))
 
-    data = [(word_tokens(text), rating) for text, rating in sentences]
-    data = [(tokens, rating) for tokens, rating in data if tokens]
+    data = [(word_tokens(text), rating, text) for text, rating in sentences]
+    data = [row for row in data if row[0]]
     rng.shuffle(data)
     n_test = len(data) // 10
-    test, train = data[:n_test], data[n_test:]
+    test_texts = [(text, rating) for _, rating, text in data[:n_test]]
+    test = [(tokens, rating) for tokens, rating, _ in data[:n_test]]
+    train = [(tokens, rating) for tokens, rating, _ in data[n_test:]]
 
     lexicon: dict[str, float] = {}
     for entry, rating in raw_lexicon.items():
@@ -313,64 +401,37 @@ def main() -> None:
     examples += [Example([w], [r / 4], [1.0]) for w, r in sorted(lexicon.items())]
     templates = make_templates(rng, adjectives, args.templates)
     examples += templates
+    rng_state = rng.getstate()
 
-    model = SentimentLSTM(SentimentLSTMConfig(vocab_size=len(vocab)), vocab)
-    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
-    start = time.perf_counter()
-    for epoch in range(args.epochs):
-        model.train()
-        total, weight_sum = 0.0, 0.0
-        for ids, targets, weights in batches(examples, vocab, rng, shuffle=True):
-            emb = nn.functional.dropout(model.embedding(ids), args.dropout, training=True)
-            scores = model.score(model.lstm(emb)[0])  # (B, T)
-            loss_sum = (weights * (scores - targets) ** 2).sum()
-            optimizer.zero_grad()
-            (loss_sum / weights.sum()).backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            total += float(loss_sum.detach())
-            weight_sum += float(weights.sum())
-        schedule.step()
-        model.eval()
-        preds = last_scores(model, [t for t, _ in test], vocab)
-        ratings = np.array([r for _, r in test])
-        print(
-            f"epoch {epoch + 1}: train loss {total / weight_sum:.4f}, held-out polarity "
-            f"accuracy {polarity_accuracy(preds, ratings):.3f}, "
-            f"{time.perf_counter() - start:.0f}s",
-            flush=True,
-        )
-    train_seconds = time.perf_counter() - start
-
-    model.eval()
-    preds = last_scores(model, [t for t, _ in test], vocab)
-    ratings = np.array([r for _, r in test])
-    clear = np.abs(ratings) > 0.5
+    metrics_path = WEIGHTS_DIR / METRICS_NAME
+    old = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.exists() else {}
     metrics = {
-        "heldout_polarity_accuracy": round(float(polarity_accuracy(preds, ratings)), 4),
-        "heldout_pearson": round(float(np.corrcoef(preds, ratings / 4)[0, 1]), 4),
         "heldout_sentences": len(test),
-        "heldout_polar_sentences": int(clear.sum()),
+        "heldout_polar_sentences": int((np.abs([r for _, r in test]) > 0.5).sum()),
         "train_sentences": len(train),
         "lexicon_examples": len(lexicon),
         "template_examples": len(templates),
         "vocab_size": len(vocab),
         "epochs": args.epochs,
         "seed": args.seed,
-        "train_seconds": round(train_seconds, 1),
         "torch_threads": torch.get_num_threads(),
-        "examples": {text: running_scores(model, text, vocab) for text in TEST_SENTENCES},
+        "models": dict(old.get("models", {})),
     }
-    print(json.dumps(metrics, indent=1, ensure_ascii=False))
-    if args.no_write:
-        return
-    WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)
-    save_vocab(WEIGHTS_DIR / VOCAB_NAME, vocab)
-    digest = model.to_checkpoint(WEIGHTS_DIR / CHECKPOINT_NAME)
-    metrics_json = json.dumps(metrics, indent=1, ensure_ascii=False)
-    (WEIGHTS_DIR / METRICS_NAME).write_text(metrics_json + "\n", encoding="utf-8")
-    print(f"wrote {CHECKPOINT_NAME} (sha256 {digest[:16]}…), {VOCAB_NAME} and {METRICS_NAME}")
+    if not args.no_write:
+        WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)
+        save_vocab(WEIGHTS_DIR / VOCAB_NAME, vocab)
+        write_heldout_corpus(test_texts)
+    for cell in args.cells:
+        model, figures = train_one(cell, examples, test, vocab, rng_state, args)
+        print(json.dumps({cell: figures}, indent=1, ensure_ascii=False), flush=True)
+        metrics["models"][cell] = figures
+        if args.no_write:
+            continue
+        digest = model.to_checkpoint(WEIGHTS_DIR / checkpoint_name(cell))
+        print(f"wrote {checkpoint_name(cell)} (sha256 {digest[:16]}…)", flush=True)
+        metrics["models"] = {c: metrics["models"][c] for c in CELLS if c in metrics["models"]}
+        metrics_json = json.dumps(metrics, indent=1, ensure_ascii=False)
+        metrics_path.write_text(metrics_json + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

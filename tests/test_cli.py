@@ -107,3 +107,57 @@ def test_sentiment_scores_each_text_and_file_line(
 def test_sentiment_without_text_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sentiment"]) == 2
     assert "at least one TEXT" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model", ["gru", "rnn", "cnn1d"])
+def test_sentiment_with_another_reader(model: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sentiment", "--model", model, "a wonderful film", "an awful film"]) == 0
+    good, bad = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert good["tokens"] == ["a", "wonderful", "film"]
+    assert good["final"] > 0 > bad["final"]
+    assert len(good["scores"]) == 3
+
+
+def test_summary_lists_every_model(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary"]) == 0
+    rows = {row["model"]: row for row in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert list(rows) == [
+        "squeezenet1_1",
+        "efficientnet_lite0",
+        "lstm",
+        "gru",
+        "rnn",
+        "cnn1d",
+        "char",
+    ]
+    keys = {"model", "family", "params", "macs", "macs_per", "sequential_steps", "receptive_field"}
+    assert all(keys <= set(row) for row in rows.values())
+    assert rows["squeezenet1_1"]["params"] == 1_235_496
+    assert rows["squeezenet1_1"]["macs_per"] == "image" and rows["squeezenet1_1"]["family"] == "cnn"
+    assert rows["squeezenet1_1"]["receptive_field"] == 207
+    assert rows["lstm"]["macs"] == 4 * (64 * 128 + 128 * 128) + 128
+    assert rows["gru"]["macs"] == 3 * (64 * 128 + 128 * 128) + 128
+    assert rows["rnn"]["macs"] == 64 * 128 + 128 * 128 + 128
+    assert rows["cnn1d"]["macs"] == 5 * 64 * 128 + 5 * 128 * 128 + 128
+    assert rows["lstm"]["sequential_steps"] == "T" and rows["lstm"]["receptive_field"] is None
+    assert rows["cnn1d"]["sequential_steps"] == 2 and rows["cnn1d"]["receptive_field"] == 9
+    assert rows["char"]["receptive_field"] == 40
+
+
+def test_quick_profile_is_well_formed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["profile", "--quick"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {row["model"] for row in rows} == {
+        "squeezenet1_1", "efficientnet_lite0", "lstm", "gru", "rnn", "cnn1d"
+    }  # fmt: skip
+    for row in rows:
+        assert set(row) == {"model", "input", "size", "batch", "seconds", "what"}
+        assert row["seconds"] > 0 and row["input"] in ("image", "tokens")
+    sides = [
+        r["size"]
+        for r in rows
+        if r["model"] == "lstm" and r["what"] == "forward" and r["batch"] == 1
+    ]
+    assert sides == [8, 32, 128]
+    assert any(r["what"] == "train step" for r in rows)
+    assert any(r["what"] == "singles" and r["batch"] == 64 for r in rows)

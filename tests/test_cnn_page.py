@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-import models.cnn
+import ui.cnn_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "assets" / "samples"
@@ -70,12 +71,16 @@ def test_opens_on_a_sample_with_cat_predictions_and_all_charts() -> None:
 
 def test_upload_runs_the_model_once_and_layer_changes_reuse_it() -> None:
     at = open_page()
-    before = models.cnn.forward_passes
-    upload(at, "coffee.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg")
-    assert not at.exception
-    assert top_labels(at)[0] == "espresso"
-    assert models.cnn.forward_passes == before + 1
+    with patch.object(ui.cnn_cache, "trace_image", wraps=ui.cnn_cache.trace_image) as passes:
+        upload(at, "coffee.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg")
+        assert not at.exception
+        assert top_labels(at)[0] == "espresso"
+        assert passes.call_count == 1
+        check_layer_changes_reuse_the_trace(at)
+        assert passes.call_count == 1
 
+
+def check_layer_changes_reuse_the_trace(at: AppTest) -> None:
     grid_before = chart(at, "cnn_grid")["data"][0]["source"]
     at.selectbox(key="cnn_layer_squeezenet1_1").select("fire9").run()
     at.radio(key="cnn_sort").set_value("index").run()
@@ -83,7 +88,6 @@ def test_upload_runs_the_model_once_and_layer_changes_reuse_it() -> None:
     at.number_input(key="cnn_channel_squeezenet1_1_fire9").set_value(7).run()
     at.slider(key="cnn_opacity").set_value(0.2).run()
     assert not at.exception
-    assert models.cnn.forward_passes == before + 1
     assert chart(at, "cnn_grid")["data"][0]["source"] != grid_before
     assert any("Channel **#7**" in md.value for md in at.markdown)
     assert any("fire9" in caption.value and "512×13×13" in caption.value for caption in at.caption)

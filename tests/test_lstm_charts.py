@@ -11,31 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from charts.lstm import (
-    STATES,
-    colour_limit,
-    display_token,
-    heatmap_pixels,
-    movement,
-    movement_figure,
-    next_char_figure,
-    next_char_rows,
-    state_matrix,
-    step_figure,
-    tick_label,
-    top_moved_units,
-    watch_figure,
-)
-
-
-@dataclass(frozen=True)
-class FakeLayer:
-    h: np.ndarray
-    c: np.ndarray
-    i: np.ndarray
-    f: np.ndarray
-    g: np.ndarray
-    o: np.ndarray
+from charts.steps import movement_figure, next_char_figure, next_char_rows, step_figure
+from charts.tokens import display_token, tick_label
+from charts.watch import WatchView, colour_limit, heatmap_pixels, watch_figure
+from models.sequence_models import LSTM_STATES
+from models.sequence_trace import LayerStates
+from models.state_analysis import movement, state_matrix, top_moved_units
 
 
 @dataclass(frozen=True)
@@ -44,32 +25,42 @@ class FakeTrace:
     text: str
     tokens: tuple[str, ...]
     known: tuple[bool, ...]
-    layers: tuple[FakeLayer, ...]
+    layers: tuple[LayerStates, ...]
     sentiment: np.ndarray | None
     next_chars: tuple | None
     truncated: bool = False
 
 
-def layer(n_tokens: int, n_units: int, seed: int = 0) -> FakeLayer:
+def layer(n_tokens: int, n_units: int, seed: int = 0) -> LayerStates:
     rng = np.random.default_rng(seed)
 
     def values(low: float, high: float) -> np.ndarray:
         return rng.uniform(low, high, (n_tokens, n_units)).astype(np.float32)
 
-    return FakeLayer(
-        h=values(-1, 1),
-        c=values(-3, 3),
-        i=values(0, 1),
-        f=values(0, 1),
-        g=values(-1, 1),
-        o=values(0, 1),
+    return LayerStates(
+        {
+            "h": values(-1, 1),
+            "c": values(-3, 3),
+            "i": values(0, 1),
+            "f": values(0, 1),
+            "g": values(-1, 1),
+            "o": values(0, 1),
+        }
     )
+
+
+def view(state: str = "h", layer: int = 0) -> WatchView:
+    """How the page asks for one LSTM state."""
+    return WatchView(state, LSTM_STATES[state], state in BOUNDED, "hidden unit", layer)
+
+
+BOUNDED = {"h", "f", "i", "g", "o"}
 
 
 def sentiment_trace(tokens: tuple[str, ...], n_units: int = 6) -> FakeTrace:
     n = len(tokens)
     return FakeTrace(
-        model="sentiment",
+        model="lstm",
         text=" ".join(tokens),
         tokens=tokens,
         known=tuple(token != "zorp" for token in tokens),
@@ -136,9 +127,9 @@ def test_heatmap_pixels_are_the_values_on_a_scale_centred_at_zero() -> None:
 def test_the_figure_shows_the_chosen_state_with_a_centred_colour_bar() -> None:
     trace = sentiment_trace(TOKENS)
     for state in ("h", "c", "f", "dh"):
-        fig = spec(watch_figure(trace, state))
+        fig = spec(watch_figure(trace, view(state)))
         values = state_matrix(trace.layers[0], state)
-        limit = colour_limit(values, state)
+        limit = colour_limit(values, state in BOUNDED)
         image = fig["layout"]["images"][0]
         assert (image["sizex"], image["sizey"]) == (len(TOKENS), 6)
         shown = picture(fig)
@@ -147,13 +138,13 @@ def test_the_figure_shows_the_chosen_state_with_a_centred_colour_bar() -> None:
         np.testing.assert_array_equal(shown[::rows, ::cols], heatmap_pixels(values, limit))
         bar = fig["data"][0]["marker"]
         assert bar["showscale"] and bar["cmid"] == 0 and bar["cmin"] == -bar["cmax"] == -limit
-    c = trace.layers[0].c
-    assert colour_limit(c, "c") == pytest.approx(np.abs(c).max())
-    assert colour_limit(c, "h") == 1.0
+    c = trace.layers[0]["c"]
+    assert colour_limit(c, bounded=False) == pytest.approx(np.abs(c).max())
+    assert colour_limit(c, bounded=True) == 1.0
 
 
 def test_duplicate_tokens_keep_their_own_columns() -> None:
-    fig = spec(watch_figure(sentiment_trace(TOKENS)))
+    fig = spec(watch_figure(sentiment_trace(TOKENS), view()))
     columns = fig["data"][1]  # one hover point per token
     np.testing.assert_array_equal(decode(columns["x"]), np.arange(1, len(TOKENS) + 1))
     assert columns["text"][0].startswith("token 1: the<br>")
@@ -166,7 +157,7 @@ def test_duplicate_tokens_keep_their_own_columns() -> None:
 
 def test_one_frame_per_token_and_each_frame_is_small() -> None:
     trace = sentiment_trace(TOKENS)
-    fig = spec(watch_figure(trace))
+    fig = spec(watch_figure(trace, view()))
     frames = fig["frames"]
     assert [frame["name"] for frame in frames] == [str(t) for t in range(1, len(TOKENS) + 1)]
     assert len(fig["layout"]["sliders"][0]["steps"]) == len(TOKENS)
@@ -191,9 +182,9 @@ def test_one_frame_per_token_and_each_frame_is_small() -> None:
 
 def test_a_200_token_figure_stays_far_below_a_megabyte() -> None:
     trace = sentiment_trace(tuple(f"w{n % 37}" for n in range(200)), n_units=128)
-    size = len(watch_figure(trace).to_json())
+    size = len(watch_figure(trace, view()).to_json())
     assert size < 600_000, size
-    ticks = spec(watch_figure(trace))["layout"]["xaxis"]["tickvals"]
+    ticks = spec(watch_figure(trace, view()))["layout"]["xaxis"]["tickvals"]
     assert len(ticks) <= 60 and ticks[0] == 1
 
 
@@ -203,7 +194,7 @@ def test_change_state_is_the_difference_from_the_previous_token() -> None:
     dh = state_matrix(trace.layers[0], "dh")
     np.testing.assert_allclose(dh[0], h[0])
     np.testing.assert_allclose(dh[5], h[5] - h[4])
-    assert set(STATES) == {"h", "c", "i", "f", "g", "o", "dh"}
+    assert set(LSTM_STATES) == {"h", "c", "i", "f", "g", "o", "dh"}
     with pytest.raises(KeyError):
         state_matrix(trace.layers[0], "x")
 
@@ -247,7 +238,7 @@ def test_movement_figure_marks_the_chosen_step() -> None:
 
 def test_char_trace_plots_the_top_guess_and_a_table_of_guesses() -> None:
     trace = char_trace("hey")
-    fig = spec(watch_figure(trace, "h", layer=1))
+    fig = spec(watch_figure(trace, view("h", layer=1)))
     np.testing.assert_array_equal(
         picture(fig)[:: picture(fig).shape[0] // 4, :: picture(fig).shape[1] // 3],
         heatmap_pixels(trace.layers[1].h, 1.0),
@@ -278,7 +269,7 @@ def test_user_text_is_escaped_for_plotly() -> None:
     assert display_token("x" * 40).endswith("…") and len(display_token("x" * 40)) == 14
     assert display_token("\x07") == "·"
     trace = sentiment_trace(("<b>", "<script>", "alert", "(", "1", ")"))
-    text = watch_figure(trace).to_json()
+    text = watch_figure(trace, view()).to_json()
     assert "<script>" not in text and "<b>" not in text
     assert "\\u003cscript\\u003e" not in text
     assert tick_label("<b>", False).count("&lt;b&gt;") == 1

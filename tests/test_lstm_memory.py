@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from models.lstm_memory import memory_at_step
-from models.lstm_trace import load_lstm, trace_text
+from models.sequence_models import load_sequence_model, trace_text
 
 
 def test_hand_made_gates() -> None:
@@ -26,15 +26,15 @@ def test_hand_made_gates() -> None:
 
 def test_parts_add_up_to_the_real_cell_state() -> None:
     trace = trace_text(
-        load_lstm("sentiment"), "sentiment", "The film was not good, but the ending was wonderful"
+        load_sequence_model("lstm"), "lstm", "The film was not good, but the ending was wonderful"
     )
     layer = trace.layers[0]
     for step in (1, 5, len(trace.tokens)):
-        memory = memory_at_step(layer.f, layer.i, layer.g, step)
-        assert memory.parts.shape == (step, layer.c.shape[1])
-        np.testing.assert_allclose(memory.parts.sum(axis=0), layer.c[step - 1], atol=1e-5)
+        memory = memory_at_step(layer["f"], layer["i"], layer["g"], step)
+        assert memory.parts.shape == (step, layer["c"].shape[1])
+        np.testing.assert_allclose(memory.parts.sum(axis=0), layer["c"][step - 1], atol=1e-5)
         assert np.all((memory.kept > 0) & (memory.kept <= 1))
     # What "not" (token 4) wrote fades but is still there when "wonderful" arrives.
-    last = memory_at_step(layer.f, layer.i, layer.g, len(trace.tokens))
+    last = memory_at_step(layer["f"], layer["i"], layer["g"], len(trace.tokens))
     assert 0 < last.share_by_token()[3] < 1
     assert last.share_by_token().sum() == pytest.approx(1.0)

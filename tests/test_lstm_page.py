@@ -6,13 +6,15 @@ import base64
 import json
 import time
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import models.lstm_trace as lstm_trace
+import ui.sequence_cache
 from models.lstm_memory import memory_at_step
+from models.sequence_models import load_sequence_model, spec_of, trace_text
 from models.text import word_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,9 +101,7 @@ def test_a_typed_sentence_gives_one_column_per_token() -> None:
     assert watch["layout"]["xaxis"]["ticktext"] == tokens  # duplicates kept apart
     assert "[not]  [bad]  [at]  [all]  [,]" in at.code[0].value
     curve = decode(watch["data"][2]["y"])
-    trace = lstm_trace.trace_text(
-        lstm_trace.load_lstm("sentiment"), "sentiment", tokens_text(tokens)
-    )
+    trace = trace_text(load_sequence_model("lstm"), "lstm", tokens_text(tokens))
     np.testing.assert_allclose(curve, trace.sentiment, atol=1e-6)
     final = next(metric for metric in at.metric if metric.label == "Final sentiment")
     assert final.value.startswith(f"{trace.sentiment[-1]:+.2f}")
@@ -135,22 +135,25 @@ def test_char_model_shows_next_character_predictions() -> None:
     right = next(metric for metric in at.metric if metric.label == "Top guess was right")
     hits = int(right.value.split(" of ")[0])
     assert hits >= len(headline) // 4  # a real language model, not noise
-    at.radio(key="lstm_layer").set_value(1).run()
+    at.radio(key="lstm_layer_char").set_value(1).run()
     assert not at.exception and heatmap_shape(at) == (128, len(headline))
 
 
 def test_moving_the_step_or_the_state_does_not_run_the_model_again() -> None:
     at = open_page()
-    trace = lstm_trace.trace_text(lstm_trace.load_lstm("sentiment"), "sentiment", SENTENCE)
-    before = lstm_trace.forward_passes
-    at.select_slider(key="lstm_step").set_value(4).run()
-    assert not at.exception
-    bars = charts(at)["lstm_step_state"]["data"][0]
-    np.testing.assert_allclose(decode(bars["y"]), trace.layers[0].h[3], atol=1e-6)
-    at.radio(key="lstm_state").set_value("f").run()
-    assert not at.exception
-    assert charts(at)["lstm_watch"]["data"][0]["marker"]["colorbar"]["title"]["text"] == "f"
-    assert lstm_trace.forward_passes == before
+    trace = trace_text(load_sequence_model("lstm"), "lstm", SENTENCE)
+    cache = ui.sequence_cache
+    with patch.object(cache, "trace_text", wraps=cache.trace_text) as passes:
+        at.select_slider(key="lstm_step").set_value(4).run()
+        assert not at.exception
+        bars = charts(at)["lstm_step_state"]["data"][0]
+        np.testing.assert_allclose(decode(bars["y"]), trace.layers[0].h[3], atol=1e-6)
+        at.radio(key="lstm_state_lstm").set_value("f").run()
+        assert not at.exception
+        assert charts(at)["lstm_watch"]["data"][0]["marker"]["colorbar"]["title"]["text"] == "f"
+        assert passes.call_count == 0
+        type_text(at, "A sentence it has not read yet")
+        assert passes.call_count == 1
 
 
 def test_empty_text_gives_a_message_and_no_chart() -> None:
@@ -161,7 +164,7 @@ def test_empty_text_gives_a_message_and_no_chart() -> None:
 
 
 @pytest.mark.parametrize(
-    ("model", "limit", "unit"), [("sentiment", 200, "words"), ("char", 300, "characters")]
+    ("model", "limit", "unit"), [("lstm", 200, "words"), ("char", 300, "characters")]
 )
 def test_very_long_text_is_cut_with_a_visible_note(model: str, limit: int, unit: str) -> None:
     long_text = ("The plot is slow but the actors are great. " * 120)[:5000]
@@ -174,14 +177,14 @@ def test_very_long_text_is_cut_with_a_visible_note(model: str, limit: int, unit:
     assert size < 600_000
 
 
-@pytest.mark.parametrize("model", ["sentiment", "char"])
+@pytest.mark.parametrize("model", ["lstm", "char"])
 def test_emoji_are_read_and_shown(model: str) -> None:
     at = type_text(open_page(model), "I love this 😍🔥 so much")
     assert "😍" in at.code[0].value
     assert "lstm_watch" in charts(at)
 
 
-@pytest.mark.parametrize("model", ["sentiment", "char"])
+@pytest.mark.parametrize("model", ["lstm", "char"])
 def test_script_tags_stay_text(model: str) -> None:
     at = type_text(open_page(model), SCRIPT)
     assert "lstm_watch" in charts(at)
@@ -201,10 +204,35 @@ def test_memory_split_shows_what_each_word_left_in_the_cell() -> None:
     at = open_page()
     at.select_slider(key="lstm_step").set_value(5).run()  # "good", right after "not"
     assert not at.exception
-    trace = lstm_trace.trace_text(lstm_trace.load_lstm("sentiment"), "sentiment", SENTENCE)
+    trace = trace_text(load_sequence_model("lstm"), "lstm", SENTENCE)
     layer = trace.layers[0]
-    expected = memory_at_step(layer.f, layer.i, layer.g, 5).share_by_token()
+    expected = memory_at_step(layer["f"], layer["i"], layer["g"], 5).share_by_token()
     bars = charts(at)["lstm_memory"]["data"][0]
     np.testing.assert_allclose(decode(bars["y"]), expected, atol=1e-6)
     assert int(np.argmax(expected[:-1])) == 3  # "not" holds the most of the earlier words
     assert any("*not* (token 4) still holds the most" in caption.value for caption in at.caption)
+
+
+@pytest.mark.parametrize(("model", "layers"), [("gru", 1), ("rnn", 1), ("cnn1d", 2)])
+def test_every_reader_shows_its_own_states_and_curve(model: str, layers: int) -> None:
+    spec = spec_of(model)
+    at = open_page(model)
+    radio = at.radio(key=f"lstm_state_{model}")
+    assert list(radio.options) == list(spec.states.values())
+    found = charts(at)
+    assert "lstm_memory" not in found  # the memory split is the LSTM's alone
+    assert heatmap_shape(at) == (128, len(word_tokens(SENTENCE)))
+    trace = trace_text(load_sequence_model(model), model, SENTENCE)
+    np.testing.assert_allclose(
+        decode(found["lstm_watch"]["data"][2]["y"]), trace.sentiment, atol=1e-6
+    )
+    assert found["lstm_watch"]["layout"]["yaxis"]["title"]["text"] == spec.unit_noun
+    if layers > 1:
+        at.radio(key=f"lstm_layer_{model}").set_value(1).run()
+        assert not at.exception
+    for state in spec.states:
+        at.radio(key=f"lstm_state_{model}").set_value(state).run()
+        assert not at.exception
+        assert charts(at)["lstm_watch"]["data"][0]["name"] == spec.states[state]
+    sidebar = " ".join(element.proto.body for element in at.sidebar.get("markdown"))
+    assert "128" in sidebar and "{" not in sidebar

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from models.cnn import load_cnn, trace_image
-from models.lstm_trace import load_lstm, trace_text
+from models.sequence_models import load_sequence_model, trace_text
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 
@@ -47,12 +47,12 @@ def test_concurrent_cnn_traces_match_sequential_ones() -> None:
 
 
 def test_concurrent_lstm_traces_match_sequential_ones() -> None:
-    model = load_lstm("sentiment")
+    model = load_sequence_model("lstm")
     before = snapshot(model)
     texts = ["not good at all", "a wonderful ending", "good but boring", "the worst service"]
-    expected = [trace_text(model, "sentiment", text).sentiment for text in texts]
+    expected = [trace_text(model, "lstm", text).sentiment for text in texts]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda t: trace_text(model, "sentiment", t).sentiment, texts * 3))
+        results = list(pool.map(lambda t: trace_text(model, "lstm", t).sentiment, texts * 3))
     for index, result in enumerate(results):
         np.testing.assert_allclose(result, expected[index % len(texts)], rtol=1e-5, atol=1e-6)
     assert_untouched(model, before)

@@ -1,4 +1,4 @@
-"""Cached pieces of the LSTM page: models shared by every session, one trace per (model, text)."""
+"""Cached pieces of the sequence pages: models shared by every session, one trace per input."""
 
 from __future__ import annotations
 
@@ -7,24 +7,25 @@ from pathlib import Path
 import streamlit as st
 from torch import nn
 
-from models.lstm_trace import LstmTrace, load_lstm, trace_text
+from models.sequence_models import SEQUENCE_MODELS, load_sequence_model, trace_text
+from models.sequence_trace import SequenceTrace
 
 SENTENCES = Path(__file__).resolve().parent.parent / "assets" / "sentences.txt"
 
 
-@st.cache_resource(max_entries=2, show_spinner="Loading the LSTM…")
-def lstm_model(name: str) -> nn.Module:
+@st.cache_resource(max_entries=len(SEQUENCE_MODELS), show_spinner="Loading the model…")
+def sequence_model(name: str) -> nn.Module:
     """One model instance per name for the whole server; read-only after loading."""
-    return load_lstm(name)
+    return load_sequence_model(name)
 
 
 @st.cache_data(max_entries=64, show_spinner="Reading the text…")
-def lstm_trace(name: str, text: str) -> LstmTrace:
-    """States, gates and outputs at every token: the only place the LSTM runs.
+def sequence_trace(name: str, text: str) -> SequenceTrace:
+    """States, gates and outputs at every token: the only place a sequence model runs.
 
     Raises EmptyTextError (not cached) when there is nothing to read.
     """
-    return trace_text(lstm_model(name), name, text)
+    return trace_text(sequence_model(name), name, text)
 
 
 @st.cache_data

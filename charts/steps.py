@@ -1,0 +1,148 @@
+"""One step up close: h before and after a token, how far each token moved h, next characters."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from charts.bars import probability_bars
+from charts.tokens import display_token, token_ticks
+from charts.watch import PAPER, diverging_colours
+from models.state_analysis import movement, step_change, top_moved_units
+
+if TYPE_CHECKING:
+    from models.sequence_trace import SequenceTrace
+
+
+def step_figure(
+    h: np.ndarray,
+    step: int,
+    top_k: int = 5,
+    unit_noun: str = "hidden unit",
+    bounded: bool = True,
+) -> go.Figure:
+    """h_t as bars (h_(t−1) as grey ticks), and below it the change h_t − h_(t−1) per unit."""
+    before, after = step_change(h, step)
+    change = after - before
+    reach = 1.0 if bounded else float(max(np.abs(h).max(initial=0.0), 1e-6))
+    units = np.arange(len(after))
+    top = [moved.unit for moved in top_moved_units(h, step, top_k)]
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.14,
+        subplot_titles=("h after this token (grey dash: before it)", "change h_t − h_(t−1)"),
+    )
+    fig.add_trace(
+        go.Bar(
+            x=units,
+            y=after,
+            # Colours computed here: plotly.js warns on numeric colour arrays for bars.
+            marker={"color": diverging_colours(after, reach)},
+            hovertemplate="unit %{x}: %{y:+.3f}<extra></extra>",
+            name="h_t",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=units,
+            y=before,
+            mode="markers",
+            marker={"symbol": "line-ew-open", "size": 7, "color": "#666"},
+            hovertemplate="unit %{x} before: %{y:+.3f}<extra></extra>",
+            name="h_(t−1)",
+        ),
+        row=1,
+        col=1,
+    )
+    highlight = np.isin(units, top)
+    fig.add_trace(
+        go.Bar(
+            x=units,
+            y=change,
+            marker={"color": np.where(highlight, "#111", "#b8b8b8").tolist()},
+            hovertemplate="unit %{x}: %{y:+.3f}<extra></extra>",
+            name="change",
+        ),
+        row=2,
+        col=1,
+    )
+    for unit in top:
+        fig.add_annotation(
+            x=unit,
+            y=float(change[unit]),
+            text=str(unit),
+            showarrow=False,
+            yshift=10 if change[unit] >= 0 else -10,
+            font={"size": 11},
+            row=2,
+            col=1,
+        )
+    span = float(max(np.abs(change).max(initial=0.0), 0.05)) * 1.25
+    fig.update_yaxes(range=[-1.05 * reach, 1.05 * reach], row=1, col=1)
+    fig.update_yaxes(range=[-span, span], row=2, col=1)
+    fig.update_xaxes(title={"text": unit_noun}, row=2, col=1)
+    fig.update_layout(
+        height=420,
+        showlegend=False,
+        bargap=0.1,
+        margin={"l": 50, "r": 10, "t": 30, "b": 40},
+        paper_bgcolor=PAPER,
+    )
+    return fig
+
+
+def movement_figure(h: np.ndarray, tokens: tuple[str, ...], step: int) -> go.Figure:
+    """How far h moved at every token, the chosen step in black."""
+    distance = movement(h)
+    steps = np.arange(1, len(distance) + 1)
+    fig = go.Figure(
+        go.Bar(
+            x=steps,
+            y=distance,
+            marker={"color": ["#111" if t == step else "#9db4cf" for t in steps]},
+            customdata=[f"{t}: {display_token(token)}" for t, token in enumerate(tokens, 1)],
+            hovertemplate="token %{customdata}: moved %{y:.2f}<extra></extra>",
+        )
+    )
+    ticks = token_ticks(tokens)
+    fig.update_layout(
+        height=230,
+        margin={"l": 50, "r": 10, "t": 10, "b": 60},
+        yaxis={"title": {"text": "|h_t − h_(t−1)|"}, "rangemode": "tozero"},
+        xaxis={"range": [0.5, len(steps) + 0.5], **ticks},
+        paper_bgcolor=PAPER,
+        bargap=0.15,
+    )
+    return fig
+
+
+def next_char_figure(predictions: tuple[tuple[str, float], ...]) -> go.Figure:
+    """Horizontal bars of the top next-character guesses, most likely on top."""
+    chars = [f"‘{display_token(char)}’" for char, _ in predictions]
+    probs = [prob for _, prob in predictions]
+    return probability_bars(
+        chars, probs, text_format=".0%", hover_format=".1%", row_height=34, label_size=15
+    )
+
+
+def next_char_rows(trace: SequenceTrace) -> list[dict[str, object]]:
+    """One row per character: what the model expected next, for a table (plain text, no HTML)."""
+    if trace.next_chars is None:
+        return []
+    rows: list[dict[str, object]] = []
+    for step, (token, predictions) in enumerate(
+        zip(trace.tokens, trace.next_chars, strict=True), start=1
+    ):
+        actual = trace.tokens[step] if step < len(trace.tokens) else ""
+        row: dict[str, object] = {"step": step, "after": token, "actually next": actual}
+        for rank, (char, prob) in enumerate(predictions, start=1):
+            row[f"guess {rank}"] = f"{char}  {prob:.0%}"
+        rows.append(row)
+    return rows

@@ -1,0 +1,439 @@
+"""The animated units x tokens heatmap: a picture of one state, Play, and the per-token curve.
+
+Playback runs in the browser without redrawing: each frame only moves a cursor box, a veil over
+the tokens not read yet, arrows at the units that changed most and the point on the curve (a
+few numbers per frame). The heatmap is a picture in the layout because plotly.js drops heatmap
+traces from a subplot during frames drawn without a redraw, and redrawing everything each frame
+is several times slower on long texts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+from plotly.subplots import make_subplots
+
+from charts.pictures import png_data_uri
+from charts.tokens import display_token, token_ticks
+from models.state_analysis import state_matrix, top_changed
+
+if TYPE_CHECKING:
+    from models.sequence_trace import SequenceTrace
+
+COLORSCALE = "RdBu_r"  # blue negative, white zero, red positive
+PLAYBACK_MS = 12_000  # a whole sentence plays in about this long, within the clamps below
+FRAME_MS = (60, 500)
+PAPER = "rgba(0,0,0,0)"
+
+
+def colour_limit(values: np.ndarray, bounded: bool) -> float:
+    """Half-width of the colour range, symmetric so that white is exactly 0.
+
+    Bounded states (tanh in [-1, 1], sigmoid gates in [0, 1]) share [-1, 1]: that keeps white = 0
+    = "closed" and deep red = 1 = "wide open" for the gates.
+    """
+    if bounded:
+        return 1.0
+    return float(max(np.abs(values).max(initial=0.0), 1e-6))
+
+
+def diverging_colours(values: np.ndarray, limit: float = 1.0) -> list[str]:
+    """The COLORSCALE colour of each value on a [-limit, limit] scale."""
+    positions = np.clip((np.asarray(values, dtype=np.float64) / limit + 1) / 2, 0, 1)
+    return sample_colorscale(COLORSCALE, positions.tolist())
+
+
+@dataclass(frozen=True)
+class _Lower:
+    """The per-token curve under the heatmap: running sentiment, or next-character confidence."""
+
+    y: np.ndarray
+    title: str
+    limits: tuple[float, float]
+    ticks: dict
+    labels: list[str]
+    hover: str
+    value_format: str
+
+
+def _lower_panel(trace: SequenceTrace) -> _Lower:
+    if trace.sentiment is not None:
+        return _Lower(
+            y=np.asarray(trace.sentiment, dtype=np.float32),
+            title="sentiment",
+            limits=(-1.15, 1.15),
+            ticks={"tickvals": [-1, 0, 1], "ticktext": ["−1 neg", "0", "+1 pos"]},
+            labels=[],
+            hover="after %{customdata}: sentiment %{y:+.2f}<extra></extra>",
+            value_format="{:+.2f}",
+        )
+    if trace.next_chars is None:
+        raise ValueError("a trace needs either a sentiment curve or next-character predictions")
+    best = [predictions[0] for predictions in trace.next_chars]
+    return _Lower(
+        y=np.array([prob for _, prob in best], dtype=np.float32),
+        title="top guess",
+        limits=(0.0, 1.18),
+        ticks={"tickvals": [0, 0.5, 1], "ticktext": ["0%", "50%", "100%"]},
+        labels=[display_token(char) for char, _ in best],
+        hover="after %{customdata}: expects %{text} (%{y:.0%})<extra></extra>",
+        value_format="{:.0%}",
+    )
+
+
+def _colour_table(size: int = 257) -> np.ndarray:
+    """(size, 3) uint8 RGB of COLORSCALE from −1 to +1; the middle entry is exactly 0."""
+    colours = sample_colorscale(COLORSCALE, np.linspace(0.0, 1.0, size).tolist())
+    rgb = [[round(float(c)) for c in colour[4:-1].split(",")] for colour in colours]
+    return np.array(rgb, dtype=np.uint8)
+
+
+_COLOUR_TABLE = _colour_table()
+
+
+def heatmap_pixels(values: np.ndarray, limit: float) -> np.ndarray:
+    """(H, T, 3) uint8 picture of (T, H) values on COLORSCALE over [−limit, limit].
+
+    Row 0 of the picture is the last unit, so unit 0 ends up at the bottom of the plot.
+    """
+    scaled = np.clip(np.asarray(values, dtype=np.float64) / limit, -1.0, 1.0)
+    index = np.rint((scaled + 1.0) * (len(_COLOUR_TABLE) // 2)).astype(np.intp)
+    return _COLOUR_TABLE[index.T[::-1]]
+
+
+def enlarged_png_data_uri(pixels: np.ndarray, min_width: int = 1100, min_height: int = 400) -> str:
+    """A PNG data URI of an (H, W, 3) picture with each cell enlarged to a whole number of
+    pixels, so that cells stay crisp when the browser stretches the picture over the plot."""
+    rows, cols = pixels.shape[:2]
+    big = pixels.repeat(max(1, math.ceil(min_height / rows)), axis=0)
+    big = big.repeat(max(1, math.ceil(min_width / cols)), axis=1)
+    return png_data_uri(big)
+
+
+@dataclass(frozen=True)
+class WatchView:
+    """What the heatmap shows: one state of one layer, and how to label and scale it."""
+
+    state: str
+    label: str  # e.g. "h · hidden state"
+    bounded: bool
+    unit_noun: str = "hidden unit"
+    layer: int = 0
+
+    @property
+    def symbol(self) -> str:
+        return self.label.split(" · ")[0]
+
+
+def watch_figure(trace: SequenceTrace, view: WatchView, top_k: int = 3) -> go.Figure:
+    """Units x tokens heatmap of one state over the per-token curve, with Play and a slider."""
+    values = state_matrix(trace.layers[view.layer], view.state)  # (T, H)
+    lower = _lower_panel(trace)
+    moved = top_changed(values, top_k)  # (T, k)
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.1
+    )
+    limit = colour_limit(values, view.bounded)
+    _add_heatmap(fig, values, limit, view)
+    _add_token_hover(fig, trace, values, moved, view)
+    _add_lower_curve(fig, trace, lower)
+    _add_playback(fig, values, lower, moved)
+    _layout(fig, trace, values.shape[1], lower, view)
+    return fig
+
+
+def _frame_ms(n_tokens: int) -> int:
+    return int(min(max(PLAYBACK_MS / n_tokens, FRAME_MS[0]), FRAME_MS[1]))
+
+
+def _add_heatmap(fig: go.Figure, values: np.ndarray, limit: float, view: WatchView) -> None:
+    """The values as a picture behind the top plot, and an invisible point for its colour bar."""
+    n_tokens, n_units = values.shape
+    fig.add_layout_image(
+        source=enlarged_png_data_uri(heatmap_pixels(values, limit)),
+        xref="x",
+        yref="y",
+        x=0.5,
+        y=n_units - 0.5,
+        sizex=n_tokens,
+        sizey=n_units,
+        sizing="stretch",
+        xanchor="left",
+        yanchor="top",
+        layer="below",
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[1],
+            y=[0],
+            mode="markers",
+            marker={
+                "color": [0.0],
+                "colorscale": COLORSCALE,
+                "cmin": -limit,
+                "cmid": 0.0,
+                "cmax": limit,
+                "opacity": 0,
+                "showscale": True,
+                "colorbar": {
+                    "title": {"text": view.symbol, "side": "top"},
+                    "len": 0.66,
+                    "y": 1.0,
+                    "yanchor": "top",
+                    "thickness": 14,
+                },
+            },
+            hoverinfo="skip",
+            name=view.label,
+        ),
+        row=1,
+        col=1,
+    )
+
+
+def _add_token_hover(
+    fig: go.Figure, trace: SequenceTrace, values: np.ndarray, moved: np.ndarray, view: WatchView
+) -> None:
+    """One invisible point per column gives the hover text of that token."""
+    n_tokens, n_units = values.shape
+    names = [display_token(token) for token in trace.tokens]
+    spread = [
+        f"token {t + 1}: {names[t]}"
+        f"<br>{view.symbol} from {values[t].min():+.2f} to {values[t].max():+.2f}"
+        f"<br>changed most: {view.unit_noun}s {', '.join(str(u) for u in moved[t])}"
+        for t in range(n_tokens)
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=np.arange(1, n_tokens + 1),
+            y=np.full(n_tokens, (n_units - 1) / 2),
+            mode="markers",
+            marker={"opacity": 0, "size": 1},
+            text=spread,
+            hovertemplate="%{text}<extra></extra>",  # %{x} would show the tick text
+            name="tokens",
+        ),
+        row=1,
+        col=1,
+    )
+
+
+def _add_lower_curve(fig: go.Figure, trace: SequenceTrace, lower: _Lower) -> None:
+    """The running sentiment, or the next-character confidence, under the heatmap."""
+    n_tokens = len(trace.tokens)
+    is_sentiment = trace.sentiment is not None
+    fig.add_trace(
+        go.Scatter(
+            x=np.arange(1, n_tokens + 1),
+            y=lower.y,
+            mode="lines+markers+text" if lower.labels and n_tokens <= 80 else "lines+markers",
+            text=lower.labels or None,
+            textposition="top center",
+            textfont={"size": 11},
+            line={"color": "#9a9a9a", "width": 1.5},
+            marker={
+                "size": 7,
+                "color": lower.y,
+                "colorscale": COLORSCALE if is_sentiment else "Greys",
+                "cmin": -1.0 if is_sentiment else -0.3,
+                "cmax": 1.0,
+                "line": {"width": 0.5, "color": "#555"},
+            },
+            customdata=[display_token(token) for token in trace.tokens],
+            hovertemplate=lower.hover,
+            name=lower.title,
+        ),
+        row=2,
+        col=1,
+    )
+
+
+_VEIL = {
+    "mode": "lines",
+    "fill": "toself",
+    "fillcolor": "rgba(255,255,255,0.82)",
+    "line": {"width": 0},
+    "hoverinfo": "skip",
+}
+# Style and subplot row of each moving trace, in the order `_moving_traces` returns them.
+_MOVING_STYLES = (
+    (_VEIL, 1),
+    ({"mode": "lines", "line": {"color": "#111", "width": 2}, "hoverinfo": "skip"}, 1),
+    (
+        {
+            "mode": "markers",
+            "marker": {"symbol": "triangle-right", "size": 9, "color": "#111"},
+            "cliponaxis": False,
+            "hoverinfo": "skip",
+        },
+        1,
+    ),
+    (_VEIL, 2),
+    (
+        {
+            "mode": "markers+text",
+            "marker": {"size": 13, "color": "rgba(0,0,0,0)", "line": {"width": 2.5}},
+            "textposition": "middle right",
+            "textfont": {"size": 13, "color": "#111"},
+            "cliponaxis": False,
+            "hoverinfo": "skip",
+        },
+        2,
+    ),
+)
+
+
+def _moving_traces(t: int, values: np.ndarray, lower: _Lower, moved: np.ndarray) -> list[dict]:
+    """The traces that move during playback at a 1-based step t (plain dicts: speed).
+
+    Veil over the unread tokens, the cursor box, arrows at the most-changed units, the veil
+    over the unread part of the curve, and the current point of the curve.
+    """
+    n_tokens, n_units = values.shape
+    low, high = lower.limits
+    top_y, bottom_y = -0.5, n_units - 0.5
+    veil_x = [t + 0.5, n_tokens + 0.5, n_tokens + 0.5, t + 0.5, t + 0.5]
+    box_x = [t - 0.5, t + 0.5, t + 0.5, t - 0.5, t - 0.5]
+    value = round(float(lower.y[t - 1]), 4)
+    units = [int(u) for u in moved[t - 1]]
+    return [
+        {"type": "scatter", "x": veil_x, "y": [top_y, top_y, bottom_y, bottom_y, top_y]},
+        {"type": "scatter", "x": box_x, "y": [top_y, top_y, bottom_y, bottom_y, top_y]},
+        {
+            "type": "scatter",
+            "x": [t - 0.5] * len(units),
+            "y": units,
+            "text": [f"unit {u}" for u in units],
+        },
+        {"type": "scatter", "x": veil_x, "y": [low, low, high, high, low]},
+        {"type": "scatter", "x": [t], "y": [value], "text": [lower.value_format.format(value)]},
+    ]
+
+
+def _add_playback(fig: go.Figure, values: np.ndarray, lower: _Lower, moved: np.ndarray) -> None:
+    """The moving traces at the last token, and one frame per token that moves only them."""
+    n_tokens = values.shape[0]
+    first = len(fig.data)
+    for scatter, (style, row) in zip(
+        _moving_traces(n_tokens, values, lower, moved), _MOVING_STYLES, strict=True
+    ):
+        fig.add_trace(go.Scatter({**scatter, **style, "showlegend": False}), row=row, col=1)
+    indices = list(range(first, len(fig.data)))
+    fig.frames = [
+        {"name": str(t), "data": _moving_traces(t, values, lower, moved), "traces": indices}
+        for t in range(1, n_tokens + 1)
+    ]
+
+
+_STILL = {"duration": 0, "redraw": False}
+
+
+def _play_buttons(frame_ms: int) -> dict:
+    return {
+        "type": "buttons",
+        "direction": "left",
+        "x": 0.0,
+        "y": -0.2,
+        "xanchor": "left",
+        "yanchor": "top",
+        "pad": {"t": 0, "r": 10},
+        "showactive": False,
+        "buttons": [
+            {
+                "label": "▶ Play",
+                "method": "animate",
+                "args": [
+                    None,
+                    {
+                        "frame": {"duration": frame_ms, "redraw": False},
+                        "transition": {"duration": 0},
+                        "fromcurrent": False,
+                        "mode": "immediate",
+                    },
+                ],
+            },
+            {
+                "label": "❚❚ Pause",
+                "method": "animate",
+                "args": [
+                    [None],
+                    {"frame": _STILL, "transition": {"duration": 0}, "mode": "immediate"},
+                ],
+            },
+        ],
+    }
+
+
+def _token_slider(trace: SequenceTrace) -> dict:
+    """A plotly slider with one step per token; its current-value text names the token."""
+    n_tokens = len(trace.tokens)
+    names = [display_token(token) for token in trace.tokens]
+    return {
+        "active": n_tokens - 1,
+        "x": 0.17,
+        "len": 0.83,
+        "y": -0.14,
+        "yanchor": "top",
+        "pad": {"t": 0, "b": 0},
+        "font": {"color": PAPER},  # per-step labels would overlap; the current one shows
+        "tickcolor": "#bbb",
+        "currentvalue": {
+            "prefix": "token ",
+            "font": {"size": 14, "color": "#222"},
+            "xanchor": "left",
+        },
+        "transition": {"duration": 0},
+        "steps": [
+            {
+                "label": f"{t} of {n_tokens}: {names[t - 1]}",
+                "method": "animate",
+                "args": [
+                    [str(t)],
+                    {"frame": _STILL, "transition": {"duration": 0}, "mode": "immediate"},
+                ],
+            }
+            for t in range(1, n_tokens + 1)
+        ],
+    }
+
+
+def _layout(
+    fig: go.Figure, trace: SequenceTrace, n_units: int, lower: _Lower, view: WatchView
+) -> None:
+    n_tokens = len(trace.tokens)
+    fig.update_layout(
+        height=620,
+        margin={"l": 70, "r": 20, "t": 20, "b": 120},
+        paper_bgcolor=PAPER,
+        plot_bgcolor=PAPER,
+        hovermode="x",
+        showlegend=False,
+        updatemenus=[_play_buttons(_frame_ms(n_tokens))],
+        sliders=[_token_slider(trace)],
+    )
+    ticks = token_ticks(trace.tokens, trace.known)
+    fig.update_xaxes(range=[0.5, n_tokens + 0.5], showgrid=False, zeroline=False, **ticks)
+    fig.update_xaxes(showticklabels=True, row=1, col=1)
+    fig.update_yaxes(
+        title={"text": view.unit_noun},
+        range=[-0.5, n_units - 0.5],
+        showgrid=False,
+        zeroline=False,
+        row=1,
+        col=1,
+    )
+    fig.update_yaxes(
+        title={"text": lower.title},
+        range=list(lower.limits),
+        showgrid=False,
+        zeroline=True,
+        zerolinecolor="#bbb",
+        row=2,
+        col=1,
+        **lower.ticks,
+    )

@@ -1,0 +1,181 @@
+"""The sequence models the app reads text with: one registry of specs that pages and charts read.
+
+Each spec says what a model is (title, summary, what its tokens are), its limits, how to load
+and trace it, which states it has and which views make sense for it. Sizes in the summaries
+(units, layers, window) are filled in from the loaded model's own config.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from torch import nn
+
+from models.char_lstm import CharLSTM
+from models.sentiment import SentimentModel
+from models.sequence_trace import SequenceTrace, trace_char, trace_sentiment
+from models.state_analysis import DELTA
+
+# DELTA (h_t − h_(t−1)) is computed from h for every model, so every model offers it.
+LSTM_STATES = {
+    "h": "h · hidden state",
+    "c": "c · cell memory",
+    "f": "f · forget gate",
+    "i": "i · input gate",
+    "g": "g · candidate",
+    "o": "o · output gate",
+    DELTA: "Δh · change of h",
+}
+GRU_STATES = {
+    "h": "h · hidden state",
+    "z": "z · update gate",
+    "r": "r · reset gate",
+    "n": "n · candidate",
+    DELTA: "Δh · change of h",
+}
+RNN_STATES = {"h": "h · hidden state", DELTA: "Δh · change of h"}
+CONV_STATES = {"h": "channels (after ReLU)", DELTA: "Δ · change from the previous word"}
+
+
+class Tracer(Protocol):
+    def __call__(
+        self, model: nn.Module, name: str, text: str, max_tokens: int
+    ) -> SequenceTrace: ...
+
+
+@dataclass(frozen=True)
+class SequenceSpec:
+    name: str
+    title: str
+    short: str  # a few words, for legends and tables
+    summary: str  # markdown; {units}, {layers} and {window} come from the loaded model
+    family: str  # "rnn": one step per token, in order; "cnn": all positions at once
+    token_noun: str  # "word" or "character"
+    max_tokens: int
+    load: Callable[[], nn.Module]  # verified weights, eval mode, gradients off
+    trace: Tracer
+    states: dict[str, str]  # state key -> label, in display order
+    bounded: frozenset[str]  # states whose values lie in [-1, 1] by construction
+    unit_noun: str = "hidden unit"
+    memory_split: bool = False  # c is one running sum over the whole text (LSTM only)
+    fresh_windows: bool = False  # every token is a separate read of a fixed window
+
+    def describe(self, model: nn.Module) -> str:
+        return self.summary.format(**model.facts())
+
+
+def _frozen(model: nn.Module) -> nn.Module:
+    return model.eval().requires_grad_(False)
+
+
+def _sentiment(cell: str) -> Callable[[], nn.Module]:
+    return lambda: _frozen(SentimentModel.from_checkpoint(cell))
+
+
+_READS_WORDS = (
+    "Reads **words**. After every word a small output layer turns its state into a sentiment "
+    "score between −1 (negative) and +1 (positive). Trained for this app on short "
+    "human-rated sentences, like the other three word readers."
+)
+_SENTIMENT = {
+    "token_noun": "word",
+    "max_tokens": 200,
+    "trace": trace_sentiment,
+}
+SEQUENCE_MODELS: dict[str, SequenceSpec] = {
+    spec.name: spec
+    for spec in (
+        SequenceSpec(
+            name="lstm",
+            title="Sentiment LSTM (word level, trained on VADER's human-rated sentences)",
+            short="LSTM",
+            summary=_READS_WORDS + " One LSTM layer of {units} units: a cell memory c with "
+            "forget, input and output gates.",
+            family="rnn",
+            load=_sentiment("lstm"),
+            states=LSTM_STATES,
+            bounded=frozenset({"h", "f", "i", "g", "o"}),
+            memory_split=True,
+            **_SENTIMENT,
+        ),
+        SequenceSpec(
+            name="gru",
+            title="Sentiment GRU (word level, same data)",
+            short="GRU",
+            summary=_READS_WORDS + " One GRU layer of {units} units: no separate memory; an "
+            "update gate z decides how much of h to keep, a reset gate r how much of it to use.",
+            family="rnn",
+            load=_sentiment("gru"),
+            states=GRU_STATES,
+            bounded=frozenset({"h", "z", "r", "n"}),
+            **_SENTIMENT,
+        ),
+        SequenceSpec(
+            name="rnn",
+            title="Sentiment vanilla RNN (word level, same data)",
+            short="vanilla RNN",
+            summary=_READS_WORDS + " One plain tanh RNN layer of {units} units and no gates: "
+            "h is rewritten through the same weight matrix at every word.",
+            family="rnn",
+            load=_sentiment("rnn"),
+            states=RNN_STATES,
+            bounded=frozenset({"h"}),
+            **_SENTIMENT,
+        ),
+        SequenceSpec(
+            name="cnn1d",
+            title="Sentiment 1D CNN (word level, causal convolutions, same data)",
+            short="1D CNN",
+            summary=_READS_WORDS + " {layers} causal convolution layers of {units} channels: "
+            "the score at a word sees only that word and the {window_before} before it, and "
+            "every position is computed at once.",
+            family="cnn",
+            load=_sentiment("cnn1d"),
+            states=CONV_STATES,
+            bounded=frozenset(),
+            unit_noun="channel",
+            **_SENTIMENT,
+        ),
+        SequenceSpec(
+            name="char",
+            title="Character LSTM (textgenrnn, pretrained on Reddit and Hacker News titles)",
+            short="char LSTM",
+            summary="Reads **characters** and guesses the next one. textgenrnn, trained on "
+            "titles from Reddit and Hacker News, so it is at home with headlines. {layers} "
+            "LSTM layers of {units} units; every guess re-reads the last {window} characters.",
+            family="rnn",
+            token_noun="character",
+            max_tokens=300,
+            load=lambda: _frozen(CharLSTM.from_checkpoint()),
+            trace=trace_char,
+            states=LSTM_STATES,
+            bounded=frozenset({"h", "f", "i", "g", "o"}),
+            fresh_windows=True,
+        ),
+    )
+}
+DEFAULT_SEQUENCE = "lstm"
+SENTIMENT_READERS = ("lstm", "gru", "rnn", "cnn1d")
+
+
+def load_sequence_model(name: str) -> nn.Module:
+    """The named model from its verified checkpoint, in eval mode with gradients off."""
+    return spec_of(name).load()
+
+
+def spec_of(name: str) -> SequenceSpec:
+    try:
+        return SEQUENCE_MODELS[name]
+    except KeyError:
+        raise KeyError(f"unknown model {name!r}; choose one of {list(SEQUENCE_MODELS)}") from None
+
+
+def trace_text(model: nn.Module, name: str, text: str) -> SequenceTrace:
+    """Trace `text` through the named model in one forward pass, within its token limit.
+
+    Raises EmptyTextError when the text has no tokens.
+    """
+    spec = spec_of(name)
+    return spec.trace(model, name, text, spec.max_tokens)

@@ -1,0 +1,151 @@
+"""What each model costs and what it can see, computed from its structure and weights.
+
+Image CNNs: multiply-accumulates and activations per image at the side it was trained on
+(models/cnn_geometry.py), the number of layers that must run one after another (its depth on
+the longest path), and the receptive field of its last stage in pixels.
+Sentiment readers and the char LSTM: multiply-accumulates and activations per token. A
+recurrent reader must run one step per token, in order; the causal 1D CNN runs its layers one
+after another but every position at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from models.cnn import CNN_MODELS
+from models.cnn_geometry import receptive_fields, total_macs
+from models.sentiment import SentimentModel
+from models.sequence_models import SEQUENCE_MODELS, spec_of
+
+FLOAT_BYTES = 4
+# Gate blocks per step: the LSTM's i, f, g, o; the GRU's r, z, n; the plain RNN's one.
+GATE_BLOCKS = {"lstm": 4, "gru": 3, "rnn": 1}
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    model: str
+    title: str
+    family: str  # "cnn" or "rnn"
+    params: int
+    macs: int
+    macs_per: str  # "image" or "token"
+    sequential_steps: int | None  # layers in a row (CNNs); None: one per token, in order
+    receptive_field: int | None  # pixels or words one output sees; None: every earlier word
+    receptive_field_unit: str  # "pixels", "words" or "characters"
+    activation_bytes: int  # per image or per token: every intermediate value a pass keeps
+    weight_sharing: str  # how often one set of weights is reused, in words
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "model": self.model,
+            "family": self.family,
+            "params": self.params,
+            "macs": self.macs,
+            "macs_per": self.macs_per,
+            "sequential_steps": "T" if self.sequential_steps is None else self.sequential_steps,
+            "receptive_field": self.receptive_field,
+            "receptive_field_unit": self.receptive_field_unit,
+            "activation_bytes": self.activation_bytes,
+        }
+
+
+def count_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def cnn_summary(name: str, model: nn.Module) -> ModelSummary:
+    spec = CNN_MODELS[name]
+    ops = spec.spatial_ops(spec.input_size)
+    conv1 = ops[0]
+    return ModelSummary(
+        model=name,
+        title=spec.title,
+        family="cnn",
+        params=count_params(model),
+        macs=total_macs(ops),
+        macs_per="image",
+        sequential_steps=sum(op.on_path for op in ops),
+        receptive_field=receptive_fields(ops)[-1].size,
+        receptive_field_unit="pixels",
+        activation_bytes=sum(op.out_size**2 * op.c_out for op in ops) * FLOAT_BYTES,
+        weight_sharing=f"its first {conv1.kernel}×{conv1.kernel} filters are applied at "
+        f"{conv1.out_size**2:,} positions of a {spec.input_size}-pixel image",
+    )
+
+
+def reader_macs_per_token(model: SentimentModel) -> int:
+    """Multiply-accumulates per word: the encoder's, plus the head's H."""
+    config = model.config
+    e, h = config.embed_dim, config.hidden_size
+    if config.cell == "cnn1d":
+        k = config.kernel_size
+        encoder = k * e * h + (config.conv_layers - 1) * k * h * h
+    else:
+        encoder = GATE_BLOCKS[config.cell] * (e * h + h * h)
+    return encoder + h
+
+
+def reader_activation_values_per_token(model: SentimentModel) -> int:
+    """Values one word leaves behind in a pass: its embedding, the gates and states, the score."""
+    config = model.config
+    e, h = config.embed_dim, config.hidden_size
+    if config.cell == "cnn1d":
+        return e + config.conv_layers * h + 1
+    states = {"lstm": 2, "gru": 1, "rnn": 1}[config.cell]  # c and h, or h
+    blocks = 0 if config.cell == "rnn" else GATE_BLOCKS[config.cell]
+    return e + (blocks + states) * h + 1
+
+
+def reader_summary(name: str, model: SentimentModel) -> ModelSummary:
+    spec = spec_of(name)
+    config = model.config
+    convolutional = config.cell == "cnn1d"
+    return ModelSummary(
+        model=name,
+        title=spec.title,
+        family="cnn" if convolutional else "rnn",
+        params=count_params(model),
+        macs=reader_macs_per_token(model),
+        macs_per="token",
+        sequential_steps=config.conv_layers if convolutional else None,
+        receptive_field=config.window,
+        receptive_field_unit="words",
+        activation_bytes=reader_activation_values_per_token(model) * FLOAT_BYTES,
+        weight_sharing=f"one set of {config.kernel_size}-word filters at every position"
+        if convolutional
+        else "one set of recurrent weights reused at every word, one word after another",
+    )
+
+
+def char_summary(name: str, model: nn.Module) -> ModelSummary:
+    config = model.config
+    e, h, w = config.embed_dim, config.hidden_size, config.window
+    per_step = 4 * (e * h + h * h) + 4 * (h * h + h * h)  # both LSTM layers, one character
+    readout = w * config.concat_dim + config.concat_dim * config.vocab_size
+    return ModelSummary(
+        model=name,
+        title=spec_of(name).title,
+        family="rnn",
+        params=count_params(model),
+        macs=w * per_step + readout,  # every guess re-reads a fresh window of w characters
+        macs_per="token",
+        sequential_steps=len(model.lstms) * w,
+        receptive_field=w,
+        receptive_field_unit="characters",
+        activation_bytes=w * (e + len(model.lstms) * 6 * h) * FLOAT_BYTES,
+        weight_sharing=f"one set of recurrent weights per layer, reused at each of the {w} "
+        "characters of every window",
+    )
+
+
+def summarise(name: str, model: nn.Module) -> ModelSummary:
+    if name in CNN_MODELS:
+        return cnn_summary(name, model)
+    if name not in SEQUENCE_MODELS:
+        raise KeyError(f"unknown model {name!r}")
+    if isinstance(model, SentimentModel):
+        return reader_summary(name, model)
+    return char_summary(name, model)
