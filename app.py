@@ -1,41 +1,29 @@
-"""Home page: what the app shows and where to start."""
+"""Entry point: names every page for the sidebar and serves the one asked for.
+
+The page scripts live in app_pages/, not pages/: with a folder named pages/ beside this file,
+Streamlit still lists the pages by file name ("app", "home") for a first visitor who opens a
+page's address directly.
+"""
 
 import streamlit as st
 
-st.set_page_config(page_title="Inside neural networks", page_icon="🔬", layout="wide")
-st.title("Inside neural networks")
-st.markdown(
-    "Two real, trained networks, opened up so you can watch them work on your own input. "
-    "Nothing here is a toy or a precomputed animation: every picture and curve is computed "
-    "from your photo or sentence by the actual model, on this server."
-)
+PAGES = [
+    st.Page("app_pages/home.py", title="Home", icon="🔬", default=True),
+    st.Page(
+        "app_pages/1_CNN_feature_maps.py",
+        title="CNN feature maps",
+        icon="🧱",
+        url_path="CNN_feature_maps",
+    ),
+    st.Page(
+        "app_pages/2_LSTM_hidden_states.py",
+        title="LSTM hidden states",
+        icon="🔁",
+        url_path="LSTM_hidden_states",
+    ),
+    st.Page(
+        "app_pages/3_CNN_vs_RNN.py", title="CNN vs RNN, measured", icon="⚖️", url_path="CNN_vs_RNN"
+    ),
+]
 
-left, right = st.columns(2)
-with left:
-    st.subheader("🧱 Convolutional network: space")
-    st.markdown(
-        "Upload a photo and see what an ImageNet-trained CNN (SqueezeNet 1.1 or "
-        "EfficientNet-Lite0) computes at every stage: the whole image is processed at once, "
-        "maps shrink while the number of feature channels grows, and the last layer names "
-        "one of 1000 classes."
-    )
-    st.page_link("pages/1_CNN_feature_maps.py", label="Open the CNN feature maps", icon="➡️")
-with right:
-    st.subheader("🔁 Recurrent network: time")
-    st.markdown(
-        "Type a sentence and watch an LSTM read it one token after another. Its hidden state "
-        "carries memory forward; its gates decide what to keep, forget and write; its "
-        "running sentiment (or next-character guess) changes as each token arrives."
-    )
-    st.page_link("pages/2_LSTM_hidden_states.py", label="Open the LSTM hidden states", icon="➡️")
-
-st.divider()
-st.markdown(
-    "**Things to try.** Compare the first and last stages of the CNN on the cat photo; switch "
-    "to EfficientNet and see that it has more, narrower stages. In the LSTM, type a sentence "
-    "with *not* or *but* and press Play to see the sentiment turn as those words arrive."
-)
-st.caption(
-    "Models and photos ship with the app; nothing is downloaded while you use it. "
-    "Sources, licences and credits are in the project README and assets/CREDITS.md."
-)
+st.navigation(PAGES).run()

@@ -17,6 +17,7 @@ The output is a running sentiment score in [-1, 1] after each token. Token ids: 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from itertools import pairwise
@@ -27,10 +28,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from models.checkpoints import load_checkpoint, save_checkpoint
+from models.checkpoints import WEIGHTS_DIR, load_checkpoint, save_checkpoint
 from models.text import load_vocab
 
 VOCAB_NAME = "sentiment_vocab.json"
+METRICS_NAME = "sentiment_metrics.json"
 PAD_ID = 0
 UNK_ID = 1
 CELLS = ("lstm", "gru", "rnn", "cnn1d")
@@ -38,6 +40,11 @@ CELLS = ("lstm", "gru", "rnn", "cnn1d")
 
 def checkpoint_name(cell: str) -> str:
     return f"sentiment_{cell}.pt"
+
+
+def training_metrics() -> dict[str, Any]:
+    """What scripts/train_sentiment.py measured: held-out figures of every reader, and more."""
+    return json.loads((WEIGHTS_DIR / METRICS_NAME).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ from models.checkpoints import WEIGHTS_DIR  # noqa: E402
 from models.negation_gap import effect_by_gap, probes  # noqa: E402
 from models.sentiment import (  # noqa: E402
     CELLS,
+    METRICS_NAME,
     PAD_ID,
     UNK_ID,
     VOCAB_NAME,
@@ -85,7 +86,6 @@ from models.text import save_vocab, word_tokens  # noqa: E402
 SOURCE_SHA256 = "d5bb07d87474b3eb8d30b4deccbc23f19d742a6c5718fbacc65485b70b95c5fa"
 PACKAGE = "vadersentiment==3.3.2"
 PIP_DOWNLOAD = (sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:")
-METRICS_NAME = "sentiment_metrics.json"
 CORPUS = ROOT / "assets" / "heldout_sentences.tsv"
 
 SEED = 1234

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,13 @@ def _wait_healthy(url: str, server: subprocess.Popen, timeout: float = 60.0) -> 
 @pytest.fixture(scope="session")
 def app_server() -> Iterator[str]:
     """Serve app.py on a free loopback port for the whole session; yield its base URL."""
+    with serve_app() as url:
+        yield url
+
+
+@contextmanager
+def serve_app() -> Iterator[str]:
+    """A fresh streamlit server for app.py on a free loopback port; yields its base URL."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [

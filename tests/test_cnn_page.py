@@ -22,7 +22,7 @@ CAT_CLASSES = {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat
 def open_page() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
-    at.switch_page("pages/1_CNN_feature_maps.py").run()
+    at.switch_page("app_pages/1_CNN_feature_maps.py").run()
     assert not at.exception
     return at
 

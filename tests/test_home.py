@@ -1,4 +1,4 @@
-"""AppTest of the home page: it runs and links to both explorers."""
+"""AppTest of the home page: it runs and links to every page."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_home_page_links_to_both_pages() -> None:
+def test_home_page_links_to_every_page() -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert at.title[0].value == "Inside neural networks"
     links = {link.proto.page for link in at.get("page_link")}
-    assert links == {"CNN_feature_maps", "LSTM_hidden_states"}
+    assert links == {"CNN_feature_maps", "LSTM_hidden_states", "CNN_vs_RNN"}

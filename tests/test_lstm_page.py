@@ -18,7 +18,7 @@ from models.sequence_models import load_sequence_model, spec_of, trace_text
 from models.text import word_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = "pages/2_LSTM_hidden_states.py"
+PAGE = "app_pages/2_LSTM_hidden_states.py"
 SENTENCE = "The film was not good, but the ending was wonderful"
 SCRIPT = "<script>alert(1)</script>"
 

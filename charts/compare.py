@@ -1,0 +1,214 @@
+"""Figures of the CNN-vs-RNN page: readers side by side, memory reach, growth curves, costs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from charts.tokens import display_token, token_ticks
+
+PAPER = "rgba(0,0,0,0)"
+# One colour per model everywhere on the page.
+COLOURS = {
+    "lstm": "#d62728",
+    "gru": "#ff7f0e",
+    "rnn": "#7f7f7f",
+    "cnn1d": "#1f77b4",
+    "squeezenet1_1": "#2ca02c",
+    "efficientnet_lite0": "#9467bd",
+}
+
+
+def _base(fig: go.Figure, height: int, **layout: object) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 60, "r": 20, "t": 80, "b": 50},
+        paper_bgcolor=PAPER,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        **layout,
+    )
+    return fig
+
+
+def running_scores_figure(
+    tokens: Sequence[str], scores: dict[str, np.ndarray], names: dict[str, str]
+) -> go.Figure:
+    """Every reader's running sentiment over the same tokens."""
+    steps = np.arange(1, len(tokens) + 1)
+    labels = [display_token(token) for token in tokens]
+    fig = go.Figure()
+    for key, values in scores.items():
+        fig.add_trace(
+            go.Scatter(
+                x=steps,
+                y=values,
+                mode="lines+markers",
+                name=names[key],
+                line={"color": COLOURS.get(key), "width": 2},
+                customdata=labels,
+                hovertemplate=f"{names[key]} after %{{customdata}}: %{{y:+.2f}}<extra></extra>",
+            )
+        )
+    fig.add_hline(y=0, line={"color": "#bbb", "width": 1})
+    return _base(
+        fig,
+        330,
+        xaxis={"range": [0.5, len(tokens) + 0.5], **token_ticks(tuple(tokens))},
+        yaxis={"range": [-1.05, 1.05], "title": {"text": "sentiment so far"}},
+        hovermode="x unified",
+    )
+
+
+def negation_gap_figure(
+    effects: dict[str, dict[int, float]], names: dict[str, str], windows: dict[str, int]
+) -> go.Figure:
+    """How much "not" still moves the final score, against the words between it and its word."""
+    fig = go.Figure()
+    for key, by_gap in effects.items():
+        gaps = list(by_gap)
+        fig.add_trace(
+            go.Scatter(
+                x=gaps,
+                y=list(by_gap.values()),
+                mode="lines+markers",
+                name=names[key],
+                line={"color": COLOURS.get(key), "width": 2},
+                hovertemplate=f"{names[key]}: gap %{{x}} words, effect %{{y:+.3f}}<extra></extra>",
+            )
+        )
+    for key, window in windows.items():
+        # "not" leaves the window once gap + 2 (the adjective and the full stop) > window - 1.
+        fig.add_vline(
+            x=window - 2.5,
+            line={"color": COLOURS.get(key), "dash": "dot", "width": 1},
+            annotation_text=f"{names[key]}: 'not' out of sight",
+            annotation_position="top right",
+        )
+    fig.add_hline(y=0, line={"color": "#bbb", "width": 1})
+    return _base(
+        fig,
+        340,
+        xaxis={"title": {"text": "words between 'not' and the word it negates"}},
+        yaxis={"title": {"text": "effect of 'not' on the verdict"}},
+    )
+
+
+def receptive_field_figure(
+    stages: dict[str, list[tuple[str, int]]], names: dict[str, str], input_sides: dict[str, int]
+) -> go.Figure:
+    """Receptive field in pixels of every stage of each CNN, with the input side marked."""
+    fig = go.Figure()
+    for key, rows in stages.items():
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(1, len(rows) + 1)),
+                y=[size for _, size in rows],
+                mode="lines+markers",
+                name=names[key],
+                line={"color": COLOURS.get(key), "width": 2},
+                customdata=[stage for stage, _ in rows],
+                hovertemplate="%{customdata}: %{y} px<extra>" + names[key] + "</extra>",
+            )
+        )
+        # A line trace, not add_hline: shapes on a log axis take log10 of the value.
+        fig.add_trace(
+            go.Scatter(
+                x=[1, len(rows)],
+                y=[input_sides[key]] * 2,
+                mode="lines",
+                line={"color": COLOURS.get(key), "dash": "dot", "width": 1},
+                name=f"{names[key]} input: {input_sides[key]} px",
+                hoverinfo="skip",
+            )
+        )
+    return _base(
+        fig,
+        330,
+        xaxis={"title": {"text": "stage (in order)"}, "dtick": 1},
+        yaxis={"title": {"text": "pixels one unit sees (side)"}, "type": "log"},
+    )
+
+
+def gradient_figure(
+    curves: dict[str, np.ndarray], names: dict[str, str], floor: float = 1e-7
+) -> go.Figure:
+    """Size of the final score's gradient for each earlier word, by distance, on a log scale.
+
+    Exact zeros cannot sit on a log axis: they are drawn at `floor` as open markers.
+    """
+    fig = go.Figure()
+    for key, values in curves.items():
+        distance = np.arange(len(values))
+        shown = np.where(values > 0, values, np.nan)
+        fig.add_trace(
+            go.Scatter(
+                x=distance,
+                y=shown,
+                mode="lines+markers",
+                name=names[key],
+                line={"color": COLOURS.get(key), "width": 2},
+                hovertemplate=f"{names[key]}: %{{x}} words back, %{{y:.2e}}<extra></extra>",
+            )
+        )
+        zero = distance[values == 0]
+        if len(zero):
+            fig.add_trace(
+                go.Scatter(
+                    x=zero,
+                    y=np.full(len(zero), floor),
+                    mode="markers",
+                    marker={"symbol": "x-thin-open", "size": 9, "color": COLOURS.get(key)},
+                    name=f"{names[key]}: exactly 0",
+                    hovertemplate=f"{names[key]}: %{{x}} words back, exactly 0<extra></extra>",
+                )
+            )
+    return _base(
+        fig,
+        340,
+        xaxis={"title": {"text": "words back from the last word"}},
+        yaxis={
+            "title": {"text": "|∂ final score / ∂ word|"},
+            "type": "log",
+            "exponentformat": "power",
+        },
+    )
+
+
+def growth_figure(
+    series: dict[str, tuple[list[int], list[float]]],
+    names: dict[str, str],
+    exponents: dict[str, float],
+    x_title: str,
+) -> go.Figure:
+    """Forward time against input size on log-log axes, each line with its fitted exponent."""
+    fig = go.Figure()
+    for key, (sizes, seconds) in series.items():
+        fig.add_trace(
+            go.Scatter(
+                x=sizes,
+                y=[s * 1000 for s in seconds],
+                mode="lines+markers",
+                name=f"{names[key]} (time ∝ size^{exponents[key]:.2f})",
+                line={"color": COLOURS.get(key), "width": 2},
+                hovertemplate=f"{names[key]}: %{{x}} → %{{y:.2f}} ms<extra></extra>",
+            )
+        )
+    return _base(
+        fig,
+        360,
+        xaxis={"title": {"text": x_title}, "type": "log"},
+        yaxis={"title": {"text": "milliseconds per forward pass"}, "type": "log"},
+    )
+
+
+def bars_figure(
+    labels: list[str], values: list[float], texts: list[str], y_title: str, colours: list[str]
+) -> go.Figure:
+    """One bar per model, each with a text label."""
+    fig = go.Figure(
+        go.Bar(x=labels, y=values, text=texts, textposition="outside", marker={"color": colours})
+    )
+    top = max(values, default=1.0) * 1.25
+    return _base(fig, 320, yaxis={"title": {"text": y_title}, "range": [0, top]})

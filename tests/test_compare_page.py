@@ -1,0 +1,155 @@
+"""AppTest of the CNN-vs-RNN page: every number on it comes from the real models."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from models.memory_reach import gradient_by_distance
+from models.sequence_models import SENTIMENT_READERS, load_sequence_model, trace_text
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "app_pages/3_CNN_vs_RNN.py"
+SENTENCE = "The film was not good, but the ending was wonderful"
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    return {
+        element.proto.id.rsplit("-", 1)[-1]: json.loads(element.proto.spec)
+        for element in at.get("plotly_chart")
+    }
+
+
+def decode(value: object) -> np.ndarray:
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), value["dtype"])
+        if value.get("shape"):
+            array = array.reshape([int(s) for s in str(value["shape"]).split(",")])
+        return array
+    return np.asarray(value, dtype=float)
+
+
+TABLES = {  # a column that names each table
+    "cmp_final_scores": "final score",
+    "cmp_costs": "multiply-adds",
+    "cmp_claims": "verdict",
+    "cmp_steps": "steps that must run one after another",
+}
+
+
+def table(at: AppTest, key: str) -> list[dict]:
+    frames = [df.value for df in at.dataframe] + [t.value for t in at.table]
+    frame = next(frame for frame in frames if TABLES[key] in frame.columns)
+    return frame.to_dict("records")
+
+
+def test_four_readers_on_the_default_sentence() -> None:
+    at = open_page()
+    found = charts(at)
+    assert {"cmp_scores", "cmp_gap", "cmp_fields", "cmp_sentence_gradients"} <= set(found)
+    assert {"cmp_corpus_gradients", "cmp_overview", "cmp_path"} <= set(found)
+    lines = found["cmp_scores"]["data"]
+    assert [line["name"] for line in lines] == ["LSTM", "GRU", "vanilla RNN", "1D CNN"]
+    for name, line in zip(SENTIMENT_READERS, lines, strict=True):
+        expected = trace_text(load_sequence_model(name), name, SENTENCE).sentiment
+        np.testing.assert_allclose(decode(line["y"]), expected, atol=1e-6)
+    finals = table(at, "cmp_final_scores")
+    assert [row["reader"] for row in finals] == ["LSTM", "GRU", "vanilla RNN", "1D CNN"]
+    assert finals[0]["held-out accuracy"] == "82.4%"
+
+
+def test_the_cnn_cannot_see_a_not_beyond_its_window() -> None:
+    at = open_page()
+    gap = {line["name"]: line for line in charts(at)["cmp_gap"]["data"]}
+    gaps, effect = decode(gap["1D CNN"]["x"]), decode(gap["1D CNN"]["y"])
+    # "not" leaves the 9-word window when gap + 2 > 8
+    assert np.all(effect[gaps >= 7] == 0) and effect[0] > 0.1
+    lstm = decode(gap["LSTM"]["y"])
+    assert lstm[0] > 0.5 and lstm[-1] < lstm[0] / 10  # remembered at first, faded by 20 words
+
+
+def test_gradients_on_the_sentence_match_the_models() -> None:
+    at = open_page()
+    at.text_input(key="cmp_text").set_value(
+        "not at all what i hoped for , a dull and tiring film"
+    ).run()
+    assert not at.exception
+    lines = {line["name"]: line for line in charts(at)["cmp_sentence_gradients"]["data"]}
+    tokens = ["not", "at", "all", "what", "i", "hoped", "for", ",", "a", "dull", "and"]
+    tokens += ["tiring", "film"]
+    for name, label in (("lstm", "LSTM"), ("rnn", "vanilla RNN")):
+        expected = gradient_by_distance(load_sequence_model(name), tokens)
+        np.testing.assert_allclose(decode(lines[label]["y"]), expected, rtol=1e-5)
+    # the CNN's exact zeros are drawn separately, one per word beyond its window
+    zeros = decode(lines["1D CNN: exactly 0"]["x"])
+    assert list(zeros) == list(range(9, len(tokens)))
+
+
+def test_corpus_gradients_show_the_vanishing_gradient() -> None:
+    at = open_page()
+    lines = {line["name"]: decode(line["y"]) for line in charts(at)["cmp_corpus_gradients"]["data"]}
+    rnn, lstm = lines["vanilla RNN"], lines["LSTM"]
+    assert rnn[-1] / rnn[0] < (lstm[-1] / lstm[0]) / 10
+
+
+def test_costs_and_claims_tables() -> None:
+    at = open_page()
+    costs = table(at, "cmp_costs")
+    assert len(costs) == 7
+    squeeze = next(row for row in costs if row["model"] == "SqueezeNet 1.1")
+    assert squeeze["parameters"] == "1,235,496" and squeeze["one output sees"] == "207 pixels"
+    claims = table(at, "cmp_claims")
+    assert len(claims) >= 6
+    verdicts = {row["verdict"] for row in claims}
+    assert verdicts <= {"✓ supported", "✗ not supported", "± depends"}
+    assert "✓ supported" in verdicts and "✗ not supported" in verdicts
+
+
+def test_measuring_on_request_draws_the_growth_curves() -> None:
+    at = open_page()
+    assert "cmp_growth_tokens" not in charts(at)
+    at.toggle(key="cmp_quick").set_value(True).run()
+    at.button(key="cmp_measure").click().run()
+    assert not at.exception
+    found = charts(at)
+    assert {"cmp_growth_images", "cmp_growth_tokens", "cmp_batch", "cmp_train"} <= set(found)
+    tokens = {line["name"].split(" (")[0]: line for line in found["cmp_growth_tokens"]["data"]}
+    assert set(tokens) == {"LSTM", "GRU", "vanilla RNN", "1D CNN"}
+    assert list(decode(tokens["LSTM"]["x"])) == [8, 32, 128]
+    assert all("time ∝ size^" in line["name"] for line in tokens.values())
+    steps = table(at, "cmp_steps")
+    assert any(
+        row["steps that must run one after another"].startswith("1 per word") for row in steps
+    )
+    claims = table(at, "cmp_claims")
+    training = next(row for row in claims if "faster to train" in row["claim"])
+    assert "µs per token" in training["what the models show"]
+
+
+def test_empty_text_keeps_the_rest_of_the_page() -> None:
+    at = open_page()
+    at.text_input(key="cmp_text").set_value("   ").run()
+    assert not at.exception
+    assert any("Type some text" in info.value for info in at.info)
+    assert "cmp_fields" in charts(at) and "cmp_scores" not in charts(at)
+
+
+def test_markup_in_the_sentence_stays_text() -> None:
+    at = open_page()
+    at.text_input(key="cmp_text").set_value("<script>alert(1)</script> **bold** good").run()
+    assert not at.exception
+    for element in at.get("markdown"):
+        assert "<script" not in element.proto.body.lower()
+        assert not element.proto.allow_html

@@ -1,0 +1,82 @@
+"""Cached pieces of the CNN-vs-RNN page: per-server analyses, per-text results, the last profile."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import streamlit as st
+
+from models.cnn import CNN_MODELS
+from models.comparison import negation_effects
+from models.corpus import paragraphs
+from models.memory_reach import gradient_by_distance, mean_gradient_by_distance
+from models.profiling import Measurement
+from models.sentiment import training_metrics
+from models.sequence_models import SENTIMENT_READERS, SEQUENCE_MODELS
+from models.summary import ModelSummary, summarise
+from ui.cnn_cache import cnn_model
+from ui.sequence_cache import sequence_model
+
+CORPUS_WORDS = 100  # paragraphs of this many words for the average gradient by distance
+CORPUS_PARAGRAPHS = 40
+
+
+def readers() -> dict:
+    return {name: sequence_model(name) for name in SENTIMENT_READERS}
+
+
+@st.cache_resource(show_spinner="Probing how long each reader remembers a 'not'…")
+def negation_table() -> dict[str, dict[int, float]]:
+    """Computed once per server: 1,600 short sentences through each reader."""
+    return negation_effects(readers())
+
+
+@st.cache_resource(show_spinner="Measuring gradients over the corpus…")
+def corpus_gradients() -> dict[str, np.ndarray]:
+    """Computed once per server: mean |gradient| by distance over 100-word paragraphs."""
+    texts = paragraphs(CORPUS_WORDS, CORPUS_PARAGRAPHS)
+    return {
+        name: mean_gradient_by_distance(model, texts, CORPUS_WORDS - 1)
+        for name, model in readers().items()
+    }
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def sentence_gradients(tokens: tuple[str, ...]) -> dict[str, np.ndarray]:
+    return {name: gradient_by_distance(model, tokens) for name, model in readers().items()}
+
+
+@st.cache_resource
+def reader_accuracy() -> dict[str, float]:
+    """Held-out polarity accuracy of each reader, from the training script's metrics file."""
+    metrics = training_metrics()["models"]
+    return {name: float(metrics[name]["heldout_polarity_accuracy"]) for name in SENTIMENT_READERS}
+
+
+@st.cache_resource
+def summaries() -> dict[str, ModelSummary]:
+    found = {name: summarise(name, cnn_model(name)) for name in CNN_MODELS}
+    for name in SEQUENCE_MODELS:
+        found[name] = summarise(name, sequence_model(name))
+    return found
+
+
+@dataclass
+class ProfileStore:
+    """The last profile measured on this server, shared by every session; one run at a time."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    measurements: list[Measurement] | None = None
+    finished: float | None = None  # time.time() when the last run ended
+
+    def save(self, measurements: list[Measurement]) -> None:
+        self.measurements = measurements
+        self.finished = time.time()
+
+
+@st.cache_resource
+def profile_store() -> ProfileStore:
+    return ProfileStore()
