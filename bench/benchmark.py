@@ -27,8 +27,17 @@ from charts.cnn import (  # noqa: E402
     stage_overview_figure,
 )
 from models.cnn import CNN_MODELS, load_cnn, trace_image  # noqa: E402
+from models.comparison import negation_effects  # noqa: E402
+from models.corpus import paragraphs  # noqa: E402
 from models.images import load_photo  # noqa: E402
-from models.sequence_models import SEQUENCE_MODELS, load_sequence_model, trace_text  # noqa: E402
+from models.memory_reach import gradient_by_distance, mean_gradient_by_distance  # noqa: E402
+from models.sequence_models import (  # noqa: E402
+    SENTIMENT_READERS,
+    SEQUENCE_MODELS,
+    load_sequence_model,
+    trace_text,
+)
+from models.text import word_tokens  # noqa: E402
 
 SENTENCE_30_TOKENS = (
     "The film was not good at first, and the middle dragged on far too long, "
@@ -118,6 +127,28 @@ def main() -> None:
                 ),
             )
         )
+
+    readers = {name: load_sequence_model(name) for name in SENTIMENT_READERS}
+    rows.append(
+        (
+            "compare page: negation probe, 4 readers (once per server)",
+            once_ms(lambda: negation_effects(readers)),
+        )
+    )
+    texts = paragraphs(100, 40)
+    rows.append(
+        (
+            "compare page: corpus gradients, 4 readers x 40 x 100 words (once per server)",
+            once_ms(lambda: [mean_gradient_by_distance(m, texts, 99) for m in readers.values()]),
+        )
+    )
+    tokens = word_tokens(SENTENCE_30_TOKENS)
+    rows.append(
+        (
+            f"compare page: gradients of a {len(tokens)}-word sentence, 4 readers",
+            median_ms(lambda: [gradient_by_distance(m, tokens) for m in readers.values()], 5),
+        )
+    )
 
     width = max(len(label) for label, _ in rows)
     print(

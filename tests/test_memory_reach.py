@@ -1,0 +1,85 @@
+"""Gradients by distance: checked against finite differences, and exact zeros beyond a window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from models.corpus import heldout_sentences, paragraphs
+from models.memory_reach import (
+    gradient_by_distance,
+    gradient_by_position,
+    mean_gradient_by_distance,
+)
+from models.sentiment import CELLS, SentimentConfig, SentimentModel
+from models.sequence_models import load_sequence_model
+
+VOCAB = {"<pad>": 0, "<unk>": 1, "a": 2, "b": 3, "c": 4, "d": 5}
+TOKENS = ("a", "b", "c", "d", "a", "c")
+
+
+def tiny(cell: str) -> SentimentModel:
+    torch.manual_seed(3)
+    config = SentimentConfig(vocab_size=6, embed_dim=3, hidden_size=4, cell=cell, kernel_size=2)
+    return SentimentModel(config, VOCAB).double().eval().requires_grad_(False)
+
+
+def finite_difference_norms(model: SentimentModel, tokens: tuple[str, ...]) -> np.ndarray:
+    """|d score_T / d e_t| for every t by central differences on every embedding coordinate."""
+    with torch.no_grad():
+        emb = model.embedding(model.ids(tokens))  # (1, T, E)
+
+        def score(e: torch.Tensor) -> float:
+            return float(model.score(model.encode(e))[0, -1])
+
+        step = 1e-6
+        grads = np.zeros(emb.shape[1:])
+        for t in range(emb.shape[1]):
+            for k in range(emb.shape[2]):
+                up, down = emb.clone(), emb.clone()
+                up[0, t, k] += step
+                down[0, t, k] -= step
+                grads[t, k] = (score(up) - score(down)) / (2 * step)
+    return np.linalg.norm(grads, axis=1)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_gradients_equal_finite_differences(cell: str) -> None:
+    model = tiny(cell)
+    got = gradient_by_position(model, TOKENS)
+    np.testing.assert_allclose(got, finite_difference_norms(model, TOKENS), rtol=1e-5, atol=1e-9)
+    np.testing.assert_array_equal(gradient_by_distance(model, TOKENS), got[::-1])
+
+
+def test_the_causal_cnn_gradient_is_exactly_zero_beyond_its_window() -> None:
+    model = tiny("cnn1d")  # kernel 2, two layers: a window of 3 words
+    assert model.config.window == 3
+    by_distance = gradient_by_distance(model, TOKENS)
+    assert np.all(by_distance[3:] == 0)
+    assert np.all(by_distance[:3] > 0)
+
+
+def test_the_shared_model_gets_no_gradient_and_stays_frozen() -> None:
+    model = load_sequence_model("lstm")
+    before = {name: p.clone() for name, p in model.named_parameters()}
+    gradient_by_position(model, ("not", "good", "at", "all"))
+    for name, p in model.named_parameters():
+        assert p.grad is None and not p.requires_grad
+        assert torch.equal(p, before[name])
+
+
+def test_mean_by_distance_is_a_geometric_mean_and_keeps_exact_zeros() -> None:
+    model = tiny("cnn1d")
+    sentences = [TOKENS, TOKENS[:4], ("a", "b", "c", "d", "d", "d", "a")]
+    means = mean_gradient_by_distance(model, sentences, 5)
+    each = [gradient_by_distance(model, s) for s in sentences]
+    expected0 = np.exp(np.mean([np.log(g[0]) for g in each]))
+    assert means[0] == pytest.approx(expected0)
+    assert np.all(means[3:] == 0)
+
+
+def test_corpus_paragraphs_have_exactly_the_asked_length() -> None:
+    assert len(heldout_sentences()) == 2370
+    texts = paragraphs(100, 40)
+    assert len(texts) == 40 and all(len(text) == 100 for text in texts)
