@@ -10,6 +10,7 @@ from models.lstm_memory import memory_at_step
 from models.sequence_models import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSpec, spec_of
 from models.sequence_trace import EmptyTextError, SequenceTrace
 from models.state_analysis import movement, top_moved_units
+from ui.inspect_views import show_attribution, show_downloads, show_pair, show_path, show_units
 from ui.sequence_cache import example_sentences, sequence_model, sequence_trace
 from ui.text import escape_markdown
 
@@ -342,3 +343,11 @@ show_step(trace, spec, layer)
 if trace.next_chars is not None:
     with st.expander("Every next-character guess as a table"):
         st.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
+
+st.header("Look deeper")
+show_units(trace, spec)
+show_path(trace, spec)
+if spec.attribution:
+    show_attribution(trace, spec)
+    show_pair(trace, spec)
+show_downloads(trace)

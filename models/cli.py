@@ -1,4 +1,4 @@
-"""Command line: `python -m models predict|maps|sentiment|summary|profile ...`, JSON lines."""
+"""Command line: `python -m models predict|maps|sentiment|attribute|summary|profile`, JSON lines."""
 
 from __future__ import annotations
 
@@ -81,10 +81,8 @@ def maps(image: str, model_name: str, layer: str, out: Path) -> int:
     return 0
 
 
-def sentiment(texts: Sequence[str], file: Path | None, model_name: str) -> int:
-    from models.sequence_models import load_sequence_model, trace_text
-    from models.sequence_trace import EmptyTextError
-
+def _texts(command: str, texts: Sequence[str], file: Path | None) -> list[str] | int:
+    """The texts from the command line and the file, or the exit status of a failure."""
     if file is not None:
         try:
             texts = [*texts, *file.read_text(encoding="utf-8").splitlines()]
@@ -92,8 +90,18 @@ def sentiment(texts: Sequence[str], file: Path | None, model_name: str) -> int:
             _fail(str(file), str(error))
             return 1
     if not texts:
-        _fail("sentiment", "give at least one TEXT or --file F")
+        _fail(command, "give at least one TEXT or --file F")
         return 2
+    return list(texts)
+
+
+def sentiment(texts: Sequence[str], file: Path | None, model_name: str) -> int:
+    from models.sequence_models import load_sequence_model, trace_text
+    from models.sequence_trace import EmptyTextError
+
+    texts = _texts("sentiment", texts, file)
+    if isinstance(texts, int):
+        return texts
     model = load_sequence_model(model_name)
     status = 0
     for text in texts:
@@ -105,6 +113,34 @@ def sentiment(texts: Sequence[str], file: Path | None, model_name: str) -> int:
             continue
         scores = [round(float(score), 4) for score in trace.sentiment]
         record = {"text": text, "tokens": list(trace.tokens), "scores": scores, "final": scores[-1]}
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return status
+
+
+def attribute(texts: Sequence[str], file: Path | None, model_name: str, method: str) -> int:
+    from models.attribution import attribute as attribute_tokens
+    from models.sequence_models import load_sequence_model, trace_text
+    from models.sequence_trace import EmptyTextError
+
+    texts = _texts("attribute", texts, file)
+    if isinstance(texts, int):
+        return texts
+    model = load_sequence_model(model_name)
+    status = 0
+    for text in texts:
+        try:
+            trace = trace_text(model, model_name, text)
+        except EmptyTextError as error:
+            _fail(repr(text), str(error))
+            status = 1
+            continue
+        result = attribute_tokens(model, trace.tokens, method)
+        record = {
+            "text": text,
+            "tokens": list(trace.tokens),
+            "attribution": [round(float(v), 6) for v in result.values],
+            "final": round(result.score, 6),
+        }
         print(json.dumps(record, ensure_ascii=False), flush=True)
     return status
 
@@ -154,6 +190,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", choices=SENTIMENT_READERS, default=DEFAULT_SEQUENCE, help="which reader"
     )
 
+    attribute_cmd = commands.add_parser("attribute", help="how much each token moved the score")
+    attribute_cmd.add_argument("texts", nargs="*", metavar="TEXT")
+    attribute_cmd.add_argument("--file", type=Path, metavar="F", help="one text per line")
+    attribute_cmd.add_argument(
+        "--model",
+        choices=["sentiment", *SENTIMENT_READERS],
+        default="sentiment",
+        help="sentiment (the LSTM) or another reader",
+    )
+    attribute_cmd.add_argument("--method", choices=["ig", "occlusion"], default="ig")
+
     commands.add_parser("summary", help="parameters, MACs, steps and reach of every model")
     profile_cmd = commands.add_parser("profile", help="time every model as its input grows")
     profile_cmd.add_argument("--quick", action="store_true", help="fewer sizes, one repeat")
@@ -169,6 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return predict(args.images, args.model, min(args.top, 1000))
     if args.command == "maps":
         return maps(args.image, args.model, args.layer, args.out)
+    if args.command == "attribute":
+        model = DEFAULT_SEQUENCE if args.model == "sentiment" else args.model
+        return attribute(args.texts, args.file, model, args.method)
     if args.command == "summary":
         return summary()
     if args.command == "profile":

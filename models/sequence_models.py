@@ -17,6 +17,7 @@ from models.char_lstm import CharLSTM
 from models.sentiment import SentimentModel
 from models.sequence_trace import SequenceTrace, trace_char, trace_sentiment
 from models.state_analysis import DELTA
+from models.unit_analysis import CHAR_PROPERTIES, WORD_PROPERTIES, Property
 
 # DELTA (h_t − h_(t−1)) is computed from h for every model, so every model offers it.
 LSTM_STATES = {
@@ -61,6 +62,8 @@ class SequenceSpec:
     unit_noun: str = "hidden unit"
     memory_split: bool = False  # c is one running sum over the whole text (LSTM only)
     fresh_windows: bool = False  # every token is a separate read of a fixed window
+    attribution: bool = False  # one final score to attribute to the tokens
+    properties: tuple[Property, ...] = ()  # what its units are ranked against
 
     def describe(self, model: nn.Module) -> str:
         return self.summary.format(**model.facts())
@@ -83,6 +86,8 @@ _SENTIMENT = {
     "token_noun": "word",
     "max_tokens": 200,
     "trace": trace_sentiment,
+    "attribution": True,
+    "properties": WORD_PROPERTIES,
 }
 SEQUENCE_MODELS: dict[str, SequenceSpec] = {
     spec.name: spec
@@ -153,6 +158,7 @@ SEQUENCE_MODELS: dict[str, SequenceSpec] = {
             states=LSTM_STATES,
             bounded=frozenset({"h", "f", "i", "g", "o"}),
             fresh_windows=True,
+            properties=CHAR_PROPERTIES,
         ),
     )
 }

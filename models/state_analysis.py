@@ -61,3 +61,10 @@ def top_moved_units(h: np.ndarray, step: int, k: int = 5) -> list[MovedUnit]:
 def top_changed(values: np.ndarray, k: int) -> np.ndarray:
     """(T, k) indices of the units that changed most at each step (any state, 0 before step 1)."""
     return np.argsort(-np.abs(changes(values)), axis=1, kind="stable")[:, :k]
+
+
+def pair_distance(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """(min(T1, T2),) length of h_first − h_second at each step both texts have."""
+    steps = min(len(first), len(second))
+    diff = np.asarray(first[:steps], np.float32) - np.asarray(second[:steps], np.float32)
+    return np.linalg.norm(diff, axis=1)

@@ -103,3 +103,33 @@ def test_type_a_sentence_play_it_and_see_the_sentiment(
     expect(label).to_have_text(re.compile(r"^token 11 of 11"), timeout=30_000)
     wait_until_still(page)
     full_screenshot(page, screenshot_dir / "screenshot-lstm.png")
+
+
+@pytest.mark.browser
+def test_look_deeper_units_path_attribution_and_a_second_sentence(
+    app_server: str, page: Page, screenshot_dir: Path
+) -> None:
+    page.set_default_timeout(60_000)
+    page.goto(f"{app_server}/LSTM_hidden_states")
+    expect(page.get_by_role("heading", name="Look deeper")).to_be_visible(timeout=60_000)
+    for key in ("units_lines", "units_text", "units_path", "attr_bars", "pair"):
+        expect(page.locator(f".st-key-{key} .main-svg").first).to_be_visible(timeout=60_000)
+    wait_until_settled(page)
+
+    path = page.locator(".st-key-units_path .js-plotly-plot")
+    expect(path).to_have_count(1)
+    path.locator(".updatemenu-button").filter(has_text="Play").click()
+    # The path restarts from one point and walks on by itself.
+    walked = ".st-key-units_path .scatterlayer .trace:last-child .point"
+    expect(page.locator(walked)).not_to_have_count(11)
+    expect(page.locator(walked)).to_have_count(11, timeout=30_000)
+
+    second = page.get_by_label("A second text to compare (press Enter)")
+    expect(second).to_have_value("The film was good, but the ending was wonderful")
+    second.fill("The film was great")
+    second.press("Enter")
+    # The second line's points are labelled with its words.
+    expect(page.locator(".st-key-pair .textpoint").filter(has_text="great")).to_have_count(1)
+    wait_until_settled(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    full_screenshot(page, screenshot_dir / "screenshot-lstm-deeper.png")

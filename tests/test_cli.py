@@ -161,3 +161,23 @@ def test_quick_profile_is_well_formed(capsys: pytest.CaptureFixture[str]) -> Non
     assert sides == [8, 32, 128]
     assert any(r["what"] == "train step" for r in rows)
     assert any(r["what"] == "singles" and r["batch"] == 64 for r in rows)
+
+
+@pytest.mark.parametrize("method", ["ig", "occlusion"])
+def test_attribute_prints_one_number_per_token(
+    method: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    texts = tmp_path / "texts.txt"
+    texts.write_text("a wonderful film\n\n", encoding="utf-8")
+    status = main(["attribute", "not good at all", "--file", str(texts), "--method", method])
+    captured = capsys.readouterr()
+    assert status == 1  # the blank line is reported; the others print
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r["text"] for r in records] == ["not good at all", "a wonderful film"]
+    for record in records:
+        assert set(record) == {"text", "tokens", "attribution", "final"}
+        assert len(record["attribution"]) == len(record["tokens"])
+    assert records[0]["attribution"][0] < 0  # "not" pulls the score down
+    wonderful = records[1]["attribution"][1]
+    assert wonderful == max(records[1]["attribution"])
+    assert "Traceback" not in captured.err and "''" in captured.err

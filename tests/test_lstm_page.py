@@ -12,10 +12,14 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import ui.inspect_cache
 import ui.sequence_cache
+from models.attribution import integrated_gradients
 from models.lstm_memory import memory_at_step
 from models.sequence_models import load_sequence_model, spec_of, trace_text
+from models.state_analysis import pair_distance
 from models.text import word_tokens
+from models.unit_analysis import rank_units
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/2_LSTM_hidden_states.py"
@@ -86,7 +90,9 @@ def test_default_sentence_gives_the_charts() -> None:
     at = open_page()
     print(f"first AppTest run: {time.monotonic() - started:.1f} s")
     assert at.text_input(key="lstm_text").value == SENTENCE
-    assert set(charts(at)) == {"lstm_watch", "lstm_step_state", "lstm_movement", "lstm_memory"}
+    explorer = {"lstm_watch", "lstm_step_state", "lstm_movement", "lstm_memory"}
+    deeper = {"units_lines", "units_text", "units_path", "attr_text", "attr_bars", "pair"}
+    assert explorer | deeper <= set(charts(at))
     assert heatmap_shape(at) == (128, len(word_tokens(SENTENCE)))
     assert any(metric.label == "Final sentiment" for metric in at.metric)
 
@@ -153,7 +159,9 @@ def test_moving_the_step_or_the_state_does_not_run_the_model_again() -> None:
         assert charts(at)["lstm_watch"]["data"][0]["marker"]["colorbar"]["title"]["text"] == "f"
         assert passes.call_count == 0
         type_text(at, "A sentence it has not read yet")
-        assert passes.call_count == 1
+        # once for the text, once for the second text of the side-by-side view
+        traced = sorted(call.args[2] for call in passes.call_args_list)
+        assert traced == ["A sentence it has not read yet", "A sentence it has read yet"]
 
 
 def test_empty_text_gives_a_message_and_no_chart() -> None:
@@ -236,3 +244,68 @@ def test_every_reader_shows_its_own_states_and_curve(model: str, layers: int) ->
         assert charts(at)["lstm_watch"]["data"][0]["name"] == spec.states[state]
     sidebar = " ".join(element.proto.body for element in at.sidebar.get("markdown"))
     assert "128" in sidebar and "{" not in sidebar
+
+
+def test_units_are_ranked_followed_and_shown_in_context() -> None:
+    at = open_page()
+    at.selectbox(key="units_property_lstm").set_value("negation").run()
+    at.radio(key="units_state_lstm").set_value("c").run()
+    assert not at.exception
+    corpus = ui.inspect_cache.corpus_for("lstm")
+    expected = rank_units(corpus, "c", "negation", k=8)
+    table = next(df.value for df in at.dataframe if "correlation r" in df.value.columns)
+    assert table["unit"].tolist() == [unit.unit for unit in expected]
+    chooser = at.multiselect(key="units_chosen_lstm_negation_c")
+    assert chooser.value == [unit.unit for unit in expected[:3]]
+    chooser.set_value([5, 7]).run()
+    assert not at.exception
+    lines = charts(at)["units_lines"]["data"]
+    trace = trace_text(load_sequence_model("lstm"), "lstm", SENTENCE)
+    assert [line["name"] for line in lines] == ["unit 5", "unit 7"]
+    np.testing.assert_allclose(decode(lines[1]["y"]), trace.layers[0]["c"][:, 7], atol=1e-6)
+    coloured = charts(at)["units_text"]["data"][0]
+    assert np.allclose(decode(coloured["z"]).ravel()[:11], trace.layers[0]["c"][:, 5], atol=1e-6)
+    path = charts(at)["units_path"]
+    assert len(path["frames"]) == 11
+    assert "component 1" in path["layout"]["xaxis"]["title"]["text"]
+
+
+def test_char_model_colours_each_character_by_a_unit() -> None:
+    at = type_text(open_page("char"), 'He said "hi" (twice)')
+    assert not at.exception
+    found = charts(at)
+    cells = [text for row in found["units_text"]["data"][0]["text"] for text in row if text]
+    assert "".join(cells) == "He␣said␣&quot;hi&quot;␣(twice)".replace("&quot;", '"')
+    assert "attr_bars" not in found and "pair" not in found  # no single score to attribute
+
+
+def test_attribution_and_a_second_sentence() -> None:
+    at = open_page()
+    found = charts(at)
+    tokens = tuple(word_tokens(SENTENCE))
+    model = load_sequence_model("lstm")
+    expected = integrated_gradients(model, tokens).values
+    np.testing.assert_allclose(decode(found["attr_bars"]["data"][0]["y"]), expected, atol=1e-5)
+    assert (
+        at.text_input(key="lstm_text_b").value == "The film was good, but the ending was wonderful"
+    )
+    at.text_input(key="lstm_text_b").set_value("The film was great").run()
+    assert not at.exception
+    pair = charts(at)["pair"]["data"]
+    second = trace_text(model, "lstm", "The film was great")
+    np.testing.assert_allclose(decode(pair[1]["y"]), second.sentiment, atol=1e-6)
+    first = trace_text(model, "lstm", SENTENCE)
+    np.testing.assert_allclose(
+        decode(pair[2]["y"]), pair_distance(first.layers[0].h, second.layers[0].h), atol=1e-5
+    )
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert len(labels) == 3 and any("CSV" in label for label in labels)
+
+
+def test_the_state_space_is_fitted_once_per_server() -> None:
+    ui.inspect_cache.pca_for.clear()
+    with patch.object(ui.inspect_cache, "corpus_pca", wraps=ui.inspect_cache.corpus_pca) as fits:
+        at = open_page()
+        type_text(at, "Another sentence entirely")
+        type_text(open_page(), "And a third one, in a new session")
+        assert fits.call_count == 1

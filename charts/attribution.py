@@ -1,0 +1,102 @@
+"""Which words mattered: attributions as bars, and two running scores side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from charts.tokens import display_token, token_ticks
+from charts.watch import PAPER, diverging_colours
+
+
+def attribution_figure(tokens: Sequence[str], methods: dict[str, np.ndarray]) -> go.Figure:
+    """One row of bars per method: each token's share of the final score."""
+    steps = np.arange(1, len(tokens) + 1)
+    names = [display_token(token) for token in tokens]
+    fig = make_subplots(
+        rows=len(methods),
+        cols=1,
+        shared_xaxes=True,
+        subplot_titles=list(methods),
+        vertical_spacing=0.18,
+    )
+    for row, values in enumerate(methods.values(), start=1):
+        limit = float(max(np.abs(values).max(initial=0.0), 1e-6))
+        fig.add_trace(
+            go.Bar(
+                x=steps,
+                y=values,
+                marker={"color": diverging_colours(values, limit)},
+                customdata=names,
+                hovertemplate="%{customdata}: %{y:+.3f}<extra></extra>",
+            ),
+            row=row,
+            col=1,
+        )
+    fig.update_xaxes(range=[0.5, len(tokens) + 0.5], **token_ticks(tuple(tokens)))
+    fig.update_layout(
+        height=200 + 130 * len(methods),
+        margin={"l": 50, "r": 10, "t": 30, "b": 60},
+        paper_bgcolor=PAPER,
+        showlegend=False,
+        bargap=0.15,
+    )
+    return fig
+
+
+def pair_figure(
+    first: tuple[Sequence[str], np.ndarray],
+    second: tuple[Sequence[str], np.ndarray],
+    distance: np.ndarray,
+) -> go.Figure:
+    """Both texts' running scores, and how far apart their hidden states are at each step."""
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.6, 0.4],
+        vertical_spacing=0.12,
+        subplot_titles=("running sentiment", "|h(first) − h(second)| at the same step"),
+    )
+    for (tokens, scores), name, colour in (
+        (first, "first", "#d62728"),
+        (second, "second", "#1f77b4"),
+    ):
+        steps = np.arange(1, len(tokens) + 1)
+        fig.add_trace(
+            go.Scatter(
+                x=steps,
+                y=scores,
+                mode="lines+markers+text" if len(tokens) <= 25 else "lines+markers",
+                text=[display_token(token) for token in tokens],
+                textposition="top center",
+                name=f"{name} text",
+                line={"color": colour},
+                hovertemplate="%{text}: %{y:+.2f}<extra>" + name + "</extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    fig.add_trace(
+        go.Bar(
+            x=np.arange(1, len(distance) + 1),
+            y=distance,
+            marker={"color": "#777"},
+            name="distance",
+            hovertemplate="step %{x}: %{y:.2f}<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
+    fig.update_yaxes(range=[-1.15, 1.15], row=1, col=1)
+    fig.update_xaxes(title={"text": "step (token number)"}, row=2, col=1)
+    fig.update_layout(
+        height=460,
+        margin={"l": 50, "r": 10, "t": 40, "b": 50},
+        paper_bgcolor=PAPER,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.06, "x": 0},
+    )
+    return fig

@@ -1,0 +1,116 @@
+"""The sentence's path through the hidden-state space, over the corpus's cloud of states."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from charts.tokens import display_token
+from charts.watch import COLORSCALE, PAPER
+
+
+def state_path_figure(
+    cloud: np.ndarray,
+    cloud_colour: np.ndarray,
+    colour_title: str,
+    path: np.ndarray,
+    tokens: Sequence[str],
+    explained: tuple[float, float],
+) -> go.Figure:
+    """Corpus states as a faint cloud, and the sentence's states as a path, with Play.
+
+    cloud (N, 2) and cloud_colour (N,); path (T, 2), one point per token.
+    """
+    names = [display_token(token) for token in tokens]
+    limit = float(max(np.abs(cloud_colour).max(initial=0.0), 1e-6))
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scattergl(
+            x=cloud[:, 0],
+            y=cloud[:, 1],
+            mode="markers",
+            marker={
+                "size": 4,
+                "opacity": 0.25,
+                "color": cloud_colour,
+                "colorscale": COLORSCALE,
+                "cmin": -limit,
+                "cmax": limit,
+                "colorbar": {"title": {"text": colour_title}, "thickness": 10},
+            },
+            hoverinfo="skip",
+            name="corpus",
+        )
+    )
+
+    def walked(t: int) -> dict:
+        return {
+            "type": "scatter",
+            "x": path[:t, 0].tolist(),
+            "y": path[:t, 1].tolist(),
+            "text": names[:t],
+        }
+
+    fig.add_trace(
+        go.Scatter(
+            walked(len(tokens))
+            | {
+                "mode": "lines+markers+text",
+                "textposition": "top center",
+                "line": {"color": "#111", "width": 2},
+                "marker": {"size": 8, "color": "#111"},
+                "hovertemplate": "%{text}<extra></extra>",
+                "name": "your sentence",
+            }
+        )
+    )
+    still = {"duration": 0, "redraw": False}
+    fig.frames = [
+        {"name": str(t), "data": [walked(t)], "traces": [1]} for t in range(1, len(tokens) + 1)
+    ]
+    frame_ms = int(min(max(12_000 / max(len(tokens), 1), 60), 500))
+    fig.update_layout(
+        height=480,
+        margin={"l": 50, "r": 10, "t": 20, "b": 100},
+        paper_bgcolor=PAPER,
+        showlegend=False,
+        xaxis={"title": {"text": f"component 1 ({explained[0]:.0%} of the variance)"}},
+        yaxis={"title": {"text": f"component 2 ({explained[1]:.0%})"}},
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0.0,
+                "y": -0.16,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showactive": False,
+                "buttons": [
+                    {
+                        "label": "▶ Play",
+                        "method": "animate",
+                        "args": [
+                            None,
+                            {
+                                "frame": {"duration": frame_ms, "redraw": False},
+                                "transition": {"duration": 0},
+                                "fromcurrent": False,
+                                "mode": "immediate",
+                            },
+                        ],
+                    },
+                    {
+                        "label": "❚❚ Pause",
+                        "method": "animate",
+                        "args": [
+                            [None],
+                            {"frame": still, "transition": {"duration": 0}, "mode": "immediate"},
+                        ],
+                    },
+                ],
+            }
+        ],
+    )
+    return fig

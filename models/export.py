@@ -1,0 +1,61 @@
+"""Downloads: a trace as CSV or NPZ, attributions as CSV (plain text, safe for spreadsheets)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+
+from models.sequence_trace import SequenceTrace
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str) -> str:
+    """Text that a spreadsheet will show as text, never run as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def trace_scores(trace: SequenceTrace) -> np.ndarray:
+    """(T,) the per-token output: running sentiment, or the top next-character probability."""
+    if trace.sentiment is not None:
+        return np.asarray(trace.sentiment, dtype=np.float64)
+    return np.array([guesses[0][1] for guesses in trace.next_chars or ()], dtype=np.float64)
+
+
+def trace_csv(trace: SequenceTrace) -> str:
+    """One row per (token, layer, state): step, token, score, layer, state, unit_0 ... unit_H−1."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    units = trace.layers[0].h.shape[1]
+    writer.writerow(
+        ["step", "token", "score", "layer", "state", *(f"unit_{u}" for u in range(units))]
+    )
+    scores = trace_scores(trace)
+    for t, token in enumerate(trace.tokens):
+        for layer_index, layer in enumerate(trace.layers, start=1):
+            for state, values in layer.values.items():
+                row = [t + 1, cell(token), f"{scores[t]:.6f}", layer_index, state]
+                writer.writerow(row + [f"{v:.6f}" for v in values[t]])
+    return out.getvalue()
+
+
+def trace_npz(trace: SequenceTrace) -> bytes:
+    """tokens, scores and layer<L>_<state> arrays (T, H) in one compressed NPZ."""
+    arrays = {"tokens": np.array(trace.tokens, dtype=np.str_), "scores": trace_scores(trace)}
+    for layer_index, layer in enumerate(trace.layers, start=1):
+        for state, values in layer.values.items():
+            arrays[f"layer{layer_index}_{state}"] = np.asarray(values)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def attribution_csv(tokens: tuple[str, ...], methods: dict[str, np.ndarray]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["step", "token", *methods])
+    for t, token in enumerate(tokens):
+        writer.writerow([t + 1, cell(token), *(f"{values[t]:.6f}" for values in methods.values())])
+    return out.getvalue()

@@ -1,0 +1,38 @@
+"""Cached analyses for the LSTM page: corpus states and PCA per server, attributions per text."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from models.attribution import Attribution, integrated_gradients, occlusion
+from models.corpus_analysis import analysis_corpus, corpus_pca
+from models.sequence_models import SEQUENCE_MODELS
+from models.state_pca import PcaFit
+from models.unit_analysis import CorpusStates
+from ui.sequence_cache import sequence_model
+
+
+@st.cache_resource(max_entries=len(SEQUENCE_MODELS), show_spinner="Reading the corpus once…")
+def corpus_for(name: str) -> CorpusStates:
+    """Shared by every session and never modified."""
+    return analysis_corpus(name, sequence_model(name))
+
+
+@st.cache_resource(max_entries=len(SEQUENCE_MODELS))
+def pca_for(name: str) -> PcaFit:
+    """Fitted once per server on the corpus's last-layer h."""
+    return corpus_pca(corpus_for(name))
+
+
+@st.cache_data(max_entries=64, show_spinner="Attributing the score to the words…")
+def attributions(name: str, tokens: tuple[str, ...]) -> tuple[Attribution, Attribution]:
+    model = sequence_model(name)
+    return integrated_gradients(model, tokens), occlusion(model, tokens)
+
+
+@st.cache_resource(max_entries=len(SEQUENCE_MODELS))
+def cloud_sample(name: str, size: int = 4000) -> np.ndarray:
+    """Row indices of a fixed sample of the corpus's tokens for the background cloud."""
+    rows = len(corpus_for(name).sentence)
+    return np.random.default_rng(0).choice(rows, size=min(size, rows), replace=False)

@@ -1,0 +1,211 @@
+"""The LSTM page's inspection sections: units, state-space path, attribution, pairs, downloads."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+from charts.attribution import attribution_figure, pair_figure
+from charts.path import state_path_figure
+from charts.units import text_heat_figure, unit_lines_figure
+from models.export import attribution_csv, trace_csv, trace_npz
+from models.sequence_models import SequenceSpec
+from models.sequence_trace import EmptyTextError, SequenceTrace
+from models.state_analysis import pair_distance
+from models.unit_analysis import rank_units, top_examples
+from ui.inspect_cache import attributions, cloud_sample, corpus_for, pca_for
+from ui.sequence_cache import sequence_trace
+from ui.text import escape_markdown
+
+STATE_NAMES = {"h": "h · hidden state", "c": "c · cell memory"}
+
+
+def per_line(spec: SequenceSpec) -> int:
+    return 50 if spec.token_noun == "character" else 12
+
+
+@st.fragment
+def show_units(trace: SequenceTrace, spec: SequenceSpec) -> None:
+    """Units ranked by how well they track a named property, their lines, their top examples."""
+    st.subheader("Units that mean something")
+    corpus = corpus_for(spec.name)
+    left, middle, right = st.columns([2, 1, 2])
+    prop = left.selectbox(
+        "Rank the units by how closely they follow",
+        list(corpus.properties),
+        format_func=corpus.descriptions.get,
+        key=f"units_property_{spec.name}",
+    )
+    state = middle.radio(
+        "State",
+        [s for s in ("h", "c") if s in corpus.states],
+        format_func=STATE_NAMES.get,
+        key=f"units_state_{spec.name}",
+    )
+    ranked = rank_units(corpus, state, prop, k=8)
+    right.dataframe(
+        [{"unit": unit.unit, "correlation r": round(unit.r, 3)} for unit in ranked],
+        hide_index=True,
+        height=180,
+    )
+    layer = len(trace.layers)
+    st.caption(
+        f"Pearson correlation, over {len(corpus.sentence):,} {spec.token_noun}s of the shipped "
+        f"corpus ({len(corpus.texts)} held-out texts), between each unit's {state} and "
+        f"*{corpus.descriptions[prop]}*; layer {layer} (the last). Near ±1: the unit follows it "
+        "closely; near 0: it does not."
+    )
+    values = trace.layers[-1][state]
+    chosen = st.multiselect(
+        "Units to follow through your text",
+        list(range(values.shape[1])),
+        default=[unit.unit for unit in ranked[:3]],
+        key=f"units_chosen_{spec.name}_{prop}_{state}",
+        max_selections=8,
+    )
+    if not chosen:
+        st.info("Pick at least one unit.")
+        return
+    st.plotly_chart(
+        unit_lines_figure(values, chosen, trace.tokens, f"{state}, layer {layer}"),
+        width="stretch",
+        key="units_lines",
+    )
+    unit = chosen[0]
+    limit = float(max(np.abs(corpus.states[state][:, unit]).max(), 1e-6))
+    st.markdown(f"**Your text coloured by unit {unit}** (red positive, blue negative)")
+    st.plotly_chart(
+        text_heat_figure(trace.tokens, values[:, unit], per_line(spec), limit),
+        width="stretch",
+        key="units_text",
+    )
+    st.markdown(f"**Where unit {unit} fires most in the corpus**")
+    for example in top_examples(corpus, state, unit, k=3 if spec.token_noun == "character" else 5):
+        if spec.token_noun == "character":
+            st.plotly_chart(
+                text_heat_figure(example.tokens, example.activations, per_line(spec), limit),
+                width="stretch",
+            )
+        else:
+            firing = example.activations >= 0.5 * example.peak
+            words = [
+                f"**{escape_markdown(token)}**" if fire else escape_markdown(token)
+                for token, fire in zip(example.tokens, firing, strict=True)
+            ]
+            st.markdown(f"{example.peak:+.2f} · " + " ".join(words))
+    st.caption("Bold: the words where the unit is at least half as active as at its peak.")
+
+
+def show_path(trace: SequenceTrace, spec: SequenceSpec) -> None:
+    st.subheader("The path through state space")
+    corpus, fit = corpus_for(spec.name), pca_for(spec.name)
+    prop = st.session_state.get(f"units_property_{spec.name}", next(iter(corpus.properties)))
+    sample = cloud_sample(spec.name)
+    cloud = fit.project(corpus.states["h"][sample])
+    path = fit.project(trace.layers[-1].h)
+    st.plotly_chart(
+        state_path_figure(
+            cloud,
+            corpus.properties[prop][sample],
+            prop,
+            path,
+            trace.tokens,
+            (float(fit.explained[0]), float(fit.explained[1])),
+        ),
+        width="stretch",
+        key="units_path",
+    )
+    st.caption(
+        f"Each faint dot is the hidden state after one corpus {spec.token_noun}, coloured by "
+        f"*{corpus.descriptions[prop]}*; the black path is your text, one point per "
+        f"{spec.token_noun} (press ▶ Play to walk it). The two axes are the directions in which "
+        f"the corpus's 128-number states vary most: together they hold "
+        f"{fit.explained.sum():.0%} of that variation, so the picture is a shadow of the real "
+        "space."
+    )
+
+
+def show_attribution(trace: SequenceTrace, spec: SequenceSpec) -> None:
+    st.subheader("Which words mattered")
+    ig, occ = attributions(spec.name, trace.tokens)
+    st.plotly_chart(
+        text_heat_figure(trace.tokens, ig.values, per_line(spec)),
+        width="stretch",
+        key="attr_text",
+    )
+    methods = {"integrated gradients": ig.values, "leave one word out": occ.values}
+    st.plotly_chart(attribution_figure(trace.tokens, methods), width="stretch", key="attr_bars")
+    st.caption(
+        f"**Integrated gradients** split the final score {ig.score:+.3f} minus the score of an "
+        f"empty (all-padding) sentence, {ig.baseline:+.3f}, among the words: they add up to "
+        f"{ig.values.sum():+.3f} (off by {ig.completeness_error:.2%}). **Leave one word out** "
+        "is how much the final score drops when that word is removed. The memory split above "
+        "explains the cell memory c, not the output: a word can hold much of c and still "
+        "matter little to the score."
+    )
+    st.download_button(
+        "Attributions (CSV)",
+        data=partial(attribution_csv, trace.tokens, methods),
+        file_name="attributions.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="attr_csv",
+    )
+
+
+def default_second(text: str) -> str:
+    """The text without its first "not" (or with one added), for the two-sentence view."""
+    words = text.split()
+    lowered = [word.lower().strip(",.;:!?") for word in words]
+    if "not" in lowered:
+        del words[lowered.index("not")]
+    elif len(words) > 2:
+        words.insert(2, "not")
+    return " ".join(words)
+
+
+def show_pair(trace: SequenceTrace, spec: SequenceSpec) -> None:
+    st.subheader("Two sentences side by side")
+    key = "lstm_text_b"
+    if st.session_state.get("lstm_text_b_of") != trace.text:
+        st.session_state["lstm_text_b_of"] = trace.text
+        st.session_state[key] = default_second(trace.text)
+    second_text = st.text_input("A second text to compare (press Enter)", key=key, max_chars=5000)
+    try:
+        second = sequence_trace(spec.name, second_text)
+    except EmptyTextError as error:
+        st.info(str(error))
+        return
+    distance = pair_distance(trace.layers[-1].h, second.layers[-1].h)
+    st.plotly_chart(
+        pair_figure((trace.tokens, trace.sentiment), (second.tokens, second.sentiment), distance),
+        width="stretch",
+        key="pair",
+    )
+    st.caption(
+        "Both texts through the same model. Below: how far apart the two hidden states are "
+        "after the same number of words; where the texts differ the gap opens, and how quickly "
+        "it closes again shows how long the difference is remembered."
+    )
+
+
+def show_downloads(trace: SequenceTrace) -> None:
+    left, right = st.columns(2)
+    left.download_button(
+        "This trace as CSV (tokens, every state and gate, scores)",
+        data=partial(trace_csv, trace),
+        file_name="trace.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="trace_csv",
+    )
+    right.download_button(
+        "This trace as NPZ (numpy arrays)",
+        data=partial(trace_npz, trace),
+        file_name="trace.npz",
+        mime="application/octet-stream",
+        on_click="ignore",
+        key="trace_npz",
+    )
