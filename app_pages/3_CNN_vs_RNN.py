@@ -4,6 +4,7 @@ import time
 
 import numpy as np
 import streamlit as st
+import torch
 
 from charts.cnn import stage_overview_figure
 from charts.compare import (
@@ -231,7 +232,11 @@ def show_profile() -> None:
         return
     rows = store.measurements
     age = time.time() - (store.finished or time.time())
-    st.caption(f"Measured {age:.0f} s ago on this server (medians).")
+    threads = torch.get_num_threads()
+    st.caption(
+        f"Measured {age:.0f} s ago on this server (medians; torch on {threads} thread"
+        f"{'' if threads == 1 else 's'}, as the server runs every model)."
+    )
     left, right = st.columns(2)
     with left:
         series, exponents = fitted(rows, "image")

@@ -26,9 +26,11 @@ from charts.cnn import (  # noqa: E402
     overlay_image,
     stage_overview_figure,
 )
+from models.attribution import integrated_gradients, occlusion  # noqa: E402
 from models.cnn import CNN_MODELS, load_cnn, trace_image  # noqa: E402
 from models.comparison import negation_effects  # noqa: E402
 from models.corpus import paragraphs  # noqa: E402
+from models.corpus_analysis import analysis_corpus, corpus_pca  # noqa: E402
 from models.images import load_photo  # noqa: E402
 from models.memory_reach import gradient_by_distance, mean_gradient_by_distance  # noqa: E402
 from models.sequence_models import (  # noqa: E402
@@ -38,6 +40,7 @@ from models.sequence_models import (  # noqa: E402
     trace_text,
 )
 from models.text import word_tokens  # noqa: E402
+from models.unit_analysis import rank_units, top_examples  # noqa: E402
 
 SENTENCE_30_TOKENS = (
     "The film was not good at first, and the middle dragged on far too long, "
@@ -149,6 +152,38 @@ def main() -> None:
             median_ms(lambda: [gradient_by_distance(m, tokens) for m in readers.values()], 5),
         )
     )
+
+    lstm = readers["lstm"]
+    rows.append(
+        (
+            "lstm page: corpus states, 600 texts (once per server)",
+            once_ms(lambda: analysis_corpus("lstm", lstm)),
+        )
+    )
+    char = load_sequence_model("char")
+    rows.append(
+        (
+            "char page: corpus states, 100 texts (once per server)",
+            once_ms(lambda: analysis_corpus("char", char)),
+        )
+    )
+    corpus = analysis_corpus("lstm", lstm)
+    fit = corpus_pca(corpus)
+    trace = trace_text(lstm, "lstm", SENTENCE_30_TOKENS)
+    deeper = {
+        "rank units (12,260 words x 128 units)": lambda: rank_units(corpus, "h", "negation"),
+        "top examples of a unit": lambda: top_examples(corpus, "h", 18),
+        "project the path onto 2 components": lambda: fit.project(trace.layers[0].h),
+        "integrated gradients (64 steps)": lambda: integrated_gradients(lstm, trace.tokens),
+        "occlusion (leave one word out)": lambda: occlusion(lstm, trace.tokens),
+        "trace the second sentence": lambda: trace_text(lstm, "lstm", SENTENCE_30_TOKENS[:60]),
+    }
+    total = 0.0
+    for label, action in deeper.items():
+        ms = median_ms(action, 5)
+        total += ms
+        rows.append((f"lstm page, {len(trace.tokens)} words: {label}", ms))
+    rows.append((f"lstm page, {len(trace.tokens)} words: all of the above", total))
 
     width = max(len(label) for label, _ in rows)
     print(
