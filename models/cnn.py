@@ -11,6 +11,7 @@ from PIL import Image
 from torch import nn
 
 from models import efficientnet_lite, squeezenet
+from models.cnn_config import CnnConfig
 from models.cnn_geometry import SpatialOp
 
 
@@ -21,9 +22,14 @@ class CnnSpec:
     summary: str
     load: Callable[[], nn.Module]  # the shipped weights, sha256 checked, eval mode, no grads
     preprocess: Callable[[Image.Image], tuple[torch.Tensor, np.ndarray]]
-    input_size: int  # the side it was trained on; any side works (it ends in a global pool)
+    config: CnnConfig
     spatial_ops: Callable[[int], list[SpatialOp]]  # every convolution, for an input side
     class_map_stage: str | None = None  # a stage with one channel per class, if the model has one
+
+    @property
+    def input_size(self) -> int:
+        """The side it was trained on; any side works (it ends in a global pool)."""
+        return self.config.input_size
 
 
 CNN_MODELS: dict[str, CnnSpec] = {
@@ -35,7 +41,7 @@ CNN_MODELS: dict[str, CnnSpec] = {
             summary="1.2 M parameters, 10 stages, 227×227 input. Small and fast.",
             load=squeezenet.load_pretrained,
             preprocess=squeezenet.preprocess,
-            input_size=squeezenet.INPUT_SIZE,
+            config=squeezenet.CONFIG,
             spatial_ops=squeezenet.spatial_ops,
             class_map_stage="conv10",
         ),
@@ -45,7 +51,7 @@ CNN_MODELS: dict[str, CnnSpec] = {
             summary="4.7 M parameters, 18 stages, 224×224 input. More accurate.",
             load=efficientnet_lite.load_pretrained,
             preprocess=efficientnet_lite.preprocess,
-            input_size=efficientnet_lite.INPUT_SIZE,
+            config=efficientnet_lite.CONFIG,
             spatial_ops=efficientnet_lite.spatial_ops,
         ),
     )

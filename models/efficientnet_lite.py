@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,13 +15,25 @@ from PIL import Image
 from torch import nn
 
 from models.checkpoints import WEIGHTS_DIR, load_model
+from models.cnn_config import CnnConfig
 from models.cnn_geometry import SpatialOp, same_padding
 from models.images import resize_center_crop
 
 WEIGHTS_FILE = "efficientnet_lite0.pt"
 INPUT_SIZE = 224
-RESIZE_SHORT_SIDE = 256  # 224 / 0.875, the usual ImageNet evaluation crop
+# Google's EfficientNet-Lite evaluation: bicubic resize of the short side to 224 / 0.875 = 256,
+# then the centre 224 square.
+RESIZE_SHORT_SIDE = 256
 PIXEL_MEAN, PIXEL_STD = 127.0, 128.0
+CONFIG = CnnConfig(
+    input_size=INPUT_SIZE,
+    resize_short_side=RESIZE_SHORT_SIDE,
+    resample=Image.Resampling.BICUBIC,
+    channel_order="RGB",
+    normalisation="(pixel − 127) / 128",
+    first_stage="stem",
+    class_map_stage="head",
+)
 BN_EPS = 1e-3  # TensorFlow's default; PyTorch's 1e-5 shifts the activations of the port
 
 # (kernel, stride, expand ratio, in channels, out channels, repeats) of each MBConv stage.
@@ -119,14 +131,41 @@ class EfficientNetLite0(nn.Module):
         self.head = ConvBN(320, 1280, 1)
         self.classifier = nn.Linear(1280, num_classes)
 
-    def _iter_stages(self, x: torch.Tensor) -> Iterator[tuple[str, torch.Tensor]]:
-        x = self.stem(x)  # (B, 32, 112, 112)
-        yield "stem", x
-        # block1 (B, 16, 112, 112) ... block12 (B, 192, 7, 7) ... block16 (B, 320, 7, 7)
-        for i, block in enumerate(self.blocks, start=1):
-            x = block(x)
-            yield f"block{i}", x
-        yield "head", self.head(x)  # (B, 1280, 7, 7)
+    def stage_functions(self) -> list[tuple[str, Callable[[torch.Tensor], torch.Tensor]]]:
+        """(name, function) of every stage in order; each maps the previous output to its own."""
+        blocks = [(f"block{i}", block) for i, block in enumerate(self.blocks, start=1)]
+        # stem (B, 32, 112, 112); block1 (B, 16, 112, 112) ... block16 (B, 320, 7, 7); head
+        return [("stem", self.stem), *blocks, ("head", self.head)]
+
+    def _iter_stages(
+        self, x: torch.Tensor, after: str | None = None
+    ) -> Iterator[tuple[str, torch.Tensor]]:
+        """Every stage's output; with `after`, x is that stage's output and only later ones run."""
+        started = after is None
+        for name, function in self.stage_functions():
+            if started:
+                x = function(x)
+                yield name, x
+            started = started or name == after
+
+    def class_maps(self, final: torch.Tensor) -> torch.Tensor:
+        """(B, classes, h, w): the classifier applied at every position of the head's maps.
+
+        Average pooling and a linear layer commute, so the spatial mean of these maps is
+        exactly the logits.
+        """
+        weight, bias = self.classifier.weight, self.classifier.bias  # (classes, C), (classes,)
+        return torch.einsum("kc,bchw->bkhw", weight, final) + bias[None, :, None, None]
+
+    def first_filters(self) -> torch.Tensor:
+        """The stem's filters (32, 3, 3, 3), RGB."""
+        return self.stem.conv.weight.detach()
+
+    def logits_from(self, stage: str, x: torch.Tensor) -> torch.Tensor:
+        """The logits (B, 1000) computed from the output `x` of `stage` onwards."""
+        last = deque(self._iter_stages(x, after=stage), maxlen=1)
+        out = last[0][1] if last else x  # the last stage itself: x is already its output
+        return self._classify(out)
 
     def _classify(self, head: torch.Tensor) -> torch.Tensor:
         return self.classifier(head.mean(dim=(2, 3)))  # (B, 1000)
@@ -176,6 +215,6 @@ def load_pretrained(weights_dir: Path = WEIGHTS_DIR) -> EfficientNetLite0:
 
 def preprocess(image: Image.Image) -> tuple[torch.Tensor, np.ndarray]:
     """Model input (1, 3, 224, 224) and the RGB uint8 image (224, 224, 3) the model sees."""
-    rgb = resize_center_crop(image, RESIZE_SHORT_SIDE, INPUT_SIZE)
+    rgb = resize_center_crop(image, RESIZE_SHORT_SIDE, INPUT_SIZE, CONFIG.resample)
     x = (rgb.astype(np.float32) - PIXEL_MEAN) / PIXEL_STD
     return torch.from_numpy(x.transpose(2, 0, 1).copy())[None], rgb  # (1, 3, 224, 224)

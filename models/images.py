@@ -26,6 +26,20 @@ class LoadedPhoto:
     original_mode: str  # Pillow mode of the file, e.g. "CMYK", "I;16", "P"
     frames: int  # more than 1 for animated or multi-page files; only the first is used
 
+    @property
+    def upright_size(self) -> tuple[int, int]:
+        """(width, height) of the original after EXIF rotation: the photo as a person sees it."""
+        width, height = self.original_size
+        if (self.image.width > self.image.height) != (width > height) and width != height:
+            return height, width
+        return width, height
+
+    def to_original(self, x: float, y: float) -> tuple[float, float]:
+        """A point of `image` in the upright original's pixel coordinates."""
+        width, _ = self.upright_size
+        factor = width / self.image.width
+        return x * factor, y * factor
+
 
 def load_photo(data: bytes) -> LoadedPhoto:
     """Decode bytes of any common image format into an RGB photo (first frame only)."""
@@ -80,11 +94,35 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def resize_center_crop(image: Image.Image, short_side: int, crop: int) -> np.ndarray:
+@dataclass(frozen=True)
+class CropGeometry:
+    """How a photo of `size` became the model's (crop, crop) input: scale, then cut."""
+
+    size: tuple[int, int]  # (width, height) after scaling
+    left: int
+    top: int
+    scale: float  # scaled pixels per photo pixel
+
+    def to_photo(self, x: float, y: float) -> tuple[float, float]:
+        """A point of the model input (pixel coordinates) in the photo's pixel coordinates."""
+        return (x + self.left) / self.scale, (y + self.top) / self.scale
+
+
+def crop_geometry(width: int, height: int, short_side: int, crop: int) -> CropGeometry:
+    scale = short_side / min(width, height)
+    size = (max(crop, round(width * scale)), max(crop, round(height * scale)))
+    return CropGeometry(size, (size[0] - crop) // 2, (size[1] - crop) // 2, size[0] / width)
+
+
+def resize_center_crop(
+    image: Image.Image,
+    short_side: int,
+    crop: int,
+    resample: Image.Resampling = Image.Resampling.BILINEAR,
+) -> np.ndarray:
     """Upright RGB image, short side scaled to `short_side`, centre square (crop, crop, 3)."""
     image = ImageOps.exif_transpose(image).convert("RGB")
-    scale = short_side / min(image.size)
-    size = (max(crop, round(image.width * scale)), max(crop, round(image.height * scale)))
-    image = image.resize(size, Image.Resampling.BILINEAR)
-    left, top = (size[0] - crop) // 2, (size[1] - crop) // 2
+    geometry = crop_geometry(image.width, image.height, short_side, crop)
+    image = image.resize(geometry.size, resample)
+    left, top = geometry.left, geometry.top
     return np.asarray(image.crop((left, top, left + crop, top + crop)), dtype=np.uint8)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,6 +14,7 @@ from PIL import Image
 from torch import nn
 
 from models.checkpoints import WEIGHTS_DIR, load_model
+from models.cnn_config import CnnConfig
 from models.cnn_geometry import SpatialOp, conv_out
 from models.images import resize_center_crop
 
@@ -23,6 +24,15 @@ INPUT_SIZE = 227
 RESIZE_SHORT_SIDE = 256
 # Caffe convention: BGR channel order, 0..255, minus the per-channel training mean (B, G, R).
 MEAN_BGR = (104.006, 116.669, 122.679)
+CONFIG = CnnConfig(
+    input_size=INPUT_SIZE,
+    resize_short_side=RESIZE_SHORT_SIDE,
+    resample=Image.Resampling.BILINEAR,
+    channel_order="BGR",
+    normalisation="0..255 minus the BGR training mean (Caffe)",
+    first_stage="conv1",
+    class_map_stage="conv10",
+)
 
 # (squeeze, expand 1x1, expand 3x3) filters of each Fire module.
 FIRE_FILTERS: dict[str, tuple[int, int, int]] = {
@@ -77,15 +87,50 @@ class SqueezeNet11(nn.Module):
             in_channels = e1 + e3
         self.conv10 = nn.Conv2d(in_channels, num_classes, kernel_size=1)
 
-    def _iter_stages(self, x: torch.Tensor) -> Iterator[tuple[str, torch.Tensor]]:
-        x = F.relu(self.conv1(x))  # (B, 64, 113, 113)
-        yield "conv1", x
-        for name in FIRE_FILTERS:
-            if name in POOL_BEFORE:
-                x = F.max_pool2d(x, kernel_size=3, stride=2)  # floor mode, as in Keras
-            x = getattr(self, name)(x)  # fire2-3 (B, 128, 56, 56) ... fire8-9 (B, 512, 13, 13)
-            yield name, x
-        yield "conv10", self.conv10(x)  # (B, 1000, 13, 13)
+    def stage_functions(self) -> list[tuple[str, Callable[[torch.Tensor], torch.Tensor]]]:
+        """(name, function) of every stage in order; each maps the previous output to its own."""
+
+        def conv1(x: torch.Tensor) -> torch.Tensor:
+            return F.relu(self.conv1(x))  # (B, 64, 113, 113)
+
+        def fire(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+            def run(x: torch.Tensor) -> torch.Tensor:
+                if name in POOL_BEFORE:
+                    x = F.max_pool2d(x, kernel_size=3, stride=2)  # floor mode, as in Keras
+                return getattr(self, name)(x)  # fire2-3 (B, 128, 56, 56) ... (B, 512, 13, 13)
+
+            return run
+
+        return [
+            ("conv1", conv1),
+            *((name, fire(name)) for name in FIRE_FILTERS),
+            ("conv10", self.conv10),  # (B, 1000, 13, 13)
+        ]
+
+    def _iter_stages(
+        self, x: torch.Tensor, after: str | None = None
+    ) -> Iterator[tuple[str, torch.Tensor]]:
+        """Every stage's output; with `after`, x is that stage's output and only later ones run."""
+        started = after is None
+        for name, function in self.stage_functions():
+            if started:
+                x = function(x)
+                yield name, x
+            started = started or name == after
+
+    def class_maps(self, final: torch.Tensor) -> torch.Tensor:
+        """(B, classes, h, w) maps whose spatial means are the logits: conv10's own output."""
+        return final
+
+    def first_filters(self) -> torch.Tensor:
+        """conv1's filters (64, 3, 3, 3) in RGB order (the model reads BGR)."""
+        return self.conv1.weight.detach().flip(1)
+
+    def logits_from(self, stage: str, x: torch.Tensor) -> torch.Tensor:
+        """The logits (B, 1000) computed from the output `x` of `stage` onwards."""
+        last = deque(self._iter_stages(x, after=stage), maxlen=1)
+        out = last[0][1] if last else x  # the last stage itself: x is already its output
+        return out.mean(dim=(2, 3))
 
     def forward_stages(
         self, x: torch.Tensor
@@ -128,7 +173,7 @@ def load_pretrained(weights_dir: Path = WEIGHTS_DIR) -> SqueezeNet11:
 
 def preprocess(image: Image.Image) -> tuple[torch.Tensor, np.ndarray]:
     """Model input (1, 3, 227, 227) and the RGB uint8 image (227, 227, 3) the model sees."""
-    rgb = resize_center_crop(image, RESIZE_SHORT_SIDE, INPUT_SIZE)
+    rgb = resize_center_crop(image, RESIZE_SHORT_SIDE, INPUT_SIZE, CONFIG.resample)
     bgr = rgb[:, :, ::-1].astype(np.float32) - np.asarray(MEAN_BGR, dtype=np.float32)
     x = torch.from_numpy(np.ascontiguousarray(bgr.transpose(2, 0, 1)))[None]  # (1, 3, 227, 227)
     return x, rgb

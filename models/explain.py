@@ -1,0 +1,164 @@
+"""Why the CNN decided: class activation maps, Grad-CAM, occlusion, effective receptive fields.
+
+- Class activation map (exact): the model's `class_maps` of its last stage. For SqueezeNet these
+  are conv10's own maps; for EfficientNet-Lite0 the classifier applied at every position of the
+  head. Either way their spatial mean is the class's logit, so the map is that logit spread
+  over the photo, not an approximation of it.
+- Grad-CAM at any stage: the stage's output A is recomputed as a fresh leaf tensor, the logits
+  are computed from it onwards (`logits_from`), and the map is ReLU(Σ_k w_k A_k) with w_k the
+  spatial mean of ∂logit/∂A_k. No hooks, and no parameter's requires_grad is touched.
+- Occlusion: a patch of the model's zero input (the mean colour) is slid over the input; the map
+  is how much the class's probability drops with the patch at each place. Batched passes.
+- Effective receptive field: the input gradient of one unit (all channels at one place).
+Peaks are placed with the receptive-field geometry of the stage (the centre of a unit's field),
+then mapped back to the original photo's pixels by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from models.cnn import CNN_MODELS
+from models.cnn_geometry import receptive_fields
+
+METHODS = ("cam", "gradcam", "occlusion")
+OCCLUSION_PATCH, OCCLUSION_STRIDE = 32, 16
+OCCLUSION_BATCH = 32
+
+
+@dataclass(frozen=True)
+class Explanation:
+    method: str
+    class_index: int
+    layer: str  # the stage the map lives on ("input" for occlusion)
+    heatmap: np.ndarray  # (h, w) over the model input's grid
+    centre: float  # input-pixel coordinate of cell 0's centre ...
+    step: float  # ... and the distance between cell centres
+    logit: float  # the class's logit for this input
+
+    def peak_input(self) -> tuple[float, float]:
+        """(x, y) in model-input pixels of the strongest cell's centre."""
+        row, col = np.unravel_index(int(np.argmax(self.heatmap)), self.heatmap.shape)
+        return self.centre + col * self.step, self.centre + row * self.step
+
+
+def stage_output(model: torch.nn.Module, batch: torch.Tensor, stage: str) -> torch.Tensor:
+    for name, output in model._iter_stages(batch):
+        if name == stage:
+            return output
+    raise KeyError(f"no stage {stage!r}")
+
+
+def _geometry(model_name: str, stage: str) -> tuple[float, float]:
+    spec = CNN_MODELS[model_name]
+    fields = {field.stage: field for field in receptive_fields(spec.spatial_ops(spec.input_size))}
+    # centre is in pixel-edge coordinates (pixel i spans i..i+1); return pixel-centre coordinates
+    return fields[stage].centre - 0.5, float(fields[stage].jump)
+
+
+def cam_map(model: torch.nn.Module, batch: torch.Tensor, stage: str, class_index: int):
+    """(h, w) class activation map on `stage` and the class's logit (the map's mean)."""
+    with torch.inference_mode():
+        maps = model.class_maps(stage_output(model, batch, stage))[0, class_index]
+    return maps.numpy(), float(maps.mean())
+
+
+def grad_cam_map(model: torch.nn.Module, batch: torch.Tensor, stage: str, class_index: int):
+    """(h, w) Grad-CAM on `stage`, and the class's logit."""
+    with torch.inference_mode():
+        activations = stage_output(model, batch, stage)
+    with torch.inference_mode(False), torch.enable_grad():
+        leaf = activations.clone().requires_grad_(True)  # (1, C, h, w), a fresh tensor
+        logit = model.logits_from(stage, leaf)[0, class_index]
+        (grads,) = torch.autograd.grad(logit, leaf)
+    weights = grads[0].mean(dim=(1, 2))  # (C,)
+    cam = torch.relu((weights[:, None, None] * leaf[0].detach()).sum(dim=0))
+    return cam.numpy(), float(logit.detach())
+
+
+def class_activation_map(
+    model_name: str, model: torch.nn.Module, batch: torch.Tensor, class_index: int
+) -> Explanation:
+    stage = CNN_MODELS[model_name].config.class_map_stage
+    heatmap, logit = cam_map(model, batch, stage, class_index)
+    return Explanation("cam", class_index, stage, heatmap, *_geometry(model_name, stage), logit)
+
+
+def grad_cam(
+    model_name: str, model: torch.nn.Module, batch: torch.Tensor, class_index: int, stage: str
+) -> Explanation:
+    heatmap, logit = grad_cam_map(model, batch, stage, class_index)
+    return Explanation("gradcam", class_index, stage, heatmap, *_geometry(model_name, stage), logit)
+
+
+def explain(
+    model_name: str,
+    model: torch.nn.Module,
+    batch: torch.Tensor,
+    method: str,
+    class_index: int,
+    stage: str | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Explanation:
+    """One explanation by name: "cam", "gradcam" (at `stage`, default the last) or "occlusion"."""
+    if method == "cam":
+        return class_activation_map(model_name, model, batch, class_index)
+    if method == "gradcam":
+        stages = [name for name, _ in model.stage_functions()]
+        return grad_cam(model_name, model, batch, class_index, stage or stages[-1])
+    if method == "occlusion":
+        return occlusion_map(model, batch, class_index, progress=progress)
+    raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+
+
+def occlusion_map(
+    model: torch.nn.Module,
+    batch: torch.Tensor,
+    class_index: int,
+    patch: int = OCCLUSION_PATCH,
+    stride: int = OCCLUSION_STRIDE,
+    progress: Callable[[float], None] | None = None,
+) -> Explanation:
+    side = batch.shape[-1]
+    if not 1 <= patch <= side or stride < 1:
+        raise ValueError(f"patch must be 1..{side} pixels and stride at least 1")
+    starts = list(range(0, side - patch + 1, stride))
+    places = [(top, left) for top in starts for left in starts]
+    with torch.inference_mode():
+        logits = model(batch)[0]
+        base = float(torch.softmax(logits, dim=0)[class_index])
+        drops = []
+        for first in range(0, len(places), OCCLUSION_BATCH):
+            chunk = places[first : first + OCCLUSION_BATCH]
+            covered = batch.repeat(len(chunk), 1, 1, 1)
+            for row, (top, left) in enumerate(chunk):
+                covered[row, :, top : top + patch, left : left + patch] = 0.0  # the mean colour
+            probs = torch.softmax(model(covered), dim=1)[:, class_index]
+            drops.extend((base - probs).tolist())
+            if progress is not None:
+                progress(min(1.0, (first + len(chunk)) / len(places)))
+    heatmap = np.array(drops).reshape(len(starts), len(starts))
+    return Explanation(
+        "occlusion",
+        class_index,
+        "input",
+        heatmap,
+        (patch - 1) / 2,
+        float(stride),
+        float(logits[class_index]),
+    )
+
+
+def effective_receptive_field(
+    model: torch.nn.Module, batch: torch.Tensor, stage: str, row: int, col: int
+) -> np.ndarray:
+    """(S, S) size of the input gradient of the unit at (row, col) of `stage`, all channels."""
+    with torch.inference_mode(False), torch.enable_grad():
+        x = batch.clone().requires_grad_(True)
+        output = stage_output(model, x, stage)
+        (grad,) = torch.autograd.grad(output[0, :, row, col].sum(), x)
+    return grad[0].abs().sum(dim=0).numpy()

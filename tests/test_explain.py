@@ -1,0 +1,190 @@
+"""Class evidence and unit views: exact on a tiny hand-weighted CNN, then on the real models."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch import nn
+from torch.nn import functional as F
+
+from models.cnn import CNN_MODELS, load_cnn, trace_image
+from models.explain import (
+    cam_map,
+    effective_receptive_field,
+    explain,
+    grad_cam_map,
+    occlusion_map,
+    stage_output,
+)
+from models.images import crop_geometry, load_photo
+from models.stage_stats import stage_statistics
+
+SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
+W = torch.tensor([[1.0, 2.0], [-1.0, 0.5], [0.0, -3.0]])  # 3 classes from 2 channels
+
+
+class TinyCnn(nn.Module):
+    """Stage "a": ReLU of (x, −x); stage "b": 1×1 class maps W; logits: their spatial means."""
+
+    def stage_functions(self) -> list[tuple[str, Callable[[torch.Tensor], torch.Tensor]]]:
+        return [
+            ("a", lambda x: F.relu(torch.cat([x, -x], dim=1))),
+            ("b", lambda a: torch.einsum("kc,bchw->bkhw", W, a)),
+        ]
+
+    def _iter_stages(self, x: torch.Tensor, after: str | None = None) -> Iterator:
+        started = after is None
+        for name, function in self.stage_functions():
+            if started:
+                x = function(x)
+                yield name, x
+            started = started or name == after
+
+    def logits_from(self, stage: str, x: torch.Tensor) -> torch.Tensor:
+        for _, out in self._iter_stages(x, after=stage):
+            x = out
+        return x.mean(dim=(2, 3))
+
+    def class_maps(self, final: torch.Tensor) -> torch.Tensor:
+        return final
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        first = self.stage_functions()[0][1]
+        return self.logits_from("a", first(x))
+
+
+X = torch.tensor(
+    [
+        [
+            [
+                [1.0, -2.0, 0.5, 0.0],
+                [3.0, -1.0, 2.0, -0.5],
+                [0.0, 1.0, -3.0, 4.0],
+                [2.0, 2.0, -2.0, 1.0],
+            ]
+        ]
+    ]
+)
+
+
+def test_tiny_cam_is_the_class_map_and_its_mean_the_logit() -> None:
+    model = TinyCnn()
+    a = np.stack([np.maximum(X[0, 0].numpy(), 0), np.maximum(-X[0, 0].numpy(), 0)])
+    for k in range(3):
+        heatmap, logit = cam_map(model, X, "b", k)
+        expected = W[k, 0].item() * a[0] + W[k, 1].item() * a[1]
+        np.testing.assert_allclose(heatmap, expected, atol=1e-6)
+        assert logit == pytest.approx(expected.mean(), abs=1e-6)
+        assert logit == pytest.approx(float(model(X)[0, k]), abs=1e-6)
+
+
+def test_tiny_grad_cam_by_hand() -> None:
+    model = TinyCnn()
+    a = np.stack([np.maximum(X[0, 0].numpy(), 0), np.maximum(-X[0, 0].numpy(), 0)])
+    for k in range(3):
+        heatmap, _ = grad_cam_map(model, X, "a", k)
+        weights = W[k].numpy() / 16  # d mean / d A_c at every one of the 16 places
+        expected = np.maximum(weights[0] * a[0] + weights[1] * a[1], 0)
+        np.testing.assert_allclose(heatmap, expected, atol=1e-7)
+
+
+def test_tiny_occlusion_by_hand() -> None:
+    model = TinyCnn()
+    result = occlusion_map(model, X, class_index=0, patch=2, stride=2)
+    base = torch.softmax(model(X)[0], dim=0)[0]
+    expected = np.zeros((2, 2))
+    for i in range(2):
+        for j in range(2):
+            covered = X.clone()
+            covered[:, :, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2] = 0
+            expected[i, j] = float(base - torch.softmax(model(covered)[0], dim=0)[0])
+    np.testing.assert_allclose(result.heatmap, expected, atol=1e-7)
+    assert (result.centre, result.step) == (0.5, 2.0)  # cell (0, 0) covers pixels 0..1
+    with pytest.raises(ValueError):
+        occlusion_map(model, X, 0, patch=5)
+
+
+@pytest.fixture(scope="module", params=list(CNN_MODELS))
+def real(request):
+    name = request.param
+    model = load_cnn(name)
+    batch, _ = CNN_MODELS[name].preprocess(Image.open(SAMPLES / "chelsea.jpg"))
+    return name, model, batch
+
+
+def test_cam_decomposes_every_logit_exactly(real) -> None:
+    name, model, batch = real
+    stage = CNN_MODELS[name].config.class_map_stage
+    with torch.inference_mode():
+        maps = model.class_maps(stage_output(model, batch, stage))[0]
+        logits = model(batch)[0]
+    torch.testing.assert_close(maps.mean(dim=(1, 2)), logits, atol=1e-4, rtol=1e-5)
+
+
+def test_explanations_leave_the_shared_model_untouched(real) -> None:
+    name, model, batch = real
+    before = {key: value.clone() for key, value in model.state_dict().items()}
+    stages = [stage for stage, _ in model.stage_functions()]
+    explain(name, model, batch, "cam", 281)
+    explain(name, model, batch, "gradcam", 281, stages[len(stages) // 2])
+    occlusion_map(model, batch, 281, patch=112, stride=112)
+    effective_receptive_field(model, batch, stages[2], 3, 4)
+    for module in model.modules():
+        assert not module._forward_hooks and not module._forward_pre_hooks
+        assert not module._backward_hooks
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before[key])
+    assert not any(p.requires_grad or p.grad is not None for p in model.parameters())
+    assert not model.training
+
+
+def test_peaks_map_back_to_the_original_upright_photo() -> None:
+    """A photo stored sideways (EXIF orientation 6) gives coordinates in the upright photo."""
+    upright = Image.new("RGB", (300, 200), "white")
+    upright.paste((0, 0, 0), (240, 20, 260, 40))  # a dark square near the top right
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # 200 × 300 on disk
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to show
+    buffer = io.BytesIO()
+    stored.save(buffer, "JPEG", exif=exif, quality=95)
+    photo = load_photo(buffer.getvalue())
+    assert photo.original_size == (200, 300) and photo.upright_size == (300, 200)
+    geometry = crop_geometry(photo.image.width, photo.image.height, 256, 227)
+    # the model-input pixel where the square's centre lands, mapped back
+    scale = geometry.scale
+    x_in, y_in = 250 * scale - geometry.left, 30 * scale - geometry.top
+    x, y = photo.to_original(*geometry.to_photo(x_in, y_in))
+    assert (x, y) == pytest.approx((250, 30), abs=1e-6)
+
+
+def test_effective_receptive_field_is_inside_the_theoretical_one(real) -> None:
+    name, model, batch = real
+    from models.cnn_geometry import receptive_fields
+
+    spec = CNN_MODELS[name]
+    stage = [stage for stage, _ in model.stage_functions()][3]
+    field = {f.stage: f for f in receptive_fields(spec.spatial_ops(spec.input_size))}[stage]
+    erf = effective_receptive_field(model, batch, stage, 5, 6)
+    rows, cols = np.nonzero(erf.sum(axis=1))[0], np.nonzero(erf.sum(axis=0))[0]
+    top, left, bottom, right = field.box(5, 6, spec.input_size)
+    assert top <= rows.min() and rows.max() < bottom and left <= cols.min() and cols.max() < right
+
+
+def test_stage_statistics() -> None:
+    model = load_cnn("squeezenet1_1")
+    trace = trace_image(model, "squeezenet1_1", Image.open(SAMPLES / "coffee.jpg"))
+    stats = stage_statistics(trace)
+    assert [s.name for s in stats] == [stage.name for stage in trace.stages]
+    conv1 = trace.stages[0].maps
+    assert stats[0].zero_fraction == pytest.approx(float((conv1 == 0).mean()))
+    assert stats[0].max == pytest.approx(float(conv1.max()))
+    channel, mean = stats[0].top_channels[0]
+    assert channel == int(conv1.mean(axis=(1, 2)).argmax())
+    assert mean == pytest.approx(float(conv1.mean(axis=(1, 2)).max()))
+    assert 0 < stats[0].zero_fraction < 1  # ReLU switches some off, not all
