@@ -1,20 +1,32 @@
 """CNN page: what a pretrained ImageNet network sees in a photo, stage by stage."""
 
+from functools import partial
+
 import streamlit as st
 
 from charts.cnn import (
     channel_grid_figure,
+    channel_grid_picture,
     overlay_image,
     picture_figure,
     shape_ladder_figure,
     stage_overview_figure,
     top_classes_figure,
 )
+from charts.pictures import png_bytes
 from models.cnn import CNN_MODELS, DEFAULT_CNN, CnnTrace
+from models.cnn_geometry import receptive_fields
 from models.feature_grid import channel_means, channel_order
 from models.imagenet import class_names, class_synonyms
 from models.images import KEEP_SIDE, ImageInputError, LoadedPhoto
 from ui.cnn_cache import cnn_trace, decoded_photo, samples, thumbnail
+from ui.cnn_explain_views import (
+    apply_top5_click,
+    show_class_evidence,
+    show_compare_and_export,
+    show_unit_field,
+    show_units_and_statistics,
+)
 from ui.text import escape_markdown
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
@@ -97,11 +109,14 @@ def show_prediction(trace: CnnTrace, photo_note: str) -> None:
     with right:
         st.subheader("What it thinks it is")
         top = trace.top(5)
-        st.plotly_chart(
+        event = st.plotly_chart(
             top_classes_figure([names[i] for i, _ in top], [p for _, p in top]),
             width="stretch",
             key="cnn_top5",
+            on_select="rerun",
+            selection_mode="points",
         )
+        apply_top5_click(event, trace)
         best, prob = top[0]
         also = synonyms[best].split(", ")[1:]
         aliases = f" — also called {', '.join(also)}" if also else ""
@@ -129,8 +144,12 @@ def show_overview(trace: CnnTrace) -> None:
     )
     names = [stage.name for stage in trace.stages]
     shapes = [stage.shape for stage in trace.stages]
+    spec = CNN_MODELS[trace.model]
+    fields = {f.stage: f.size for f in receptive_fields(spec.spatial_ops(spec.input_size))}
     st.plotly_chart(
-        stage_overview_figure(names, shapes, [stage.maps for stage in trace.stages], how),
+        stage_overview_figure(
+            names, shapes, [stage.maps for stage in trace.stages], how, [fields[n] for n in names]
+        ),
         width="stretch",
         key="cnn_overview",
     )
@@ -199,6 +218,14 @@ def layer_explorer(trace: CnnTrace) -> None:
         "Bright = strong response. With a shared colour scale, dark tiles are channels that "
         "barely fired on this photo; with per-channel scaling every tile shows its own pattern."
     )
+    st.download_button(
+        "These channels (PNG)",
+        data=partial(png_bytes, channel_grid_picture(stage.maps, shown, per_channel)),
+        file_name=f"{trace.model}_{layer}_channels.png",
+        mime="image/png",
+        on_click="ignore",
+        key="cnn_grid_png",
+    )
 
     st.subheader("One channel on the photo")
     left, right = st.columns([1, 2])
@@ -246,3 +273,7 @@ trace = cnn_trace(model_name, source_key, photo.image)
 show_prediction(trace, describe_photo(photo, description))
 show_overview(trace)
 layer_explorer(trace)
+show_class_evidence(trace, photo, source_key)
+show_unit_field(trace, photo, source_key)
+show_units_and_statistics(trace)
+show_compare_and_export(trace, photo, source_key)

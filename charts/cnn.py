@@ -37,12 +37,19 @@ def top_classes_figure(labels: list[str], probs: list[float]) -> go.Figure:
 
 
 def stage_overview_figure(
-    names: list[str], shapes: list[tuple[int, int, int]], maps: list[np.ndarray], how: str
+    names: list[str],
+    shapes: list[tuple[int, int, int]],
+    maps: list[np.ndarray],
+    how: str,
+    fields: list[int] | None = None,
 ) -> go.Figure:
-    """Every stage in order as one small picture titled with its name and C×H×W shape."""
+    """Every stage in order as one small picture titled with its name and C×H×W shape (and,
+    given `fields`, the side in pixels of what one of its units can see)."""
     columns = 6 if len(names) > 12 else 5
     rows = -(-len(names) // columns)
     titles = [f"{name}<br>{c}×{h}×{w}" for name, (c, h, w) in zip(names, shapes, strict=True)]
+    if fields is not None:
+        titles = [f"{title} · sees {size} px" for title, size in zip(titles, fields, strict=True)]
     fig = make_subplots(
         rows=rows,
         cols=columns,
@@ -107,6 +114,15 @@ def shape_ladder_figure(names: list[str], shapes: list[tuple[int, int, int]]) ->
     return fig
 
 
+def channel_grid_picture(
+    maps: np.ndarray, channels: list[int], per_channel: bool, columns: int = 8
+) -> np.ndarray:
+    """The chosen channels of a (C, H, W) layer as one tiled uint8 RGB picture."""
+    scaled = scale_maps(maps, per_channel=per_channel)[channels]
+    tiles = colorize(upscale_nearest(scaled.transpose(1, 2, 0), 56).transpose(2, 0, 1))
+    return tile(tiles, columns, gap=GRID_GAP, fill=255)
+
+
 def channel_grid_figure(
     maps: np.ndarray,
     channels: list[int],
@@ -118,11 +134,10 @@ def channel_grid_figure(
 
     `labels`, if given, names every channel of the layer (e.g. the class of a class map).
     """
-    scaled = scale_maps(maps, per_channel=per_channel)[channels]
-    tiles = colorize(upscale_nearest(scaled.transpose(1, 2, 0), 56).transpose(2, 0, 1))
-    grid = tile(tiles, columns, gap=GRID_GAP, fill=255)
+    grid = channel_grid_picture(maps, channels, per_channel, columns)
+    factor = max(1, -(-56 // min(maps.shape[1:])))  # as upscale_nearest enlarges each tile
+    height, width = maps.shape[1] * factor, maps.shape[2] * factor
     columns = min(columns, len(channels))
-    height, width = tiles.shape[1:3]
     fig = go.Figure(go.Image(source=png_data_uri(grid), hoverinfo="skip"))
     origins = tile_origins(len(channels), columns, height, width, GRID_GAP)
     # One layout update: plotly re-validates every annotation on each add_annotation call.

@@ -1,4 +1,4 @@
-"""Command line: `python -m models predict|maps|sentiment|attribute|summary|profile`, JSON lines."""
+"""Command line: `python -m models predict|maps|explain|sentiment|attribute|summary|profile`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from PIL import Image
 from models.cnn import CNN_MODELS, DEFAULT_CNN, load_cnn, trace_image
 from models.feature_grid import colorize, scale_maps, tile
 from models.imagenet import class_names
-from models.images import ImageInputError, load_photo
+from models.images import CropGeometry, ImageInputError, LoadedPhoto, load_photo
 from models.sequence_models import DEFAULT_SEQUENCE, SENTIMENT_READERS, SEQUENCE_MODELS
 
 
@@ -79,6 +79,85 @@ def maps(image: str, model_name: str, layer: str, out: Path) -> int:
     }
     print(json.dumps(summary), flush=True)
     return 0
+
+
+def explain_images(
+    images: Sequence[str],
+    model_name: str,
+    method: str,
+    class_index: int | None,
+    layer: str | None,
+    out: Path | None,
+) -> int:
+    from charts.cnn import overlay_image
+    from models.explain import explain
+    from models.images import crop_geometry
+
+    model = load_cnn(model_name)
+    spec = CNN_MODELS[model_name]
+    stages = [name for name, _ in model.stage_functions()]
+    if layer is not None and layer not in stages:
+        _fail(layer, f"no such layer in {model_name}; choose one of: {', '.join(stages)}")
+        return 2
+    names = class_names()
+    status = 0
+    for path in images:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as error:
+            _fail(path, error.strerror or "cannot read the file")
+            status = 1
+            continue
+        try:
+            photo = load_photo(data)
+        except ImageInputError as error:
+            _fail(path, str(error))
+            status = 1
+            continue
+        batch, _ = spec.preprocess(photo.image)
+        chosen = class_index
+        if chosen is None:
+            chosen = trace_image(model, model_name, photo.image).top(1)[0][0]
+        result = explain(model_name, model, batch, method, chosen, layer)
+        config = spec.config
+        geometry = crop_geometry(
+            photo.image.width, photo.image.height, config.resize_short_side, config.input_size
+        )
+        x, y = photo.to_original(*geometry.to_photo(*result.peak_input()))
+        record = {
+            "image": path,
+            "model": model_name,
+            "method": method,
+            "class": chosen,
+            "label": names[chosen],
+            "layer": result.layer,
+            "peak": [round(x, 1), round(y, 1)],
+        }
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            stem = f"{Path(path).stem}_{model_name}_{method}_{chosen}"
+            heat = photo_heatmap(photo, geometry, result.heatmap, config.input_size)
+            np.save(out / f"{stem}.npy", heat)
+            Image.fromarray(overlay_image(np.asarray(photo.image), heat, 0.6)).resize(
+                photo.upright_size
+            ).save(out / f"{stem}.png")
+            record |= {"png": str(out / f"{stem}.png"), "npy": str(out / f"{stem}.npy")}
+        print(json.dumps(record), flush=True)
+    return status
+
+
+def photo_heatmap(
+    photo: LoadedPhoto, geometry: CropGeometry, heatmap: np.ndarray, side: int
+) -> np.ndarray:
+    """A map over the model input, stretched to the crop and placed on the whole photo
+    (outside the crop: the map's minimum), at the photo's original upright size."""
+    scaled = np.asarray(
+        Image.fromarray(heatmap.astype(np.float32)).resize((side, side), Image.Resampling.BILINEAR)
+    )
+    canvas = np.full((geometry.size[1], geometry.size[0]), float(heatmap.min()), np.float32)
+    canvas[geometry.top : geometry.top + side, geometry.left : geometry.left + side] = scaled
+    width, height = photo.upright_size
+    return np.asarray(Image.fromarray(canvas).resize((width, height), Image.Resampling.BILINEAR))
 
 
 def _texts(command: str, texts: Sequence[str], file: Path | None) -> list[str] | int:
@@ -201,6 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     attribute_cmd.add_argument("--method", choices=["ig", "occlusion"], default="ig")
 
+    explain_cmd = commands.add_parser("explain", help="where each image holds a class's evidence")
+    explain_cmd.add_argument("images", nargs="+", metavar="IMAGE")
+    explain_cmd.add_argument("--model", choices=list(CNN_MODELS), default=DEFAULT_CNN)
+    explain_cmd.add_argument("--method", choices=["cam", "gradcam", "occlusion"], default="cam")
+    explain_cmd.add_argument("--class", dest="class_index", type=int, metavar="K")
+    explain_cmd.add_argument("--layer", metavar="L", help="the stage for Grad-CAM")
+    explain_cmd.add_argument("--out", type=Path, metavar="DIR", help="write overlay PNG and .npy")
+
     commands.add_parser("summary", help="parameters, MACs, steps and reach of every model")
     profile_cmd = commands.add_parser("profile", help="time every model as its input grows")
     profile_cmd.add_argument("--quick", action="store_true", help="fewer sizes, one repeat")
@@ -216,6 +303,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return predict(args.images, args.model, min(args.top, 1000))
     if args.command == "maps":
         return maps(args.image, args.model, args.layer, args.out)
+    if args.command == "explain":
+        if args.class_index is not None and not 0 <= args.class_index < 1000:
+            _fail("--class", "must be 0..999")
+            return 2
+        return explain_images(
+            args.images, args.model, args.method, args.class_index, args.layer, args.out
+        )
     if args.command == "attribute":
         model = DEFAULT_SEQUENCE if args.model == "sentiment" else args.model
         return attribute(args.texts, args.file, model, args.method)

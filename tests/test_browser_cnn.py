@@ -33,8 +33,9 @@ def test_upload_shows_prediction_and_feature_maps(
     expect(page.locator(CHARTS).first).to_be_visible()
     upload_to_charts = time.monotonic() - started
     print(f"upload to charts: {upload_to_charts:.2f} s")
-    # Top-5 bars, stage overview, shape ladder, channel grid, overlay.
-    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(5, timeout=30_000)
+    # Top-5 bars, stage overview, shape ladder, channel grid, overlay, class evidence, a unit's
+    # field and its gradient, stage statistics.
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(9, timeout=30_000)
     wait_until_settled(page)
     assert page.locator('[data-testid="stException"]').count() == 0
 

@@ -181,3 +181,32 @@ def test_attribute_prints_one_number_per_token(
     wonderful = records[1]["attribution"][1]
     assert wonderful == max(records[1]["attribution"])
     assert "Traceback" not in captured.err and "''" in captured.err
+
+
+def test_explain_prints_the_peak_in_photo_pixels_and_writes_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    coffee = str(SAMPLES / "coffee.jpg")
+    status = main(["explain", coffee, str(tmp_path / "missing.jpg"), "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert status == 1 and "missing.jpg" in captured.err and "Traceback" not in captured.err
+    (record,) = [json.loads(line) for line in captured.out.splitlines()]
+    assert record["label"] == "espresso" and record["method"] == "cam"
+    assert record["layer"] == "conv10"
+    x, y = record["peak"]
+    assert 0 <= x < 600 and 0 <= y < 400  # coffee.jpg is 600×400
+    heat = np.load(record["npy"])
+    assert heat.shape == (400, 600)
+    assert Image.open(record["png"]).size == (600, 400)
+    row, col = np.unravel_index(int(np.argmax(heat)), heat.shape)
+    assert abs(col - x) < 40 and abs(row - y) < 40  # the written map peaks where it says
+
+
+def test_explain_gradcam_at_a_layer_for_a_chosen_class(capsys: pytest.CaptureFixture[str]) -> None:
+    chelsea = str(SAMPLES / "chelsea.jpg")
+    args = ["explain", chelsea, "--method", "gradcam", "--layer", "block12", "--class", "967"]
+    assert main([*args, "--model", "efficientnet_lite0"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert (record["class"], record["layer"], record["label"]) == (967, "block12", "espresso")
+    assert main(["explain", chelsea, "--layer", "fire99"]) == 2
+    assert "fire99" in capsys.readouterr().err

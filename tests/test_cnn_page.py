@@ -15,6 +15,9 @@ from streamlit.testing.v1 import AppTest
 import ui.cnn_cache
 
 ROOT = Path(__file__).resolve().parent.parent
+# top-5, overview, shape ladder, channel grid, one channel; class evidence, a unit's field and
+# its gradient, per-stage statistics
+PAGE_CHARTS = 9
 SAMPLES = ROOT / "assets" / "samples"
 CAT_CLASSES = {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}
 
@@ -58,11 +61,12 @@ def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
 def test_opens_on_a_sample_with_cat_predictions_and_all_charts() -> None:
     at = open_page()
     assert set(top_labels(at)[:3]) <= CAT_CLASSES
-    assert len(at.get("plotly_chart")) == 5
+    assert len(at.get("plotly_chart")) == PAGE_CHARTS
     assert any("Top guess:" in md.value for md in at.markdown)
     overview = chart(at, "cnn_overview")
     titles = [a["text"] for a in overview["layout"]["annotations"]]
-    assert titles[0] == "conv1<br>64×113×113" and titles[-1] == "conv10<br>1000×13×13"
+    assert titles[0] == "conv1<br>64×113×113 · sees 3 px"
+    assert titles[-1] == "conv10<br>1000×13×13 · sees 207 px"
     # Feature maps travel as PNG images, never as float arrays.
     assert all(
         t["type"] == "image" and t["source"].startswith("data:image/png") for t in overview["data"]
@@ -99,7 +103,8 @@ def test_switching_model_shows_efficientnet_stages() -> None:
     assert not at.exception
     titles = [a["text"] for a in chart(at, "cnn_overview")["layout"]["annotations"]]
     assert len(titles) == 18
-    assert titles[0] == "stem<br>32×112×112" and titles[-1] == "head<br>1280×7×7"
+    assert titles[0] == "stem<br>32×112×112 · sees 3 px"
+    assert titles[-1] == "head<br>1280×7×7 · sees 851 px"
     assert set(top_labels(at)[:3]) <= CAT_CLASSES
 
 
@@ -146,7 +151,7 @@ def test_odd_image_modes_are_analysed(name: str, data: bytes, mode: str) -> None
     at = upload(open_page(), name, data)
     assert not at.exception
     assert not at.error
-    assert len(at.get("plotly_chart")) == 5
+    assert len(at.get("plotly_chart")) == PAGE_CHARTS
     caption = next(c.value for c in at.caption if "Resized and centre-cropped" in c.value)
     assert f"mode {mode}" in caption
 

@@ -6,11 +6,14 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
+import torch
 from PIL import Image
 from torch import nn
 
-from models.cnn import CnnTrace, load_cnn, trace_image
+from models.cnn import CNN_MODELS, CnnTrace, load_cnn, trace_image
+from models.explain import Explanation, effective_receptive_field, explain
 from models.images import LoadedPhoto, load_photo
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -55,3 +58,32 @@ def thumbnail(path: Path, side: int = 160) -> Image.Image:
     crop = min(width, height)
     left, top = (width - crop) // 2, (height - crop) // 2
     return image.crop((left, top, left + crop, top + crop)).resize((side, side))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def model_input(model_name: str, source_key: str, _image: Image.Image) -> torch.Tensor:
+    """The preprocessed (1, 3, S, S) input of one photo for one model."""
+    batch, _ = CNN_MODELS[model_name].preprocess(_image)
+    return batch
+
+
+@st.cache_data(max_entries=64, show_spinner="Computing the class evidence…")
+def class_evidence(
+    model_name: str,
+    source_key: str,
+    method: str,
+    class_index: int,
+    stage: str | None,
+    _image: Image.Image,
+) -> Explanation:
+    """A class activation map or Grad-CAM (fast); occlusion runs on the page with progress."""
+    batch = model_input(model_name, source_key, _image)
+    return explain(model_name, cnn_model(model_name), batch, method, class_index, stage)
+
+
+@st.cache_data(max_entries=64, show_spinner="Following one unit back to the pixels…")
+def unit_gradient(
+    model_name: str, source_key: str, stage: str, row: int, col: int, _image: Image.Image
+) -> np.ndarray:
+    batch = model_input(model_name, source_key, _image)
+    return effective_receptive_field(cnn_model(model_name), batch, stage, row, col)

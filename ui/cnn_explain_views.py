@@ -1,0 +1,292 @@
+"""The CNN page's "why" sections: class evidence, one unit's field, filters and statistics,
+both models side by side, and downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+from charts.cnn import overlay_image, stage_overview_figure, top_classes_figure
+from charts.explain import (
+    field_box_figure,
+    filter_tiles,
+    map_tiles,
+    marked_picture_figure,
+    stage_stats_figure,
+)
+from charts.pictures import png_bytes
+from models.cnn import CNN_MODELS, CnnTrace
+from models.cnn_geometry import receptive_fields
+from models.explain import OCCLUSION_PATCH, OCCLUSION_STRIDE, Explanation, occlusion_map
+from models.imagenet import class_names
+from models.images import LoadedPhoto, crop_geometry
+from models.stage_stats import stage_statistics
+from ui.cnn_cache import class_evidence, cnn_model, cnn_trace, model_input, unit_gradient
+
+METHOD_NAMES = {
+    "cam": "class activation map (exact)",
+    "gradcam": "Grad-CAM at a stage you pick",
+    "occlusion": "occlusion: cover parts of the photo",
+}
+OCCLUSION_KEPT = 4  # occlusion results kept per session
+
+
+def photo_point(photo: LoadedPhoto, model_name: str, x: float, y: float) -> tuple[float, float]:
+    """A model-input pixel in the original photo's pixel coordinates (after EXIF rotation)."""
+    config = CNN_MODELS[model_name].config
+    image = photo.image
+    geometry = crop_geometry(image.width, image.height, config.resize_short_side, config.input_size)
+    return photo.to_original(*geometry.to_photo(x, y))
+
+
+def apply_top5_click(event: object, trace: CnnTrace) -> None:
+    """A click on a bar of the top-5 chart chooses that class below (once per click)."""
+    points = getattr(getattr(event, "selection", None), "points", None) or []
+    if not points:
+        return
+    label = points[0].get("y")
+    names = class_names()
+    clicked = next((index for index, _ in trace.top(5) if names[index] == label), None)
+    marker = (trace.model, label)
+    if clicked is not None and st.session_state.get("cnn_top5_applied") != marker:
+        st.session_state["cnn_top5_applied"] = marker
+        st.session_state["cnn_class"] = clicked
+
+
+def run_occlusion(
+    model_name: str, source_key: str, photo: LoadedPhoto, class_index: int, patch: int, stride: int
+) -> Explanation:
+    key = (model_name, source_key, class_index, patch, stride)
+    kept: dict = st.session_state.setdefault("cnn_occlusions", {})
+    if key not in kept:
+        bar = st.progress(0.0, text="Covering the photo patch by patch…")
+        batch = model_input(model_name, source_key, photo.image)
+        kept[key] = occlusion_map(
+            cnn_model(model_name), batch, class_index, patch, stride, progress=bar.progress
+        )
+        bar.empty()
+        while len(kept) > OCCLUSION_KEPT:
+            kept.pop(next(iter(kept)))
+    return kept[key]
+
+
+@st.fragment
+def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
+    st.header("Why this class?")
+    names = class_names()
+    if st.session_state.get("cnn_class_of") != (trace.model, source_key):
+        st.session_state["cnn_class_of"] = (trace.model, source_key)
+        st.session_state["cnn_class"] = trace.top(1)[0][0]
+    controls = st.columns([3, 3, 2])
+    class_index = controls[0].selectbox(
+        "Class (type to search all 1000, or click a bar above)",
+        range(len(names)),
+        format_func=lambda index: f"{names[index]} ({trace.probs[index]:.1%})",
+        key="cnn_class",
+    )
+    method = controls[1].radio(
+        "Evidence", list(METHOD_NAMES), format_func=METHOD_NAMES.get, key="cnn_method"
+    )
+    opacity = controls[2].slider("Opacity", 0.0, 1.0, 0.6, 0.05, key="cnn_explain_opacity")
+    stages = [stage.name for stage in trace.stages]
+    evidence: Explanation | None = None
+    if method == "gradcam":
+        stage = st.selectbox(
+            "Stage", stages, index=len(stages) - 2, key=f"cnn_gradcam_stage_{trace.model}"
+        )
+        evidence = class_evidence(
+            trace.model, source_key, "gradcam", class_index, stage, photo.image
+        )
+    elif method == "occlusion":
+        left, middle, right = st.columns([2, 2, 2])
+        patch = left.select_slider(
+            "Patch (pixels)", [16, 24, 32, 48, 64, 96], OCCLUSION_PATCH, key="cnn_patch"
+        )
+        stride = middle.select_slider(
+            "Step (pixels)", [8, 12, 16, 24, 32, 48], OCCLUSION_STRIDE, key="cnn_stride"
+        )
+        side = trace.shown.shape[0]
+        passes = ((side - patch) // stride + 1) ** 2
+        right.caption(f"{passes} forward passes, in batches.")
+        key = (trace.model, source_key, class_index, patch, stride)
+        if key in st.session_state.get("cnn_occlusions", {}) or right.button(
+            "Run occlusion", key="cnn_run_occlusion"
+        ):
+            evidence = run_occlusion(trace.model, source_key, photo, class_index, patch, stride)
+    else:
+        evidence = class_evidence(trace.model, source_key, "cam", class_index, None, photo.image)
+    if evidence is None:
+        st.info("Press **Run occlusion** to slide the grey patch over the photo.")
+        return
+    peak = evidence.peak_input()
+    blended = overlay_image(trace.shown, evidence.heatmap, opacity)
+    left, right = st.columns([3, 2])
+    left.plotly_chart(marked_picture_figure(blended, peak), width="stretch", key="cnn_evidence")
+    x, y = photo_point(photo, trace.model, *peak)
+    width, height = photo.upright_size
+    notes = {
+        "cam": f"**Exact.** The average of this {evidence.heatmap.shape[0]}×"
+        f"{evidence.heatmap.shape[1]} map is the network's score (logit) for the class, "
+        f"{evidence.logit:.2f}: it is that score spread over the photo, not an estimate.",
+        "gradcam": f"Grad-CAM on **{evidence.layer}**: that stage's channels weighted by how "
+        "much raising each one would raise the class's score, positive part only. An "
+        "estimate: earlier stages show finer, noisier detail.",
+        "occlusion": "How much the class's probability drops when a grey patch covers each "
+        f"place (largest drop {evidence.heatmap.max():+.1%}). Slow but model-agnostic.",
+    }
+    right.markdown(notes[evidence.method])
+    right.markdown(
+        f"Strongest evidence for **{names[class_index]}** at ({x:.0f}, {y:.0f}) in the "
+        f"{width}×{height} photo (the white cross)."
+    )
+    right.download_button(
+        "This overlay (PNG)",
+        data=partial(png_bytes, blended),
+        file_name=f"{trace.model}_{evidence.method}.png",
+        mime="image/png",
+        on_click="ignore",
+        key="cnn_overlay_png",
+    )
+
+
+@st.fragment
+def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
+    st.header("What one unit sees")
+    spec = CNN_MODELS[trace.model]
+    fields = {field.stage: field for field in receptive_fields(spec.spatial_ops(spec.input_size))}
+    names = [stage.name for stage in trace.stages]
+    controls = st.columns(3)
+    stage_name = controls[0].selectbox(
+        "Stage", names, index=min(4, len(names) - 1), key=f"cnn_rf_stage_{trace.model}"
+    )
+    side = trace.stage(stage_name).shape[1]
+    row = controls[1].number_input("Row", 0, side - 1, side // 2, key=f"cnn_rf_row_{stage_name}")
+    col = controls[2].number_input("Column", 0, side - 1, side // 2, key=f"cnn_rf_col_{stage_name}")
+    field = fields[stage_name]
+    box = field.box(int(row), int(col), trace.shown.shape[0])
+    gradient = unit_gradient(trace.model, source_key, stage_name, int(row), int(col), photo.image)
+    left, right = st.columns(2)
+    left.plotly_chart(field_box_figure(trace.shown, box), width="stretch", key="cnn_rf_box")
+    left.caption(
+        f"Theoretical receptive field of unit ({row}, {col}) of {stage_name}: "
+        f"{field.size}×{field.size} pixels (clipped to the photo), from kernels, strides and "
+        "padding."
+    )
+    right.plotly_chart(
+        marked_picture_figure(overlay_image(trace.shown, gradient, 0.75), None, height=380),
+        width="stretch",
+        key="cnn_rf_gradient",
+    )
+    right.caption(
+        "Effective receptive field: how strongly each pixel moves that unit (the size of its "
+        "gradient). It sits inside the box, concentrated towards the middle."
+    )
+    with st.expander("Receptive field of every stage"):
+        st.table(
+            [
+                {
+                    "stage": f.stage,
+                    "map": f"{f.map_size}×{f.map_size}",
+                    "field (pixels)": f.size,
+                    "step between units (pixels)": f.jump,
+                    "centre of unit (0, 0) (pixels)": f.centre,
+                }
+                for f in fields.values()
+            ]
+        )
+
+
+def show_units_and_statistics(trace: CnnTrace) -> None:
+    st.header("Filters and statistics")
+    model = cnn_model(trace.model)
+    first = CNN_MODELS[trace.model].config.first_stage
+    filters = model.first_filters().numpy()[:16]
+    maps = trace.stage(first).maps[:16]
+    left, right = st.columns(2)
+    left.markdown(f"**The first 16 filters of {first}** (3×3 RGB: what each one looks for)")
+    left.image(filter_tiles(filters), width="stretch")
+    right.markdown("**…and the map each one makes on this photo**")
+    right.image(map_tiles(maps), width="stretch")
+    stats = stage_statistics(trace)
+    st.plotly_chart(stage_stats_figure(stats), width="stretch", key="cnn_stats")
+    st.caption(
+        "Per stage: the mean and the largest activation, and the share of exactly-zero values "
+        "(switched off by a ReLU). Stages that end in a linear layer (EfficientNet's blocks) "
+        "have almost none."
+    )
+    chosen = st.selectbox(
+        "Channels that fire most at stage", [s.name for s in stats], key=f"cnn_top_{trace.model}"
+    )
+    stage_stats = next(s for s in stats if s.name == chosen)
+    st.dataframe(
+        [{"channel": c, "mean activation": round(m, 4)} for c, m in stage_stats.top_channels],
+        hide_index=True,
+    )
+
+
+def top5_csv(trace: CnnTrace) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["rank", "class_index", "label", "probability"])
+    names = class_names()
+    for rank, (index, prob) in enumerate(trace.top(5), start=1):
+        writer.writerow([rank, index, names[index], f"{prob:.6f}"])
+    return out.getvalue()
+
+
+def stages_npz(trace: CnnTrace) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, probs=trace.probs, shown=trace.shown, **{s.name: s.maps for s in trace.stages}
+    )
+    return buffer.getvalue()
+
+
+def show_compare_and_export(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
+    st.header("Compare and export")
+    left, right = st.columns(2)
+    left.download_button(
+        "Top 5 (CSV)",
+        data=partial(top5_csv, trace),
+        file_name=f"{trace.model}_top5.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="cnn_top5_csv",
+    )
+    right.download_button(
+        "Every stage's activations (NPZ)",
+        data=partial(stages_npz, trace),
+        file_name=f"{trace.model}_stages.npz",
+        mime="application/octet-stream",
+        on_click="ignore",
+        key="cnn_stages_npz",
+    )
+    if not st.toggle("The same photo through both models", key="cnn_both"):
+        return
+    names = class_names()
+    columns = st.columns(len(CNN_MODELS))
+    for column, name in zip(columns, CNN_MODELS, strict=True):
+        other = trace if name == trace.model else cnn_trace(name, source_key, photo.image)
+        with column:
+            st.subheader(CNN_MODELS[name].title)
+            top = other.top(5)
+            st.plotly_chart(
+                top_classes_figure([names[i] for i, _ in top], [p for _, p in top]),
+                width="stretch",
+                key=f"cnn_both_top5_{name}",
+            )
+            stages = other.stages
+            st.plotly_chart(
+                stage_overview_figure(
+                    [s.name for s in stages],
+                    [s.shape for s in stages],
+                    [s.maps for s in stages],
+                    "mean",
+                ),
+                width="stretch",
+                key=f"cnn_both_overview_{name}",
+            )
