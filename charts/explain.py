@@ -88,7 +88,12 @@ def stage_stats_figure(stats: list[StageStats]) -> go.Figure:
         ),
         secondary_y=True,
     )
-    fig.update_yaxes(title_text="activation", type="log", secondary_y=False)
+    # A log axis spans conv1's small means and the large maxima, but hides values <= 0
+    # (EfficientNet's blocks end in a linear layer, so their means can be negative).
+    positive = all(s.mean > 0 and s.max > 0 for s in stats)
+    fig.update_yaxes(
+        title_text="activation", type="log" if positive else "linear", secondary_y=False
+    )
     fig.update_yaxes(title_text="share exactly 0", tickformat=".0%", range=[0, 1], secondary_y=True)
     fig.update_layout(
         height=320,

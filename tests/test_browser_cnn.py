@@ -61,3 +61,32 @@ def test_corrupt_upload_gives_a_message_and_the_page_recovers(
     expect(page.get_by_text(re.compile(r"Top guess: .*cat|Top guess: tabby"))).to_be_visible(
         timeout=30_000
     )
+
+
+def test_click_a_top5_bar_then_occlude_and_follow_one_unit(
+    page: Page, app_server: str, screenshot_dir: Path
+) -> None:
+    page.set_default_timeout(60_000)
+    page.goto(f"{app_server}/CNN_feature_maps")
+    expect(page.get_by_role("heading", name="Why this class?")).to_be_visible(timeout=60_000)
+    wait_until_settled(page)
+    chooser = page.locator(".st-key-cnn_class input")
+    expect(chooser).to_have_value(re.compile(r"^Egyptian cat"))  # the top guess for the cat
+
+    # Click the third bar of the top-5 chart: its class becomes the one explained.
+    bars = page.locator(".st-key-cnn_top5 .bars .point")
+    expect(bars).to_have_count(5)
+    bars.nth(2).click(force=True)  # through plotly's drag layer, which handles the click
+    expect(chooser).to_have_value(re.compile(r"^tabby"))
+    wait_until_settled(page)
+    expect(page.locator(".st-key-cnn_evidence .main-svg").first).to_be_visible()
+
+    page.locator(".st-key-cnn_method").get_by_text("occlusion").click()
+    expect(page.get_by_role("button", name="Run occlusion")).to_be_visible()
+    wait_until_settled(page)
+    page.get_by_role("button", name="Run occlusion").click()
+    expect(page.get_by_text("largest drop")).to_be_visible(timeout=60_000)
+    wait_until_settled(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    expect(page.locator(".st-key-cnn_rf_box .main-svg").first).to_be_visible()
+    full_screenshot(page, screenshot_dir / "screenshot-cnn-why.png")
