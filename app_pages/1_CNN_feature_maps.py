@@ -14,9 +14,9 @@ from charts.cnn import (
     top_classes_figure,
 )
 from charts.pictures import png_bytes
+from models.channel_stats import channel_means, channel_order
 from models.cnn import CNN_MODELS, DEFAULT_CNN, CnnTrace
 from models.cnn_geometry import receptive_fields
-from models.feature_grid import channel_means, channel_order
 from models.imagenet import class_names, class_synonyms
 from models.images import KEEP_SIDE, ImageInputError, LoadedPhoto
 from ui.cnn_cache import cnn_trace, decoded_photo, samples, thumbnail

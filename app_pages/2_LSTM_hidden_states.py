@@ -25,7 +25,8 @@ st.markdown(
 
 with st.expander("How an LSTM decides what to remember"):
     st.markdown(
-        "Each of the 128 units in a layer holds two numbers that travel from token to token:\n"
+        "Each unit of a layer (the sidebar says how many this model has) holds two numbers "
+        "that travel from token to token:\n"
         "- **c, the cell memory**: the long-term store. At every token part of it is wiped "
         "and part of it is rewritten; what is left is handed on as it is.\n"
         "- **h, the hidden state**: what the unit shows to the outside, a squashed view of c. "

@@ -24,6 +24,7 @@ from models.sequence_models import SENTIMENT_READERS, spec_of
 from models.sequence_trace import EmptyTextError
 from ui.cnn_cache import cnn_model, cnn_trace, decoded_photo, samples
 from ui.compare_cache import (
+    CORPUS_PARAGRAPHS,
     CORPUS_WORDS,
     corpus_gradients,
     negation_table,
@@ -163,8 +164,9 @@ def show_reach(tokens: tuple[str, ...] | None) -> dict[str, np.ndarray]:
     far = CORPUS_WORDS - 1
     ratios = {name: corpus[name][far] / corpus[name][0] for name in ("rnn", "lstm", "gru")}
     st.caption(
-        f"The same, averaged over 40 paragraphs of {CORPUS_WORDS} words from the held-out "
-        f"sentences (geometric mean). From the last word to {far} words back the vanilla RNN's "
+        f"The same, averaged over {CORPUS_PARAGRAPHS} paragraphs of {CORPUS_WORDS} words from "
+        f"the held-out sentences (geometric mean). From the last word to {far} words back the "
+        "vanilla RNN's "
         f"gradient shrinks to {percent(ratios['rnn'])} of its size: the vanishing gradient. "
         f"The LSTM's keeps {percent(ratios['lstm'])} and the GRU's {percent(ratios['gru'])}: "
         "their gates let the signal through."

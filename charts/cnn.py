@@ -9,14 +9,8 @@ from plotly.subplots import make_subplots
 
 from charts.bars import probability_bars
 from charts.pictures import png_data_uri
-from models.feature_grid import (
-    colorize,
-    representative_map,
-    scale_maps,
-    tile,
-    tile_origins,
-    upscale_nearest,
-)
+from charts.rendering import colorize, scale_maps, tile, tile_origins, upscale_nearest
+from models.channel_stats import representative_map
 
 GRID_GAP = 2
 

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from charts.cnn import picture_figure
-from models.feature_grid import colorize, tile, upscale_nearest
+from charts.rendering import colorize, tile, upscale_nearest
 from models.stage_stats import StageStats
 
 PAPER = "rgba(0,0,0,0)"

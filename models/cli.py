@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from charts.rendering import colorize, scale_maps, tile
 from models.cnn import CNN_MODELS, DEFAULT_CNN, load_cnn, trace_image
-from models.feature_grid import colorize, scale_maps, tile
 from models.imagenet import class_names
 from models.images import CropGeometry, ImageInputError, LoadedPhoto, load_photo
 from models.sequence_models import DEFAULT_SEQUENCE, SENTIMENT_READERS, SEQUENCE_MODELS

@@ -26,7 +26,7 @@ from models.cnn import CNN_MODELS
 from models.cnn_geometry import receptive_fields
 
 METHODS = ("cam", "gradcam", "occlusion")
-OCCLUSION_PATCH, OCCLUSION_STRIDE = 32, 16
+OCCLUSION_PATCH, OCCLUSION_STRIDE = 32, 20  # 100 passes on a 227-pixel input
 OCCLUSION_BATCH = 32
 
 

@@ -16,7 +16,7 @@ from charts.cnn import (
     top_classes_figure,
 )
 from charts.pictures import png_data_uri
-from models.feature_grid import colorize
+from charts.rendering import colorize
 
 
 def decode(uri: str) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from pathlib import Path
 
@@ -27,6 +29,12 @@ def photo() -> Image.Image:
 
 def batch(model: str) -> torch.Tensor:
     return CNN_MODELS[model].preprocess(photo())[0]
+
+
+def decode_picture(figure: dict) -> np.ndarray:
+    """The RGB array of a picture figure's PNG data URI."""
+    uri = figure["data"][0]["source"]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
 
 
 def charts(at) -> dict[str, dict]:
@@ -125,3 +133,14 @@ def test_statistics_compare_and_downloads() -> None:
     other = trace_image(load_cnn("efficientnet_lite0"), "efficientnet_lite0", photo())
     bars = found["cnn_both_top5_efficientnet_lite0"]["data"][0]
     assert class_names()[other.top(1)[0][0]] in bars["y"]
+
+
+def test_opacity_blends_the_evidence_over_the_photo() -> None:
+    at = open_page()
+    strong = decode_picture(chart(at, "cnn_evidence"))
+    at.slider(key="cnn_explain_opacity").set_value(0.0).run()
+    assert not at.exception
+    plain = decode_picture(chart(at, "cnn_evidence"))
+    shown = trace_image(load_cnn("squeezenet1_1"), "squeezenet1_1", photo()).shown
+    np.testing.assert_array_equal(plain, shown)  # opacity 0: the photo as the model sees it
+    assert np.abs(strong.astype(int) - shown).mean() > 10

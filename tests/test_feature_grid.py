@@ -5,15 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.feature_grid import (
-    channel_order,
-    colorize,
-    representative_map,
-    scale_maps,
-    tile,
-    tile_origins,
-    upscale_nearest,
-)
+from charts.rendering import colorize, scale_maps, tile, tile_origins, upscale_nearest
+from models.channel_stats import channel_order, representative_map
 from ui.text import escape_markdown
 
 MAPS = np.stack(

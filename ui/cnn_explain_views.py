@@ -107,7 +107,7 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
             "Patch (pixels)", [16, 24, 32, 48, 64, 96], OCCLUSION_PATCH, key="cnn_patch"
         )
         stride = middle.select_slider(
-            "Step (pixels)", [8, 12, 16, 24, 32, 48], OCCLUSION_STRIDE, key="cnn_stride"
+            "Step (pixels)", [8, 12, 16, 20, 24, 32, 48], OCCLUSION_STRIDE, key="cnn_stride"
         )
         side = trace.shown.shape[0]
         passes = ((side - patch) // stride + 1) ** 2

@@ -121,7 +121,7 @@ def show_path(trace: SequenceTrace, spec: SequenceSpec) -> None:
         f"Each faint dot is the hidden state after one corpus {spec.token_noun}, coloured by "
         f"*{corpus.descriptions[prop]}*; the black path is your text, one point per "
         f"{spec.token_noun} (press ▶ Play to walk it). The two axes are the directions in which "
-        f"the corpus's 128-number states vary most: together they hold "
+        f"the corpus's {corpus.states['h'].shape[1]}-number states vary most: together they hold "
         f"{fit.explained.sum():.0%} of that variation, so the picture is a shadow of the real "
         "space."
     )
