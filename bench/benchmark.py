@@ -12,6 +12,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ from models.cnn import CNN_MODELS, load_cnn, trace_image  # noqa: E402
 from models.comparison import negation_effects  # noqa: E402
 from models.corpus import paragraphs  # noqa: E402
 from models.corpus_analysis import analysis_corpus, corpus_pca  # noqa: E402
+from models.explain import explain  # noqa: E402
 from models.images import load_photo  # noqa: E402
 from models.memory_reach import gradient_by_distance, mean_gradient_by_distance  # noqa: E402
 from models.sequence_models import (  # noqa: E402
@@ -130,6 +132,20 @@ def main() -> None:
                 ),
             )
         )
+
+    cat = load_photo((ROOT / "assets" / "samples" / "chelsea.jpg").read_bytes()).image
+    for name, spec in CNN_MODELS.items():
+        model = load_cnn(name)
+        batch, _ = spec.preprocess(cat)
+        last = [stage for stage, _ in model.stage_functions()][-2]
+        methods = {
+            "class activation map": ("cam", None, median_ms),
+            f"Grad-CAM at {last}": ("gradcam", last, median_ms),
+            "occlusion, default patch and step": ("occlusion", None, None),
+        }
+        for label, (method, stage, timer) in methods.items():
+            action = partial(explain, name, model, batch, method, 281, stage)
+            rows.append((f"{name}: {label}", timer(action, 9) if timer else once_ms(action)))
 
     readers = {name: load_sequence_model(name) for name in SENTIMENT_READERS}
     rows.append(
