@@ -19,7 +19,7 @@ from models.cnn import CNN_MODELS, DEFAULT_CNN, CnnTrace
 from models.cnn_geometry import receptive_fields
 from models.imagenet import class_names, class_synonyms
 from models.images import KEEP_SIDE, ImageInputError, LoadedPhoto
-from ui.cnn_cache import cnn_trace, decoded_photo, samples, thumbnail
+from ui.cnn_cache import cnn_trace, content_key, decoded_photo, samples, thumbnail
 from ui.cnn_explain_views import (
     apply_top5_click,
     show_class_evidence,
@@ -60,12 +60,15 @@ def choose_photo() -> tuple[str, bytes, str]:
             key="cnn_upload",
         )
         if upload is not None:
-            return f"upload:{upload.file_id}", upload.getvalue(), escape_markdown(upload.name)
+            data = upload.getvalue()
+            key = content_key("upload", upload.file_id, data)
+            return key, data, escape_markdown(upload.name)
         st.caption("No file yet: showing the selected sample below.")
     elif source == "Camera":
         picture = st.camera_input("Take a picture", key="cnn_camera")
         if picture is not None:
-            return f"camera:{picture.file_id}", picture.getvalue(), "camera picture"
+            data = picture.getvalue()
+            return content_key("camera", picture.file_id, data), data, "camera picture"
         st.caption("No picture yet: showing the selected sample below.")
     else:
         columns = st.columns(len(gallery))

@@ -103,7 +103,15 @@ def trace_image(model: nn.Module, name: str, image: Image.Image) -> CnnTrace:
         probs = torch.softmax(logits[0], dim=0)
     notes: dict[str, str] = getattr(model, "STAGE_NOTES", {})
     stages = tuple(
-        Stage(name=stage_name, note=notes.get(stage_name, ""), maps=output[0].numpy())
+        Stage(name=stage_name, note=notes.get(stage_name, ""), maps=_read_only(output[0].numpy()))
         for stage_name, output in outputs
     )
-    return CnnTrace(model=name, shown=shown, stages=stages, probs=probs.numpy())
+    return CnnTrace(
+        model=name, shown=_read_only(shown), stages=stages, probs=_read_only(probs.numpy())
+    )
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """The array, marked read-only: one trace is shared by every session that shows it."""
+    array.setflags(write=False)
+    return array

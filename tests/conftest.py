@@ -93,6 +93,9 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
             "--disable-component-update",
             "--disable-sync",
             "--disable-dev-shm-usage",
+            # A synthetic camera, allowed without asking, so st.camera_input can be tested.
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
             "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
         ],
     }

@@ -90,3 +90,19 @@ def test_click_a_top5_bar_then_occlude_and_follow_one_unit(
     assert page.locator('[data-testid="stException"]').count() == 0
     expect(page.locator(".st-key-cnn_rf_box .main-svg").first).to_be_visible()
     full_screenshot(page, screenshot_dir / "screenshot-cnn-why.png")
+
+
+def test_a_camera_picture_is_analysed(page: Page, app_server: str) -> None:
+    page.set_default_timeout(60_000)
+    page.context.grant_permissions(["camera"])
+    page.goto(f"{app_server}/CNN_feature_maps")
+    expect(page.get_by_text("Top guess:")).to_be_visible(timeout=60_000)
+    wait_until_settled(page)
+    page.get_by_text("Camera", exact=True).click()
+    take = page.get_by_role("button", name="Take Photo")
+    expect(take).to_be_enabled(timeout=30_000)  # the fake camera is streaming
+    take.click()
+    expect(page.get_by_text("camera picture")).to_be_visible(timeout=60_000)
+    wait_until_settled(page)
+    expect(page.get_by_text("Top guess:")).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -185,3 +185,25 @@ def test_channel_pages_step_through_the_layer() -> None:
     assert not at.exception
     tiles = [a["text"] for a in chart(at, "cnn_grid")["layout"]["annotations"]]
     assert tiles == [f"#{channel}" for channel in range(96, 128)]
+
+
+def test_the_same_photo_uploaded_again_is_not_traced_again() -> None:
+    data = (SAMPLES / "coffee.jpg").read_bytes()
+    ui.cnn_cache.cnn_trace.clear()
+    with patch.object(ui.cnn_cache, "trace_image", wraps=ui.cnn_cache.trace_image) as passes:
+        first = upload(open_page(), "coffee.jpg", data, "image/jpeg")
+        second = upload(open_page(), "renamed copy.jpg", data, "image/jpeg")  # another session
+        assert not first.exception and not second.exception
+        assert top_labels(second)[0] == "espresso"
+        traced = [call.args[1] for call in passes.call_args_list]
+        assert traced.count("squeezenet1_1") == 2  # the default sample, then coffee: once
+
+
+def test_sessions_share_one_read_only_trace() -> None:
+    image = Image.open(SAMPLES / "coffee.jpg")
+    key = "sample:coffee.jpg"
+    one = ui.cnn_cache.cnn_trace("squeezenet1_1", key, image)
+    two = ui.cnn_cache.cnn_trace("squeezenet1_1", key, image)
+    assert one is two  # one object for every session, not a copy each
+    for array in (one.shown, one.probs, *(stage.maps for stage in one.stages)):
+        assert not array.flags.writeable

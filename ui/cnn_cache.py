@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,13 +35,29 @@ def cnn_model(name: str) -> nn.Module:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def decoded_photo(source_key: str, _data: bytes) -> LoadedPhoto:
-    """Decode an upload once; `source_key` (a file id or sample name) identifies the bytes."""
+    """Decode an upload once; `source_key` (a content hash or sample name) identifies the bytes."""
     return load_photo(_data)
 
 
-@st.cache_data(max_entries=32, show_spinner="Running the network…")
+def content_key(kind: str, file_id: str, data: bytes) -> str:
+    """A cache key from the bytes themselves, so the same photo sent twice is traced once.
+
+    The digest is remembered per file id for the session: reruns do not hash again.
+    """
+    known: dict[str, str] = st.session_state.setdefault("cnn_digests", {})
+    if file_id not in known:
+        known.clear()  # only the current file matters
+        known[file_id] = hashlib.sha256(data).hexdigest()[:24]
+    return f"{kind}:{known[file_id]}"
+
+
+@st.cache_resource(max_entries=32, show_spinner="Running the network…")
 def cnn_trace(model_name: str, source_key: str, _image: Image.Image) -> CnnTrace:
-    """Every stage's feature maps for one (model, photo): the only place the CNN runs."""
+    """Every stage's feature maps for one (model, photo): the only place the CNN runs.
+
+    One read-only trace shared by every session (st.cache_resource): st.cache_data would give
+    each session its own unpickled copy of these ~10 MB, kept alive by the page's fragments.
+    """
     return trace_image(cnn_model(model_name), model_name, _image)
 
 

@@ -1,0 +1,82 @@
+"""Nothing is fetched while the app runs: every page is used with non-loopback sockets refused."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [
+    "app_pages/home.py",
+    "app_pages/1_CNN_feature_maps.py",
+    "app_pages/2_LSTM_hidden_states.py",
+    "app_pages/3_CNN_vs_RNN.py",
+]
+
+
+def is_local(address: object) -> bool:
+    if isinstance(address, (str, bytes)):  # a unix socket path
+        return True
+    host = address[0] if isinstance(address, tuple) else address
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture
+def refused(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every attempt to reach beyond this machine is refused and recorded."""
+    attempts: list[object] = []
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: socket.socket, address: object) -> None:
+        if not is_local(address):
+            attempts.append(address)
+            raise OSError("network access refused by the test")
+        return real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: object) -> int:
+        if not is_local(address):
+            attempts.append(address)
+            return 111
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: object, *args: object, **kwargs: object) -> list:
+        if host not in (None, "localhost") and not is_local((host,)):
+            attempts.append(host)
+            raise socket.gaierror("name lookup refused by the test")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return attempts
+
+
+def test_every_page_works_without_the_network(refused: list[object]) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    for page in PAGES[1:]:
+        at.switch_page(page).run()
+        assert not at.exception, page
+    at.switch_page(PAGES[2]).run()
+    at.text_input(key="lstm_text").set_value("Not bad at all, quite good").run()
+    at.sidebar.radio(key="lstm_model").set_value("char").run()
+    assert not at.exception
+    at.switch_page(PAGES[3]).run()
+    at.toggle(key="cmp_quick").set_value(True).run()
+    at.button(key="cmp_measure").click().run()
+    assert not at.exception
+    at.switch_page(PAGES[1]).run()
+    at.sidebar.radio(key="cnn_model").set_value("efficientnet_lite0").run()
+    at.radio(key="cnn_method").set_value("gradcam").run()
+    assert not at.exception
+    assert refused == []
