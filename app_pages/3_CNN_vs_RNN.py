@@ -147,29 +147,41 @@ def show_reach(tokens: tuple[str, ...] | None) -> dict[str, np.ndarray]:
                 key="cmp_sentence_gradients",
             )
             window = readers()["cnn1d"].config.window
-            hidden = int((curves["cnn1d"] == 0).sum())
+            hidden = max(0, len(tokens) - window)
+            dead = int((curves["cnn1d"][:window] == 0).sum())
+            inside = (
+                f" Here it is 0 for {dead} word{'' if dead == 1 else 's'} inside its window "
+                "too: every channel of its last layer is switched off (ReLU) at the last word."
+                if dead
+                else ""
+            )
             st.caption(
                 "How much each earlier word can still move the final score (the size of its "
                 f"gradient). The 1D CNN's is exactly 0 for the {hidden} word"
-                f"{'' if hidden == 1 else 's'} more than {window - 1} back; a recurrent "
-                "reader's never is."
+                f"{'' if hidden == 1 else 's'} more than {window - 1} back, whatever the "
+                f"weights; a recurrent reader's is not.{inside}"
             )
-    corpus = corpus_gradients()
-    st.markdown(f"**Averaged over {CORPUS_WORDS}-word paragraphs**")
+    quantiles = corpus_gradients()
+    corpus = {name: q[1] for name, q in quantiles.items()}  # the medians
+    bands = {name: (q[0], q[2]) for name, q in quantiles.items() if name != "cnn1d"}
+    st.markdown(f"**Over {CORPUS_PARAGRAPHS} paragraphs of {CORPUS_WORDS} words**")
     st.plotly_chart(
-        gradient_figure(corpus, NAMES),
+        gradient_figure(corpus, NAMES, bands=bands),
         width="stretch",
         key="cmp_corpus_gradients",
     )
     far = CORPUS_WORDS - 1
     ratios = {name: corpus[name][far] / corpus[name][0] for name in ("rnn", "lstm", "gru")}
+    tail = quantiles["rnn"][2][far] / quantiles["rnn"][2][0]
     st.caption(
-        f"The same, averaged over {CORPUS_PARAGRAPHS} paragraphs of {CORPUS_WORDS} words from "
-        f"the held-out sentences (geometric mean). From the last word to {far} words back the "
-        "vanilla RNN's "
-        f"gradient shrinks to {percent(ratios['rnn'])} of its size: the vanishing gradient. "
-        f"The LSTM's keeps {percent(ratios['lstm'])} and the GRU's {percent(ratios['gru'])}: "
-        "their gates let the signal through."
+        f"The same over {CORPUS_PARAGRAPHS} paragraphs of {CORPUS_WORDS} words from the "
+        "held-out sentences: lines are the median paragraph, shaded bands the middle 80%. "
+        f"From the last word to {far} words back the vanilla RNN's median gradient shrinks to "
+        f"{percent(ratios['rnn'])} of its size: the vanishing gradient. The LSTM's keeps "
+        f"{percent(ratios['lstm'])} and the GRU's {percent(ratios['gru'])}: their gates let "
+        "the signal through. Not every text is typical: in the top tenth of paragraphs the "
+        f"RNN's gradient {far} words back is still {percent(tail)} of its size at the last "
+        "word."
     )
     return corpus
 

@@ -34,7 +34,7 @@ from models.corpus import paragraphs  # noqa: E402
 from models.corpus_analysis import analysis_corpus, corpus_pca  # noqa: E402
 from models.explain import explain  # noqa: E402
 from models.images import load_photo  # noqa: E402
-from models.memory_reach import gradient_by_distance, mean_gradient_by_distance  # noqa: E402
+from models.memory_reach import gradient_by_distance, gradient_quantiles_by_distance  # noqa: E402
 from models.sequence_models import (  # noqa: E402
     SENTIMENT_READERS,
     SEQUENCE_MODELS,
@@ -158,7 +158,9 @@ def main() -> None:
     rows.append(
         (
             "compare page: corpus gradients, 4 readers x 40 x 100 words (once per server)",
-            once_ms(lambda: [mean_gradient_by_distance(m, texts, 99) for m in readers.values()]),
+            once_ms(
+                lambda: [gradient_quantiles_by_distance(m, texts, 99) for m in readers.values()]
+            ),
         )
     )
     tokens = word_tokens(SENTENCE_30_TOKENS)

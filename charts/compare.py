@@ -132,13 +132,33 @@ def receptive_field_figure(
 
 
 def gradient_figure(
-    curves: dict[str, np.ndarray], names: dict[str, str], floor: float = 1e-7
+    curves: dict[str, np.ndarray],
+    names: dict[str, str],
+    floor: float = 1e-7,
+    bands: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> go.Figure:
-    """Size of the final score's gradient for each earlier word, by distance, on a log scale.
+    """Size of the final score's gradient for each earlier word, by distance, on a log scale,
+    with an optional shaded band (for example the 10th to 90th percentile) per model.
 
     Exact zeros cannot sit on a log axis: they are drawn at `floor` as open markers.
     """
     fig = go.Figure()
+    for key, (low, high) in (bands or {}).items():
+        distance = np.arange(len(low))
+        visible = high > 0
+        fig.add_trace(
+            go.Scatter(
+                x=np.concatenate([distance[visible], distance[visible][::-1]]),
+                y=np.concatenate([np.maximum(low[visible], floor), high[visible][::-1]]),
+                fill="toself",
+                fillcolor=COLOURS.get(key, "#999"),
+                opacity=0.15,
+                line={"width": 0},
+                hoverinfo="skip",
+                name=f"{names[key]}: 10–90% of texts",
+                showlegend=False,
+            )
+        )
     for key, values in curves.items():
         distance = np.arange(len(values))
         shown = np.where(values > 0, values, np.nan)

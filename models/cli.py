@@ -136,7 +136,7 @@ def explain_images(
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             stem = f"{Path(path).stem}_{model_name}_{method}_{chosen}"
-            heat = photo_heatmap(photo, geometry, result.heatmap, config.input_size)
+            heat = photo_heatmap(photo, geometry, result.on_input(config.input_size))
             np.save(out / f"{stem}.npy", heat)
             Image.fromarray(overlay_image(np.asarray(photo.image), heat, 0.6)).resize(
                 photo.upright_size
@@ -146,16 +146,12 @@ def explain_images(
     return status
 
 
-def photo_heatmap(
-    photo: LoadedPhoto, geometry: CropGeometry, heatmap: np.ndarray, side: int
-) -> np.ndarray:
-    """A map over the model input, stretched to the crop and placed on the whole photo
-    (outside the crop: the map's minimum), at the photo's original upright size."""
-    scaled = np.asarray(
-        Image.fromarray(heatmap.astype(np.float32)).resize((side, side), Image.Resampling.BILINEAR)
-    )
-    canvas = np.full((geometry.size[1], geometry.size[0]), float(heatmap.min()), np.float32)
-    canvas[geometry.top : geometry.top + side, geometry.left : geometry.left + side] = scaled
+def photo_heatmap(photo: LoadedPhoto, geometry: CropGeometry, on_input: np.ndarray) -> np.ndarray:
+    """A (side, side) map over the model input placed where the crop came from on the whole
+    photo (outside the crop: the map's minimum), at the photo's original upright size."""
+    side = on_input.shape[0]
+    canvas = np.full((geometry.size[1], geometry.size[0]), float(on_input.min()), np.float32)
+    canvas[geometry.top : geometry.top + side, geometry.left : geometry.left + side] = on_input
     width, height = photo.upright_size
     return np.asarray(Image.fromarray(canvas).resize((width, height), Image.Resampling.BILINEAR))
 

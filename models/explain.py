@@ -39,11 +39,50 @@ class Explanation:
     centre: float  # input-pixel coordinate of cell 0's centre ...
     step: float  # ... and the distance between cell centres
     logit: float  # the class's logit for this input
+    patch: int = 0  # occlusion only: the side of the grey patch
 
     def peak_input(self) -> tuple[float, float]:
         """(x, y) in model-input pixels of the strongest cell's centre."""
         row, col = np.unravel_index(int(np.argmax(self.heatmap)), self.heatmap.shape)
         return self.centre + col * self.step, self.centre + row * self.step
+
+    def on_input(self, side: int) -> np.ndarray:
+        """(side, side) map over the model input's pixels, each cell where it belongs.
+
+        Class maps: sampled bilinearly at each pixel's position between the cells' centres
+        (clamped at the edges). Occlusion: the mean drop of every patch that covered the
+        pixel; pixels no patch covered get 0. Stretching the map over the picture instead
+        would put its peak up to a step away from `peak_input`.
+        """
+        if self.method == "occlusion":
+            return _coverage_mean(self.heatmap, self.patch, int(self.step), side)
+        positions = (np.arange(side) - self.centre) / self.step
+        rows = _bilinear_weights(positions, self.heatmap.shape[0])
+        cols = _bilinear_weights(positions, self.heatmap.shape[1])
+        return rows @ self.heatmap @ cols.T
+
+
+def _bilinear_weights(positions: np.ndarray, cells: int) -> np.ndarray:
+    """(len(positions), cells) interpolation weights, positions clamped to 0..cells − 1."""
+    u = np.clip(positions, 0, cells - 1)
+    low = np.floor(u).astype(int).clip(0, max(cells - 2, 0))
+    frac = u - low
+    weights = np.zeros((len(u), cells))
+    weights[np.arange(len(u)), low] = 1 - frac
+    if cells > 1:
+        weights[np.arange(len(u)), low + 1] += frac
+    return weights
+
+
+def _coverage_mean(drops: np.ndarray, patch: int, stride: int, side: int) -> np.ndarray:
+    total = np.zeros((side, side))
+    count = np.zeros((side, side))
+    for i in range(drops.shape[0]):
+        for j in range(drops.shape[1]):
+            top, left = i * stride, j * stride
+            total[top : top + patch, left : left + patch] += drops[i, j]
+            count[top : top + patch, left : left + patch] += 1
+    return np.divide(total, count, out=np.zeros_like(total), where=count > 0)
 
 
 def stage_output(model: torch.nn.Module, batch: torch.Tensor, stage: str) -> torch.Tensor:
@@ -150,6 +189,7 @@ def occlusion_map(
         (patch - 1) / 2,
         float(stride),
         float(logits[class_index]),
+        patch,
     )
 
 

@@ -188,3 +188,36 @@ def test_stage_statistics() -> None:
     assert channel == int(conv1.mean(axis=(1, 2)).argmax())
     assert mean == pytest.approx(float(conv1.mean(axis=(1, 2)).max()))
     assert 0 < stats[0].zero_fraction < 1  # ReLU switches some off, not all
+
+
+@pytest.mark.parametrize(
+    ("method", "patch", "stride"), [("cam", 0, 0), ("occlusion", 32, 20), ("occlusion", 96, 48)]
+)
+def test_the_drawn_map_peaks_where_the_cross_is(real, method: str, patch: int, stride: int) -> None:
+    """The picture's hottest pixel lies within half a step of the marked peak."""
+    name, model, batch = real
+    if method == "cam":
+        result = explain(name, model, batch, "cam", 281)
+    else:
+        result = occlusion_map(model, batch, 281, patch=patch, stride=stride)
+    side = CNN_MODELS[name].input_size
+    drawn = result.on_input(side)
+    assert drawn.shape == (side, side)
+    x, y = result.peak_input()
+    hot = np.argwhere(drawn == drawn.max())
+    distances = np.hypot(hot[:, 1] - x, hot[:, 0] - y)
+    assert distances.min() <= result.step / 2 + 1
+
+
+def test_a_single_hot_cell_is_drawn_at_its_receptive_field_centre() -> None:
+    from models.explain import Explanation
+
+    heat = np.zeros((13, 13))
+    heat[12, 12] = 1.0
+    result = Explanation("cam", 0, "conv10", heat, 15.0, 16.0, 0.0)
+    drawn = result.on_input(227)
+    assert np.unravel_index(int(drawn.argmax()), drawn.shape) == (207, 207)  # 15 + 12 × 16
+    assert result.peak_input() == (207.0, 207.0)
+    occluded = Explanation("occlusion", 0, "input", np.ones((2, 2)), 15.5, 20.0, 0.0, 32)
+    coverage = occluded.on_input(60)
+    assert coverage[:52, :52].min() == 1.0 and coverage[52:, :].max() == 0.0  # never covered

@@ -10,7 +10,7 @@ from models.corpus import heldout_sentences, paragraphs
 from models.memory_reach import (
     gradient_by_distance,
     gradient_by_position,
-    mean_gradient_by_distance,
+    gradient_quantiles_by_distance,
 )
 from models.sentiment import CELLS, SentimentConfig, SentimentModel
 from models.sequence_models import load_sequence_model
@@ -69,14 +69,18 @@ def test_the_shared_model_gets_no_gradient_and_stays_frozen() -> None:
         assert torch.equal(p, before[name])
 
 
-def test_mean_by_distance_is_a_geometric_mean_and_keeps_exact_zeros() -> None:
-    model = tiny("cnn1d")
+def test_quantiles_by_distance_count_every_sentence_long_enough() -> None:
+    model = tiny("rnn")
     sentences = [TOKENS, TOKENS[:4], ("a", "b", "c", "d", "d", "d", "a")]
-    means = mean_gradient_by_distance(model, sentences, 5)
+    low, median, high = gradient_quantiles_by_distance(model, sentences, 7)
     each = [gradient_by_distance(model, s) for s in sentences]
-    expected0 = np.exp(np.mean([np.log(g[0]) for g in each]))
-    assert means[0] == pytest.approx(expected0)
-    assert np.all(means[3:] == 0)
+    assert median[0] == pytest.approx(np.median([g[0] for g in each]))
+    assert high[0] == pytest.approx(np.quantile([g[0] for g in each], 0.9))
+    assert median[5] == pytest.approx(np.median([each[0][5], each[2][5]]))  # 4 words: too short
+    assert median[6] == pytest.approx(each[2][6]) and np.isnan(median[7])  # nobody that long
+    assert np.all(low[:7] <= median[:7]) and np.all(median[:7] <= high[:7])
+    cnn = gradient_quantiles_by_distance(tiny("cnn1d"), sentences, 5)
+    assert np.all(cnn[:, 3:] == 0)  # out of the window in every sentence
 
 
 def test_corpus_paragraphs_have_exactly_the_asked_length() -> None:

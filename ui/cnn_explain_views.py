@@ -123,7 +123,7 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
         st.info("Press **Run occlusion** to slide the grey patch over the photo.")
         return
     peak = evidence.peak_input()
-    blended = overlay_image(trace.shown, evidence.heatmap, opacity)
+    blended = overlay_image(trace.shown, evidence.on_input(trace.shown.shape[0]), opacity)
     left, right = st.columns([3, 2])
     left.plotly_chart(marked_picture_figure(blended, peak), width="stretch", key="cnn_evidence")
     x, y = photo_point(photo, trace.model, *peak)

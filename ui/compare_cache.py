@@ -12,7 +12,7 @@ import streamlit as st
 from models.cnn import CNN_MODELS
 from models.comparison import negation_effects
 from models.corpus import paragraphs
-from models.memory_reach import gradient_by_distance, mean_gradient_by_distance
+from models.memory_reach import gradient_by_distance, gradient_quantiles_by_distance
 from models.profiling import Measurement
 from models.sentiment import training_metrics
 from models.sequence_models import SENTIMENT_READERS, SEQUENCE_MODELS
@@ -36,10 +36,11 @@ def negation_table() -> dict[str, dict[int, float]]:
 
 @st.cache_resource(show_spinner="Measuring gradients over the corpus…")
 def corpus_gradients() -> dict[str, np.ndarray]:
-    """Computed once per server: mean |gradient| by distance over 100-word paragraphs."""
+    """Computed once per server: (10th, 50th, 90th percentile, distance) of |gradient| over
+    100-word paragraphs, per reader."""
     texts = paragraphs(CORPUS_WORDS, CORPUS_PARAGRAPHS)
     return {
-        name: mean_gradient_by_distance(model, texts, CORPUS_WORDS - 1)
+        name: gradient_quantiles_by_distance(model, texts, CORPUS_WORDS - 1)
         for name, model in readers().items()
     }
 
