@@ -388,9 +388,9 @@ def show_claims(corpus: dict[str, np.ndarray]) -> None:
         ]
     )
     st.caption(
-        "Each verdict is decided by the numbers on this page, so it can change with the "
-        "machine or the weights: for example, training speed is judged only after a "
-        "measurement."
+        "Each verdict follows a fixed rule (written beside it in models/claims.py) applied to "
+        "the numbers on this page, so it can change with the machine or the weights: for "
+        "example, training speed is judged only after a measurement."
     )
 
 

@@ -135,7 +135,7 @@ def test_measuring_on_request_draws_the_growth_curves() -> None:
     )
     claims = table(at, "cmp_claims")
     training = next(row for row in claims if "faster to train" in row["claim"])
-    assert "µs per token" in training["what the models show"]
+    assert "µs per word" in training["what the models show"]
 
 
 def test_empty_text_keeps_the_rest_of_the_page() -> None:
