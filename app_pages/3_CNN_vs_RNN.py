@@ -235,7 +235,7 @@ def show_profile() -> None:
                 for done, measurement in run_profile(cnns, readers(), plan):
                     found.append(measurement)
                     bar.progress(done, text=f"Measuring {NAMES[measurement.model]}…")
-                store.save(found)
+                store.save(found, plan)
             finally:
                 store.lock.release()
             st.rerun()  # the whole page: the claims below use the new measurements
@@ -314,8 +314,10 @@ def show_profile() -> None:
             width="stretch",
             key="cmp_batch",
         )
+        plan = store.plan or ProfilePlan.full()
         st.caption(
-            "How many times longer 64 photos (96 px) or 64 sentences (32 words) take one call "
+            f"How many times longer 64 photos ({plan.batch_image_side} px) or 64 sentences "
+            f"({plan.batch_tokens} words) take one call "
             "at a time than in one batch. A batch lets every layer work on all inputs at once; "
             "for a recurrent reader it turns 64 × 32 small steps into 32 bigger ones."
         )
@@ -334,7 +336,7 @@ def show_profile() -> None:
         )
         st.caption(
             "One training step (forward, backward, Adam update) of a private copy of each "
-            "reader on the same batch of 32 sentences of 32 words."
+            f"reader on the same batch of 32 sentences of {plan.train_tokens} words."
         )
 
 

@@ -13,7 +13,7 @@ from models.cnn import CNN_MODELS
 from models.comparison import negation_effects
 from models.corpus import paragraphs
 from models.memory_reach import gradient_by_distance, gradient_quantiles_by_distance
-from models.profiling import Measurement
+from models.profiling import Measurement, ProfilePlan
 from models.sentiment import training_metrics
 from models.sequence_models import SENTIMENT_READERS, SEQUENCE_MODELS
 from models.summary import ModelSummary, summarise
@@ -71,10 +71,11 @@ class ProfileStore:
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     measurements: list[Measurement] | None = None
+    plan: ProfilePlan | None = None  # what was measured
     finished: float | None = None  # time.time() when the last run ended
 
-    def save(self, measurements: list[Measurement]) -> None:
-        self.measurements = measurements
+    def save(self, measurements: list[Measurement], plan: ProfilePlan) -> None:
+        self.measurements, self.plan = measurements, plan
         self.finished = time.time()
 
 

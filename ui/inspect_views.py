@@ -137,10 +137,18 @@ def show_attribution(trace: SequenceTrace, spec: SequenceSpec) -> None:
     )
     methods = {"integrated gradients": ig.values, "leave one word out": occ.values}
     st.plotly_chart(attribution_figure(trace.tokens, methods), width="stretch", key="attr_bars")
+    if ig.completeness_error > 0.05:
+        st.warning(
+            f"On this text the integrated gradients miss their total by "
+            f"{ig.completeness_error:.0%} even with {ig.steps} points on the path: the score "
+            "jumps somewhere between the empty sentence and yours, so read their bars with "
+            "care and trust *leave one word out* more."
+        )
     st.caption(
         f"**Integrated gradients** split the final score {ig.score:+.3f} minus the score of an "
         f"empty (all-padding) sentence, {ig.baseline:+.3f}, among the words: they add up to "
-        f"{ig.values.sum():+.3f} (off by {ig.completeness_error:.2%}). **Leave one word out** "
+        f"{ig.values.sum():+.3f} (off by {ig.completeness_error:.2%}, {ig.steps} points on the "
+        "path). **Leave one word out** "
         "is how much the final score drops when that word is removed. The memory split above "
         "explains the cell memory c, not the output: a word can hold much of c and still "
         "matter little to the score."
