@@ -35,10 +35,10 @@ class LoadedPhoto:
         return width, height
 
     def to_original(self, x: float, y: float) -> tuple[float, float]:
-        """A point of `image` in the upright original's pixel coordinates."""
+        """A point of `image` in the upright original's pixel coordinates (centre of i is i)."""
         width, _ = self.upright_size
         factor = width / self.image.width
-        return x * factor, y * factor
+        return (x + 0.5) * factor - 0.5, (y + 0.5) * factor - 0.5
 
 
 def load_photo(data: bytes) -> LoadedPhoto:
@@ -104,8 +104,20 @@ class CropGeometry:
     scale: float  # scaled pixels per photo pixel
 
     def to_photo(self, x: float, y: float) -> tuple[float, float]:
-        """A point of the model input (pixel coordinates) in the photo's pixel coordinates."""
-        return (x + self.left) / self.scale, (y + self.top) / self.scale
+        """A point of the model input in the photo's pixel coordinates (pixel i's centre is i)."""
+        return (
+            (x + 0.5 + self.left) / self.scale - 0.5,
+            (y + 0.5 + self.top) / self.scale - 0.5,
+        )
+
+    def photo_box(self, crop: int) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) of the photo region that becomes the model input."""
+        return (
+            self.left / self.scale,
+            self.top / self.scale,
+            (self.left + crop) / self.scale,
+            (self.top + crop) / self.scale,
+        )
 
 
 def crop_geometry(width: int, height: int, short_side: int, crop: int) -> CropGeometry:
@@ -123,6 +135,7 @@ def resize_center_crop(
     """Upright RGB image, short side scaled to `short_side`, centre square (crop, crop, 3)."""
     image = ImageOps.exif_transpose(image).convert("RGB")
     geometry = crop_geometry(image.width, image.height, short_side, crop)
-    image = image.resize(geometry.size, resample)
-    left, top = geometry.left, geometry.top
-    return np.asarray(image.crop((left, top, left + crop, top + crop)), dtype=np.uint8)
+    # Resample only the region that is kept: the same pixels as scaling the whole photo and
+    # cutting the centre, without a huge intermediate for very long, thin images.
+    resized = image.resize((crop, crop), resample, box=geometry.photo_box(crop))
+    return np.asarray(resized, dtype=np.uint8)

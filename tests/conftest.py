@@ -116,7 +116,13 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def wait_until_settled(page: Page) -> None:
+SETTLE_TIMEOUT_MS = 90_000  # a first visit computes per-server analyses; CI may be busy
+# Every retrying expect() waits on the page's state for up to this long (Playwright's default
+# is 5 s, less than a first page load that computes per-server analyses on a busy machine).
+expect.set_options(timeout=30_000)
+
+
+def wait_until_settled(page: Page, timeout: float = SETTLE_TIMEOUT_MS) -> None:
     """Wait for the app's own state: websocket up, no script running, no skeleton left.
 
     Streamlit's root element publishes `data-test-script-state` (initial, running, notRunning),
@@ -125,11 +131,11 @@ def wait_until_settled(page: Page) -> None:
     still read notRunning from the run before.
     """
     app = page.locator('[data-testid="stApp"]')
-    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED")
-    expect(app).to_have_attribute("data-test-script-state", "notRunning")
-    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0)
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=timeout)
     # Elements of the previous run stay on the page, faded, until replaced: wait until none is.
-    expect(page.locator('[data-stale="true"]')).to_have_count(0)
+    expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=timeout)
 
 
 def full_screenshot(page: Page, path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -144,23 +145,56 @@ def test_explanations_leave_the_shared_model_untouched(real) -> None:
     assert not model.training
 
 
-def test_peaks_map_back_to_the_original_upright_photo() -> None:
-    """A photo stored sideways (EXIF orientation 6) gives coordinates in the upright photo."""
-    upright = Image.new("RGB", (300, 200), "white")
-    upright.paste((0, 0, 0), (240, 20, 260, 40))  # a dark square near the top right
-    stored = upright.transpose(Image.Transpose.ROTATE_90)  # 200 × 300 on disk
+@pytest.mark.parametrize("name", list(CNN_MODELS))
+def test_a_point_of_the_model_input_maps_back_to_the_upright_photo(name: str) -> None:
+    """A dark square in a photo stored sideways (EXIF orientation 6) is found in the model's
+    input and mapped back to where it is in the photo a person sees."""
+    upright = Image.new("RGB", (1600, 1200), (235, 235, 235))
+    upright.paste((0, 0, 0), (700, 500, 780, 580))  # centre (739.5, 539.5)
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # 1200 × 1600 on disk
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90° clockwise to show
     buffer = io.BytesIO()
-    stored.save(buffer, "JPEG", exif=exif, quality=95)
+    stored.save(buffer, "PNG", exif=exif)
     photo = load_photo(buffer.getvalue())
-    assert photo.original_size == (200, 300) and photo.upright_size == (300, 200)
-    geometry = crop_geometry(photo.image.width, photo.image.height, 256, 227)
-    # the model-input pixel where the square's centre lands, mapped back
-    scale = geometry.scale
-    x_in, y_in = 250 * scale - geometry.left, 30 * scale - geometry.top
+    assert photo.original_size == (1200, 1600) and photo.upright_size == (1600, 1200)
+    spec = CNN_MODELS[name]
+    _, shown = spec.preprocess(photo.image)
+    rows, cols = np.nonzero(shown.max(axis=2) < 100)  # the square, as the model sees it
+    x_in, y_in = cols.mean(), rows.mean()
+    config = spec.config
+    geometry = crop_geometry(
+        photo.image.width, photo.image.height, config.resize_short_side, config.input_size
+    )
     x, y = photo.to_original(*geometry.to_photo(x_in, y_in))
-    assert (x, y) == pytest.approx((250, 30), abs=1e-6)
+    assert (x, y) == pytest.approx((739.5, 539.5), abs=2.0)
+
+
+def test_a_very_thin_image_is_cropped_before_it_is_scaled() -> None:
+    thin = Image.new("RGB", (20_000, 20), (10, 200, 30))
+    sizes = []
+    real_resize = Image.Image.resize
+
+    def resize(self: Image.Image, size, *args, **kwargs):
+        sizes.append(tuple(size))
+        return real_resize(self, size, *args, **kwargs)
+
+    with patch.object(Image.Image, "resize", resize):
+        for spec in CNN_MODELS.values():
+            _, shown = spec.preprocess(thin)
+            assert shown.shape == (spec.input_size, spec.input_size, 3)
+            assert np.abs(shown.astype(int) - (10, 200, 30)).max() <= 1
+    assert max(w * h for w, h in sizes) <= 227 * 227  # never the 256 000 × 256 intermediate
+
+
+def test_cropping_first_gives_the_same_pixels_as_scaling_first() -> None:
+    image = Image.open(SAMPLES / "coffee.jpg").convert("RGB")
+    geometry = crop_geometry(image.width, image.height, 256, 227)
+    whole = image.resize(geometry.size, Image.Resampling.BILINEAR)
+    left, top = geometry.left, geometry.top
+    old = np.asarray(whole.crop((left, top, left + 227, top + 227)), dtype=int)
+    new = CNN_MODELS["squeezenet1_1"].preprocess(image)[1].astype(int)
+    assert np.abs(old - new).mean() < 1.0
 
 
 def test_effective_receptive_field_is_inside_the_theoretical_one(real) -> None:
