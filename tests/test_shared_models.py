@@ -9,8 +9,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from models.cnn import load_cnn, trace_image
+from models.attribution import integrated_gradients
+from models.cnn import CNN_MODELS, load_cnn, trace_image
+from models.explain import effective_receptive_field, explain
+from models.memory_reach import gradient_by_distance
 from models.sequence_models import load_sequence_model, trace_text
+from models.text import word_tokens
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 
@@ -56,3 +60,30 @@ def test_concurrent_lstm_traces_match_sequential_ones() -> None:
     for index, result in enumerate(results):
         np.testing.assert_allclose(result, expected[index % len(texts)], rtol=1e-5, atol=1e-6)
     assert_untouched(model, before)
+
+
+def test_gradient_features_on_shared_models_agree_under_16_threads() -> None:
+    """Grad-CAM, effective receptive fields, integrated gradients and gradients by distance
+    all differentiate through models that every session shares: 16 at once must give exactly
+    what one at a time gives, and leave the models as they were."""
+    cnn = load_cnn("squeezenet1_1")
+    reader = load_sequence_model("lstm")
+    batch, _ = CNN_MODELS["squeezenet1_1"].preprocess(Image.open(SAMPLES / "chelsea.jpg"))
+    sentences = [word_tokens(t) for t in ("not good at all", "a wonderful ending", "dull , slow")]
+    jobs = [
+        *(lambda k=k: explain("squeezenet1_1", cnn, batch, "gradcam", k, "fire7").heatmap
+          for k in (281, 285, 967, 504)),
+        *(lambda r=r: effective_receptive_field(cnn, batch, "fire4", r, 5) for r in (2, 9)),
+        *(lambda t=t: integrated_gradients(reader, t).values for t in sentences),
+        *(lambda t=t: gradient_by_distance(reader, t) for t in sentences),
+    ]  # fmt: skip
+    jobs = (jobs * 2)[:16]
+    expected = [job() for job in jobs]
+    before = {k: v.clone() for k, v in cnn.state_dict().items()}
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        got = list(pool.map(lambda job: job(), jobs))
+    for want, have in zip(expected, got, strict=True):
+        np.testing.assert_allclose(have, want, rtol=1e-5, atol=1e-7)
+    assert all(torch.equal(v, before[k]) for k, v in cnn.state_dict().items())
+    for model in (cnn, reader):
+        assert not any(p.requires_grad or p.grad is not None for p in model.parameters())
