@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.tokens import display_token
-from charts.watch import COLORSCALE, PAPER
+from charts.watch import COLORSCALE, PAPER, frame_ms, play_buttons
 
 
 def state_path_figure(
@@ -66,11 +66,9 @@ def state_path_figure(
             }
         )
     )
-    still = {"duration": 0, "redraw": False}
     fig.frames = [
         {"name": str(t), "data": [walked(t)], "traces": [1]} for t in range(1, len(tokens) + 1)
     ]
-    frame_ms = int(min(max(12_000 / max(len(tokens), 1), 60), 500))
     fig.update_layout(
         height=480,
         margin={"l": 50, "r": 10, "t": 20, "b": 100},
@@ -78,39 +76,6 @@ def state_path_figure(
         showlegend=False,
         xaxis={"title": {"text": f"component 1 ({explained[0]:.0%} of the variance)"}},
         yaxis={"title": {"text": f"component 2 ({explained[1]:.0%})"}},
-        updatemenus=[
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0.0,
-                "y": -0.16,
-                "xanchor": "left",
-                "yanchor": "top",
-                "showactive": False,
-                "buttons": [
-                    {
-                        "label": "▶ Play",
-                        "method": "animate",
-                        "args": [
-                            None,
-                            {
-                                "frame": {"duration": frame_ms, "redraw": False},
-                                "transition": {"duration": 0},
-                                "fromcurrent": False,
-                                "mode": "immediate",
-                            },
-                        ],
-                    },
-                    {
-                        "label": "❚❚ Pause",
-                        "method": "animate",
-                        "args": [
-                            [None],
-                            {"frame": still, "transition": {"duration": 0}, "mode": "immediate"},
-                        ],
-                    },
-                ],
-            }
-        ],
+        updatemenus=[play_buttons(frame_ms(len(tokens)), y=-0.16)],
     )
     return fig

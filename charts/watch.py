@@ -147,7 +147,8 @@ def watch_figure(trace: SequenceTrace, view: WatchView, top_k: int = 3) -> go.Fi
     return fig
 
 
-def _frame_ms(n_tokens: int) -> int:
+def frame_ms(n_tokens: int) -> int:
+    """Milliseconds per frame so that a text of n tokens plays in about PLAYBACK_MS."""
     return int(min(max(PLAYBACK_MS / n_tokens, FRAME_MS[0]), FRAME_MS[1]))
 
 
@@ -333,12 +334,13 @@ def _add_playback(fig: go.Figure, values: np.ndarray, lower: _Lower, moved: np.n
 _STILL = {"duration": 0, "redraw": False}
 
 
-def _play_buttons(frame_ms: int) -> dict:
+def play_buttons(milliseconds: int, y: float = -0.2) -> dict:
+    """▶ Play and ❚❚ Pause buttons below a figure, for frames drawn without a redraw."""
     return {
         "type": "buttons",
         "direction": "left",
         "x": 0.0,
-        "y": -0.2,
+        "y": y,
         "xanchor": "left",
         "yanchor": "top",
         "pad": {"t": 0, "r": 10},
@@ -350,7 +352,7 @@ def _play_buttons(frame_ms: int) -> dict:
                 "args": [
                     None,
                     {
-                        "frame": {"duration": frame_ms, "redraw": False},
+                        "frame": {"duration": milliseconds, "redraw": False},
                         "transition": {"duration": 0},
                         "fromcurrent": False,
                         "mode": "immediate",
@@ -413,7 +415,7 @@ def _layout(
         plot_bgcolor=PAPER,
         hovermode="x",
         showlegend=False,
-        updatemenus=[_play_buttons(_frame_ms(n_tokens))],
+        updatemenus=[play_buttons(frame_ms(n_tokens))],
         sliders=[_token_slider(trace)],
     )
     ticks = token_ticks(trace.tokens, trace.known)

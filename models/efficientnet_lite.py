@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,6 +17,7 @@ from models.checkpoints import WEIGHTS_DIR, load_model
 from models.cnn_config import CnnConfig
 from models.cnn_geometry import SpatialOp, same_padding
 from models.images import resize_center_crop
+from models.staged import StagedCnn
 
 WEIGHTS_FILE = "efficientnet_lite0.pt"
 INPUT_SIZE = 224
@@ -115,7 +115,7 @@ class MBConv(nn.Module):
         return out + x if self.residual else out
 
 
-class EfficientNetLite0(nn.Module):
+class EfficientNetLite0(StagedCnn):
     """EfficientNet-Lite0: 224x224 RGB input scaled to about [-1, 1], ReLU6, no squeeze-excite."""
 
     STAGE_NOTES: ClassVar[dict[str, str]] = {
@@ -137,17 +137,6 @@ class EfficientNetLite0(nn.Module):
         # stem (B, 32, 112, 112); block1 (B, 16, 112, 112) ... block16 (B, 320, 7, 7); head
         return [("stem", self.stem), *blocks, ("head", self.head)]
 
-    def _iter_stages(
-        self, x: torch.Tensor, after: str | None = None
-    ) -> Iterator[tuple[str, torch.Tensor]]:
-        """Every stage's output; with `after`, x is that stage's output and only later ones run."""
-        started = after is None
-        for name, function in self.stage_functions():
-            if started:
-                x = function(x)
-                yield name, x
-            started = started or name == after
-
     def class_maps(self, final: torch.Tensor) -> torch.Tensor:
         """(B, classes, h, w): the classifier applied at every position of the head's maps.
 
@@ -161,25 +150,8 @@ class EfficientNetLite0(nn.Module):
         """The stem's filters (32, 3, 3, 3), RGB."""
         return self.stem.conv.weight.detach()
 
-    def logits_from(self, stage: str, x: torch.Tensor) -> torch.Tensor:
-        """The logits (B, 1000) computed from the output `x` of `stage` onwards."""
-        last = deque(self._iter_stages(x, after=stage), maxlen=1)
-        out = last[0][1] if last else x  # the last stage itself: x is already its output
-        return self._classify(out)
-
-    def _classify(self, head: torch.Tensor) -> torch.Tensor:
+    def logits_of(self, head: torch.Tensor) -> torch.Tensor:
         return self.classifier(head.mean(dim=(2, 3)))  # (B, 1000)
-
-    def forward_stages(
-        self, x: torch.Tensor
-    ) -> tuple[list[tuple[str, torch.Tensor]], torch.Tensor]:
-        """Every stage's output in order, and the logits (B, 1000)."""
-        stages = list(self._iter_stages(x))
-        return stages, self._classify(stages[-1][1])
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        ((_, head),) = deque(self._iter_stages(x), maxlen=1)  # keep only the head
-        return self._classify(head)
 
 
 def spatial_ops(input_size: int = INPUT_SIZE, num_classes: int = 1000) -> list[SpatialOp]:

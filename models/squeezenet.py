@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -17,6 +16,7 @@ from models.checkpoints import WEIGHTS_DIR, load_model
 from models.cnn_config import CnnConfig
 from models.cnn_geometry import SpatialOp, conv_out
 from models.images import resize_center_crop
+from models.staged import StagedCnn
 
 WEIGHTS_FILE = "squeezenet1_1.pt"
 INPUT_SIZE = 227
@@ -69,7 +69,7 @@ class Fire(nn.Module):
         return torch.cat([F.relu(self.expand1x1(s)), F.relu(self.expand3x3(s))], dim=1)
 
 
-class SqueezeNet11(nn.Module):
+class SqueezeNet11(StagedCnn):
     """SqueezeNet 1.1 as in keras-squeezenet: 227x227 BGR input, no ReLU after conv10."""
 
     STAGE_NOTES: ClassVar[dict[str, str]] = {
@@ -107,16 +107,8 @@ class SqueezeNet11(nn.Module):
             ("conv10", self.conv10),  # (B, 1000, 13, 13)
         ]
 
-    def _iter_stages(
-        self, x: torch.Tensor, after: str | None = None
-    ) -> Iterator[tuple[str, torch.Tensor]]:
-        """Every stage's output; with `after`, x is that stage's output and only later ones run."""
-        started = after is None
-        for name, function in self.stage_functions():
-            if started:
-                x = function(x)
-                yield name, x
-            started = started or name == after
+    def logits_of(self, final: torch.Tensor) -> torch.Tensor:
+        return final.mean(dim=(2, 3))  # (B, 1000): conv10's maps, averaged
 
     def class_maps(self, final: torch.Tensor) -> torch.Tensor:
         """(B, classes, h, w) maps whose spatial means are the logits: conv10's own output."""
@@ -125,23 +117,6 @@ class SqueezeNet11(nn.Module):
     def first_filters(self) -> torch.Tensor:
         """conv1's filters (64, 3, 3, 3) in RGB order (the model reads BGR)."""
         return self.conv1.weight.detach().flip(1)
-
-    def logits_from(self, stage: str, x: torch.Tensor) -> torch.Tensor:
-        """The logits (B, 1000) computed from the output `x` of `stage` onwards."""
-        last = deque(self._iter_stages(x, after=stage), maxlen=1)
-        out = last[0][1] if last else x  # the last stage itself: x is already its output
-        return out.mean(dim=(2, 3))
-
-    def forward_stages(
-        self, x: torch.Tensor
-    ) -> tuple[list[tuple[str, torch.Tensor]], torch.Tensor]:
-        """Every stage's output in order, and the logits (B, 1000)."""
-        stages = list(self._iter_stages(x))
-        return stages, stages[-1][1].mean(dim=(2, 3))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        ((_, class_maps),) = deque(self._iter_stages(x), maxlen=1)  # keep only conv10
-        return class_maps.mean(dim=(2, 3))  # (B, 1000)
 
 
 def spatial_ops(input_size: int = INPUT_SIZE, num_classes: int = 1000) -> list[SpatialOp]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from unittest.mock import patch
 
@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from torch import nn
 from torch.nn import functional as F
 
 from models.cnn import CNN_MODELS, load_cnn, trace_image
@@ -25,12 +24,13 @@ from models.explain import (
 )
 from models.images import crop_geometry, load_photo
 from models.stage_stats import stage_statistics
+from models.staged import StagedCnn
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 W = torch.tensor([[1.0, 2.0], [-1.0, 0.5], [0.0, -3.0]])  # 3 classes from 2 channels
 
 
-class TinyCnn(nn.Module):
+class TinyCnn(StagedCnn):
     """Stage "a": ReLU of (x, −x); stage "b": 1×1 class maps W; logits: their spatial means."""
 
     def stage_functions(self) -> list[tuple[str, Callable[[torch.Tensor], torch.Tensor]]]:
@@ -39,25 +39,11 @@ class TinyCnn(nn.Module):
             ("b", lambda a: torch.einsum("kc,bchw->bkhw", W, a)),
         ]
 
-    def _iter_stages(self, x: torch.Tensor, after: str | None = None) -> Iterator:
-        started = after is None
-        for name, function in self.stage_functions():
-            if started:
-                x = function(x)
-                yield name, x
-            started = started or name == after
-
-    def logits_from(self, stage: str, x: torch.Tensor) -> torch.Tensor:
-        for _, out in self._iter_stages(x, after=stage):
-            x = out
-        return x.mean(dim=(2, 3))
+    def logits_of(self, final: torch.Tensor) -> torch.Tensor:
+        return final.mean(dim=(2, 3))
 
     def class_maps(self, final: torch.Tensor) -> torch.Tensor:
         return final
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        first = self.stage_functions()[0][1]
-        return self.logits_from("a", first(x))
 
 
 X = torch.tensor(
