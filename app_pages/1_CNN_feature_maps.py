@@ -5,20 +5,19 @@ from functools import partial
 import streamlit as st
 
 from charts.cnn import (
-    channel_grid_figure,
+    channel_captions,
     channel_grid_picture,
+    channel_tiles,
     overlay_image,
-    picture_figure,
     shape_ladder_figure,
-    stage_overview_figure,
     top_classes_figure,
 )
-from charts.pictures import png_bytes
+from charts.pictures import jpeg_bytes, png_bytes
 from models.channel_stats import channel_means, channel_order
 from models.cnn import CNN_MODELS, DEFAULT_CNN, CnnTrace
 from models.cnn_geometry import receptive_fields
 from models.imagenet import class_names, class_synonyms
-from models.images import KEEP_SIDE, ImageInputError, LoadedPhoto
+from models.images import ImageInputError, LoadedPhoto
 from ui.cnn_cache import cnn_trace, content_key, decoded_photo, samples, thumbnail
 from ui.cnn_explain_views import (
     apply_top5_click,
@@ -27,6 +26,7 @@ from ui.cnn_explain_views import (
     show_unit_field,
     show_units_and_statistics,
 )
+from ui.pictures import crisp_pixels, show_stage_pictures
 from ui.text import escape_markdown
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
@@ -41,8 +41,13 @@ st.markdown(
 )
 
 
-def choose_photo() -> tuple[str, bytes, str]:
-    """The photo to analyse: (cache key, bytes, description). A sample is always the fallback."""
+def choose_photo() -> tuple[str, bytes, str] | None:
+    """The photo to analyse: (cache key, bytes, description), or None while none is chosen.
+
+    Upload and Camera without a file show nothing below instead of a sample: replacing a file
+    reruns the page once with no file (the old one is removed before the new one arrives), and
+    drawing a sample in that run would cost a whole page for nothing.
+    """
     gallery = samples()
     if "cnn_sample" not in st.session_state:
         st.session_state["cnn_sample"] = gallery[0].path.name
@@ -59,31 +64,31 @@ def choose_photo() -> tuple[str, bytes, str]:
             type=UPLOAD_TYPES,
             key="cnn_upload",
         )
-        if upload is not None:
-            data = upload.getvalue()
-            key = content_key("upload", upload.file_id, data)
-            return key, data, escape_markdown(upload.name)
-        st.caption("No file yet: showing the selected sample below.")
-    elif source == "Camera":
+        if upload is None:
+            st.info("Drop a photo above, or pick **Sample photo** to use one of ours.")
+            return None
+        data = upload.getvalue()
+        return content_key("upload", upload.file_id, data), data, escape_markdown(upload.name)
+    if source == "Camera":
         picture = st.camera_input("Take a picture", key="cnn_camera")
-        if picture is not None:
-            data = picture.getvalue()
-            return content_key("camera", picture.file_id, data), data, "camera picture"
-        st.caption("No picture yet: showing the selected sample below.")
-    else:
-        columns = st.columns(len(gallery))
-        for column, sample in zip(columns, gallery, strict=True):
-            with column:
-                st.image(thumbnail(sample.path), width="stretch")
-                selected = st.session_state["cnn_sample"] == sample.path.name
-                st.button(
-                    sample.title,
-                    key=f"cnn_sample_{sample.path.stem}",
-                    type="primary" if selected else "secondary",
-                    width="stretch",
-                    on_click=st.session_state.__setitem__,
-                    args=("cnn_sample", sample.path.name),
-                )
+        if picture is None:
+            st.info("Take a picture above, or pick **Sample photo** to use one of ours.")
+            return None
+        data = picture.getvalue()
+        return content_key("camera", picture.file_id, data), data, "camera picture"
+    columns = st.columns(len(gallery))
+    for column, sample in zip(columns, gallery, strict=True):
+        with column:
+            st.image(thumbnail(sample.path), width="stretch")
+            selected = st.session_state["cnn_sample"] == sample.path.name
+            st.button(
+                sample.title,
+                key=f"cnn_sample_{sample.path.stem}",
+                type="primary" if selected else "secondary",
+                width="stretch",
+                on_click=st.session_state.__setitem__,
+                args=("cnn_sample", sample.path.name),
+            )
     chosen = next(s for s in gallery if s.path.name == st.session_state["cnn_sample"])
     return (
         f"sample:{chosen.path.name}",
@@ -93,12 +98,12 @@ def choose_photo() -> tuple[str, bytes, str]:
 
 
 def describe_photo(photo: LoadedPhoto, description: str) -> str:
-    width, height = photo.original_size
+    width, height = photo.upright_size
     notes = [f"{description} · {width}×{height}, mode {photo.original_mode}"]
     if photo.frames > 1:
         notes.append(f"first of {photo.frames} frames used")
-    if max(width, height) > KEEP_SIDE:
-        notes.append(f"scaled to {KEEP_SIDE} px before cropping")
+    if photo.image.size != (width, height):
+        notes.append(f"scaled to {photo.image.width}×{photo.image.height} px before cropping")
     return " · ".join(notes)
 
 
@@ -107,7 +112,7 @@ def show_prediction(trace: CnnTrace, photo_note: str) -> None:
     left, right = st.columns([2, 3])
     with left:
         st.subheader("What the network sees")
-        st.image(trace.shown, width="stretch")
+        st.image(jpeg_bytes(trace.shown), width="stretch")
         st.caption(f"Resized and centre-cropped to {trace.shown.shape[0]} px. {photo_note}")
     with right:
         st.subheader("What it thinks it is")
@@ -149,13 +154,7 @@ def show_overview(trace: CnnTrace) -> None:
     shapes = [stage.shape for stage in trace.stages]
     spec = CNN_MODELS[trace.model]
     fields = {f.stage: f.size for f in receptive_fields(spec.spatial_ops(spec.input_size))}
-    st.plotly_chart(
-        stage_overview_figure(
-            names, shapes, [stage.maps for stage in trace.stages], how, [fields[n] for n in names]
-        ),
-        width="stretch",
-        key="cnn_overview",
-    )
+    show_stage_pictures(trace, how, "cnn_overview", 170, fields)
     st.plotly_chart(shape_ladder_figure(names, shapes), width="stretch", key="cnn_shapes")
 
 
@@ -212,11 +211,14 @@ def layer_explorer(trace: CnnTrace) -> None:
             "tiles are the top guesses; the overlay below shows where in the photo the "
             "network found evidence for a class."
         )
-    st.plotly_chart(
-        channel_grid_figure(stage.maps, shown, per_channel=per_channel, labels=labels),
-        width="stretch",
-        key="cnn_grid",
-    )
+    crisp_pixels("cnn_grid")
+    with st.container(key="cnn_grid"):
+        st.image(
+            channel_tiles(stage.maps, shown, per_channel),
+            caption=channel_captions(shown, labels),
+            width=120,
+            output_format="PNG",
+        )
     st.caption(
         "Bright = strong response. With a shared colour scale, dark tiles are channels that "
         "barely fired on this photo; with per-channel scaling every tile shows its own pattern."
@@ -253,7 +255,8 @@ def layer_explorer(trace: CnnTrace) -> None:
         )
     with right:
         blended = overlay_image(trace.shown, stage.maps[channel], opacity)
-        st.plotly_chart(picture_figure(blended, height=460), width="stretch", key="cnn_overlay")
+        with st.container(key="cnn_overlay"):
+            st.image(jpeg_bytes(blended), width=460)
 
 
 model_name = st.sidebar.radio(
@@ -265,7 +268,10 @@ model_name = st.sidebar.radio(
 )
 st.sidebar.caption(CNN_MODELS[model_name].summary)
 
-source_key, data, description = choose_photo()
+chosen_photo = choose_photo()
+if chosen_photo is None:
+    st.stop()
+source_key, data, description = chosen_photo
 try:
     photo = decoded_photo(source_key, data)
 except ImageInputError as error:

@@ -11,6 +11,7 @@ from models.sequence_models import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSp
 from models.sequence_trace import EmptyTextError, SequenceTrace
 from models.state_analysis import movement, top_moved_units
 from ui.inspect_views import show_attribution, show_downloads, show_pair, show_path, show_units
+from ui.pictures import crisp_pixels
 from ui.sequence_cache import example_sentences, sequence_model, sequence_trace
 from ui.text import escape_markdown
 
@@ -208,6 +209,7 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec) -> int:
         unit_noun=spec.unit_noun,
         layer=layer,
     )
+    crisp_pixels("lstm_watch")
     st.plotly_chart(watch_figure(trace, view), width="stretch", key="lstm_watch")
     lower = (
         "the running sentiment after each word"
@@ -346,9 +348,22 @@ if trace.next_chars is not None:
         st.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
 
 st.header("Look deeper")
-show_units(trace, spec)
-show_path(trace, spec)
-if spec.attribution:
-    show_attribution(trace, spec)
-    show_pair(trace, spec)
+# One section at a time: every section draws figures, and a new text redraws what is shown.
+deeper = {
+    "words": (show_attribution, "Which words mattered"),
+    "units": (show_units, "Units that mean something"),
+    "path": (show_path, "The path through state space"),
+    "pair": (show_pair, "Two texts side by side"),
+}
+if not spec.attribution:  # no single score to attribute or to compare
+    del deeper["words"], deeper["pair"]
+section = st.radio(
+    "Look at",
+    list(deeper),
+    format_func=lambda name: deeper[name][1],
+    horizontal=True,
+    key="lstm_deeper",
+    label_visibility="collapsed",
+)
+deeper[section][0](trace, spec)
 show_downloads(trace)

@@ -6,7 +6,6 @@ import numpy as np
 import streamlit as st
 import torch
 
-from charts.cnn import stage_overview_figure
 from charts.compare import (
     COLOURS,
     bars_figure,
@@ -34,6 +33,7 @@ from ui.compare_cache import (
     sentence_gradients,
     summaries,
 )
+from ui.pictures import show_stage_pictures
 from ui.sequence_cache import example_sentences, sequence_trace
 from ui.text import escape_markdown
 
@@ -413,17 +413,7 @@ def show_side_by_side(text: str) -> None:
     with left:
         photo = decoded_photo(f"sample:{sample.path.name}", sample.path.read_bytes())
         trace = cnn_trace(DEFAULT_CNN, f"sample:{sample.path.name}", photo.image)
-        stages = trace.stages
-        st.plotly_chart(
-            stage_overview_figure(
-                [s.name for s in stages],
-                [s.shape for s in stages],
-                [s.maps for s in stages],
-                "mean",
-            ),
-            width="stretch",
-            key="cmp_overview",
-        )
+        show_stage_pictures(trace, "mean", "cmp_overview", 120)
         st.markdown(
             "**Spatial.** All of the photo is filtered at once; each stage trades detail for "
             "a wider view and more channels."

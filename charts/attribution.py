@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from charts.layout import row_domains, row_title
 from charts.tokens import display_token, token_ticks
 from charts.watch import PAPER, diverging_colours
 
@@ -16,35 +17,43 @@ def attribution_figure(tokens: Sequence[str], methods: dict[str, np.ndarray]) ->
     """One row of bars per method: each token's share of the final score."""
     steps = np.arange(1, len(tokens) + 1)
     names = [display_token(token) for token in tokens]
-    fig = make_subplots(
-        rows=len(methods),
-        cols=1,
-        shared_xaxes=True,
-        subplot_titles=list(methods),
-        vertical_spacing=0.18,
-    )
-    for row, values in enumerate(methods.values(), start=1):
+    domains = row_domains(len(methods), 0.18)
+    bars, layout = [], {}
+    for row, (values, domain) in enumerate(zip(methods.values(), domains, strict=True), start=1):
         limit = float(max(np.abs(values).max(initial=0.0), 1e-6))
-        fig.add_trace(
+        suffix = "" if row == 1 else str(row)
+        bars.append(
             go.Bar(
                 x=steps,
                 y=values,
                 marker={"color": diverging_colours(values, limit)},
                 customdata=names,
                 hovertemplate="%{customdata}: %{y:+.3f}<extra></extra>",
-            ),
-            row=row,
-            col=1,
+                xaxis=f"x{suffix}",
+                yaxis=f"y{suffix}",
+            )
         )
-    fig.update_xaxes(range=[0.5, len(tokens) + 0.5], **token_ticks(tuple(tokens)))
-    fig.update_layout(
-        height=200 + 130 * len(methods),
-        margin={"l": 50, "r": 10, "t": 30, "b": 60},
-        paper_bgcolor=PAPER,
-        showlegend=False,
-        bargap=0.15,
+        layout[f"yaxis{suffix}"] = {"domain": domain}
+        layout[f"xaxis{suffix}"] = {
+            "range": [0.5, len(tokens) + 0.5],
+            "anchor": f"y{suffix}",
+            **token_ticks(tuple(tokens)),
+            **({"matches": "x"} if row > 1 else {}),
+        }
+    return go.Figure(
+        bars,
+        {
+            **layout,
+            "annotations": [
+                row_title(title, domain[1]) for title, domain in zip(methods, domains, strict=True)
+            ],
+            "height": 200 + 130 * len(methods),
+            "margin": {"l": 50, "r": 10, "t": 30, "b": 60},
+            "paper_bgcolor": PAPER,
+            "showlegend": False,
+            "bargap": 0.15,
+        },
     )
-    return fig
 
 
 def pair_figure(

@@ -1,53 +1,48 @@
-"""Figures for the CNN's explanations: a map over the photo with its peak, a unit's field,
-the first layer's filters, and per-stage statistics."""
+"""Pictures and figures for the CNN's explanations: a map over the photo with its peak, a unit's
+field, the first layer's filters, and per-stage statistics."""
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from PIL import Image, ImageDraw
 
-from charts.cnn import picture_figure
 from charts.rendering import colorize, tile, upscale_nearest
 from models.stage_stats import StageStats
 
 PAPER = "rgba(0,0,0,0)"
+PICTURE_SIDE = 448  # twice the models' input: marks drawn at this size look sharp
 
 
-def marked_picture_figure(
-    rgb: np.ndarray, point: tuple[float, float] | None = None, height: int = 460
-) -> go.Figure:
-    """A picture with an optional cross at `point` (x, y) in its pixel coordinates."""
-    fig = picture_figure(rgb, height=height)
-    if point is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=[point[0]],
-                y=[point[1]],
-                mode="markers",
-                marker={"symbol": "x-thin", "size": 22, "line": {"width": 4, "color": "white"}},
-                hovertemplate="peak at (%{x:.0f}, %{y:.0f})<extra></extra>",
-                showlegend=False,
-            )
-        )
-    return fig
+def enlarged(rgb: np.ndarray, side: int = PICTURE_SIDE) -> tuple[np.ndarray, float]:
+    """The picture smoothly enlarged to `side` pixels wide, and the factor, for crisp marks."""
+    factor = side / rgb.shape[1]
+    size = (side, round(rgb.shape[0] * factor))
+    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR)), factor
 
 
-def field_box_figure(
-    rgb: np.ndarray, box: tuple[int, int, int, int], height: int = 380
-) -> go.Figure:
-    """The picture with the (top, left, bottom, right) box one unit can see drawn on it."""
+def mark_point(rgb: np.ndarray, point: tuple[float, float]) -> np.ndarray:
+    """The picture, enlarged, with a white cross at `point` (x, y) in its pixel coordinates."""
+    big, factor = enlarged(rgb)
+    x, y = ((coordinate + 0.5) * factor - 0.5 for coordinate in point)
+    picture = Image.fromarray(big)
+    draw = ImageDraw.Draw(picture)
+    arm = 12
+    for shadow, width in (("black", 7), ("white", 4)):  # a dark rim keeps it visible on white
+        draw.line([(x - arm, y - arm), (x + arm, y + arm)], fill=shadow, width=width)
+        draw.line([(x - arm, y + arm), (x + arm, y - arm)], fill=shadow, width=width)
+    return np.asarray(picture)
+
+
+def draw_box(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The picture, enlarged, with the (top, left, bottom, right) pixel box outlined in red."""
+    big, factor = enlarged(rgb)
     top, left, bottom, right = box
-    fig = picture_figure(rgb, height=height)
-    fig.add_shape(
-        type="rect",
-        x0=left - 0.5,
-        y0=top - 0.5,
-        x1=right - 0.5,
-        y1=bottom - 0.5,
-        line={"color": "#ff2d55", "width": 3},
-    )
-    return fig
+    picture = Image.fromarray(big)
+    outline = [round(left * factor), round(top * factor)]
+    outline += [round(right * factor) - 1, round(bottom * factor) - 1]
+    ImageDraw.Draw(picture).rectangle(outline, outline=(255, 45, 85), width=4)
+    return np.asarray(picture)
 
 
 def filter_tiles(filters: np.ndarray, side: int = 36) -> np.ndarray:
@@ -70,36 +65,41 @@ def map_tiles(maps: np.ndarray, side: int = 36) -> np.ndarray:
 
 
 def stage_stats_figure(stats: list[StageStats]) -> go.Figure:
-    """Mean and max activation per stage (bars, log scale), share of zeros (line)."""
+    """Mean and max activation per stage (bars, log scale), share of zeros (line).
+
+    A second y axis laid out by hand: make_subplots costs more than the whole figure.
+    """
     names = [s.name for s in stats]
-    fig = make_subplots(specs=[[{"secondary_y": True}]])
-    fig.add_trace(go.Bar(x=names, y=[s.mean for s in stats], name="mean"), secondary_y=False)
-    fig.add_trace(
-        go.Bar(x=names, y=[s.max for s in stats], name="max", marker={"color": "#c98b2b"}),
-        secondary_y=False,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=names,
-            y=[s.zero_fraction for s in stats],
-            name="share of zeros",
-            mode="lines+markers",
-            line={"color": "#111"},
-        ),
-        secondary_y=True,
-    )
     # A log axis spans conv1's small means and the large maxima, but hides values <= 0
     # (EfficientNet's blocks end in a linear layer, so their means can be negative).
     positive = all(s.mean > 0 and s.max > 0 for s in stats)
-    fig.update_yaxes(
-        title_text="activation", type="log" if positive else "linear", secondary_y=False
+    return go.Figure(
+        [
+            go.Bar(x=names, y=[s.mean for s in stats], name="mean"),
+            go.Bar(x=names, y=[s.max for s in stats], name="max", marker={"color": "#c98b2b"}),
+            go.Scatter(
+                x=names,
+                y=[s.zero_fraction for s in stats],
+                name="share of zeros",
+                mode="lines+markers",
+                line={"color": "#111"},
+                yaxis="y2",
+            ),
+        ],
+        {
+            "height": 320,
+            "barmode": "group",
+            "margin": {"l": 50, "r": 50, "t": 40, "b": 50},
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+            "paper_bgcolor": PAPER,
+            "yaxis": {"title": {"text": "activation"}, "type": "log" if positive else "linear"},
+            "yaxis2": {
+                "title": {"text": "share exactly 0"},
+                "tickformat": ".0%",
+                "range": [0, 1],
+                "overlaying": "y",
+                "side": "right",
+                "showgrid": False,
+            },
+        },
     )
-    fig.update_yaxes(title_text="share exactly 0", tickformat=".0%", range=[0, 1], secondary_y=True)
-    fig.update_layout(
-        height=320,
-        barmode="group",
-        margin={"l": 50, "r": 50, "t": 40, "b": 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        paper_bgcolor=PAPER,
-    )
-    return fig

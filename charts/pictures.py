@@ -1,4 +1,4 @@
-"""Pictures for the browser: numpy RGB arrays encoded as PNG data URIs."""
+"""Pictures for the browser: numpy RGB arrays encoded as PNG data URIs, PNG or JPEG files."""
 
 from __future__ import annotations
 
@@ -20,4 +20,15 @@ def png_bytes(rgb: np.ndarray) -> bytes:
     """A uint8 (H, W, 3) image as PNG file bytes, for downloads."""
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def jpeg_bytes(rgb: np.ndarray, quality: int = 85) -> bytes:
+    """A uint8 (H, W, 3) photo-like picture as JPEG bytes.
+
+    `st.image` encodes arrays at quality 100, three to five times the bytes of 85 for no
+    visible difference; given bytes, it sends them as they are.
+    """
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue()

@@ -1,8 +1,11 @@
-"""Feature maps to pictures: scaling to 0..1, a viridis colour map, tiling, enlarging."""
+"""Feature maps to pictures: scaling to 0..1, a viridis colour map, palette PNGs, tiling."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+from PIL import Image
 
 # Viridis sampled at nine evenly spaced points; linear interpolation between them is
 # indistinguishable from the full map at screen resolution.
@@ -31,13 +34,40 @@ def scale_maps(maps: np.ndarray, per_channel: bool) -> np.ndarray:
     return ((maps - low) / span).astype(np.float32)
 
 
-def colorize(values: np.ndarray) -> np.ndarray:
-    """Map values in [0, 1] of any shape to viridis RGB, uint8 with a trailing axis of 3."""
-    position = np.clip(values, 0.0, 1.0) * (len(_VIRIDIS) - 1)
+def _lookup_table(levels: int = 256) -> np.ndarray:
+    """Viridis at `levels` evenly spaced values, interpolated linearly between the samples."""
+    position = np.linspace(0.0, len(_VIRIDIS) - 1, levels)
     lower = np.floor(position).astype(int).clip(0, len(_VIRIDIS) - 2)
-    fraction = (position - lower)[..., None]
+    fraction = (position - lower)[:, None]
     rgb = _VIRIDIS[lower] * (1 - fraction) + _VIRIDIS[lower + 1] * fraction
     return np.rint(rgb).astype(np.uint8)
+
+
+_LOOKUP = _lookup_table()
+
+
+def levels(values: np.ndarray) -> np.ndarray:
+    """Values in [0, 1] (clipped) as uint8 levels 0..255: indices into the colour table."""
+    return np.rint(np.clip(values, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def colorize(values: np.ndarray) -> np.ndarray:
+    """Map values in [0, 1] of any shape to viridis RGB, uint8 with a trailing axis of 3.
+
+    Through a 256-entry table: a screen shows no more levels, and indexing is ~10x faster
+    than interpolating every value.
+    """
+    return _LOOKUP[levels(values)]
+
+
+def viridis_png(values: np.ndarray) -> bytes:
+    """A (H, W) map of values in [0, 1] as a palette PNG in viridis: one byte per pixel, so
+    a noisy 113×113 map is a few KB and encodes several times faster than RGB."""
+    picture = Image.fromarray(levels(values), mode="P")
+    picture.putpalette(_LOOKUP.tobytes())
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def tile(images: np.ndarray, columns: int, gap: int = 1, fill: float = 1.0) -> np.ndarray:
@@ -52,16 +82,6 @@ def tile(images: np.ndarray, columns: int, gap: int = 1, fill: float = 1.0) -> n
         top, left = row * (height + gap), col * (width + gap)
         grid[top : top + height, left : left + width] = images[index]
     return grid
-
-
-def tile_origins(
-    count: int, columns: int, height: int, width: int, gap: int = 1
-) -> list[tuple[int, int]]:
-    """(x, y) of the top-left pixel of each tile that `tile` places."""
-    return [
-        ((index % columns) * (width + gap), (index // columns) * (height + gap))
-        for index in range(count)
-    ]
 
 
 def upscale_nearest(image: np.ndarray, min_side: int) -> np.ndarray:

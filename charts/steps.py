@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from charts.bars import probability_bars
+from charts.layout import row_title
 from charts.tokens import display_token, token_ticks
 from charts.watch import PAPER, diverging_colours
 from models.state_analysis import movement, step_change, top_moved_units
@@ -30,72 +30,66 @@ def step_figure(
     reach = 1.0 if bounded else float(max(np.abs(h).max(initial=0.0), 1e-6))
     units = np.arange(len(after))
     top = [moved.unit for moved in top_moved_units(h, step, top_k)]
-    fig = make_subplots(
-        rows=2,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.14,
-        subplot_titles=("h after this token (grey dash: before it)", "change h_t − h_(t−1)"),
-    )
-    fig.add_trace(
-        go.Bar(
-            x=units,
-            y=after,
-            # Colours computed here: plotly.js warns on numeric colour arrays for bars.
-            marker={"color": diverging_colours(after, reach)},
-            hovertemplate="unit %{x}: %{y:+.3f}<extra></extra>",
-            name="h_t",
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=units,
-            y=before,
-            mode="markers",
-            marker={"symbol": "line-ew-open", "size": 7, "color": "#666"},
-            hovertemplate="unit %{x} before: %{y:+.3f}<extra></extra>",
-            name="h_(t−1)",
-        ),
-        row=1,
-        col=1,
-    )
     highlight = np.isin(units, top)
-    fig.add_trace(
-        go.Bar(
-            x=units,
-            y=change,
-            marker={"color": np.where(highlight, "#111", "#b8b8b8").tolist()},
-            hovertemplate="unit %{x}: %{y:+.3f}<extra></extra>",
-            name="change",
-        ),
-        row=2,
-        col=1,
-    )
-    for unit in top:
-        fig.add_annotation(
-            x=unit,
-            y=float(change[unit]),
-            text=str(unit),
-            showarrow=False,
-            yshift=10 if change[unit] >= 0 else -10,
-            font={"size": 11},
-            row=2,
-            col=1,
-        )
     span = float(max(np.abs(change).max(initial=0.0), 0.05)) * 1.25
-    fig.update_yaxes(range=[-1.05 * reach, 1.05 * reach], row=1, col=1)
-    fig.update_yaxes(range=[-span, span], row=2, col=1)
-    fig.update_xaxes(title={"text": unit_noun}, row=2, col=1)
-    fig.update_layout(
-        height=420,
-        showlegend=False,
-        bargap=0.1,
-        margin={"l": 50, "r": 10, "t": 30, "b": 40},
-        paper_bgcolor=PAPER,
+    # Two rows sharing one x axis, laid out in one go: make_subplots and one add_* call per
+    # trace or note (each re-validating the figure) cost several times the figure itself.
+    titles = [
+        row_title("h after this token (grey dash: before it)", 1.0),
+        row_title("change h_t − h_(t−1)", 0.43),
+    ]
+    notes = [
+        {
+            "x": unit,
+            "y": float(change[unit]),
+            "xref": "x",
+            "yref": "y2",
+            "text": str(unit),
+            "showarrow": False,
+            "yshift": 10 if change[unit] >= 0 else -10,
+            "font": {"size": 11},
+        }
+        for unit in top
+    ]
+    return go.Figure(
+        [
+            go.Bar(
+                x=units,
+                y=after,
+                # Colours computed here: plotly.js warns on numeric colour arrays for bars.
+                marker={"color": diverging_colours(after, reach)},
+                hovertemplate="unit %{x}: %{y:+.3f}<extra></extra>",
+                name="h_t",
+            ),
+            go.Scatter(
+                x=units,
+                y=before,
+                mode="markers",
+                marker={"symbol": "line-ew-open", "size": 7, "color": "#666"},
+                hovertemplate="unit %{x} before: %{y:+.3f}<extra></extra>",
+                name="h_(t−1)",
+            ),
+            go.Bar(
+                x=units,
+                y=change,
+                marker={"color": np.where(highlight, "#111", "#b8b8b8").tolist()},
+                hovertemplate="unit %{x}: %{y:+.3f}<extra></extra>",
+                name="change",
+                yaxis="y2",
+            ),
+        ],
+        {
+            "height": 420,
+            "showlegend": False,
+            "bargap": 0.1,
+            "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
+            "paper_bgcolor": PAPER,
+            "xaxis": {"title": {"text": unit_noun}, "anchor": "y2"},
+            "yaxis": {"domain": [0.57, 1.0], "range": [-1.05 * reach, 1.05 * reach]},
+            "yaxis2": {"domain": [0.0, 0.43], "range": [-span, span]},
+            "annotations": titles + notes,
+        },
     )
-    return fig
 
 
 def movement_figure(h: np.ndarray, tokens: tuple[str, ...], step: int) -> go.Figure:

@@ -9,14 +9,12 @@ is several times slower on long texts.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
-from plotly.subplots import make_subplots
 
 from charts.pictures import png_data_uri
 from charts.tokens import display_token, token_ticks
@@ -106,15 +104,6 @@ def heatmap_pixels(values: np.ndarray, limit: float) -> np.ndarray:
     return _COLOUR_TABLE[index.T[::-1]]
 
 
-def enlarged_png_data_uri(pixels: np.ndarray, min_width: int = 1100, min_height: int = 400) -> str:
-    """A PNG data URI of an (H, W, 3) picture with each cell enlarged to a whole number of
-    pixels, so that cells stay crisp when the browser stretches the picture over the plot."""
-    rows, cols = pixels.shape[:2]
-    big = pixels.repeat(max(1, math.ceil(min_height / rows)), axis=0)
-    big = big.repeat(max(1, math.ceil(min_width / cols)), axis=1)
-    return png_data_uri(big)
-
-
 @dataclass(frozen=True)
 class WatchView:
     """What the heatmap shows: one state of one layer, and how to label and scale it."""
@@ -131,20 +120,40 @@ class WatchView:
 
 
 def watch_figure(trace: SequenceTrace, view: WatchView, top_k: int = 3) -> go.Figure:
-    """Units x tokens heatmap of one state over the per-token curve, with Play and a slider."""
+    """Units x tokens heatmap of one state over the per-token curve, with Play and a slider.
+
+    Built in one constructor call from plain parts: make_subplots and one update call per
+    trace or axis (each re-validating the figure) cost several times what the figure needs.
+    """
     values = state_matrix(trace.layers[view.layer], view.state)  # (T, H)
     lower = _lower_panel(trace)
     moved = top_changed(values, top_k)  # (T, k)
-    fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.1
-    )
     limit = colour_limit(values, view.bounded)
-    _add_heatmap(fig, values, limit, view)
-    _add_token_hover(fig, trace, values, moved, view)
-    _add_lower_curve(fig, trace, lower)
-    _add_playback(fig, values, lower, moved)
-    _layout(fig, trace, values.shape[1], lower, view)
-    return fig
+    still = [
+        _colour_bar(limit, view),
+        _token_hover(trace, values, moved, view),
+        _lower_curve(trace, lower),
+    ]
+    moving = [
+        {**scatter, **style, "showlegend": False, **_ROW_AXES[row]}
+        for scatter, (style, row) in zip(
+            _moving_traces(len(trace.tokens), values, lower, moved), _MOVING_STYLES, strict=True
+        )
+    ]
+    indices = list(range(len(still), len(still) + len(moving)))
+    frames = [
+        {"name": str(t), "data": _moving_traces(t, values, lower, moved), "traces": indices}
+        for t in range(1, len(trace.tokens) + 1)
+    ]
+    return go.Figure(
+        data=still + moving,
+        layout=_layout(trace, values, limit, lower, view),
+        frames=frames,
+    )
+
+
+# The two rows of the figure: the heatmap on x/y, the curve on x2/y2 (x matches x2).
+_ROW_AXES = {1: {"xaxis": "x", "yaxis": "y"}, 2: {"xaxis": "x2", "yaxis": "y2"}}
 
 
 def frame_ms(n_tokens: int) -> int:
@@ -152,54 +161,38 @@ def frame_ms(n_tokens: int) -> int:
     return int(min(max(PLAYBACK_MS / n_tokens, FRAME_MS[0]), FRAME_MS[1]))
 
 
-def _add_heatmap(fig: go.Figure, values: np.ndarray, limit: float, view: WatchView) -> None:
-    """The values as a picture behind the top plot, and an invisible point for its colour bar."""
-    n_tokens, n_units = values.shape
-    fig.add_layout_image(
-        source=enlarged_png_data_uri(heatmap_pixels(values, limit)),
-        xref="x",
-        yref="y",
-        x=0.5,
-        y=n_units - 0.5,
-        sizex=n_tokens,
-        sizey=n_units,
-        sizing="stretch",
-        xanchor="left",
-        yanchor="top",
-        layer="below",
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=[1],
-            y=[0],
-            mode="markers",
-            marker={
-                "color": [0.0],
-                "colorscale": COLORSCALE,
-                "cmin": -limit,
-                "cmid": 0.0,
-                "cmax": limit,
-                "opacity": 0,
-                "showscale": True,
-                "colorbar": {
-                    "title": {"text": view.symbol, "side": "top"},
-                    "len": 0.66,
-                    "y": 1.0,
-                    "yanchor": "top",
-                    "thickness": 14,
-                },
+def _colour_bar(limit: float, view: WatchView) -> dict:
+    """An invisible point whose only job is the heatmap picture's colour bar."""
+    return {
+        "type": "scatter",
+        "x": [1],
+        "y": [0],
+        "mode": "markers",
+        "marker": {
+            "color": [0.0],
+            "colorscale": COLORSCALE,
+            "cmin": -limit,
+            "cmid": 0.0,
+            "cmax": limit,
+            "opacity": 0,
+            "showscale": True,
+            "colorbar": {
+                "title": {"text": view.symbol, "side": "top"},
+                "len": 0.66,
+                "y": 1.0,
+                "yanchor": "top",
+                "thickness": 14,
             },
-            hoverinfo="skip",
-            name=view.label,
-        ),
-        row=1,
-        col=1,
-    )
+        },
+        "hoverinfo": "skip",
+        "name": view.label,
+        **_ROW_AXES[1],
+    }
 
 
-def _add_token_hover(
-    fig: go.Figure, trace: SequenceTrace, values: np.ndarray, moved: np.ndarray, view: WatchView
-) -> None:
+def _token_hover(
+    trace: SequenceTrace, values: np.ndarray, moved: np.ndarray, view: WatchView
+) -> dict:
     """One invisible point per column gives the hover text of that token."""
     n_tokens, n_units = values.shape
     names = [display_token(token) for token in trace.tokens]
@@ -209,49 +202,45 @@ def _add_token_hover(
         f"<br>changed most: {view.unit_noun}s {', '.join(str(u) for u in moved[t])}"
         for t in range(n_tokens)
     ]
-    fig.add_trace(
-        go.Scatter(
-            x=np.arange(1, n_tokens + 1),
-            y=np.full(n_tokens, (n_units - 1) / 2),
-            mode="markers",
-            marker={"opacity": 0, "size": 1},
-            text=spread,
-            hovertemplate="%{text}<extra></extra>",  # %{x} would show the tick text
-            name="tokens",
-        ),
-        row=1,
-        col=1,
-    )
+    return {
+        "type": "scatter",
+        "x": np.arange(1, n_tokens + 1),
+        "y": np.full(n_tokens, (n_units - 1) / 2),
+        "mode": "markers",
+        "marker": {"opacity": 0, "size": 1},
+        "text": spread,
+        "hovertemplate": "%{text}<extra></extra>",  # %{x} would show the tick text
+        "name": "tokens",
+        **_ROW_AXES[1],
+    }
 
 
-def _add_lower_curve(fig: go.Figure, trace: SequenceTrace, lower: _Lower) -> None:
+def _lower_curve(trace: SequenceTrace, lower: _Lower) -> dict:
     """The running sentiment, or the next-character confidence, under the heatmap."""
     n_tokens = len(trace.tokens)
     is_sentiment = trace.sentiment is not None
-    fig.add_trace(
-        go.Scatter(
-            x=np.arange(1, n_tokens + 1),
-            y=lower.y,
-            mode="lines+markers+text" if lower.labels and n_tokens <= 80 else "lines+markers",
-            text=lower.labels or None,
-            textposition="top center",
-            textfont={"size": 11},
-            line={"color": "#9a9a9a", "width": 1.5},
-            marker={
-                "size": 7,
-                "color": lower.y,
-                "colorscale": COLORSCALE if is_sentiment else "Greys",
-                "cmin": -1.0 if is_sentiment else -0.3,
-                "cmax": 1.0,
-                "line": {"width": 0.5, "color": "#555"},
-            },
-            customdata=[display_token(token) for token in trace.tokens],
-            hovertemplate=lower.hover,
-            name=lower.title,
-        ),
-        row=2,
-        col=1,
-    )
+    return {
+        "type": "scatter",
+        "x": np.arange(1, n_tokens + 1),
+        "y": lower.y,
+        "mode": "lines+markers+text" if lower.labels and n_tokens <= 80 else "lines+markers",
+        "text": lower.labels or None,
+        "textposition": "top center",
+        "textfont": {"size": 11},
+        "line": {"color": "#9a9a9a", "width": 1.5},
+        "marker": {
+            "size": 7,
+            "color": lower.y,
+            "colorscale": COLORSCALE if is_sentiment else "Greys",
+            "cmin": -1.0 if is_sentiment else -0.3,
+            "cmax": 1.0,
+            "line": {"width": 0.5, "color": "#555"},
+        },
+        "customdata": [display_token(token) for token in trace.tokens],
+        "hovertemplate": lower.hover,
+        "name": lower.title,
+        **_ROW_AXES[2],
+    }
 
 
 _VEIL = {
@@ -313,21 +302,6 @@ def _moving_traces(t: int, values: np.ndarray, lower: _Lower, moved: np.ndarray)
         },
         {"type": "scatter", "x": veil_x, "y": [low, low, high, high, low]},
         {"type": "scatter", "x": [t], "y": [value], "text": [lower.value_format.format(value)]},
-    ]
-
-
-def _add_playback(fig: go.Figure, values: np.ndarray, lower: _Lower, moved: np.ndarray) -> None:
-    """The moving traces at the last token, and one frame per token that moves only them."""
-    n_tokens = values.shape[0]
-    first = len(fig.data)
-    for scatter, (style, row) in zip(
-        _moving_traces(n_tokens, values, lower, moved), _MOVING_STYLES, strict=True
-    ):
-        fig.add_trace(go.Scatter({**scatter, **style, "showlegend": False}), row=row, col=1)
-    indices = list(range(first, len(fig.data)))
-    fig.frames = [
-        {"name": str(t), "data": _moving_traces(t, values, lower, moved), "traces": indices}
-        for t in range(1, n_tokens + 1)
     ]
 
 
@@ -405,37 +379,54 @@ def _token_slider(trace: SequenceTrace) -> dict:
 
 
 def _layout(
-    fig: go.Figure, trace: SequenceTrace, n_units: int, lower: _Lower, view: WatchView
-) -> None:
-    n_tokens = len(trace.tokens)
-    fig.update_layout(
-        height=620,
-        margin={"l": 70, "r": 20, "t": 20, "b": 120},
-        paper_bgcolor=PAPER,
-        plot_bgcolor=PAPER,
-        hovermode="x",
-        showlegend=False,
-        updatemenus=[play_buttons(frame_ms(n_tokens))],
-        sliders=[_token_slider(trace)],
-    )
+    trace: SequenceTrace, values: np.ndarray, limit: float, lower: _Lower, view: WatchView
+) -> dict:
+    """Two rows sharing the token axis (heatmap 70%, curve 30%), the heatmap as a picture."""
+    n_tokens, n_units = values.shape
     ticks = token_ticks(trace.tokens, trace.known)
-    fig.update_xaxes(range=[0.5, n_tokens + 0.5], showgrid=False, zeroline=False, **ticks)
-    fig.update_xaxes(showticklabels=True, row=1, col=1)
-    fig.update_yaxes(
-        title={"text": view.unit_noun},
-        range=[-0.5, n_units - 0.5],
-        showgrid=False,
-        zeroline=False,
-        row=1,
-        col=1,
-    )
-    fig.update_yaxes(
-        title={"text": lower.title},
-        range=list(lower.limits),
-        showgrid=False,
-        zeroline=True,
-        zerolinecolor="#bbb",
-        row=2,
-        col=1,
-        **lower.ticks,
-    )
+    token_axis = {"range": [0.5, n_tokens + 0.5], "showgrid": False, "zeroline": False, **ticks}
+    return {
+        "height": 620,
+        "margin": {"l": 70, "r": 20, "t": 20, "b": 120},
+        "paper_bgcolor": PAPER,
+        "plot_bgcolor": PAPER,
+        "hovermode": "x",
+        "showlegend": False,
+        "updatemenus": [play_buttons(frame_ms(n_tokens))],
+        "sliders": [_token_slider(trace)],
+        "xaxis": {**token_axis, "anchor": "y", "matches": "x2", "showticklabels": True},
+        "xaxis2": {**token_axis, "anchor": "y2"},
+        "yaxis": {
+            "domain": [0.37, 1.0],
+            "title": {"text": view.unit_noun},
+            "range": [-0.5, n_units - 0.5],
+            "showgrid": False,
+            "zeroline": False,
+        },
+        "yaxis2": {
+            "domain": [0.0, 0.27],
+            "title": {"text": lower.title},
+            "range": list(lower.limits),
+            "showgrid": False,
+            "zeroline": True,
+            "zerolinecolor": "#bbb",
+            **lower.ticks,
+        },
+        # The values as one small picture behind the top plot, a pixel per (token, unit); the
+        # page asks the browser to enlarge it with crisp pixels (`image-rendering`).
+        "images": [
+            {
+                "source": png_data_uri(heatmap_pixels(values, limit)),
+                "xref": "x",
+                "yref": "y",
+                "x": 0.5,
+                "y": n_units - 0.5,
+                "sizex": n_tokens,
+                "sizey": n_units,
+                "sizing": "stretch",
+                "xanchor": "left",
+                "yanchor": "top",
+                "layer": "below",
+            }
+        ],
+    }

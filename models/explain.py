@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from models.cnn import CNN_MODELS
+from models.cnn import CNN_MODELS, CnnTrace
 from models.cnn_geometry import receptive_fields
 
 METHODS = ("cam", "gradcam", "occlusion")
@@ -125,6 +125,16 @@ def class_activation_map(
     stage = CNN_MODELS[model_name].config.class_map_stage
     heatmap, logit = cam_map(model, batch, stage, class_index)
     return Explanation("cam", class_index, stage, heatmap, *_geometry(model_name, stage), logit)
+
+
+def class_activation_map_of(trace: CnnTrace, model: torch.nn.Module, class_index: int):
+    """The same map from the class-map stage a trace already holds: no forward pass again."""
+    stage = CNN_MODELS[trace.model].config.class_map_stage
+    held = torch.tensor(trace.stage(stage).maps)[None]  # a copy: the trace's arrays are read-only
+    with torch.inference_mode():
+        maps = model.class_maps(held)[0, class_index]
+    heatmap, logit = maps.numpy(), float(maps.mean())
+    return Explanation("cam", class_index, stage, heatmap, *_geometry(trace.model, stage), logit)
 
 
 def grad_cam(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import full_screenshot, wait_until_settled
+from tests.conftest import expect_pictures_loaded, full_screenshot, wait_until_settled
 
 pytestmark = pytest.mark.browser
 
@@ -22,9 +22,10 @@ def test_compare_page_reads_a_sentence_and_measures_on_request(
     page.set_default_timeout(60_000)
     page.goto(f"{app_server}/CNN_vs_RNN")
     expect(page.get_by_role("heading", name="CNN vs RNN, measured")).to_be_visible(timeout=60_000)
-    for key in ("cmp_scores", "cmp_gap", "cmp_fields", "cmp_corpus_gradients", "cmp_overview"):
+    for key in ("cmp_scores", "cmp_gap", "cmp_fields", "cmp_corpus_gradients"):
         expect(chart(page, key)).to_be_visible(timeout=60_000)
     wait_until_settled(page)
+    expect_pictures_loaded(page, "cmp_overview", 10)
 
     box = page.get_by_label("A sentence for all four readers (press Enter)")
     box.fill("The plot was not , as far as i can tell , any good")

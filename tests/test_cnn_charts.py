@@ -6,17 +6,26 @@ import base64
 import io
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from charts.cnn import (
-    channel_grid_figure,
+    channel_captions,
+    channel_tiles,
     overlay_image,
     shape_ladder_figure,
-    stage_overview_figure,
+    stage_pictures,
     top_classes_figure,
 )
+from charts.explain import draw_box, enlarged, mark_point
+from charts.layout import row_domains
 from charts.pictures import png_data_uri
-from charts.rendering import colorize
+from charts.rendering import colorize, viridis_png
+
+
+def png_pixels(data: bytes) -> np.ndarray:
+    assert data.startswith(b"\x89PNG")
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
 def decode(uri: str) -> np.ndarray:
@@ -47,12 +56,15 @@ def test_overlay_opacity_endpoints() -> None:
     assert half[0, 0].tolist() == expected.tolist()
 
 
-def test_stage_overview_one_image_per_stage_with_shape_titles() -> None:
+def test_stage_pictures_one_per_stage_with_shape_captions() -> None:
     maps = [np.ones((3, 8, 8), np.float32), np.ones((6, 4, 4), np.float32)]
-    fig = stage_overview_figure(["a", "b"], [(3, 8, 8), (6, 4, 4)], maps, "mean")
-    assert [t.type for t in fig.data] == ["image", "image"]
-    assert [a.text for a in fig.layout.annotations] == ["a<br>3×8×8", "b<br>6×4×4"]
-    assert fig.layout.yaxis2.scaleanchor == "x2"  # square pixels in every subplot
+    maps[1][:, 0, 0] = 5.0  # one bright corner
+    pictures, captions = stage_pictures(["a", "b"], [(3, 8, 8), (6, 4, 4)], maps, "mean", [3, 7])
+    assert captions == ["a · 3×8×8 · sees 3 px", "b · 6×4×4 · sees 7 px"]
+    shown = [png_pixels(p) for p in pictures]
+    assert [p.shape for p in shown] == [(8, 8, 3), (4, 4, 3)]  # the maps' own size
+    assert shown[1][0, 0].tolist() == colorize(np.array(1.0)).tolist()
+    assert shown[1][-1, -1].tolist() == colorize(np.array(0.0)).tolist()
 
 
 def test_shape_ladder_plots_channels_and_height() -> None:
@@ -61,12 +73,46 @@ def test_shape_ladder_plots_channels_and_height() -> None:
     assert list(fig.data[1].y) == [113, 13]
 
 
-def test_channel_grid_labels_each_tile_with_its_channel() -> None:
+def test_channel_tiles_in_the_order_asked_with_their_captions() -> None:
     maps = np.zeros((10, 56, 56), np.float32)
     maps[4] = 1.0
-    fig = channel_grid_figure(maps, [4, 0, 9], per_channel=False, columns=8)
-    assert [a.text for a in fig.layout.annotations] == ["#4", "#0", "#9"]
-    grid = decode(fig.data[0].source)
-    assert grid.shape == (56, 3 * 56 + 2 * 2, 3)
-    assert grid[10, 10].tolist() == colorize(np.array(1.0)).tolist()  # channel 4 is brightest
-    assert grid[10, 58 + 10].tolist() == colorize(np.array(0.0)).tolist()
+    tiles = [png_pixels(t) for t in channel_tiles(maps, [4, 0, 9], per_channel=False)]
+    assert [t.shape for t in tiles] == [(56, 56, 3)] * 3
+    assert tiles[0][10, 10].tolist() == colorize(np.array(1.0)).tolist()  # channel 4: brightest
+    assert tiles[1][10, 10].tolist() == colorize(np.array(0.0)).tolist()
+    assert channel_captions([4, 0]) == ["#4", "#0"]
+    assert channel_captions([1], ["goldfish, Carassius auratus", "great white shark"]) == [
+        "#1 great white shark"
+    ]
+
+
+def test_a_palette_png_holds_exactly_the_colour_map() -> None:
+    values = np.random.default_rng(3).random((40, 30)).astype(np.float32)
+    data = viridis_png(values)
+    np.testing.assert_array_equal(png_pixels(data), colorize(values))
+    assert len(data) < 768 + 40 * 30 * 1.2  # the palette, then about a byte per pixel, not 3
+
+
+def test_layout_rows_stack_top_down_inside_the_paper() -> None:
+    assert row_domains(2, 0.18) == [[0.59, 1.0], [0.0, 0.41]]
+    assert row_domains(3, 0.1)[1] == pytest.approx([0.3666666, 0.6333333])
+
+
+def test_a_mark_lands_on_its_input_pixel_after_enlarging() -> None:
+    photo = np.zeros((100, 100, 3), np.uint8)
+    big, factor = enlarged(photo, 400)
+    assert big.shape == (400, 400, 3) and factor == 4
+    marked = mark_point(photo, (25.0, 70.0)).min(axis=2) > 240  # a white cross ...
+    rows, cols = np.nonzero(marked)
+    # ... centred on input pixel (25, 70), i.e. enlarged pixels 100-103 and 280-283.
+    assert cols.mean() == pytest.approx(25.5 * (448 / 100) - 0.5, abs=1)
+    assert rows.mean() == pytest.approx(70.5 * (448 / 100) - 0.5, abs=1)
+
+
+def test_a_box_outlines_exactly_its_pixels() -> None:
+    photo = np.zeros((100, 100, 3), np.uint8)
+    drawn = draw_box(photo, (10, 20, 30, 60))  # top, left, bottom, right (end-exclusive)
+    red = np.nonzero(drawn[..., 0] == 255)
+    factor = 448 / 100
+    assert (red[0].min(), red[0].max()) == (round(10 * factor), round(30 * factor) - 1)
+    assert (red[1].min(), red[1].max()) == (round(20 * factor), round(60 * factor) - 1)

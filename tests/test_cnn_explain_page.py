@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 from pathlib import Path
 
@@ -12,12 +10,14 @@ import pytest
 import torch
 from PIL import Image
 
+from charts.explain import PICTURE_SIDE, enlarged, mark_point
 from models.cnn import CNN_MODELS, load_cnn, trace_image
 from models.cnn_geometry import receptive_fields
 from models.explain import effective_receptive_field, explain
 from models.imagenet import class_names
 from models.stage_stats import stage_statistics
-from tests.test_cnn_page import chart, open_page
+from tests.page_pictures import picture, pictures, recorded_media
+from tests.test_cnn_page import open_page
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 ESPRESSO = 967
@@ -31,10 +31,26 @@ def batch(model: str) -> torch.Tensor:
     return CNN_MODELS[model].preprocess(photo())[0]
 
 
-def decode_picture(figure: dict) -> np.ndarray:
-    """The RGB array of a picture figure's PNG data URI."""
-    uri = figure["data"][0]["source"]
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("RGB"))
+def near(found: np.ndarray, expected: np.ndarray) -> float:
+    """Mean absolute difference of two uint8 pictures (JPEG leaves a few levels of noise)."""
+    return float(np.abs(found.astype(int) - expected.astype(int)).mean())
+
+
+def cross_mask(point: tuple[float, float]) -> np.ndarray:
+    """Where `mark_point` paints white for a cross at `point` of the 227-pixel input."""
+    return mark_point(np.zeros((227, 227, 3), np.uint8), point).min(axis=2) > 240
+
+
+def whiteness(rgb: np.ndarray, mask: np.ndarray) -> float:
+    return float(rgb[mask].min(axis=1).mean())
+
+
+def check_cross(rgb: np.ndarray, peak: tuple[float, float]) -> None:
+    """The evidence picture carries the white cross at `peak`, and not 40 pixels away."""
+    assert rgb.shape == (PICTURE_SIDE, PICTURE_SIDE, 3)
+    assert whiteness(rgb, cross_mask(peak)) > 200
+    elsewhere = ((peak[0] + 40) % 200 + 13, (peak[1] + 40) % 200 + 13)
+    assert whiteness(rgb, cross_mask(elsewhere)) < 200
 
 
 def charts(at) -> dict[str, dict]:
@@ -46,7 +62,8 @@ def charts(at) -> dict[str, dict]:
 
 
 def test_class_evidence_defaults_to_the_top_class_and_is_exact() -> None:
-    at = open_page()
+    with recorded_media() as media:
+        at = open_page()
     trace = trace_image(load_cnn("squeezenet1_1"), "squeezenet1_1", photo())
     top = trace.top(1)[0][0]
     assert at.selectbox(key="cnn_class").value == top
@@ -54,8 +71,7 @@ def test_class_evidence_defaults_to_the_top_class_and_is_exact() -> None:
         "squeezenet1_1", load_cnn("squeezenet1_1"), batch("squeezenet1_1"), "cam", top
     )
     assert any(f"{expected.logit:.2f}" in md.value and "Exact" in md.value for md in at.markdown)
-    cross = chart(at, "cnn_evidence")["data"][1]
-    assert (cross["x"][0], cross["y"][0]) == pytest.approx(expected.peak_input())
+    check_cross(picture(at, "cnn_evidence", media), expected.peak_input())
     assert any("in the 451×300 photo" in md.value for md in at.markdown)
 
 
@@ -63,7 +79,8 @@ def test_any_class_and_grad_cam_at_any_stage() -> None:
     at = open_page()
     at.selectbox(key="cnn_class").set_value(ESPRESSO).run()
     at.radio(key="cnn_method").set_value("gradcam").run()
-    at.selectbox(key="cnn_gradcam_stage_squeezenet1_1").set_value("fire5").run()
+    with recorded_media() as media:
+        at.selectbox(key="cnn_gradcam_stage_squeezenet1_1").set_value("fire5").run()
     assert not at.exception
     expected = explain(
         "squeezenet1_1",
@@ -73,8 +90,7 @@ def test_any_class_and_grad_cam_at_any_stage() -> None:
         ESPRESSO,
         "fire5",
     )
-    cross = chart(at, "cnn_evidence")["data"][1]
-    assert (cross["x"][0], cross["y"][0]) == pytest.approx(expected.peak_input())
+    check_cross(picture(at, "cnn_evidence", media), expected.peak_input())
     assert any("Grad-CAM on **fire5**" in md.value for md in at.markdown)
     assert any(class_names()[ESPRESSO] in md.value for md in at.markdown)
 
@@ -82,14 +98,14 @@ def test_any_class_and_grad_cam_at_any_stage() -> None:
 def test_occlusion_runs_on_request() -> None:
     at = open_page()
     at.radio(key="cnn_method").set_value("occlusion").run()
-    assert "cnn_evidence" not in charts(at)
+    assert not pictures(at, "cnn_evidence")
     assert any("Run occlusion" in info.value for info in at.info)
     at.select_slider(key="cnn_patch").set_value(96).run()
     at.select_slider(key="cnn_stride").set_value(48).run()
     assert any("9 forward passes" in caption.value for caption in at.caption)
     at.button(key="cnn_run_occlusion").click().run()
     assert not at.exception
-    assert "cnn_evidence" in charts(at)
+    assert pictures(at, "cnn_evidence")
     assert any("largest drop" in md.value for md in at.markdown)
 
 
@@ -97,15 +113,21 @@ def test_one_units_field_and_gradient() -> None:
     at = open_page()
     at.selectbox(key="cnn_rf_stage_squeezenet1_1").set_value("fire4").run()
     at.number_input(key="cnn_rf_row_fire4").set_value(3).run()
-    at.number_input(key="cnn_rf_col_fire4").set_value(20).run()
+    with recorded_media() as media:
+        at.number_input(key="cnn_rf_col_fire4").set_value(20).run()
     assert not at.exception
     spec = CNN_MODELS["squeezenet1_1"]
     field = next(f for f in receptive_fields(spec.spatial_ops(227)) if f.stage == "fire4")
     top, left, bottom, right = field.box(3, 20, 227)
-    shape = chart(at, "cnn_rf_box")["layout"]["shapes"][0]
-    assert (shape["x0"], shape["y0"], shape["x1"], shape["y1"]) == (
-        left - 0.5, top - 0.5, right - 0.5, bottom - 0.5
-    )  # fmt: skip
+    drawn = picture(at, "cnn_rf_box", media).astype(int)
+    red = (drawn[..., 0] > 200) & (drawn[..., 1] < 110) & (drawn[..., 2] < 150)
+    rows_red, cols_red = np.nonzero(red)
+    factor = PICTURE_SIDE / 227
+    # The red outline's outer edge is the box's edge, in the enlarged picture's pixels.
+    assert rows_red.min() == pytest.approx(top * factor, abs=2)
+    assert rows_red.max() == pytest.approx(bottom * factor - 1, abs=2)
+    assert cols_red.min() == pytest.approx(left * factor, abs=2)
+    assert cols_red.max() == pytest.approx(right * factor - 1, abs=2)
     gradient = effective_receptive_field(
         load_cnn("squeezenet1_1"), batch("squeezenet1_1"), "fire4", 3, 20
     )
@@ -136,11 +158,15 @@ def test_statistics_compare_and_downloads() -> None:
 
 
 def test_opacity_blends_the_evidence_over_the_photo() -> None:
-    at = open_page()
-    strong = decode_picture(chart(at, "cnn_evidence"))
-    at.slider(key="cnn_explain_opacity").set_value(0.0).run()
-    assert not at.exception
-    plain = decode_picture(chart(at, "cnn_evidence"))
-    shown = trace_image(load_cnn("squeezenet1_1"), "squeezenet1_1", photo()).shown
-    np.testing.assert_array_equal(plain, shown)  # opacity 0: the photo as the model sees it
-    assert np.abs(strong.astype(int) - shown).mean() > 10
+    with recorded_media() as media:
+        at = open_page()
+        strong = picture(at, "cnn_evidence", media)
+        at.slider(key="cnn_explain_opacity").set_value(0.0).run()
+        assert not at.exception
+        plain = picture(at, "cnn_evidence", media)
+    trace = trace_image(load_cnn("squeezenet1_1"), "squeezenet1_1", photo())
+    top = trace.top(1)[0][0]
+    peak = explain("squeezenet1_1", load_cnn("squeezenet1_1"), batch("squeezenet1_1"), "cam", top)
+    bare = mark_point(enlarged(trace.shown)[0], peak.peak_input())
+    assert near(plain, bare) < 3  # opacity 0: the photo as the model sees it, and the cross
+    assert near(strong, bare) > 10

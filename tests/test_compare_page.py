@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from models.memory_reach import gradient_by_distance
 from models.sequence_models import SENTIMENT_READERS, load_sequence_model, trace_text
+from tests.page_pictures import pictures
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/3_CNN_vs_RNN.py"
@@ -59,7 +60,8 @@ def test_four_readers_on_the_default_sentence() -> None:
     at = open_page()
     found = charts(at)
     assert {"cmp_scores", "cmp_gap", "cmp_fields", "cmp_sentence_gradients"} <= set(found)
-    assert {"cmp_corpus_gradients", "cmp_overview", "cmp_path"} <= set(found)
+    assert {"cmp_corpus_gradients", "cmp_path"} <= set(found)
+    assert len(pictures(at, "cmp_overview")) == 10  # SqueezeNet's stages, as pictures
     lines = found["cmp_scores"]["data"]
     assert [line["name"] for line in lines] == ["LSTM", "GRU", "vanilla RNN", "1D CNN"]
     for name, line in zip(SENTIMENT_READERS, lines, strict=True):

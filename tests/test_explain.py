@@ -16,6 +16,8 @@ from torch.nn import functional as F
 from models.cnn import CNN_MODELS, load_cnn, trace_image
 from models.explain import (
     cam_map,
+    class_activation_map,
+    class_activation_map_of,
     effective_receptive_field,
     explain,
     grad_cam_map,
@@ -112,6 +114,18 @@ def test_cam_decomposes_every_logit_exactly(real) -> None:
         maps = model.class_maps(stage_output(model, batch, stage))[0]
         logits = model(batch)[0]
     torch.testing.assert_close(maps.mean(dim=(1, 2)), logits, atol=1e-4, rtol=1e-5)
+
+
+def test_the_cam_from_a_trace_equals_the_cam_from_the_photo(real) -> None:
+    name, model, _ = real
+    trace = trace_image(model, name, Image.open(SAMPLES / "chelsea.jpg"))
+    batch, _ = CNN_MODELS[name].preprocess(Image.open(SAMPLES / "chelsea.jpg"))
+    for class_index in (trace.top(1)[0][0], 967):
+        held = class_activation_map_of(trace, model, class_index)
+        fresh = class_activation_map(name, model, batch, class_index)
+        np.testing.assert_allclose(held.heatmap, fresh.heatmap, rtol=1e-5, atol=1e-5)
+        assert held.logit == pytest.approx(fresh.logit, abs=1e-4)
+        assert (held.layer, held.centre, held.step) == (fresh.layer, fresh.centre, fresh.step)
 
 
 def test_explanations_leave_the_shared_model_untouched(real) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from charts.rendering import colorize, scale_maps, tile, tile_origins, upscale_nearest
+from charts.rendering import colorize, scale_maps, tile, upscale_nearest
 from models.channel_stats import channel_order, representative_map
 from ui.text import escape_markdown
 
@@ -45,11 +45,12 @@ def test_colorize_endpoints_are_viridis() -> None:
     assert rgb[3].tolist() == rgb[0].tolist()
 
 
-def test_tile_places_each_image_where_tile_origins_says() -> None:
+def test_tile_places_images_row_by_row_with_gaps() -> None:
     images = np.arange(5 * 2 * 3, dtype=np.int64).reshape(5, 2, 3)
     grid = tile(images, columns=3, gap=1, fill=-1)
     assert grid.shape == (2 * 2 + 1, 3 * 3 + 2)
-    for index, (x, y) in enumerate(tile_origins(5, 3, 2, 3, gap=1)):
+    for index in range(5):
+        y, x = (index // 3) * 3, (index % 3) * 4  # each cell is 2×3 plus a gap of 1
         assert grid[y : y + 2, x : x + 3].tolist() == images[index].tolist()
     assert grid[2, 0] == -1  # the gap row
     assert grid[3:, 8:].tolist() == [[-1, -1, -1], [-1, -1, -1]]  # empty sixth cell

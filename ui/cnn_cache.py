@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 from torch import nn
 
+from charts.pictures import jpeg_bytes
 from models.cnn import CNN_MODELS, CnnTrace, load_cnn, trace_image
 from models.explain import Explanation, effective_receptive_field, explain
 from models.images import LoadedPhoto, load_photo
@@ -33,7 +34,7 @@ def cnn_model(name: str) -> nn.Module:
     return load_cnn(name)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)
 def decoded_photo(source_key: str, _data: bytes) -> LoadedPhoto:
     """Decode an upload once; `source_key` (a content hash or sample name) identifies the bytes."""
     return load_photo(_data)
@@ -51,7 +52,7 @@ def content_key(kind: str, file_id: str, data: bytes) -> str:
     return f"{kind}:{known[file_id]}"
 
 
-@st.cache_resource(max_entries=32, show_spinner="Running the network…")
+@st.cache_resource(max_entries=12, show_spinner="Running the network…")
 def cnn_trace(model_name: str, source_key: str, _image: Image.Image) -> CnnTrace:
     """Every stage's feature maps for one (model, photo): the only place the CNN runs.
 
@@ -69,12 +70,14 @@ def samples() -> list[Sample]:
 
 
 @st.cache_data(max_entries=16)
-def thumbnail(path: Path, side: int = 160) -> Image.Image:
+def thumbnail(path: Path, side: int = 160) -> bytes:
+    """A square JPEG of a sample's centre, for the gallery."""
     image = Image.open(path).convert("RGB")
     width, height = image.size
     crop = min(width, height)
     left, top = (width - crop) // 2, (height - crop) // 2
-    return image.crop((left, top, left + crop, top + crop)).resize((side, side))
+    square = image.crop((left, top, left + crop, top + crop)).resize((side, side))
+    return jpeg_bytes(np.asarray(square))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

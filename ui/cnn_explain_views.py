@@ -10,22 +10,31 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from charts.cnn import overlay_image, stage_overview_figure, top_classes_figure
+from charts.cnn import overlay_image, top_classes_figure
 from charts.explain import (
-    field_box_figure,
+    PICTURE_SIDE,
+    draw_box,
+    enlarged,
     filter_tiles,
     map_tiles,
-    marked_picture_figure,
+    mark_point,
     stage_stats_figure,
 )
-from charts.pictures import png_bytes
+from charts.pictures import jpeg_bytes, png_bytes
 from models.cnn import CNN_MODELS, CnnTrace
 from models.cnn_geometry import receptive_fields
-from models.explain import OCCLUSION_PATCH, OCCLUSION_STRIDE, Explanation, occlusion_map
+from models.explain import (
+    OCCLUSION_PATCH,
+    OCCLUSION_STRIDE,
+    Explanation,
+    class_activation_map_of,
+    occlusion_map,
+)
 from models.imagenet import class_names
 from models.images import LoadedPhoto, crop_geometry
 from models.stage_stats import stage_statistics
 from ui.cnn_cache import class_evidence, cnn_model, cnn_trace, model_input, unit_gradient
+from ui.pictures import show_stage_pictures
 
 METHOD_NAMES = {
     "cam": "class activation map (exact)",
@@ -118,14 +127,15 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
         ):
             evidence = run_occlusion(trace.model, source_key, photo, class_index, patch, stride)
     else:
-        evidence = class_evidence(trace.model, source_key, "cam", class_index, None, photo.image)
+        evidence = class_activation_map_of(trace, cnn_model(trace.model), class_index)
     if evidence is None:
         st.info("Press **Run occlusion** to slide the grey patch over the photo.")
         return
     peak = evidence.peak_input()
     blended = overlay_image(trace.shown, evidence.on_input(trace.shown.shape[0]), opacity)
     left, right = st.columns([3, 2])
-    left.plotly_chart(marked_picture_figure(blended, peak), width="stretch", key="cnn_evidence")
+    with left.container(key="cnn_evidence"):
+        st.image(jpeg_bytes(mark_point(blended, peak)), width=PICTURE_SIDE)
     x, y = photo_point(photo, trace.model, *peak)
     width, height = photo.upright_size
     notes = {
@@ -170,17 +180,16 @@ def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> Non
     box = field.box(int(row), int(col), trace.shown.shape[0])
     gradient = unit_gradient(trace.model, source_key, stage_name, int(row), int(col), photo.image)
     left, right = st.columns(2)
-    left.plotly_chart(field_box_figure(trace.shown, box), width="stretch", key="cnn_rf_box")
+    with left.container(key="cnn_rf_box"):
+        st.image(jpeg_bytes(draw_box(trace.shown, box)), width=PICTURE_SIDE)
     left.caption(
         f"Theoretical receptive field of unit ({row}, {col}) of {stage_name}: "
         f"{field.size}×{field.size} pixels (clipped to the photo), from kernels, strides and "
         "padding."
     )
-    right.plotly_chart(
-        marked_picture_figure(overlay_image(trace.shown, gradient, 0.75), None, height=380),
-        width="stretch",
-        key="cnn_rf_gradient",
-    )
+    with right.container(key="cnn_rf_gradient"):
+        gradient_picture = enlarged(overlay_image(trace.shown, gradient, 0.75))[0]
+        st.image(jpeg_bytes(gradient_picture), width=PICTURE_SIDE)
     right.caption(
         "Effective receptive field: how strongly each pixel moves that unit (the size of its "
         "gradient). It sits inside the box, concentrated towards the middle."
@@ -208,9 +217,9 @@ def show_units_and_statistics(trace: CnnTrace) -> None:
     maps = trace.stage(first).maps[:16]
     left, right = st.columns(2)
     left.markdown(f"**The first 16 filters of {first}** (3×3 RGB: what each one looks for)")
-    left.image(filter_tiles(filters), width="stretch")
+    left.image(filter_tiles(filters), width="stretch", output_format="PNG")
     right.markdown("**…and the map each one makes on this photo**")
-    right.image(map_tiles(maps), width="stretch")
+    right.image(map_tiles(maps), width="stretch", output_format="PNG")
     stats = stage_statistics(trace)
     st.plotly_chart(stage_stats_figure(stats), width="stretch", key="cnn_stats")
     st.caption(
@@ -279,14 +288,4 @@ def show_compare_and_export(trace: CnnTrace, photo: LoadedPhoto, source_key: str
                 width="stretch",
                 key=f"cnn_both_top5_{name}",
             )
-            stages = other.stages
-            st.plotly_chart(
-                stage_overview_figure(
-                    [s.name for s in stages],
-                    [s.shape for s in stages],
-                    [s.maps for s in stages],
-                    "mean",
-                ),
-                width="stretch",
-                key=f"cnn_both_overview_{name}",
-            )
+            show_stage_pictures(other, "mean", f"cnn_both_overview_{name}", 110)

@@ -1,0 +1,32 @@
+"""Layout pieces for figures laid out by hand in one constructor call.
+
+make_subplots, and one update call per trace or axis (each re-validating the figure), cost
+several times what the figures themselves need; these helpers keep the hand-made layout short.
+"""
+
+from __future__ import annotations
+
+
+def row_title(text: str, top: float) -> dict:
+    """A title just above a row whose top edge is at `top` (paper coordinates)."""
+    return {
+        "text": text,
+        "x": 0.5,
+        "y": top,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 16},
+    }
+
+
+def row_domains(count: int, gap: float) -> list[list[float]]:
+    """[bottom, top] of `count` equal rows from the top down, `gap` apart."""
+    height = (1.0 - gap * (count - 1)) / count
+    edges = [
+        (1.0 - (row + 1) * height - row * gap, 1.0 - row * height - row * gap)
+        for row in range(count)
+    ]
+    return [[max(0.0, round(low, 9)), min(1.0, round(high, 9))] for low, high in edges]
