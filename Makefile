@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 PYTHON ?= python3
 
-.PHONY: run test lint format bench weights chromium screenshots
+.PHONY: run test lint format bench weights chromium nginx screenshots
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,10 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# Two malloc arenas instead of up to 16: each session runs in its own thread, and freed traces
+# otherwise stay scattered over per-thread arenas (make bench: see README, "Speed").
 run: $(VENV)/.installed
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT)
 
 # Playwright cannot download its own browser here: the tests drive Debian's chromium.
 chromium:
@@ -26,6 +28,14 @@ chromium:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
+# The multi-process test (tests/test_deploy.py) puts two app processes behind Debian's nginx.
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends nginx >/dev/null; }
+
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -34,15 +44,16 @@ format: $(VENV)/.dev-installed
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-test: $(VENV)/.dev-installed chromium lint
+test: $(VENV)/.dev-installed chromium nginx lint
 	$(PY) -m pytest
 
 # The README's pictures: the browser tests, writing their screenshots into docs/.
 screenshots: $(VENV)/.dev-installed chromium
 	SCREENSHOT_DIR=docs $(PY) -m pytest -m browser -q
 
-bench: $(VENV)/.installed
-	$(PY) bench/benchmark.py
+bench: $(VENV)/.dev-installed chromium
+	$(PY) bench/server_bench.py
+	$(PY) bench/benchmark.py --threads 1
 
 # Regenerate every shipped weight file from its source package (see README).
 weights: $(VENV)/.installed

@@ -5,6 +5,10 @@ Streamlit still lists the pages by file name ("app", "home") for a first visitor
 page's address directly.
 """
 
+# Imported before any session runs: plotly imports pandas lazily, and two sessions whose first
+# charts are drawn at the same moment could see it half-imported ("partially initialized
+# module 'pandas'"), which failed one of eight tabs opened at once on a fresh server.
+import pandas  # noqa: F401
 import streamlit as st
 
 PAGES = [

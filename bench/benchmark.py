@@ -22,11 +22,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from charts.cnn import (  # noqa: E402
-    channel_grid_figure,
-    overlay_image,
-    stage_overview_figure,
-)
+from charts.cnn import channel_tiles, overlay_image, stage_pictures  # noqa: E402
 from models.attribution import integrated_gradients, occlusion  # noqa: E402
 from models.cnn import CNN_MODELS, load_cnn, trace_image  # noqa: E402
 from models.comparison import negation_effects  # noqa: E402
@@ -101,15 +97,15 @@ def main() -> None:
         )
         trace = trace_image(model, name, photo)
         stages = trace.stages
-        overview = lambda s=stages: stage_overview_figure(  # noqa: E731
+        overview = lambda s=stages: stage_pictures(  # noqa: E731
             [x.name for x in s], [x.shape for x in s], [x.maps for x in s], "mean"
-        )
-        rows.append((f"{name}: build stage overview figure", median_ms(overview, 5)))
-        rows.append((f"{name}: overview figure JSON (KB)", len(overview().to_json()) / 1000))
+        )[0]
+        rows.append((f"{name}: stage pictures as PNG", median_ms(overview, 5)))
+        rows.append((f"{name}: stage pictures (KB)", sum(map(len, overview())) / 1000))
         widest = max(stages, key=lambda s: s.maps.size)
-        grid = lambda w=widest: channel_grid_figure(w.maps, list(range(32)), per_channel=False)  # noqa: E731
-        rows.append((f"{name}: build 32-channel grid ({widest.name})", median_ms(grid, 5)))
-        rows.append((f"{name}: grid figure JSON (KB)", len(grid().to_json()) / 1000))
+        grid = lambda w=widest: channel_tiles(w.maps, list(range(32)), per_channel=False)  # noqa: E731
+        rows.append((f"{name}: 32 channel tiles of {widest.name} as PNG", median_ms(grid, 5)))
+        rows.append((f"{name}: 32 channel tiles (KB)", sum(map(len, grid())) / 1000))
         rows.append(
             (
                 f"{name}: overlay one channel",

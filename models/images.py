@@ -11,8 +11,18 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Bigger than any camera photo, small enough that decoding cannot exhaust the server's memory.
 MAX_PIXELS = 64_000_000
-# The models look at 227 or 224 pixels; anything larger than this only costs time.
+# The models look at 227 or 224 pixels; anything larger than this only costs time ...
 KEEP_SIDE = 1024
+# ... but both first scale the photo's short side to 256, so a panorama keeps at least that
+# many rows: capping its long side alone would leave its centre crop blurred.
+KEEP_SHORT_SIDE = 256
+
+
+def kept_size(width: int, height: int) -> tuple[int, int]:
+    """The size a photo is kept at: longest side KEEP_SIDE, or short side KEEP_SHORT_SIDE if
+    that is larger; never enlarged."""
+    factor = min(1.0, max(KEEP_SIDE / max(width, height), KEEP_SHORT_SIDE / min(width, height)))
+    return max(1, round(width * factor)), max(1, round(height * factor))
 
 
 class ImageInputError(ValueError):
@@ -21,7 +31,7 @@ class ImageInputError(ValueError):
 
 @dataclass(frozen=True)
 class LoadedPhoto:
-    image: Image.Image  # RGB, longest side at most KEEP_SIDE
+    image: Image.Image  # RGB, at most kept_size() of the upright original
     original_size: tuple[int, int]  # (width, height) of the file as sent
     original_mode: str  # Pillow mode of the file, e.g. "CMYK", "I;16", "P"
     frames: int  # more than 1 for animated or multi-page files; only the first is used
@@ -70,7 +80,8 @@ def load_photo(data: bytes) -> LoadedPhoto:
             "This file could not be read as an image. Try a JPEG, PNG, WebP, BMP, TIFF or GIF."
         ) from error
     rgb = to_rgb(image)
-    rgb.thumbnail((KEEP_SIDE, KEEP_SIDE), Image.Resampling.LANCZOS)
+    if kept_size(*rgb.size) != rgb.size:
+        rgb = rgb.resize(kept_size(*rgb.size), Image.Resampling.LANCZOS)
     return LoadedPhoto(image=rgb, original_size=(width, height), original_mode=mode, frames=frames)
 
 

@@ -52,15 +52,43 @@ def app_server() -> Iterator[str]:
 @contextmanager
 def serve_app() -> Iterator[str]:
     """A fresh streamlit server for app.py on a free loopback port; yields its base URL."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
+    with serve_apps(1) as urls:
+        yield urls[0]
+
+
+@contextmanager
+def serve_apps(count: int) -> Iterator[list[str]]:
+    """`count` separate streamlit processes of app.py, started together; yields their base URLs."""
+    servers: list[subprocess.Popen] = []
+    urls: list[str] = []
+    try:
+        ports: set[int] = set()
+        while len(ports) < count:
+            ports.add(_free_port())
+        for port in sorted(ports):
+            urls.append(f"http://127.0.0.1:{port}")
+            servers.append(_start_app(port))
+        for url, server in zip(urls, servers, strict=True):
+            _wait_healthy(url, server)
+        yield urls
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def _start_app(port: int) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.headless", "true", "--server.address", "127.0.0.1",
         "--server.port", str(port), "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    server = subprocess.Popen(
+    return subprocess.Popen(
         command,
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
@@ -68,15 +96,6 @@ def serve_app() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    try:
-        _wait_healthy(url, server)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 @pytest.fixture(scope="session")
@@ -136,6 +155,18 @@ def wait_until_settled(page: Page, timeout: float = SETTLE_TIMEOUT_MS) -> None:
     expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=timeout)
     # Elements of the previous run stay on the page, faded, until replaced: wait until none is.
     expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=timeout)
+
+
+def expect_pictures_loaded(page: Page, key: str, count: int) -> None:
+    """`count` pictures in the element keyed `key`, every one fetched and decoded (none broken:
+    a media file deleted before the browser asked for it would leave naturalWidth at 0)."""
+    pictures = page.locator(f".st-key-{key} img")
+    expect(pictures).to_have_count(count)
+    page.wait_for_function(
+        """key => [...document.querySelectorAll(`.st-key-${key} img`)]
+                    .every(img => img.complete && img.naturalWidth > 0)""",
+        arg=key,
+    )
 
 
 def full_screenshot(page: Page, path: Path) -> None:

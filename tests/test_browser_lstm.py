@@ -105,6 +105,14 @@ def test_type_a_sentence_play_it_and_see_the_sentiment(
     full_screenshot(page, screenshot_dir / "screenshot-lstm.png")
 
 
+def choose_section(page: Page, label: str, keys: tuple[str, ...]) -> None:
+    """Pick one "Look deeper" section; wait until its charts are drawn."""
+    page.locator(".st-key-lstm_deeper").get_by_text(label, exact=True).click()
+    for key in keys:
+        expect(page.locator(f".st-key-{key} .main-svg").first).to_be_visible(timeout=60_000)
+    wait_until_settled(page)
+
+
 @pytest.mark.browser
 def test_look_deeper_units_path_attribution_and_a_second_sentence(
     app_server: str, page: Page, screenshot_dir: Path
@@ -112,9 +120,10 @@ def test_look_deeper_units_path_attribution_and_a_second_sentence(
     page.set_default_timeout(60_000)
     page.goto(f"{app_server}/LSTM_hidden_states")
     expect(page.get_by_role("heading", name="Look deeper")).to_be_visible(timeout=60_000)
-    for key in ("units_lines", "units_text", "units_path", "attr_bars", "pair"):
-        expect(page.locator(f".st-key-{key} .main-svg").first).to_be_visible(timeout=60_000)
+    expect(page.locator(".st-key-attr_bars .main-svg").first).to_be_visible(timeout=60_000)
     wait_until_settled(page)
+    choose_section(page, "Units that mean something", ("units_lines", "units_text"))
+    choose_section(page, "The path through state space", ("units_path",))
 
     path = page.locator(".st-key-units_path .js-plotly-plot")
     expect(path).to_have_count(1)
@@ -124,6 +133,7 @@ def test_look_deeper_units_path_attribution_and_a_second_sentence(
     expect(page.locator(walked)).not_to_have_count(11)
     expect(page.locator(walked)).to_have_count(11, timeout=30_000)
 
+    choose_section(page, "Two texts side by side", ("pair",))
     second = page.get_by_label("A second text to compare (press Enter)")
     expect(second).to_have_value("The film was good, but the ending was wonderful")
     second.fill("The film was great")

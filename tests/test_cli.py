@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,35 +13,80 @@ import pytest
 from PIL import Image
 
 from models.cli import main
+from tests.bad_inputs import TEXT_CASES, image_cases, write_images
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "assets" / "samples"
 
 
-def test_predict_prints_json_per_image_and_fails_for_bad_files(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.png"
-    bad.write_text("not a picture")
-    result = subprocess.run(
-        [sys.executable, "-m", "models", "predict", str(SAMPLES / "coffee.jpg"), str(bad),
-         str(SAMPLES / "chelsea.jpg"), "--top", "3"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "models", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_predict_takes_the_whole_bad_input_corpus_in_one_call(tmp_path: Path) -> None:
+    """Refused files: one line each on stderr, naming the file and why; the others print JSON,
+    in the order given; the exit status says something failed."""
+    paths = {name: str(path) for name, path in write_images(tmp_path).items()}
+    coffee, chelsea = str(SAMPLES / "coffee.jpg"), str(SAMPLES / "chelsea.jpg")
+    result = run_cli("predict", coffee, *paths.values(), chelsea, "--top", "3")
     assert result.returncode == 1
-    lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["image"] for line in lines] == [
-        str(SAMPLES / "coffee.jpg"),
-        str(SAMPLES / "chelsea.jpg"),
-    ]
-    coffee, cat = lines
-    assert coffee["model"] == "squeezenet1_1"
-    assert coffee["top"][0] == {"index": 967, "label": "espresso", "prob": coffee["top"][0]["prob"]}
-    assert coffee["top"][0]["prob"] > 0.9
-    assert all(281 <= item["index"] <= 285 for item in cat["top"])
-    probs = [item["prob"] for item in cat["top"]]
-    assert probs == sorted(probs, reverse=True) and len(probs) == 3
-    error_lines = result.stderr.strip().splitlines()
-    assert len(error_lines) == 1 and "bad.png" in error_lines[0]
     assert "Traceback" not in result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    errors = result.stderr.strip().splitlines()
+    cases = image_cases()
+    analysed = [paths[case.name] for case in cases if case.analysed]
+    assert [record["image"] for record in records] == [coffee, *analysed, chelsea]
+    assert len(errors) == sum(1 for case in cases if case.refused)
+    by_image = {record["image"]: record for record in records}
+    for case in cases:
+        said = [line for line in errors if line.startswith(f"error: {paths[case.name]}: ")]
+        if case.refused:
+            assert len(said) == 1 and all(word in said[0] for word in case.refused), case.name
+            continue
+        assert not said, said
+        top = by_image[paths[case.name]]["top"]
+        probs = [item["prob"] for item in top]
+        assert len(top) == 3 and probs == sorted(probs, reverse=True), case.name
+        if case.top:
+            assert top[0]["label"] in case.top and probs[0] >= case.sure, (case.name, top)
+    assert by_image[coffee]["model"] == "squeezenet1_1"
+    first = by_image[coffee]["top"][0]
+    assert first == {"index": 967, "label": "espresso", "prob": first["prob"]}
+    assert first["prob"] > 0.9
+    assert all(281 <= item["index"] <= 285 for item in by_image[chelsea]["top"])
+
+
+def test_sentiment_takes_every_corpus_text_in_one_call(tmp_path: Path) -> None:
+    """Empty texts: one line each on stderr; the others print JSON, in the order given."""
+    in_file = [case for case in TEXT_CASES if "\0" in case.text]  # argv cannot hold a NUL
+    in_argv = [case for case in TEXT_CASES if case not in in_file]
+    assert not any("\n" in case.text for case in in_file)
+    texts = tmp_path / "texts.txt"
+    texts.write_text("".join(case.text + "\n" for case in in_file), encoding="utf-8")
+    result = run_cli("sentiment", *(case.text for case in in_argv), "--file", str(texts))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    readable = [case for case in [*in_argv, *in_file] if not case.empty]
+    assert [record["text"] for record in records] == [case.text for case in readable]
+    for case, record in zip(readable, records, strict=True):
+        assert len(record["scores"]) == len(record["tokens"]) > 0, case.name
+        assert (len(record["tokens"]) == 200) == case.long, case.name  # the reader's limit
+        assert all(-1 <= score <= 1 for score in record["scores"])
+        assert record["final"] == record["scores"][-1]
+    assert result.stderr.strip().splitlines() == [
+        f"error: {case.text!r}: Type some text first: there is nothing to read."
+        for case in in_argv
+        if case.empty
+    ]
 
 
 def test_predict_with_efficientnet(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import io
 import json
+import time
 from pathlib import Path
 from unittest.mock import patch
 
-import numpy as np
-import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import ui.cnn_cache
+from tests.bad_inputs import CAT_CLASSES, ImageCase, image_cases
+from tests.page_pictures import captions, pictures
+from tests.test_lstm_page import decode
 
 ROOT = Path(__file__).resolve().parent.parent
-# top-5, overview, shape ladder, channel grid, one channel; class evidence, a unit's field and
-# its gradient, per-stage statistics
-PAGE_CHARTS = 9
+# top-5 and the shape ladder; per-stage statistics (feature maps and photos are pictures)
+PAGE_CHARTS = 3
 SAMPLES = ROOT / "assets" / "samples"
-CAT_CLASSES = {"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"}
 
 
 def open_page() -> AppTest:
@@ -42,8 +41,14 @@ def chart(at: AppTest, key: str) -> dict:
 
 
 def top_labels(at: AppTest) -> list[str]:
+    return top_five(at)[0]
+
+
+def top_five(at: AppTest) -> tuple[list[str], list[float]]:
+    """The top-5 chart's labels and probabilities, most likely first."""
     bars = chart(at, "cnn_top5")["data"][0]
-    return list(reversed(bars["y"]))  # drawn bottom-up, most likely on top
+    # drawn bottom-up, most likely on top
+    return list(reversed(bars["y"])), [float(p) for p in reversed(decode(bars["x"]))]
 
 
 def upload(at: AppTest, name: str, data: bytes, mime: str = "image/png") -> AppTest:
@@ -52,25 +57,19 @@ def upload(at: AppTest, name: str, data: bytes, mime: str = "image/png") -> AppT
     return at
 
 
-def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **options)
-    return buffer.getvalue()
-
-
 def test_opens_on_a_sample_with_cat_predictions_and_all_charts() -> None:
     at = open_page()
     assert set(top_labels(at)[:3]) <= CAT_CLASSES
     assert len(at.get("plotly_chart")) == PAGE_CHARTS
     assert any("Top guess:" in md.value for md in at.markdown)
-    overview = chart(at, "cnn_overview")
-    titles = [a["text"] for a in overview["layout"]["annotations"]]
-    assert titles[0] == "conv1<br>64×113×113 · sees 3 px"
-    assert titles[-1] == "conv10<br>1000×13×13 · sees 207 px"
-    # Feature maps travel as PNG images, never as float arrays.
-    assert all(
-        t["type"] == "image" and t["source"].startswith("data:image/png") for t in overview["data"]
-    )
+    overview = pictures(at, "cnn_overview")
+    assert len(overview) == 10
+    assert overview[0][0] == "conv1 · 64×113×113 · sees 3 px"
+    assert overview[-1][0] == "conv10 · 1000×13×13 · sees 207 px"
+    # Feature maps travel as PNG files the browser fetches and caches, never inside chart JSON.
+    assert all(url.startswith("/mock/media/") and url.endswith(".png") for _, url in overview)
+    for key in ("cnn_grid", "cnn_overlay", "cnn_evidence", "cnn_rf_box", "cnn_rf_gradient"):
+        assert pictures(at, key), key
 
 
 def test_upload_runs_the_model_once_and_layer_changes_reuse_it() -> None:
@@ -85,14 +84,14 @@ def test_upload_runs_the_model_once_and_layer_changes_reuse_it() -> None:
 
 
 def check_layer_changes_reuse_the_trace(at: AppTest) -> None:
-    grid_before = chart(at, "cnn_grid")["data"][0]["source"]
+    grid_before = pictures(at, "cnn_grid")
     at.selectbox(key="cnn_layer_squeezenet1_1").select("fire9").run()
     at.radio(key="cnn_sort").set_value("index").run()
     at.radio(key="cnn_scale").set_value("channel").run()
     at.number_input(key="cnn_channel_squeezenet1_1_fire9").set_value(7).run()
     at.slider(key="cnn_opacity").set_value(0.2).run()
     assert not at.exception
-    assert chart(at, "cnn_grid")["data"][0]["source"] != grid_before
+    assert pictures(at, "cnn_grid") != grid_before
     assert any("Channel **#7**" in md.value for md in at.markdown)
     assert any("fire9" in caption.value and "512×13×13" in caption.value for caption in at.caption)
 
@@ -101,59 +100,55 @@ def test_switching_model_shows_efficientnet_stages() -> None:
     at = open_page()
     at.sidebar.radio(key="cnn_model").set_value("efficientnet_lite0").run()
     assert not at.exception
-    titles = [a["text"] for a in chart(at, "cnn_overview")["layout"]["annotations"]]
+    titles = captions(at, "cnn_overview")
     assert len(titles) == 18
-    assert titles[0] == "stem<br>32×112×112 · sees 3 px"
-    assert titles[-1] == "head<br>1280×7×7 · sees 851 px"
+    assert titles[0] == "stem · 32×112×112 · sees 3 px"
+    assert titles[-1] == "head · 1280×7×7 · sees 851 px"
     assert set(top_labels(at)[:3]) <= CAT_CLASSES
 
 
-@pytest.mark.parametrize(
-    "name, data",
-    [
-        ("broken.jpg", b"\xff\xd8\xff\xe0 not really a jpeg"),
-        ("empty.png", b""),
-        ("notes.gif", b"plain text, not a picture"),
-    ],
-)
-def test_unreadable_files_give_a_clear_message(name: str, data: bytes) -> None:
-    at = upload(open_page(), name, data)
-    assert not at.exception
-    assert at.error and "can't be used" in at.error[0].value
-    assert not at.get("plotly_chart")
+def test_every_corpus_file_gives_a_message_or_a_prediction() -> None:
+    """One session sends every file of the bad-input corpus, one after the other: each is
+    refused with a message that says why, or analysed and described as it was sent."""
+    at = open_page()
+    at.radio(key="cnn_source").set_value("Upload").run()
+    problems = []
+    for case in image_cases():
+        started = time.monotonic()
+        at.file_uploader[0].upload(case.name, case.data, case.mime).run()
+        problems += [f"{case.name}: {problem}" for problem in page_problems(at, case)]
+        print(f"{case.name}: {time.monotonic() - started:.2f} s")
+    assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize(
-    "name, data, mode",
-    [
-        ("cmyk.jpg", encode(Image.open(SAMPLES / "coffee.jpg").convert("CMYK"), "JPEG"), "CMYK"),
-        (
-            "deep.png",
-            encode(
-                Image.fromarray((np.arange(64 * 64).reshape(64, 64) * 16).astype(np.uint16)), "PNG"
-            ),
-            "I;16",
-        ),
-        ("alpha.png", encode(Image.new("RGBA", (300, 200), (0, 128, 0, 90)), "PNG"), "RGBA"),
-        (
-            "animated.gif",
-            encode(
-                Image.new("P", (64, 64), 3),
-                "GIF",
-                save_all=True,
-                append_images=[Image.new("P", (64, 64), 9)] * 2,
-            ),
-            "P",
-        ),
-    ],
-)
-def test_odd_image_modes_are_analysed(name: str, data: bytes, mode: str) -> None:
-    at = upload(open_page(), name, data)
-    assert not at.exception
-    assert not at.error
-    assert len(at.get("plotly_chart")) == PAGE_CHARTS
-    caption = next(c.value for c in at.caption if "Resized and centre-cropped" in c.value)
-    assert f"mode {mode}" in caption
+def page_problems(at: AppTest, case: ImageCase) -> list[str]:
+    """What is wrong with the page after `case` was uploaded (nothing: an empty list)."""
+    if at.exception:
+        return [f"exception {at.exception[0].value}"]
+    errors = [error.value for error in at.error]
+    if case.refused:
+        if len(errors) != 1 or not errors[0].startswith("That file can't be used: "):
+            return [f"expected one message, got {errors}"]
+        missing = [word for word in case.refused if word not in errors[0]]
+        shown = [md.value for md in at.markdown if "Top guess:" in md.value]
+        return [f"message {errors[0]!r} lacks {missing}"] * bool(missing) + [
+            f"a prediction is still shown: {shown}"
+        ] * bool(shown)
+    if errors:
+        return [f"refused: {errors}"]
+    problems = []
+    caption = next((c.value for c in at.caption if "Resized and centre-cropped" in c.value), "")
+    width, height = case.size
+    for expected in (f"{width}×{height}, mode {case.mode}", *case.notes):
+        if expected not in caption:
+            problems.append(f"{expected!r} not in the caption {caption!r}")
+    labels, probs = top_five(at)
+    if len(labels) != 5 or not any(f"Top guess: {labels[0]}" in md.value for md in at.markdown):
+        problems.append(f"top-5 {labels} and the top guess disagree")
+    elif case.top and (labels[0] not in case.top or probs[0] < case.sure):
+        expected = f"one of {sorted(case.top)} at {case.sure} or more"
+        problems.append(f"top guess {labels[0]} ({probs[0]:.2f}), expected {expected}")
+    return problems
 
 
 def test_file_names_are_shown_as_text_not_markup() -> None:
@@ -169,7 +164,7 @@ def test_class_maps_are_labelled_and_ordered_like_the_prediction() -> None:
     top_label = top_labels(at)[0]
     at.selectbox(key="cnn_layer_squeezenet1_1").select("conv10").run()
     assert not at.exception
-    tiles = [a["text"] for a in chart(at, "cnn_grid")["layout"]["annotations"]]
+    tiles = captions(at, "cnn_grid")
     # conv10's channel means are SqueezeNet's logits: the strongest map is the top-1 class.
     assert tiles[0] == f"#285 {top_label}" and top_label == "Egyptian cat"
     assert any("one channel per ImageNet class" in info.value for info in at.info)
@@ -183,8 +178,7 @@ def test_channel_pages_step_through_the_layer() -> None:
     at.select_slider(key="cnn_count").set_value(32).run()
     at.select_slider(key="cnn_page").set_value(96).run()
     assert not at.exception
-    tiles = [a["text"] for a in chart(at, "cnn_grid")["layout"]["annotations"]]
-    assert tiles == [f"#{channel}" for channel in range(96, 128)]
+    assert captions(at, "cnn_grid") == [f"#{channel}" for channel in range(96, 128)]
 
 
 def test_the_same_photo_uploaded_again_is_not_traced_again() -> None:
@@ -207,3 +201,17 @@ def test_sessions_share_one_read_only_trace() -> None:
     assert one is two  # one object for every session, not a copy each
     for array in (one.shown, one.probs, *(stage.maps for stage in one.stages)):
         assert not array.flags.writeable
+
+
+def test_upload_without_a_file_asks_for_one_and_draws_nothing_else() -> None:
+    """A replaced upload reruns once with no file: that run must not draw a whole page."""
+    at = open_page()
+    with patch.object(ui.cnn_cache, "trace_image", wraps=ui.cnn_cache.trace_image) as passes:
+        at.radio(key="cnn_source").set_value("Upload").run()
+        assert not at.exception
+        assert any("Drop a photo above" in info.value for info in at.info)
+        assert not at.get("plotly_chart") and not pictures(at, "cnn_overview")
+        at.radio(key="cnn_source").set_value("Camera").run()
+        assert any("Take a picture above" in info.value for info in at.info)
+        assert not at.get("plotly_chart")
+        assert passes.call_count == 0

@@ -1,5 +1,5 @@
-"""Odd and hostile text through every reader and every section: a message or a result, never
-an exception, and the user's text never becomes markup."""
+"""The bad-input corpus's texts through every reader and every section: a message or a result,
+never an exception, and the user's text never becomes markup."""
 
 from __future__ import annotations
 
@@ -9,17 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.sequence_models import SEQUENCE_MODELS
+from tests.bad_inputs import SCRIPT, TEXT_CASES, TextCase
+from tests.test_lstm_page import texts
 
 ROOT = Path(__file__).resolve().parent.parent
-TEXTS = {
-    "markup": "<b>bold</b> <script>alert(1)</script> **not** [x](javascript:alert(1))",
-    "one word": "wow",
-    "one emoji": "😀",
-    "right to left": "هذا فيلم رائع",
-    "zero width": "\u200b\ufeff\u200d",
-    "long": ("The plot is slow but the actors are great; " * 120)[:5000],
-    "whitespace": " \n\t ",
-}
 
 
 def page(path: str) -> AppTest:
@@ -30,37 +23,72 @@ def page(path: str) -> AppTest:
 
 
 def no_markup(at: AppTest) -> None:
-    for element in at.get("markdown"):
-        body = element.proto.body
+    """Nothing the user typed is rendered as HTML or markdown, in text, metrics or charts."""
+    for body in texts(at):
         assert "<b>" not in body and "<script" not in body.lower(), body
+        assert "**bold**" not in body and "](http://x)" not in body, body
+    for element in at.get("markdown"):
         assert not element.proto.allow_html
+    for element in at.get("plotly_chart"):
+        assert "<script" not in element.proto.spec.lower()
+        assert "<b>bold</b>" not in element.proto.spec
+
+
+def check_reader(at: AppTest, case: TextCase, model: str) -> None:
+    assert not at.exception, (model, case.name)
+    no_markup(at)
+    spec = SEQUENCE_MODELS[model]
+    if case.empty:
+        assert any("Type some text" in info.value for info in at.info), (model, case.name)
+        assert not at.code and not at.get("plotly_chart"), (model, case.name)
+        return
+    strip = at.code[0].value  # the tokens as the model reads them, as plain text
+    cut = [warning.value for warning in at.warning if "only its first" in warning.value]
+    assert bool(cut) == case.long, (model, case.name, cut)
+    if not case.long:  # every character the user typed is shown (words lower-cased)
+        missing = {ch for ch in case.text if not ch.isspace() and ch.lower() not in strip.lower()}
+        assert not missing, (model, case.name, missing)
+    if case.text == SCRIPT and spec.token_noun == "character":
+        assert SCRIPT in strip
+    if case.unknown and spec.token_noun == "word":
+        assert any("not in the model's vocabulary" in c.value for c in at.caption), case.name
 
 
 @pytest.mark.parametrize("model", list(SEQUENCE_MODELS))
-def test_every_reader_takes_every_odd_text(model: str) -> None:
+def test_every_reader_takes_every_corpus_text(model: str) -> None:
     at = page("app_pages/2_LSTM_hidden_states.py")
     at.sidebar.radio(key="lstm_model").set_value(model).run()
-    for name, text in TEXTS.items():
-        at.text_input(key="lstm_text").set_value(text).run()
-        assert not at.exception, (model, name)
-        no_markup(at)
+    # "Look deeper" shows one section at a time: each text goes with another section (and,
+    # from reader to reader, texts and sections pair up differently) at no extra run.
+    offset = list(SEQUENCE_MODELS).index(model)
+    for index, case in enumerate(TEXT_CASES):
+        deeper = [radio for radio in at.radio if radio.key == "lstm_deeper"]  # none if empty
+        if deeper:
+            deeper[0].set_value(deeper[0].options[(index + offset) % len(deeper[0].options)])
+        at.text_input(key="lstm_text").set_value(case.text).run()
+        check_reader(at, case, model)
     at.text_input(key="lstm_text").set_value("not good at all").run()
     if SEQUENCE_MODELS[model].attribution:
-        for name, text in TEXTS.items():
-            at.text_input(key="lstm_text_b").set_value(text).run()
-            assert not at.exception, (model, "second text", name)
+        at.radio(key="lstm_deeper").set_value("pair").run()
+        for case in TEXT_CASES:
+            at.text_input(key="lstm_text_b").set_value(case.text).run()
+            assert not at.exception, (model, "second text", case.name)
+            no_markup(at)
+            said_empty = any("Type some text" in info.value for info in at.info)
+            assert said_empty == case.empty, (model, "second text", case.name)
 
 
-def test_the_comparison_page_takes_every_odd_text() -> None:
+def test_the_comparison_page_takes_every_corpus_text() -> None:
     at = page("app_pages/3_CNN_vs_RNN.py")
-    for name, text in TEXTS.items():
-        at.text_input(key="cmp_text").set_value(text).run()
-        assert not at.exception, name
+    for case in TEXT_CASES:
+        at.text_input(key="cmp_text").set_value(case.text).run()
+        assert not at.exception, case.name
         no_markup(at)
 
 
 def test_removing_every_unit_gives_a_message() -> None:
     at = page("app_pages/2_LSTM_hidden_states.py")
+    at.radio(key="lstm_deeper").set_value("units").run()
     chooser = next(w for w in at.multiselect if w.key.startswith("units_chosen_"))
     chooser.set_value([]).run()
     assert not at.exception

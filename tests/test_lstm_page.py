@@ -20,11 +20,11 @@ from models.sequence_models import load_sequence_model, spec_of, trace_text
 from models.state_analysis import pair_distance
 from models.text import word_tokens
 from models.unit_analysis import rank_units
+from tests.bad_inputs import LONG_TEXT
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/2_LSTM_hidden_states.py"
 SENTENCE = "The film was not good, but the ending was wonderful"
-SCRIPT = "<script>alert(1)</script>"
 
 
 def open_page(model: str | None = None) -> AppTest:
@@ -91,8 +91,14 @@ def test_default_sentence_gives_the_charts() -> None:
     print(f"first AppTest run: {time.monotonic() - started:.1f} s")
     assert at.text_input(key="lstm_text").value == SENTENCE
     explorer = {"lstm_watch", "lstm_step_state", "lstm_movement", "lstm_memory"}
-    deeper = {"units_lines", "units_text", "units_path", "attr_text", "attr_bars", "pair"}
-    assert explorer | deeper <= set(charts(at))
+    assert explorer | {"attr_text", "attr_bars"} <= set(charts(at))  # "which words" first
+    # The other deeper sections are drawn one at a time, when chosen.
+    assert not {"units_lines", "units_path", "pair"} & set(charts(at))
+    for section, keys in {"units": {"units_lines", "units_text"}, "path": {"units_path"}}.items():
+        at.radio(key="lstm_deeper").set_value(section).run()
+        assert keys <= set(charts(at)) and "attr_bars" not in charts(at)
+    at.radio(key="lstm_deeper").set_value("pair").run()
+    assert "pair" in charts(at)
     assert heatmap_shape(at) == (128, len(word_tokens(SENTENCE)))
     assert any(metric.label == "Final sentiment" for metric in at.metric)
 
@@ -159,53 +165,22 @@ def test_moving_the_step_or_the_state_does_not_run_the_model_again() -> None:
         assert charts(at)["lstm_watch"]["data"][0]["marker"]["colorbar"]["title"]["text"] == "f"
         assert passes.call_count == 0
         type_text(at, "A sentence it has not read yet")
-        # once for the text, once for the second text of the side-by-side view
-        traced = sorted(call.args[2] for call in passes.call_args_list)
-        assert traced == ["A sentence it has not read yet", "A sentence it has read yet"]
-
-
-def test_empty_text_gives_a_message_and_no_chart() -> None:
-    for empty in ("", "   "):
-        at = type_text(open_page(), empty)
-        assert not at.get("plotly_chart")
-        assert at.info and "Type some text" in at.info[0].value
+        # Once for the text (the side-by-side view, which reads a second text, is not shown).
+        traced = [call.args[2] for call in passes.call_args_list]
+        assert traced == ["A sentence it has not read yet"]
 
 
 @pytest.mark.parametrize(
     ("model", "limit", "unit"), [("lstm", 200, "words"), ("char", 300, "characters")]
 )
 def test_very_long_text_is_cut_with_a_visible_note(model: str, limit: int, unit: str) -> None:
-    long_text = ("The plot is slow but the actors are great. " * 120)[:5000]
-    assert len(long_text) == 5000
-    at = type_text(open_page(model), long_text)
+    assert len(LONG_TEXT) == 5000  # the text box's limit
+    at = type_text(open_page(model), LONG_TEXT)
     assert any(f"only its first {limit} {unit}" in warning.value for warning in at.warning)
     assert heatmap_shape(at) == (128, limit)
     size = len(at.get("plotly_chart")[0].proto.spec)
     print(f"figure JSON for {limit} {model} tokens: {size / 1000:.0f} kB")
     assert size < 600_000
-
-
-@pytest.mark.parametrize("model", ["lstm", "char"])
-def test_emoji_are_read_and_shown(model: str) -> None:
-    at = type_text(open_page(model), "I love this 😍🔥 so much")
-    assert "😍" in at.code[0].value
-    assert "lstm_watch" in charts(at)
-
-
-@pytest.mark.parametrize("model", ["lstm", "char"])
-def test_script_tags_stay_text(model: str) -> None:
-    at = type_text(open_page(model), SCRIPT)
-    assert "lstm_watch" in charts(at)
-    for body in texts(at):
-        assert "<script" not in body.lower(), body
-    for element in at.get("markdown"):
-        assert not element.proto.allow_html
-    for element in at.get("plotly_chart"):
-        assert "<script" not in element.proto.spec.lower()
-    shown = at.code[0].value
-    assert ("script" in shown) and ("alert" in shown)
-    if model == "char":
-        assert SCRIPT in shown  # the characters as they are, in a code block
 
 
 def test_memory_split_shows_what_each_word_left_in_the_cell() -> None:
@@ -248,6 +223,7 @@ def test_every_reader_shows_its_own_states_and_curve(model: str, layers: int) ->
 
 def test_units_are_ranked_followed_and_shown_in_context() -> None:
     at = open_page()
+    at.radio(key="lstm_deeper").set_value("units").run()
     at.selectbox(key="units_property_lstm").set_value("negation").run()
     at.radio(key="units_state_lstm").set_value("c").run()
     assert not at.exception
@@ -265,6 +241,7 @@ def test_units_are_ranked_followed_and_shown_in_context() -> None:
     np.testing.assert_allclose(decode(lines[1]["y"]), trace.layers[0]["c"][:, 7], atol=1e-6)
     coloured = charts(at)["units_text"]["data"][0]
     assert np.allclose(decode(coloured["z"]).ravel()[:11], trace.layers[0]["c"][:, 5], atol=1e-6)
+    at.radio(key="lstm_deeper").set_value("path").run()
     path = charts(at)["units_path"]
     assert len(path["frames"]) == 11
     assert "component 1" in path["layout"]["xaxis"]["title"]["text"]
@@ -277,6 +254,10 @@ def test_char_model_colours_each_character_by_a_unit() -> None:
     cells = [text for row in found["units_text"]["data"][0]["text"] for text in row if text]
     assert "".join(cells) == "He␣said␣&quot;hi&quot;␣(twice)".replace("&quot;", '"')
     assert "attr_bars" not in found and "pair" not in found  # no single score to attribute
+    assert at.radio(key="lstm_deeper").options == [
+        "Units that mean something",
+        "The path through state space",
+    ]
 
 
 def test_attribution_and_a_second_sentence() -> None:
@@ -286,6 +267,9 @@ def test_attribution_and_a_second_sentence() -> None:
     model = load_sequence_model("lstm")
     expected = integrated_gradients(model, tokens).values
     np.testing.assert_allclose(decode(found["attr_bars"]["data"][0]["y"]), expected, atol=1e-5)
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert len(labels) == 3  # the attribution's own CSV, and the trace's CSV and NPZ
+    at.radio(key="lstm_deeper").set_value("pair").run()
     assert (
         at.text_input(key="lstm_text_b").value == "The film was good, but the ending was wonderful"
     )
@@ -299,13 +283,15 @@ def test_attribution_and_a_second_sentence() -> None:
         decode(pair[2]["y"]), pair_distance(first.layers[0].h, second.layers[0].h), atol=1e-5
     )
     labels = [button.proto.label for button in at.get("download_button")]
-    assert len(labels) == 3 and any("CSV" in label for label in labels)
+    assert len(labels) == 2 and any("CSV" in label for label in labels)  # the trace's two
 
 
 def test_the_state_space_is_fitted_once_per_server() -> None:
     ui.inspect_cache.pca_for.clear()
     with patch.object(ui.inspect_cache, "corpus_pca", wraps=ui.inspect_cache.corpus_pca) as fits:
-        at = open_page()
-        type_text(at, "Another sentence entirely")
-        type_text(open_page(), "And a third one, in a new session")
+        for text in ("Another sentence entirely", "And a third one, in a new session"):
+            at = open_page()
+            at.radio(key="lstm_deeper").set_value("path").run()
+            type_text(at, text)
+            assert "units_path" in charts(at)
         assert fits.call_count == 1

@@ -23,6 +23,7 @@ from models.sequence_models import (
 )
 from models.sequence_trace import EmptyTextError, SequenceTrace
 from models.text import char_tokens, display_char, load_vocab, word_tokens
+from tests.bad_inputs import TEXT_CASES, TextCase
 
 torch.set_num_threads(2)
 
@@ -349,21 +350,19 @@ def test_trace_shapes(loaded: dict[str, nn.Module], name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ALL)
-@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
-def test_empty_text_raises(loaded: dict[str, nn.Module], name: str, text: str) -> None:
-    with pytest.raises(EmptyTextError) as info:
-        trace_text(loaded[name], name, text)
-    assert len(str(info.value)) > 10
-
-
-@pytest.mark.parametrize("name", ALL)
-@pytest.mark.parametrize(
-    "text", ["🎉🔥 love it 😍", "<script>alert(1)</script>", "\x00\u200b\ufeffzero width", "ǝɯos"]
-)
-def test_odd_texts_trace(loaded: dict[str, nn.Module], name: str, text: str) -> None:
-    trace = trace_text(loaded[name], name, text)
+@pytest.mark.parametrize("case", TEXT_CASES, ids=lambda case: case.name)
+def test_every_corpus_text_traces_or_says_it_is_empty(
+    loaded: dict[str, nn.Module], name: str, case: TextCase
+) -> None:
+    if case.empty:
+        with pytest.raises(EmptyTextError) as info:
+            trace_text(loaded[name], name, case.text)
+        assert len(str(info.value)) > 10
+        return
+    trace = trace_text(loaded[name], name, case.text)
     assert len(trace.tokens) > 0
-    assert not trace.truncated
+    assert trace.truncated == case.long
+    assert np.isfinite(trace.layers[-1].h).all()
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -1,0 +1,468 @@
+"""What one server spends per user action, measured through a real browser.
+
+Starts the app with the timing hook in bench/perf_hook (every script run logs its wall and CPU
+time), drives headless chromium through the actions of issue 6, and prints one table: server
+milliseconds per action (script runs plus Streamlit's post-run clean-up), script runs per
+action, what the browser waited, bytes the browser received, and the server's memory.
+
+Usage: python bench/server_bench.py [--photos N] [--sessions N] [--repeats N]
+Nothing here is asserted: the tests check behaviour, this prints speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import expect_pictures_loaded, wait_until_settled  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+]
+SENTENCES = [
+    "The film was not good at first, and the middle dragged on far too long, but the ending "
+    "was wonderful and I left the cinema smiling.",
+    "I expected a dull evening, yet the cast was sharp, the jokes landed, and even the quiet "
+    "scenes held my attention until the very end.",
+    "Nothing about this place worked: the food came cold, the staff ignored us for an hour, "
+    "and the bill was far higher than we were told.",
+    "It is hard to say whether the book is brilliant or merely clever, but I could not put it "
+    "down and I will read it again next summer.",
+    "The update broke my settings twice, support never answered, and I am not sure I will "
+    "keep paying for something that fails this often at work.",
+]
+QUIET_S = 1.0  # a replaced upload's second rerun request can come ~0.5 s after the first
+
+
+@dataclass
+class Sample:
+    server_ms: float
+    cpu_ms: float
+    runs: int
+    browser_ms: float
+    kb: float
+
+
+@dataclass
+class Server:
+    url: str
+    pid: int
+    log: Path
+
+    def records(self) -> list[dict]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
+
+
+@dataclass
+class Traffic:
+    """Bytes the browser received: websocket frames and finished HTTP responses (via CDP)."""
+
+    received: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def watch(self, page: Page) -> None:
+        client = page.context.new_cdp_session(page)
+        client.send("Network.enable")
+        client.on("Network.webSocketFrameReceived", self._frame)
+        client.on("Network.loadingFinished", self._response)
+
+    def _frame(self, event: dict) -> None:
+        response = event["response"]
+        size = len(response["payloadData"])
+        if response.get("opcode") == 2:  # binary frames arrive base64-encoded
+            size = size * 3 // 4
+        with self.lock:
+            self.received += size
+
+    def _response(self, event: dict) -> None:
+        with self.lock:
+            self.received += event.get("encodedDataLength", 0)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def hooked_server(workdir: Path) -> Iterator[Server]:
+    port = free_port()
+    log = workdir / "runs.jsonl"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench" / "perf_hook"), str(ROOT)]),
+        "PERF_HOOK_LOG": str(log),
+        "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),  # as `make run` serves
+    }
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.headless", "true", "--server.address", "127.0.0.1",
+        "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.2)
+        yield Server(url, process.pid, log)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def wait_for_rerun(server: Server, since: int) -> None:
+    deadline = time.monotonic() + 120
+    while not any(r["what"] == "backmsg" for r in server.records()[since:]):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the action caused no rerun")
+        time.sleep(0.01)
+
+
+def wait_quiet(server: Server, since: int) -> list[dict]:
+    """The log lines after `since`, once the server has been idle for QUIET_S."""
+    count, still_since = -1, time.monotonic()
+    while True:
+        records = server.records()
+        if len(records) != count:
+            count, still_since = len(records), time.monotonic()
+        elif time.monotonic() - still_since > QUIET_S and records[-1]["what"] == "run_script":
+            return records[since:]
+        time.sleep(0.02)
+
+
+def measure(
+    server: Server,
+    page: Page,
+    traffic: Traffic,
+    action: Callable[[], None],
+    shown: Callable[[], None],
+) -> Sample:
+    """Do `action`; the browser's time ends when `shown` sees its result and the page settles,
+    the server's is every script run (and its clean-up) the action caused."""
+    since = len(server.records())
+    received = traffic.received
+    started = time.perf_counter()
+    action()
+    wait_for_rerun(server, since)
+    shown()
+    wait_until_settled(page)
+    browser_ms = (time.perf_counter() - started) * 1000
+    records = wait_quiet(server, since)
+    server_ms = sum(r["ms"] for r in records if r["what"] in ("exec", "finish"))
+    cpu_ms = sum(r["cpu_ms"] for r in records if r["what"] in ("exec", "finish"))
+    runs = sum(r["what"] == "exec" for r in records)
+    return Sample(server_ms, cpu_ms, runs, browser_ms, (traffic.received - received) / 1000)
+
+
+def photos(count: int, directory: Path) -> list[Path]:
+    """Distinct photos: random crops and flips of the shipped samples, saved as JPEG."""
+    rng = np.random.default_rng(0)
+    sources = sorted((ROOT / "assets" / "samples").glob("*.jpg"))
+    paths = []
+    for index in range(count):
+        image = Image.open(sources[index % len(sources)]).convert("RGB")
+        width, height = image.size
+        left, top = int(rng.integers(0, width // 5)), int(rng.integers(0, height // 5))
+        image = image.crop((left, top, left + width * 4 // 5, top + height * 4 // 5))
+        if index % 2:
+            image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        path = directory / f"photo_{index:02d}.jpg"
+        image.save(path, quality=90)
+        paths.append(path)
+    return paths
+
+
+def open_cnn_upload(browser: Browser, server: Server) -> tuple[Page, Traffic]:
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    traffic = Traffic()
+    traffic.watch(page)
+    page.goto(f"{server.url}/CNN_feature_maps")
+    expect(page.get_by_text("Top guess:")).to_be_visible(timeout=120_000)
+    wait_until_settled(page)
+    page.get_by_text("Upload", exact=True).click()
+    expect(page.locator('[data-testid="stFileUploader"]')).to_be_visible()
+    wait_until_settled(page)
+    return page, traffic
+
+
+def uploader(page: Page):
+    return page.locator('[data-testid="stFileUploader"] input[type="file"]')
+
+
+def choose_option(page: Page, key: str, option: str) -> None:
+    box = page.locator(f".st-key-{key} input")
+    box.click()
+    box.fill(option)
+    box.press("Enter")
+
+
+def bare_forward_ms() -> float:
+    """The bare SqueezeNet forward pass the app's server time is compared with."""
+    import torch
+
+    from models.cnn import CNN_MODELS, load_cnn
+    from models.images import load_photo
+
+    torch.set_num_threads(1)
+    model = load_cnn("squeezenet1_1")
+    image = load_photo((ROOT / "assets" / "samples" / "chelsea.jpg").read_bytes()).image
+    batch, _ = CNN_MODELS["squeezenet1_1"].preprocess(image)
+    times = []
+    with torch.inference_mode():
+        for _ in range(20):
+            start = time.perf_counter()
+            model(batch)
+            times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def summary(samples: list[Sample]) -> dict[str, str]:
+    def spread(values: list[float]) -> str:
+        return f"{statistics.median(values):.0f} ({min(values):.0f}–{max(values):.0f})"
+
+    return {
+        "server ms": spread([s.server_ms for s in samples]),
+        "of it CPU": spread([s.cpu_ms for s in samples]),
+        "runs": spread([float(s.runs) for s in samples]),
+        "browser ms": spread([s.browser_ms for s in samples]),
+        "KB received": spread([s.kb for s in samples]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=40)
+    parser.add_argument("--sessions", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    forward = bare_forward_ms()
+    table: dict[str, dict[str, str]] = {}
+    with tempfile.TemporaryDirectory() as tmp, hooked_server(Path(tmp)) as server:
+        pictures = photos(max(args.photos, args.sessions + 2), Path(tmp))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page, traffic = open_cnn_upload(browser, server)
+            rss_start = server.rss_mb()
+            uploader(page).set_input_files(pictures[0])
+            expect(page.get_by_text(f"{pictures[0].name} ·")).to_be_visible(timeout=120_000)
+            wait_until_settled(page)
+            wait_quiet(server, 0)
+
+            def uploaded(path: Path) -> Callable[[], None]:
+                def shown() -> None:
+                    expect(page.get_by_text(f"{path.name} ·")).to_be_visible(timeout=120_000)
+                    cnn_pictures_loaded()
+
+                return shown
+
+            def cnn_pictures_loaded() -> None:
+                expect_pictures_loaded(page, "cnn_overview", 10)
+                expect_pictures_loaded(page, "cnn_grid", 32)
+                expect_pictures_loaded(page, "cnn_overlay", 1)
+
+            def upload(path: Path) -> Sample:
+                return measure(
+                    server,
+                    page,
+                    traffic,
+                    lambda: uploader(page).set_input_files(path),
+                    uploaded(path),
+                )
+
+            replaced = [upload(path) for path in pictures[1 : 1 + args.repeats]]
+            table["replace the uploaded photo"] = summary(replaced)
+            median = statistics.median(s.server_ms for s in replaced)
+            table["replace the uploaded photo"]["ratio"] = f"{median / forward:.0f}× forward"
+
+            layers = ["fire3", "fire6", "conv1", "fire9", "fire4"][: args.repeats]
+            table["layer change"] = summary(
+                [
+                    measure(
+                        server,
+                        page,
+                        traffic,
+                        lambda n=n: choose_option(page, "cnn_layer_squeezenet1_1", n),
+                        cnn_pictures_loaded,
+                    )
+                    for n in layers
+                ]
+            )
+            orders = ["channel number", "mean activation"] * args.repeats
+            table["channel order change"] = summary(
+                [
+                    measure(
+                        server,
+                        page,
+                        traffic,
+                        lambda o=o: page.locator(".st-key-cnn_sort").get_by_text(o).click(),
+                        cnn_pictures_loaded,
+                    )
+                    for o in orders[: args.repeats]
+                ]
+            )
+            opacity = page.locator('.st-key-cnn_opacity input[type="range"]')
+            table["overlay opacity step"] = summary(
+                [
+                    measure(
+                        server,
+                        page,
+                        traffic,
+                        lambda: opacity.press("ArrowLeft"),
+                        cnn_pictures_loaded,
+                    )
+                    for _ in range(args.repeats)
+                ]
+            )
+
+            for path in pictures[1 + args.repeats : args.photos]:
+                upload(path)
+            table[f"memory after {args.photos} photos, one user"] = {
+                "MB": f"{server.rss_mb():.0f} (at start of uploads {rss_start:.0f})"
+            }
+
+            lstm = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            lstm_traffic = Traffic()
+            lstm_traffic.watch(lstm)
+            lstm.goto(f"{server.url}/LSTM_hidden_states")
+            box = lstm.get_by_label("Your text (press Enter to read it)")
+            expect(box).to_be_visible(timeout=120_000)
+            wait_until_settled(lstm)
+
+            def sentence_drawn(text: str) -> None:
+                last_word = text.rstrip(".").rsplit(" ", 1)[-1]
+                watch = lstm.locator(".st-key-lstm_watch .main-svg").first
+                expect(watch.get_by_text(last_word, exact=True).first).to_be_visible()
+
+            def type_sentence(text: str) -> None:
+                box.fill(text)
+                box.press("Enter")
+
+            table["new 30-word sentence"] = summary(
+                [
+                    measure(
+                        server,
+                        lstm,
+                        lstm_traffic,
+                        lambda s=s: type_sentence(s),
+                        lambda s=s: sentence_drawn(s),
+                    )
+                    for s in SENTENCES[: args.repeats]
+                ]
+            )
+            lstm.context.close()
+            page.context.close()
+
+            table.update(many_sessions(browser, server, pictures[: args.sessions]))
+            browser.close()
+
+    print(f"{platform.node()}: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}")
+    print(f"bare SqueezeNet forward (1 thread, median of 20): {forward:.1f} ms")
+    print("medians (min–max) per action")
+    for action, values in table.items():
+        cells = ", ".join(f"{name}: {value}" for name, value in values.items())
+        print(f"{action:<36} {cells}")
+
+
+def many_sessions(
+    browser: Browser, server: Server, pictures: list[Path]
+) -> dict[str, dict[str, str]]:
+    """N sessions on the CNN page, idle, then all uploading at once, then closed."""
+    before = server.rss_mb()
+    pages = [open_cnn_upload(browser, server)[0] for _ in pictures]
+    idle = server.rss_mb()
+    peak = [idle]
+    stop = threading.Event()
+
+    def sample_memory() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], server.rss_mb())
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample_memory)
+    sampler.start()
+    since = len(server.records())
+    for page, picture in zip(pages, pictures, strict=True):
+        uploader(page).set_input_files(picture)
+    for page in pages:
+        expect(page.get_by_text("Top guess:")).to_be_visible(timeout=120_000)
+        wait_until_settled(page, timeout=180_000)
+    records = server.records()[since:]
+    stop.set()
+    sampler.join()
+    latencies = []
+    for session in {r["session"] for r in records if r["what"] == "backmsg"}:
+        mine = [r for r in records if r["session"] == session]
+        first = min(r["t0"] for r in mine if r["what"] == "backmsg")
+        last = max(r["t1"] for r in mine if r["what"] == "finish")
+        latencies.append((last - first) * 1000)
+    latencies.sort()
+    p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
+    for page in pages:
+        page.context.close()
+    time.sleep(2)  # let the server notice the closed websockets
+    n = len(pictures)
+    return {
+        f"{n} sessions upload at once": {
+            "server latency p95 ms": f"{p95:.0f}",
+            "median": f"{statistics.median(latencies):.0f}",
+            "max": f"{latencies[-1]:.0f}",
+        },
+        f"memory, {n} sessions": {
+            "per idle session MB": f"{(idle - before) / n:.1f}",
+            "peak MB": f"{peak[0]:.0f}",
+            "after they close MB": f"{server.rss_mb():.0f}",
+        },
+    }
+
+
+if __name__ == "__main__":
+    main()

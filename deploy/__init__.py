@@ -1,0 +1,1 @@
+"""Serving the app beyond one process: health check and nginx configuration."""

@@ -1,0 +1,65 @@
+"""Render deploy/nginx.conf.template into a prefix directory nginx can run from unprivileged.
+
+    python deploy/nginx_conf.py PREFIX [--listen 8080] [--backend 127.0.0.1:8501 ...]
+
+Writes PREFIX/nginx.conf, creates PREFIX/logs and PREFIX/tmp, and prints the command that
+starts nginx in the foreground.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+from pathlib import Path
+
+TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
+DEFAULT_BACKENDS = ("127.0.0.1:8501", "127.0.0.1:8502")
+
+
+def render(listen: str, backends: list[str] | tuple[str, ...]) -> str:
+    """The nginx configuration: listen on `listen`, spread sessions over `backends` (host:port)."""
+    if not backends:
+        raise ValueError("at least one backend is needed")
+    servers = "\n".join(f"        server {backend} max_fails=0;" for backend in backends)
+    return TEMPLATE.read_text().replace("@LISTEN@", listen).replace("@BACKENDS@", servers)
+
+
+def prepare(prefix: Path, listen: str, backends: list[str] | tuple[str, ...]) -> Path:
+    """Write PREFIX/nginx.conf and the directories it names; return the configuration's path."""
+    for folder in ("logs", "tmp"):
+        (prefix / folder).mkdir(parents=True, exist_ok=True)
+    conf = prefix / "nginx.conf"
+    conf.write_text(render(listen, backends))
+    return conf
+
+
+def command(prefix: Path, nginx: str = "nginx") -> list[str]:
+    """The foreground nginx command for a prepared prefix (error log there from the start)."""
+    return [
+        nginx, "-p", str(prefix), "-e", str(prefix / "logs" / "error.log"),
+        "-c", "nginx.conf", "-g", "daemon off;",
+    ]  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("prefix", type=Path, help="directory for nginx.conf, logs and temp files")
+    parser.add_argument(
+        "--listen", default="8080", help="address nginx listens on (port or ip:port)"
+    )
+    parser.add_argument(
+        "--backend",
+        action="append",
+        help="a Streamlit process as host:port; repeat for each (default: ports 8501 and 8502)",
+    )
+    args = parser.parse_args()
+    prefix = args.prefix.resolve()
+    prepare(prefix, args.listen, args.backend or DEFAULT_BACKENDS)
+    # Debian installs it in /usr/sbin, which is not on a user's PATH.
+    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin") or "nginx"
+    print(shlex.join(command(prefix, nginx)))
+
+
+if __name__ == "__main__":
+    main()
