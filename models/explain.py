@@ -127,7 +127,9 @@ def class_activation_map(
     return Explanation("cam", class_index, stage, heatmap, *_geometry(model_name, stage), logit)
 
 
-def class_activation_map_of(trace: CnnTrace, model: torch.nn.Module, class_index: int):
+def class_activation_map_of(
+    trace: CnnTrace, model: torch.nn.Module, class_index: int
+) -> Explanation:
     """The same map from the class-map stage a trace already holds: no forward pass again."""
     stage = CNN_MODELS[trace.model].config.class_map_stage
     held = torch.tensor(trace.stage(stage).maps)[None]  # a copy: the trace's arrays are read-only
