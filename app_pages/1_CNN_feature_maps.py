@@ -177,7 +177,7 @@ def layer_explorer(trace: CnnTrace) -> None:
     count = controls[2].select_slider(
         "Channels shown",
         [n for n in (8, 16, 32, 64) if n <= channels_total] or [channels_total],
-        value=min(32, channels_total),
+        value=min(16, channels_total),  # 8 a row; more on request (each tile is a file)
         key="cnn_count",
     )
     per_channel = (

@@ -306,7 +306,7 @@ def main() -> None:
 
             def cnn_pictures_loaded() -> None:
                 expect_pictures_loaded(page, "cnn_overview", 10)
-                expect_pictures_loaded(page, "cnn_grid", 32)
+                expect_pictures_loaded(page, "cnn_grid", 16)
                 expect_pictures_loaded(page, "cnn_overlay", 1)
 
             def upload(path: Path) -> Sample:

@@ -55,12 +55,17 @@ def filter_tiles(filters: np.ndarray, side: int = 36) -> np.ndarray:
     return tile(np.stack(scaled), columns=8, gap=2, fill=255)
 
 
-def map_tiles(maps: np.ndarray, side: int = 36) -> np.ndarray:
-    """(N, h, w) maps as one picture of colour-mapped tiles, each scaled to its own range."""
+def map_tiles(maps: np.ndarray, side: int = 72) -> np.ndarray:
+    """(N, h, w) maps as one picture of colour-mapped `side`-pixel tiles, each scaled to its
+    own range: larger maps are averaged down (they are shown at about that size), smaller
+    ones enlarged pixel by pixel."""
     tiles = []
     for single in maps:
         low, high = float(single.min()), float(single.max())
-        tiles.append(upscale_nearest(colorize((single - low) / (high - low or 1.0)), side))
+        rgb = colorize((single - low) / (high - low or 1.0))
+        if min(rgb.shape[:2]) > side:
+            rgb = np.asarray(Image.fromarray(rgb).resize((side, side), Image.Resampling.BOX))
+        tiles.append(upscale_nearest(rgb, side))
     return tile(np.stack(tiles), columns=8, gap=2, fill=255)
 
 

@@ -32,7 +32,7 @@ def test_upload_shows_prediction_and_feature_maps(
     )
     expect(page.get_by_text(re.compile(r"Top guess: espresso"))).to_be_visible(timeout=30_000)
     expect(page.locator(CHARTS).first).to_be_visible()
-    expect_pictures_loaded(page, "cnn_grid", 32)
+    expect_pictures_loaded(page, "cnn_grid", 16)
     upload_to_charts = time.monotonic() - started
     print(f"upload to charts: {upload_to_charts:.2f} s")
     # Top-5 bars, shape ladder, stage statistics; the feature maps and photos are pictures.
@@ -91,7 +91,7 @@ def test_the_worst_files_give_messages_and_the_page_recovers(
         timeout=30_000
     )
     wait_until_settled(page)
-    expect_pictures_loaded(page, "cnn_grid", 32)
+    expect_pictures_loaded(page, "cnn_grid", 16)
     expect_pictures_loaded(page, "cnn_overview", 10)
     wait_until_settled(page)
     assert page.locator('[data-testid="stException"]').count() == 0

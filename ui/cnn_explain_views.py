@@ -219,7 +219,8 @@ def show_units_and_statistics(trace: CnnTrace) -> None:
     left.markdown(f"**The first 16 filters of {first}** (3×3 RGB: what each one looks for)")
     left.image(filter_tiles(filters), width="stretch", output_format="PNG")
     right.markdown("**…and the map each one makes on this photo**")
-    right.image(map_tiles(maps), width="stretch", output_format="PNG")
+    # Sixteen full-size maps: as PNG they were 270 KB, more than the rest of the page.
+    right.image(jpeg_bytes(map_tiles(maps)), width="stretch")
     stats = stage_statistics(trace)
     st.plotly_chart(stage_stats_figure(stats), width="stretch", key="cnn_stats")
     st.caption(
