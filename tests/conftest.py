@@ -17,12 +17,26 @@ from playwright.sync_api import Page, expect
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
+# Offline and quiet: no background traffic, no lookups beyond loopback.
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    # A synthetic camera, allowed without asking, so st.camera_input can be tested.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+]
 # `make screenshots` sets this to docs/ to refresh the README's pictures; otherwise the browser
 # tests still take them (a broken page shows up there) but into pytest's temporary directory.
 SCREENSHOTS_ENV = "SCREENSHOT_DIR"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -64,7 +78,7 @@ def serve_apps(count: int) -> Iterator[list[str]]:
     try:
         ports: set[int] = set()
         while len(ports) < count:
-            ports.add(_free_port())
+            ports.add(free_port())
         for port in sorted(ports):
             urls.append(f"http://127.0.0.1:{port}")
             servers.append(_start_app(port))
@@ -104,19 +118,7 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": [
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            # A synthetic camera, allowed without asking, so st.camera_input can be tested.
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
-        ],
+        "args": CHROMIUM_ARGS,
     }
 
 

@@ -32,7 +32,7 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from deploy.nginx_conf import command, prepare
-from tests.conftest import _free_port, _wait_healthy, serve_apps, wait_until_settled
+from tests.conftest import _wait_healthy, free_port, serve_apps, wait_until_settled
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "assets" / "samples"
@@ -102,7 +102,7 @@ def _fetch(url: str, headers: dict[str, str] | None = None):
 def run_nginx(backends: list[str]) -> Iterator[tuple[str, Path]]:
     """nginx from deploy/ on a free loopback port in front of `backends`; yields (url, prefix)."""
     prefix = Path(tempfile.mkdtemp(prefix="nginx-"))
-    port = _free_port()
+    port = free_port()
     prepare(prefix, f"127.0.0.1:{port}", [urlsplit(url).netloc for url in backends])
     unprivileged: dict = {}
     if os.geteuid() == 0:  # the suite may run as root: nginx still runs as nobody
@@ -199,7 +199,7 @@ def _dockerfile_healthcheck() -> list[str]:
 
 def test_the_dockerfile_health_check_passes_on_a_live_app_only(cluster: Cluster) -> None:
     argv = _dockerfile_healthcheck()
-    for port, expected in ((urlsplit(cluster.backends[0]).port, 0), (_free_port(), 1)):
+    for port, expected in ((urlsplit(cluster.backends[0]).port, 0), (free_port(), 1)):
         env = {**os.environ, "STREAMLIT_SERVER_PORT": str(port)}
         done = subprocess.run(argv, cwd=ROOT, env=env, timeout=30, check=False)
         assert done.returncode == expected, f"port {port}"
