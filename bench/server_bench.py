@@ -16,12 +16,10 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +37,8 @@ from tests.conftest import (  # noqa: E402
     CHROMIUM_ARGS,
     expect_pictures_loaded,
     free_port,
+    start_app,
+    wait_healthy,
     wait_until_settled,
 )
 
@@ -112,34 +112,20 @@ class Traffic:
 
 @contextmanager
 def hooked_server(workdir: Path) -> Iterator[Server]:
+    """The app as `make run` serves it, with the timing hook logging to workdir/runs.jsonl."""
     port = free_port()
     log = workdir / "runs.jsonl"
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "bench" / "perf_hook"), str(ROOT)]),
-        "PERF_HOOK_LOG": str(log),
-        "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),  # as `make run` serves
-    }
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.headless", "true", "--server.address", "127.0.0.1",
-        "--server.port", str(port), "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
+    process = start_app(
+        port,
+        {
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "bench" / "perf_hook"), str(ROOT)]),
+            "PERF_HOOK_LOG": str(log),
+            "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
+        },
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.2)
+        wait_healthy(url, process)
         yield Server(url, process.pid, log)
     finally:
         process.terminate()

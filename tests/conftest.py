@@ -42,7 +42,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_healthy(url: str, server: subprocess.Popen, timeout: float = 60.0) -> None:
+def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -81,9 +81,9 @@ def serve_apps(count: int) -> Iterator[list[str]]:
             ports.add(free_port())
         for port in sorted(ports):
             urls.append(f"http://127.0.0.1:{port}")
-            servers.append(_start_app(port))
+            servers.append(start_app(port))
         for url, server in zip(urls, servers, strict=True):
-            _wait_healthy(url, server)
+            wait_healthy(url, server)
         yield urls
     finally:
         for server in servers:
@@ -95,7 +95,8 @@ def serve_apps(count: int) -> Iterator[list[str]]:
                 server.kill()
 
 
-def _start_app(port: int) -> subprocess.Popen:
+def start_app(port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """One streamlit process of app.py on a loopback port; `env` adds to the environment."""
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.headless", "true", "--server.address", "127.0.0.1",
@@ -108,7 +109,7 @@ def _start_app(port: int) -> subprocess.Popen:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
 
 

@@ -32,7 +32,7 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from deploy.nginx_conf import command, prepare
-from tests.conftest import _wait_healthy, free_port, serve_apps, wait_until_settled
+from tests.conftest import free_port, serve_apps, wait_healthy, wait_until_settled
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "assets" / "samples"
@@ -121,7 +121,7 @@ def run_nginx(backends: list[str]) -> Iterator[tuple[str, Path]]:
     url = f"http://127.0.0.1:{port}"
     try:
         try:
-            _wait_healthy(url, server, timeout=30)
+            wait_healthy(url, server, timeout=30)
         except RuntimeError as error:
             logs = [prefix / "stderr.log", prefix / "logs" / "error.log"]
             details = "\n".join(path.read_text() for path in logs if path.exists())
