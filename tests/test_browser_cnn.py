@@ -35,11 +35,11 @@ def test_upload_shows_prediction_and_feature_maps(
     expect_pictures_loaded(page, "cnn_grid", 16)
     upload_to_charts = time.monotonic() - started
     print(f"upload to charts: {upload_to_charts:.2f} s")
-    # Top-5 bars, shape ladder, stage statistics; the feature maps and photos are pictures.
-    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3, timeout=30_000)
+    # Top-5 bars and the shape ladder; the feature maps and photos are pictures.
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2, timeout=30_000)
     wait_until_settled(page)
     expect_pictures_loaded(page, "cnn_overview", 10)
-    for key in ("cnn_overlay", "cnn_evidence", "cnn_rf_box", "cnn_rf_gradient"):
+    for key in ("cnn_overlay", "cnn_evidence"):
         expect_pictures_loaded(page, key, 1)
     assert page.locator('[data-testid="stException"]').count() == 0
 
@@ -122,8 +122,15 @@ def test_click_a_top5_bar_then_occlude_and_follow_one_unit(
     expect(page.get_by_text("largest drop")).to_be_visible(timeout=60_000)
     wait_until_settled(page)
     assert page.locator('[data-testid="stException"]').count() == 0
-    expect_pictures_loaded(page, "cnn_rf_box", 1)
     full_screenshot(page, screenshot_dir / "screenshot-cnn-why.png")
+
+    page.locator(".st-key-cnn_deeper").get_by_text("What one unit sees").click()
+    expect(page.get_by_role("heading", name="What one unit sees")).to_be_visible()
+    wait_until_settled(page)
+    expect_pictures_loaded(page, "cnn_rf_box", 1)
+    expect_pictures_loaded(page, "cnn_rf_gradient", 1)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    full_screenshot(page, screenshot_dir / "screenshot-cnn-unit.png")
 
 
 def test_a_camera_picture_is_analysed(page: Page, app_server: str) -> None:

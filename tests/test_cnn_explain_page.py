@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
+import ui.cnn_cache
 from charts.explain import PICTURE_SIDE, enlarged, mark_point
 from models.cnn import CNN_MODELS, load_cnn, trace_image
 from models.cnn_geometry import receptive_fields
@@ -109,8 +111,25 @@ def test_occlusion_runs_on_request() -> None:
     assert any("largest drop" in md.value for md in at.markdown)
 
 
+def test_the_unit_and_statistics_sections_are_computed_only_when_chosen() -> None:
+    with patch.object(
+        ui.cnn_cache, "effective_receptive_field", wraps=ui.cnn_cache.effective_receptive_field
+    ) as gradients:
+        at = open_page()
+        assert gradients.call_count == 0
+        assert not pictures(at, "cnn_rf_box") and "cnn_stats" not in charts(at)
+        at.radio(key="cnn_deeper").set_value("unit").run()
+        assert gradients.call_count == 1
+        assert pictures(at, "cnn_rf_box") and pictures(at, "cnn_rf_gradient")
+        assert not pictures(at, "cnn_evidence")
+        at.radio(key="cnn_deeper").set_value("statistics").run()
+        assert "cnn_stats" in charts(at) and not pictures(at, "cnn_rf_box")
+        assert gradients.call_count == 1
+
+
 def test_one_units_field_and_gradient() -> None:
     at = open_page()
+    at.radio(key="cnn_deeper").set_value("unit").run()
     at.selectbox(key="cnn_rf_stage_squeezenet1_1").set_value("fire4").run()
     at.number_input(key="cnn_rf_row_fire4").set_value(3).run()
     with recorded_media() as media:
@@ -140,14 +159,15 @@ def test_one_units_field_and_gradient() -> None:
 
 def test_statistics_compare_and_downloads() -> None:
     at = open_page()
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert {"These channels (PNG)", "This overlay (PNG)", "Top 5 (CSV)"} <= set(labels)
+    at.radio(key="cnn_deeper").set_value("statistics").run()
     at.selectbox(key="cnn_top_squeezenet1_1").set_value("fire9").run()
     trace = trace_image(load_cnn("squeezenet1_1"), "squeezenet1_1", photo())
     fire9 = next(s for s in stage_statistics(trace) if s.name == "fire9")
     frame = next(df.value for df in at.dataframe if "mean activation" in df.value.columns)
     assert frame["channel"].tolist() == [channel for channel, _ in fire9.top_channels]
     assert "cnn_stats" in charts(at)
-    labels = [button.proto.label for button in at.get("download_button")]
-    assert {"These channels (PNG)", "This overlay (PNG)", "Top 5 (CSV)"} <= set(labels)
     at.toggle(key="cnn_both").set_value(True).run()
     assert not at.exception
     found = charts(at)

@@ -85,7 +85,7 @@ def run_occlusion(
 
 @st.fragment
 def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
-    st.header("Why this class?")
+    st.subheader("Why this class?")
     names = class_names()
     if st.session_state.get("cnn_class_of") != (trace.model, source_key):
         st.session_state["cnn_class_of"] = (trace.model, source_key)
@@ -165,7 +165,7 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
 
 @st.fragment
 def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
-    st.header("What one unit sees")
+    st.subheader("What one unit sees")
     spec = CNN_MODELS[trace.model]
     fields = {field.stage: field for field in receptive_fields(spec.spatial_ops(spec.input_size))}
     names = [stage.name for stage in trace.stages]
@@ -210,7 +210,7 @@ def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> Non
 
 
 def show_units_and_statistics(trace: CnnTrace) -> None:
-    st.header("Filters and statistics")
+    st.subheader("Filters and statistics")
     model = cnn_model(trace.model)
     first = CNN_MODELS[trace.model].config.first_stage
     filters = model.first_filters().numpy()[:16]
