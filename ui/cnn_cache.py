@@ -17,6 +17,7 @@ from charts.pictures import jpeg_bytes
 from models.cnn import CNN_MODELS, CnnTrace, load_cnn, trace_image
 from models.explain import Explanation, effective_receptive_field, explain
 from models.images import LoadedPhoto, load_photo
+from ui.memory import release_freed_memory
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -34,9 +35,13 @@ def cnn_model(name: str) -> nn.Module:
     return load_cnn(name)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def decoded_photo(source_key: str, _data: bytes) -> LoadedPhoto:
-    """Decode an upload once; `source_key` (a content hash or sample name) identifies the bytes."""
+    """Decode an upload once; `source_key` (a content hash or sample name) identifies the bytes.
+
+    Shared and never modified (st.cache_resource): st.cache_data would keep a pickled copy of
+    each photo of up to 1024 pixels a side and unpickle another on every rerun of the page.
+    """
     return load_photo(_data)
 
 
@@ -52,13 +57,16 @@ def content_key(kind: str, file_id: str, data: bytes) -> str:
     return f"{kind}:{known[file_id]}"
 
 
-@st.cache_resource(max_entries=12, show_spinner="Running the network…")
+@st.cache_resource(max_entries=8, show_spinner="Running the network…")
 def cnn_trace(model_name: str, source_key: str, _image: Image.Image) -> CnnTrace:
     """Every stage's feature maps for one (model, photo): the only place the CNN runs.
 
     One read-only trace shared by every session (st.cache_resource): st.cache_data would give
     each session its own unpickled copy of these ~10 MB, kept alive by the page's fragments.
+    Eight are kept; a session whose trace was dropped keeps it through its fragments, and a
+    full rerun traces again (one forward pass, about 25 ms).
     """
+    release_freed_memory()  # what earlier, dropped traces freed
     return trace_image(cnn_model(model_name), model_name, _image)
 
 

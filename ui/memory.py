@@ -1,0 +1,29 @@
+"""Returning freed memory to the system between photos, so a long-running server stays small."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+
+
+def _glibc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    libc = ctypes.CDLL(name)
+    return libc if hasattr(libc, "malloc_trim") else None  # glibc only, not musl or macOS
+
+
+_LIBC = _glibc()
+
+
+def release_freed_memory() -> bool:
+    """Hand the heap's free blocks back to the system; False where the C library can't.
+
+    glibc keeps the blocks of freed feature maps for reuse, so after forty photos the server
+    held about 220 MB above its start even with the trace cache bounded.
+    """
+    if _LIBC is None:
+        return False
+    _LIBC.malloc_trim(0)
+    return True
