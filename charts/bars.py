@@ -14,7 +14,7 @@ def probability_bars(
     label_size: int | None = None,
 ) -> go.Figure:
     """One bar per label in the given order (most likely first), drawn top to bottom."""
-    fig = go.Figure(
+    return go.Figure(
         go.Bar(
             x=probs[::-1],
             y=labels[::-1],
@@ -23,13 +23,12 @@ def probability_bars(
             textposition="auto",
             marker_color="#4c78a8",
             hovertemplate=f"%{{y}}: %{{x:{hover_format}}}<extra></extra>",
-        )
+        ),
+        {
+            "height": 60 + row_height * len(labels),
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 30},
+            "xaxis": {"range": [0, 1], "tickformat": ".0%", "title": {"text": "probability"}},
+            "yaxis": {"tickfont": {"size": label_size}} if label_size else {},
+            "paper_bgcolor": "rgba(0,0,0,0)",
+        },
     )
-    fig.update_layout(
-        height=60 + row_height * len(labels),
-        margin={"l": 10, "r": 10, "t": 10, "b": 30},
-        xaxis={"range": [0, 1], "tickformat": ".0%", "title": {"text": "probability"}},
-        yaxis={"tickfont": {"size": label_size}} if label_size else {},
-        paper_bgcolor="rgba(0,0,0,0)",
-    )
-    return fig

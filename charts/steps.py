@@ -96,25 +96,23 @@ def movement_figure(h: np.ndarray, tokens: tuple[str, ...], step: int) -> go.Fig
     """How far h moved at every token, the chosen step in black."""
     distance = movement(h)
     steps = np.arange(1, len(distance) + 1)
-    fig = go.Figure(
+    return go.Figure(
         go.Bar(
             x=steps,
             y=distance,
             marker={"color": ["#111" if t == step else "#9db4cf" for t in steps]},
             customdata=[f"{t}: {display_token(token)}" for t, token in enumerate(tokens, 1)],
             hovertemplate="token %{customdata}: moved %{y:.2f}<extra></extra>",
-        )
+        ),
+        {
+            "height": 230,
+            "margin": {"l": 50, "r": 10, "t": 10, "b": 60},
+            "yaxis": {"title": {"text": "|h_t − h_(t−1)|"}, "rangemode": "tozero"},
+            "xaxis": {"range": [0.5, len(steps) + 0.5], **token_ticks(tokens)},
+            "paper_bgcolor": PAPER,
+            "bargap": 0.15,
+        },
     )
-    ticks = token_ticks(tokens)
-    fig.update_layout(
-        height=230,
-        margin={"l": 50, "r": 10, "t": 10, "b": 60},
-        yaxis={"title": {"text": "|h_t − h_(t−1)|"}, "rangemode": "tozero"},
-        xaxis={"range": [0.5, len(steps) + 0.5], **ticks},
-        paper_bgcolor=PAPER,
-        bargap=0.15,
-    )
-    return fig
 
 
 def next_char_figure(predictions: tuple[tuple[str, float], ...]) -> go.Figure:

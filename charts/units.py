@@ -17,29 +17,40 @@ def unit_lines_figure(
     """One line per chosen unit: its value (h or c) after every token."""
     steps = np.arange(1, len(tokens) + 1)
     names = [display_token(token) for token in tokens]
-    fig = go.Figure()
-    for unit in units:
-        fig.add_trace(
-            go.Scatter(
-                x=steps,
-                y=values[:, unit],
-                mode="lines+markers",
-                name=f"unit {unit}",
-                customdata=names,
-                hovertemplate=f"unit {unit} after %{{customdata}}: %{{y:+.3f}}<extra></extra>",
-            )
+    lines = [
+        go.Scatter(
+            x=steps,
+            y=values[:, unit],
+            mode="lines+markers",
+            name=f"unit {unit}",
+            customdata=names,
+            hovertemplate=f"unit {unit} after %{{customdata}}: %{{y:+.3f}}<extra></extra>",
         )
-    fig.add_hline(y=0, line={"color": "#bbb", "width": 1})
-    fig.update_layout(
-        height=300,
-        margin={"l": 50, "r": 10, "t": 40, "b": 60},
-        paper_bgcolor=PAPER,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        xaxis={"range": [0.5, len(tokens) + 0.5], **token_ticks(tuple(tokens))},
-        yaxis={"title": {"text": label}},
-        hovermode="x unified",
+        for unit in units
+    ]
+    zero = {  # what add_hline(y=0) draws, without its extra pass over the figure
+        "type": "line",
+        "xref": "x domain",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": 0,
+        "y1": 0,
+        "line": {"color": "#bbb", "width": 1},
+    }
+    return go.Figure(
+        lines,
+        {
+            "height": 300,
+            "margin": {"l": 50, "r": 10, "t": 40, "b": 60},
+            "paper_bgcolor": PAPER,
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+            "xaxis": {"range": [0.5, len(tokens) + 0.5], **token_ticks(tuple(tokens))},
+            "yaxis": {"title": {"text": label}},
+            "hovermode": "x unified",
+            "shapes": [zero],
+        },
     )
-    return fig
 
 
 def text_heat_figure(
@@ -58,7 +69,7 @@ def text_heat_figure(
         grid[row, col] = value
         text[row][col] = display_token(token, max_chars=12)
     limit = limit or float(max(np.nanmax(np.abs(values), initial=0.0), 1e-6))
-    fig = go.Figure(
+    return go.Figure(
         go.Heatmap(
             z=grid,
             text=text,
@@ -72,14 +83,13 @@ def text_heat_figure(
             ygap=3,
             hovertemplate="%{text}: %{z:+.3f}<extra></extra>",
             colorbar={"thickness": 10, "len": 0.9},
-        )
+        ),
+        {
+            "height": 40 + 34 * rows,
+            "margin": {"l": 0, "r": 0, "t": 5, "b": 5},
+            "paper_bgcolor": PAPER,
+            "plot_bgcolor": PAPER,
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False, "autorange": "reversed"},
+        },
     )
-    fig.update_layout(
-        height=40 + 34 * rows,
-        margin={"l": 0, "r": 0, "t": 5, "b": 5},
-        paper_bgcolor=PAPER,
-        plot_bgcolor=PAPER,
-        xaxis={"visible": False},
-        yaxis={"visible": False, "autorange": "reversed"},
-    )
-    return fig
