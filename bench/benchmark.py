@@ -188,7 +188,7 @@ def main() -> None:
         "rank units (12,260 words x 128 units)": lambda: rank_units(corpus, "h", "negation"),
         "top examples of a unit": lambda: top_examples(corpus, "h", 18),
         "project the path onto 2 components": lambda: fit.project(trace.layers[0].h),
-        "integrated gradients (64 steps)": lambda: integrated_gradients(lstm, trace.tokens),
+        "integrated gradients (from 16 steps)": lambda: integrated_gradients(lstm, trace.tokens),
         "occlusion (leave one word out)": lambda: occlusion(lstm, trace.tokens),
         "trace the second sentence": lambda: trace_text(lstm, "lstm", SENTENCE_30_TOKENS[:60]),
     }

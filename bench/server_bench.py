@@ -12,6 +12,7 @@ Nothing here is asserted: the tests check behaviour, this prints speed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -138,8 +139,9 @@ class Gate:
     Sixteen pages in one browser cannot upload at the same moment: set_input_files runs one
     page at a time, and the browser shares the server's cores, so the uploads reached the
     server over 6 to 13 seconds. Holding each page's rerun request until every page has sent
-    one makes the sixteen arrive within a few milliseconds, as a class pressing "upload"
-    together would.
+    one makes the sixteen arrive together (the table's "arrived within": a few hundred ms, the
+    time Playwright takes to pass them on), as a class pressing "upload" at once would.
+    Once a page has a message held, everything it sends after is held too, to keep the order.
     """
 
     def __init__(self) -> None:
@@ -155,7 +157,8 @@ class Gate:
         self.held.append((server, queue))
 
         def from_page(message: str | bytes) -> None:
-            if self.closed and is_rerun(message):  # the upload's own requests still pass
+            # The upload's own requests before its rerun still pass.
+            if queue or (self.closed and is_rerun(message)):
                 queue.append(message)
             else:
                 server.send(message)
@@ -167,11 +170,10 @@ class Gate:
         return sum(bool(queue) for _, queue in self.held)
 
     def open(self) -> None:
-        self.closed = False
         for server, queue in self.held:
-            for message in queue:
-                server.send(message)
-            queue.clear()
+            while queue:  # a send may let Playwright deliver more messages to this queue
+                server.send(queue.pop(0))
+        self.closed = False
 
 
 def split_cores(server_pid: int) -> str:
@@ -185,7 +187,9 @@ def split_cores(server_pid: int) -> str:
     if len(cores) < 2:
         return "server and browser share the only core"
     for thread in os.listdir(f"/proc/{server_pid}/task"):  # later threads inherit it
-        os.sched_setaffinity(int(thread), {cores[-1]})
+        with contextlib.suppress(ProcessLookupError):  # a thread that has just ended
+            os.sched_setaffinity(int(thread), {cores[-1]})
+    # This thread only; Playwright and chromium, started from it, inherit it.
     os.sched_setaffinity(0, set(cores[:-1]))
     return f"server pinned to core {cores[-1]}, browser on cores {cores[:-1]}"
 
@@ -500,7 +504,10 @@ def many_sessions(
     gate.closed = True
     for page, picture in zip(pages, pictures, strict=True):
         uploader(page).set_input_files(picture)
+    deadline = time.monotonic() + 120
     while gate.waiting() < len(pages):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {gate.waiting()} of {len(pages)} pages asked for a rerun")
         pages[0].wait_for_timeout(20)  # lets Playwright deliver the pages' messages
     gate.open()
     for page in pages:

@@ -132,6 +132,14 @@ def test_click_a_top5_bar_then_occlude_and_follow_one_unit(
     assert page.locator('[data-testid="stException"]').count() == 0
     full_screenshot(page, screenshot_dir / "screenshot-cnn-unit.png")
 
+    # A bar clicked while another section is shown brings back that class's evidence.
+    bars.nth(4).click(force=True)  # bars are drawn bottom up: the top guess is the last
+    expect(page.get_by_role("heading", name="Why this class?")).to_be_visible()
+    expect(chooser).to_have_value(re.compile(r"^Egyptian cat"))
+    wait_until_settled(page)
+    expect_pictures_loaded(page, "cnn_evidence", 1)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
 
 def test_a_camera_picture_is_analysed(page: Page, app_server: str) -> None:
     page.set_default_timeout(60_000)

@@ -112,6 +112,7 @@ def test_occlusion_runs_on_request() -> None:
 
 
 def test_the_unit_and_statistics_sections_are_computed_only_when_chosen() -> None:
+    ui.cnn_cache.unit_gradient.clear()  # another test may have followed the same unit
     with patch.object(
         ui.cnn_cache, "effective_receptive_field", wraps=ui.cnn_cache.effective_receptive_field
     ) as gradients:
@@ -125,6 +126,17 @@ def test_the_unit_and_statistics_sections_are_computed_only_when_chosen() -> Non
         at.radio(key="cnn_deeper").set_value("statistics").run()
         assert "cnn_stats" in charts(at) and not pictures(at, "cnn_rf_box")
         assert gradients.call_count == 1
+
+
+def test_back_at_the_class_section_the_top_guess_is_explained_again() -> None:
+    at = open_page()
+    top = at.selectbox(key="cnn_class").value
+    at.selectbox(key="cnn_class").set_value(ESPRESSO).run()
+    at.radio(key="cnn_deeper").set_value("unit").run()
+    at.radio(key="cnn_deeper").set_value("class").run()
+    assert not at.exception
+    assert at.selectbox(key="cnn_class").value == top != 0  # not the first class, "tench"
+    assert pictures(at, "cnn_evidence")
 
 
 def test_one_units_field_and_gradient() -> None:

@@ -16,7 +16,6 @@ from tests.page_pictures import captions, pictures
 from tests.test_lstm_page import decode
 
 ROOT = Path(__file__).resolve().parent.parent
-# top-5 and the shape ladder; per-stage statistics (feature maps and photos are pictures)
 PAGE_CHARTS = 2  # top-5 bars and the shape ladder; the rest are pictures
 SAMPLES = ROOT / "assets" / "samples"
 

@@ -31,4 +31,4 @@ def test_freed_blocks_return_to_the_system() -> None:
         pytest.skip("not glibc: nothing to trim")
     assert before_free - after_free < 20  # glibc kept the freed 100 MB...
     assert after_free - after_trim > 80  # ...until trimmed
-    assert len(blocks) == 1600
+    del blocks

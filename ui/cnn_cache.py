@@ -39,8 +39,10 @@ def cnn_model(name: str) -> nn.Module:
 def decoded_photo(source_key: str, _data: bytes) -> LoadedPhoto:
     """Decode an upload once; `source_key` (a content hash or sample name) identifies the bytes.
 
-    Shared and never modified (st.cache_resource): st.cache_data would keep a pickled copy of
-    each photo of up to 1024 pixels a side and unpickle another on every rerun of the page.
+    Shared by every session (st.cache_resource) and only read: st.cache_data would keep a
+    pickled copy of each photo of up to 1024 pixels a side and unpickle another on every rerun.
+    (Pillow caches the parsed EXIF on the image when asked for it; load_photo has already
+    applied and removed the orientation, so every session reads the same.)
     """
     return load_photo(_data)
 

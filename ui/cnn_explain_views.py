@@ -64,6 +64,7 @@ def apply_top5_click(event: object, trace: CnnTrace) -> None:
     if clicked is not None and st.session_state.get("cnn_top5_applied") != marker:
         st.session_state["cnn_top5_applied"] = marker
         st.session_state["cnn_class"] = clicked
+        st.session_state["cnn_deeper"] = "class"  # the click asks for that class's evidence
 
 
 def run_occlusion(
@@ -87,7 +88,13 @@ def run_occlusion(
 def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
     st.subheader("Why this class?")
     names = class_names()
-    if st.session_state.get("cnn_class_of") != (trace.model, source_key):
+    # A new photo or model starts at its top guess; so does coming back from another "Look
+    # deeper" section, which drops this section's widget state (Streamlit's rule for widgets
+    # not drawn in a run).
+    if (
+        st.session_state.get("cnn_class_of") != (trace.model, source_key)
+        or "cnn_class" not in st.session_state
+    ):
         st.session_state["cnn_class_of"] = (trace.model, source_key)
         st.session_state["cnn_class"] = trace.top(1)[0][0]
     controls = st.columns([3, 3, 2])

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 
 def _glibc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    if name is None:
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not Linux with glibc
         return None
-    libc = ctypes.CDLL(name)
-    return libc if hasattr(libc, "malloc_trim") else None  # glibc only, not musl or macOS
+    return libc if hasattr(libc, "malloc_trim") else None
 
 
 _LIBC = _glibc()
