@@ -283,8 +283,8 @@ show_prediction(trace, describe_photo(photo, description))
 show_overview(trace)
 layer_explorer(trace)
 st.header("Look deeper")
-# One section at a time: the unit's gradient and the statistics cost more than the rest of a
-# new photo's page together, so they are computed when asked for.
+# One section at a time: the unit's gradient and the statistics cost about as much CPU as the
+# rest of a new photo's page together, so they are computed when asked for.
 deeper = {
     "class": ("Why this class?", lambda: show_class_evidence(trace, photo, source_key)),
     "unit": ("What one unit sees", lambda: show_unit_field(trace, photo, source_key)),

@@ -3,7 +3,8 @@
 Starts the app with the timing hook in bench/perf_hook (every script run logs its wall and CPU
 time), drives headless chromium through the actions of issue 6, and prints one table: server
 milliseconds per action (script runs plus Streamlit's post-run clean-up), script runs per
-action, what the browser waited, bytes the browser received, and the server's memory.
+action, how long the browser took to its last change, bytes the browser received, and the
+server's memory. The server runs on its own core, the browser on the others.
 
 Usage: python bench/server_bench.py [--photos N] [--sessions N] [--repeats N] [--shared-cores]
 Nothing here is asserted: the tests check behaviour, this prints speed.
