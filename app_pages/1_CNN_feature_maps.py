@@ -27,6 +27,7 @@ from ui.cnn_explain_views import (
     show_units_and_statistics,
 )
 from ui.pictures import crisp_pixels, show_stage_pictures
+from ui.sections import show_one_section
 from ui.text import escape_markdown
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
@@ -282,21 +283,14 @@ trace = cnn_trace(model_name, source_key, photo.image)
 show_prediction(trace, describe_photo(photo, description))
 show_overview(trace)
 layer_explorer(trace)
-st.header("Look deeper")
 # One section at a time: the unit's gradient and the statistics cost about as much CPU as the
 # rest of a new photo's page together, so they are computed when asked for.
-deeper = {
-    "class": ("Why this class?", lambda: show_class_evidence(trace, photo, source_key)),
-    "unit": ("What one unit sees", lambda: show_unit_field(trace, photo, source_key)),
-    "statistics": ("Filters and statistics", lambda: show_units_and_statistics(trace)),
-}
-section = st.radio(
-    "Look at",
-    list(deeper),
-    format_func=lambda name: deeper[name][0],
-    horizontal=True,
+show_one_section(
+    {
+        "class": ("Why this class?", lambda: show_class_evidence(trace, photo, source_key)),
+        "unit": ("What one unit sees", lambda: show_unit_field(trace, photo, source_key)),
+        "statistics": ("Filters and statistics", lambda: show_units_and_statistics(trace)),
+    },
     key="cnn_deeper",
-    label_visibility="collapsed",
 )
-deeper[section][1]()
 show_compare_and_export(trace, photo, source_key)

@@ -12,6 +12,7 @@ from models.sequence_trace import EmptyTextError, SequenceTrace
 from models.state_analysis import movement, top_moved_units
 from ui.inspect_views import show_attribution, show_downloads, show_pair, show_path, show_units
 from ui.pictures import crisp_pixels
+from ui.sections import show_one_section
 from ui.sequence_cache import example_sentences, sequence_model, sequence_trace
 from ui.text import escape_markdown
 
@@ -347,23 +348,14 @@ if trace.next_chars is not None:
     with st.expander("Every next-character guess as a table"):
         st.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
 
-st.header("Look deeper")
 # One section at a time: every section draws figures, and a new text redraws what is shown.
 deeper = {
-    "words": (show_attribution, "Which words mattered"),
-    "units": (show_units, "Units that mean something"),
-    "path": (show_path, "The path through state space"),
-    "pair": (show_pair, "Two texts side by side"),
+    "words": ("Which words mattered", lambda: show_attribution(trace, spec)),
+    "units": ("Units that mean something", lambda: show_units(trace, spec)),
+    "path": ("The path through state space", lambda: show_path(trace, spec)),
+    "pair": ("Two texts side by side", lambda: show_pair(trace, spec)),
 }
 if not spec.attribution:  # no single score to attribute or to compare
     del deeper["words"], deeper["pair"]
-section = st.radio(
-    "Look at",
-    list(deeper),
-    format_func=lambda name: deeper[name][1],
-    horizontal=True,
-    key="lstm_deeper",
-    label_visibility="collapsed",
-)
-deeper[section][0](trace, spec)
+show_one_section(deeper, key="lstm_deeper")
 show_downloads(trace)

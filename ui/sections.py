@@ -1,0 +1,25 @@
+"""A page's "Look deeper" part: a row of choices, and only the chosen section drawn."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+
+def show_one_section(sections: dict[str, tuple[str, Callable[[], None]]], key: str) -> None:
+    """Header, one radio of the sections' titles, and the chosen section alone.
+
+    `sections` maps a name (the radio's value) to (title, draw). Sections not chosen cost
+    nothing: a new input redraws only what is shown.
+    """
+    st.header("Look deeper")
+    chosen = st.radio(
+        "Look at",
+        list(sections),
+        format_func=lambda name: sections[name][0],
+        horizontal=True,
+        key=key,
+        label_visibility="collapsed",
+    )
+    sections[chosen][1]()
