@@ -38,8 +38,10 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
+    UPLOAD_INPUT,
     expect_pictures_loaded,
     free_port,
+    open_cnn_upload_mode,
     start_app,
     wait_healthy,
     wait_until_settled,
@@ -288,17 +290,12 @@ def open_cnn_upload(
         gate.route(page)
     traffic = Traffic()
     traffic.watch(page)
-    page.goto(f"{server.url}/CNN_feature_maps")
-    expect(page.get_by_text("Top guess:")).to_be_visible(timeout=120_000)
-    wait_until_settled(page)
-    page.get_by_text("Upload", exact=True).click()
-    expect(page.locator('[data-testid="stFileUploader"]')).to_be_visible()
-    wait_until_settled(page)
+    open_cnn_upload_mode(page, server.url, timeout=120_000)
     return page, traffic
 
 
 def uploader(page: Page):
-    return page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    return page.locator(UPLOAD_INPUT)
 
 
 def choose_option(page: Page, key: str, option: str) -> None:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -158,6 +158,22 @@ def wait_until_settled(page: Page, timeout: float = SETTLE_TIMEOUT_MS) -> None:
     expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=timeout)
     # Elements of the previous run stay on the page, faded, until replaced: wait until none is.
     expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=timeout)
+
+
+UPLOAD_INPUT = '[data-testid="stFileUploader"] input[type="file"]'
+
+
+def open_cnn_upload_mode(page: Page, url: str, timeout: float = 60_000) -> Locator:
+    """The CNN page, its default sample analysed (it never opens empty), switched to Upload:
+    the file input, once the run that draws it has finished."""
+    page.goto(f"{url}/CNN_feature_maps")
+    expect(page.get_by_text("Top guess:")).to_be_visible(timeout=timeout)
+    wait_until_settled(page)
+    page.get_by_text("Upload", exact=True).click()
+    uploader = page.locator(UPLOAD_INPUT)
+    expect(uploader).to_be_attached()
+    wait_until_settled(page)
+    return uploader
 
 
 def expect_pictures_loaded(page: Page, key: str, count: int) -> None:

@@ -10,7 +10,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.bad_inputs import image_case, write_images
-from tests.conftest import expect_pictures_loaded, full_screenshot, wait_until_settled
+from tests.conftest import (
+    expect_pictures_loaded,
+    full_screenshot,
+    open_cnn_upload_mode,
+    wait_until_settled,
+)
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,16 +25,9 @@ CHARTS = '[data-testid="stPlotlyChart"] .main-svg'
 def test_upload_shows_prediction_and_feature_maps(
     page: Page, app_server: str, screenshot_dir: Path
 ) -> None:
-    page.goto(f"{app_server}/CNN_feature_maps")
-    # The page never opens empty: the default sample is already analysed.
-    expect(page.get_by_text("Top guess:")).to_be_visible(timeout=60_000)
-    wait_until_settled(page)
-
-    page.get_by_text("Upload", exact=True).click()
+    uploader = open_cnn_upload_mode(page, app_server)
     started = time.monotonic()
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
-        ROOT / "assets" / "samples" / "coffee.jpg"
-    )
+    uploader.set_input_files(ROOT / "assets" / "samples" / "coffee.jpg")
     expect(page.get_by_text(re.compile(r"Top guess: espresso"))).to_be_visible(timeout=30_000)
     expect(page.locator(CHARTS).first).to_be_visible()
     expect_pictures_loaded(page, "cnn_grid", 16)
@@ -53,13 +51,7 @@ WORST = ("bomb.png", "text.png", "cmyk.jpg", "truncated.jpg")
 def test_the_worst_files_give_messages_and_the_page_recovers(
     page: Page, app_server: str, tmp_path: Path
 ) -> None:
-    page.goto(f"{app_server}/CNN_feature_maps")
-    expect(page.get_by_text("Top guess:")).to_be_visible(timeout=60_000)
-    wait_until_settled(page)
-    page.get_by_text("Upload", exact=True).click()
-    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]')
-    expect(uploader).to_be_attached()
-    wait_until_settled(page)
+    uploader = open_cnn_upload_mode(page, app_server)
     paths = write_images(tmp_path)
     alert = page.locator('[data-testid="stAlert"]')
     for name in WORST:
