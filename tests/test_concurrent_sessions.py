@@ -105,6 +105,7 @@ def forget_results() -> None:
     """Empty every cached result (traces, decoded photos, explanations), keep the models."""
     st.cache_data.clear()
     ui.cnn_cache.cnn_trace.clear()
+    ui.cnn_cache.decoded_photo.clear()  # a shared resource now, not cleared with cache_data
 
 
 def elements(at: AppTest) -> list[tuple[tuple[int, ...], str, bytes]]:
@@ -201,21 +202,23 @@ LSTM_INPUTS = [
 
 
 def alone_then_together(
-    jobs: list[Callable[[], Outcome]], overlap: Overlap
-) -> tuple[list[Outcome], float]:
+    jobs: list[Callable[[], Outcome]], pages_module: object, model_call: str
+) -> tuple[list[Outcome], float, int]:
     """Each job run alone, one after the other, then all at once on emptied caches; every
-    outcome together must equal the one alone. Returns the outcomes alone and the wall time
-    of the concurrent run. `overlap`, installed where the pages call the model, counts the
-    model runs that overlapped."""
-    started = time.monotonic()
-    alone = [job() for job in jobs]
-    print(f"alone, one after the other: {time.monotonic() - started:.1f} s")
-    forget_results()
-    with concurrent_apptests(), ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+    outcome together must equal the one alone. Returns the outcomes alone, the wall time of
+    the concurrent run, and how many calls of `model_call` (the function `pages_module` runs
+    the model with) overlapped at most in it."""
+    overlap = Overlap(getattr(pages_module, model_call))
+    with patch.object(pages_module, model_call, overlap):
         started = time.monotonic()
-        overlap.peak = 0
-        together = list(pool.map(lambda job: job(), jobs))
-        wall = time.monotonic() - started
+        alone = [job() for job in jobs]
+        print(f"alone, one after the other: {time.monotonic() - started:.1f} s")
+        forget_results()
+        with concurrent_apptests(), ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            started = time.monotonic()
+            overlap.peak = 0
+            together = list(pool.map(lambda job: job(), jobs))
+            wall = time.monotonic() - started
     problems = []
     for index, (one, many) in enumerate(zip(alone, together, strict=True)):
         if one.exceptions or many.exceptions:
@@ -229,19 +232,17 @@ def alone_then_together(
             sizes = f"{len(one.page)} / {len(many.page)} elements"
             problems.append(f"session {index}: {sizes}, differing: {differ[:5]}")
     assert not problems, "\n".join(problems)
-    return alone, wall
+    return alone, wall, overlap.peak
 
 
 def test_16_cnn_sessions_at_once_see_what_each_sees_alone() -> None:
     inputs = cnn_inputs()
     started = time.monotonic()
     jobs = [lambda args=args: cnn_session(*args) for args in inputs]
-    traces = Overlap(ui.cnn_cache.trace_image)
-    with patch.object(ui.cnn_cache, "trace_image", traces):
-        alone, wall = alone_then_together(jobs, traces)
+    alone, wall, peak = alone_then_together(jobs, ui.cnn_cache, "trace_image")
     print(f"16 CNN sessions: {wall:.1f} s at once, {time.monotonic() - started:.1f} s in all")
-    print(f"at most {traces.peak} photos traced at the same time")
-    assert traces.peak > 1  # the sessions did run the networks at the same time
+    print(f"at most {peak} photos traced at the same time")
+    assert peak > 1  # the sessions did run the networks at the same time
     assert all(len(result.headline) == 5 for result in alone)
     assert len({tuple(result.headline) for result in alone}) > 8  # different photos
     by_name = {name: result for (_, name, _), result in zip(inputs, alone, strict=True)}
@@ -251,9 +252,7 @@ def test_16_cnn_sessions_at_once_see_what_each_sees_alone() -> None:
 def test_lstm_sessions_at_once_see_what_each_sees_alone() -> None:
     started = time.monotonic()
     jobs = [lambda args=args: lstm_session(*args) for args in LSTM_INPUTS]
-    traces = Overlap(ui.sequence_cache.trace_text)
-    with patch.object(ui.sequence_cache, "trace_text", traces):
-        alone, wall = alone_then_together(jobs, traces)
-    print(f"at most {traces.peak} texts traced at the same time")
+    alone, wall, peak = alone_then_together(jobs, ui.sequence_cache, "trace_text")
+    print(f"at most {peak} texts traced at the same time")
     print(f"{len(jobs)} LSTM sessions: {wall:.1f} s at once, {time.monotonic() - started:.1f} s")
     assert all(result.headline for result in alone)
