@@ -84,21 +84,25 @@ def channel_grid_picture(
     maps: np.ndarray, channels: list[int], per_channel: bool, columns: int = 8
 ) -> np.ndarray:
     """The chosen channels of a (C, H, W) layer as one tiled uint8 RGB picture."""
-    scaled = scale_maps(maps, per_channel=per_channel)[channels]
+    scaled = scaled_channels(maps, channels, per_channel)
     tiles = colorize(upscale_nearest(scaled.transpose(1, 2, 0), 56).transpose(2, 0, 1))
     return tile(tiles, columns, gap=GRID_GAP, fill=255)
+
+
+def scaled_channels(maps: np.ndarray, channels: list[int], per_channel: bool) -> np.ndarray:
+    """The chosen channels of a (C, H, W) layer in [0, 1], each on its own range or all on the
+    whole layer's; only the chosen ones are scaled (a layer can have 1000 channels)."""
+    chosen = maps[channels]
+    if per_channel:
+        return scale_maps(chosen, per_channel=True)
+    low, high = float(maps.min()), float(maps.max())
+    return ((chosen - low) / (high - low if high - low > 1e-12 else 1.0)).astype(np.float32)
 
 
 def channel_tiles(maps: np.ndarray, channels: list[int], per_channel: bool) -> list[bytes]:
     """The chosen channels of a (C, H, W) layer, each a viridis PNG at the map's own size, on
     its own range or on the whole layer's."""
-    chosen = maps[channels]
-    if per_channel:
-        scaled = scale_maps(chosen, per_channel=True)
-    else:
-        low, high = float(maps.min()), float(maps.max())
-        scaled = (chosen - low) / (high - low if high - low > 1e-12 else 1.0)
-    return [viridis_png(single) for single in scaled]
+    return [viridis_png(single) for single in scaled_channels(maps, channels, per_channel)]
 
 
 def channel_captions(channels: list[int], labels: list[str] | None = None) -> list[str]:
