@@ -103,6 +103,19 @@ def test_default_sentence_gives_the_charts() -> None:
     assert any(metric.label == "Final sentiment" for metric in at.metric)
 
 
+def test_no_chart_makes_the_browser_measure_its_tick_labels() -> None:
+    """plotly.js measures every tick label to hide those past the edge unless told to allow
+    them, and on a long page each measurement lays out the whole page (ui/__init__.py)."""
+    specs = charts(open_page())
+    assert len(specs) >= 6
+    for key, spec in specs.items():
+        template = spec["layout"]["template"]["layout"]
+        for axis in ("xaxis", "yaxis"):
+            assert template[axis]["ticklabeloverflow"] == "allow", (key, axis)
+        axes = [name for name in spec["layout"] if name.startswith(("xaxis", "yaxis"))]
+        assert all("ticklabeloverflow" not in spec["layout"][name] for name in axes), key
+
+
 def test_a_typed_sentence_gives_one_column_per_token() -> None:
     at = type_text(open_page(), "Not bad at all, not bad at all!")
     tokens = word_tokens("Not bad at all, not bad at all!")
