@@ -17,7 +17,7 @@ from charts.pictures import jpeg_bytes
 from models.cnn import CNN_MODELS, CnnTrace, load_cnn, trace_image
 from models.explain import Explanation, effective_receptive_field, explain
 from models.images import LoadedPhoto, load_photo
-from ui.memory import release_freed_memory
+from ui.memory import exempt_loaded_objects, release_freed_memory
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -32,7 +32,9 @@ class Sample:
 @st.cache_resource(max_entries=2, show_spinner="Loading the model…")
 def cnn_model(name: str) -> nn.Module:
     """One model instance per name for the whole server; read-only after loading."""
-    return load_cnn(name)
+    model = load_cnn(name)
+    exempt_loaded_objects()
+    return model
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

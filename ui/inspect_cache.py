@@ -10,13 +10,16 @@ from models.corpus_analysis import analysis_corpus, corpus_pca
 from models.sequence_models import SEQUENCE_MODELS
 from models.state_pca import PcaFit
 from models.unit_analysis import CorpusStates
+from ui.memory import exempt_loaded_objects
 from ui.sequence_cache import sequence_model
 
 
 @st.cache_resource(max_entries=len(SEQUENCE_MODELS), show_spinner="Reading the corpus once…")
 def corpus_for(name: str) -> CorpusStates:
     """Shared by every session and never modified."""
-    return analysis_corpus(name, sequence_model(name))
+    corpus = analysis_corpus(name, sequence_model(name))
+    exempt_loaded_objects()
+    return corpus
 
 
 @st.cache_resource(max_entries=len(SEQUENCE_MODELS))

@@ -1,8 +1,10 @@
-"""Returning freed memory to the system between photos, so a long-running server stays small."""
+"""Keeping a long-running server small and steady: returning freed memory to the system between
+photos, and keeping the objects loaded once out of the garbage collector's way."""
 
 from __future__ import annotations
 
 import ctypes
+import gc
 
 
 def _glibc() -> ctypes.CDLL | None:
@@ -26,3 +28,17 @@ def release_freed_memory() -> bool:
         return False
     _LIBC.malloc_trim(0)
     return True
+
+
+def exempt_loaded_objects() -> None:
+    """Collect cyclic garbage once, then exempt every object alive now from later collections.
+
+    Called after a model or corpus is loaded. Python's full collection walks every tracked
+    object: with the libraries and models loaded that is about 300,000 objects and 70–180 ms,
+    run every few actions in the one thread a new sentence or photo is waiting for. Frozen
+    objects (`gc.freeze`) are skipped by collections but still freed when their last reference
+    goes; only a cycle among them would never be collected, and they are frozen only a few
+    times per server.
+    """
+    gc.collect()
+    gc.freeze()

@@ -9,6 +9,7 @@ from torch import nn
 
 from models.sequence_models import SEQUENCE_MODELS, load_sequence_model, trace_text
 from models.sequence_trace import SequenceTrace
+from ui.memory import exempt_loaded_objects
 
 SENTENCES = Path(__file__).resolve().parent.parent / "assets" / "sentences.txt"
 
@@ -16,7 +17,9 @@ SENTENCES = Path(__file__).resolve().parent.parent / "assets" / "sentences.txt"
 @st.cache_resource(max_entries=len(SEQUENCE_MODELS), show_spinner="Loading the model…")
 def sequence_model(name: str) -> nn.Module:
     """One model instance per name for the whole server; read-only after loading."""
-    return load_sequence_model(name)
+    model = load_sequence_model(name)
+    exempt_loaded_objects()
+    return model
 
 
 @st.cache_data(max_entries=64, show_spinner="Reading the text…")
