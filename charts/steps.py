@@ -56,7 +56,6 @@ def step_figure(
             go.Bar(
                 x=units,
                 y=after,
-                # Colours computed here: plotly.js warns on numeric colour arrays for bars.
                 marker={"color": diverging_colours(after, reach)},
                 hovertemplate="unit %{x}: %{y:+.3f}<extra></extra>",
                 name="h_t",

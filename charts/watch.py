@@ -40,12 +40,6 @@ def colour_limit(values: np.ndarray, bounded: bool) -> float:
     return float(max(np.abs(values).max(initial=0.0), 1e-6))
 
 
-def diverging_colours(values: np.ndarray, limit: float = 1.0) -> list[str]:
-    """The COLORSCALE colour of each value on a [-limit, limit] scale."""
-    positions = np.clip((np.asarray(values, dtype=np.float64) / limit + 1) / 2, 0, 1)
-    return sample_colorscale(COLORSCALE, positions.tolist())
-
-
 @dataclass(frozen=True)
 class _Lower:
     """The per-token curve under the heatmap: running sentiment, or next-character confidence."""
@@ -92,6 +86,24 @@ def _colour_table(size: int = 257) -> np.ndarray:
 
 
 _COLOUR_TABLE = _colour_table()
+# The same colours as "#rrggbb": plotly checks each colour string of a figure, and this short
+# form is checked about twice as fast as "rgb(r, g, b)".
+_HEX_COLOURS = ["#{:02x}{:02x}{:02x}".format(*rgb) for rgb in _COLOUR_TABLE.tolist()]
+
+
+def _colour_index(values: np.ndarray, limit: float) -> np.ndarray:
+    """Each value's row of _COLOUR_TABLE on a [−limit, limit] scale (clipped at the ends)."""
+    scaled = np.clip(np.asarray(values, dtype=np.float64) / limit, -1.0, 1.0)
+    return np.rint((scaled + 1.0) * (len(_COLOUR_TABLE) // 2)).astype(np.intp)
+
+
+def diverging_colours(values: np.ndarray, limit: float = 1.0) -> list[str]:
+    """The COLORSCALE colour of each value on a [-limit, limit] scale, as "#rrggbb".
+
+    Computed here because plotly.js, given numbers and a colour scale for bars, logs a warning
+    per bar ("Invalid color specifier") while drawing them.
+    """
+    return [_HEX_COLOURS[i] for i in _colour_index(values, limit).ravel()]
 
 
 def heatmap_pixels(values: np.ndarray, limit: float) -> np.ndarray:
@@ -99,9 +111,7 @@ def heatmap_pixels(values: np.ndarray, limit: float) -> np.ndarray:
 
     Row 0 of the picture is the last unit, so unit 0 ends up at the bottom of the plot.
     """
-    scaled = np.clip(np.asarray(values, dtype=np.float64) / limit, -1.0, 1.0)
-    index = np.rint((scaled + 1.0) * (len(_COLOUR_TABLE) // 2)).astype(np.intp)
-    return _COLOUR_TABLE[index.T[::-1]]
+    return _COLOUR_TABLE[_colour_index(values, limit).T[::-1]]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,13 @@ from PIL import Image
 
 from charts.steps import movement_figure, next_char_figure, next_char_rows, step_figure
 from charts.tokens import display_token, tick_label
-from charts.watch import WatchView, colour_limit, heatmap_pixels, watch_figure
+from charts.watch import (
+    WatchView,
+    colour_limit,
+    diverging_colours,
+    heatmap_pixels,
+    watch_figure,
+)
 from models.sequence_models import LSTM_STATES
 from models.sequence_trace import LayerStates
 from models.state_analysis import movement, state_matrix, top_moved_units
@@ -222,6 +228,15 @@ def test_step_figure_shows_the_state_and_highlights_the_top_units() -> None:
     np.testing.assert_allclose(decode(change["y"]), h[1] - h[0])
     colours = change["marker"]["color"]
     assert colours[0] == colours[2] == "#111" and colours[1] == colours[3] != "#111"
+    # h_t coloured on the heatmap's scale: 0 white, +0.5 half-way to the deepest red.
+    assert bars["marker"]["color"][1] == diverging_colours(np.array([0.1]))[0]
+    assert diverging_colours(np.array([-1.0, 0.0, 0.5, 1.0, 7.0])) == [
+        "#053061",  # RdBu's ends and middle, as plotly's sample_colorscale gives them
+        "#f7f7f7",
+        "#e58368",
+        "#67001f",
+        "#67001f",  # clipped
+    ]
     assert sorted(a["text"] for a in fig["layout"]["annotations"] if a["text"].isdigit()) == [
         "0",
         "2",
