@@ -492,8 +492,8 @@ def main() -> None:
             lstm.context.close()
             page.context.close()
 
-            # Twice, with new sessions and new photos: the first burst on this server has been
-            # 20-40% slower per upload than later ones (1.5-2.1 s against 1.1-1.3 s p95 here).
+            # Twice, with new sessions and new photos: the first burst on a server has been up
+            # to 40% slower per upload than later ones (1.4-2.1 s against 1.1-1.35 s p95 here).
             table.update(many_sessions(browser, server, pictures[: args.sessions]))
             burst = f"{args.sessions} sessions upload at once"
             again = many_sessions(browser, server, pictures[args.sessions : 2 * args.sessions])

@@ -228,7 +228,7 @@ def test_step_figure_shows_the_state_and_highlights_the_top_units() -> None:
     np.testing.assert_allclose(decode(change["y"]), h[1] - h[0])
     colours = change["marker"]["color"]
     assert colours[0] == colours[2] == "#111" and colours[1] == colours[3] != "#111"
-    # h_t coloured on the heatmap's scale: 0 white, +0.5 half-way to the deepest red.
+    # h_t's bars take the heatmap's colours: white at 0, the deepest red and blue at ±1.
     assert bars["marker"]["color"][1] == diverging_colours(np.array([0.1]))[0]
     assert diverging_colours(np.array([-1.0, 0.0, 0.5, 1.0, 7.0])) == [
         "#053061",  # RdBu's ends and middle, as plotly's sample_colorscale gives them
