@@ -44,7 +44,6 @@ from tests.conftest import (  # noqa: E402
     open_cnn_upload_mode,
     start_app,
     wait_healthy,
-    wait_until_settled,
 )
 
 SENTENCES = [
@@ -59,6 +58,8 @@ SENTENCES = [
     "The update broke my settings twice, support never answered, and I am not sure I will "
     "keep paying for something that fails this often at work.",
 ]
+CAPTION = '[data-testid="stCaptionContainer"]'  # the CNN page names the photo in a caption
+WATCH_TEXT = ".st-key-lstm_watch .main-svg text"  # the LSTM heatmap's labels
 QUIET_S = 1.0  # a replaced upload's second rerun request can come ~0.5 s after the first
 
 
@@ -90,10 +91,16 @@ class Server:
         raise RuntimeError("no VmRSS")
 
 
-# The page's own clock of its last visible change: any DOM mutation (plotly drawing its SVG,
-# Streamlit swapping elements or clearing their stale fade) or any picture finishing loading.
-# Playwright's retrying expectations poll at 100 to 1000 ms, too coarse to time the browser.
+# The page's own clocks. Start: the last key press, click or file choice reaching the page
+# (Playwright spends 40-70 ms finding the element before that). End: the page's last visible
+# change, any DOM mutation (plotly drawing its SVG, Streamlit swapping elements or clearing their
+# stale fade) or any picture finishing loading. Playwright's retrying expectations poll at 100
+# to 1000 ms, too coarse to time the browser.
 LAST_CHANGE_JS = """
+window.__lastInput = null;
+for (const kind of ["keydown", "click", "change"]) {
+  document.addEventListener(kind, () => { window.__lastInput = performance.now(); }, true);
+}
 window.__lastChange = 0;
 const mark = () => { window.__lastChange = performance.now(); };
 new MutationObserver(mark).observe(document, {
@@ -250,6 +257,34 @@ def wait_quiet(server: Server, since: int) -> list[dict]:
         time.sleep(0.02)
 
 
+# wait_until_settled's conditions, checked in the page. Playwright's expect, at every failed
+# check, takes an accessibility snapshot of the page for its error message: 100-200 ms of the
+# browser's main thread here (Chrome's profiler), delaying the very drawing being timed.
+SETTLED_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.dataset.testConnectionState === "CONNECTED"
+    && app.dataset.testScriptState === "notRunning"
+    && !document.querySelector('[data-testid="stSkeleton"], [data-stale="true"]');
+}"""
+SHOWS_TEXT_JS = """([selector, text, exact]) => [...document.querySelectorAll(selector)]
+  .some((e) => (exact ? e.textContent === text : e.textContent.includes(text)))"""
+POLL_MS = 50  # how often the waits below look; the timings come from the page's own clocks
+
+
+def settle(page: Page, timeout: float = 120_000) -> None:
+    """Like tests.conftest.wait_until_settled, without Playwright's snapshots (see SETTLED_JS)."""
+    page.wait_for_function(SETTLED_JS, polling=POLL_MS, timeout=timeout)
+
+
+def wait_for_text(
+    page: Page, selector: str, text: str, exact: bool = False, timeout: float = 120_000
+) -> None:
+    """Until an element matching `selector` shows `text` (whole or in part)."""
+    page.wait_for_function(
+        SHOWS_TEXT_JS, arg=[selector, text, exact], polling=POLL_MS, timeout=timeout
+    )
+
+
 def measure(
     server: Server,
     page: Page,
@@ -258,19 +293,22 @@ def measure(
     shown: Callable[[], None],
     first_view: tuple[str, str] | None = None,
 ) -> Sample:
-    """Do `action`; the browser's time runs to the page's last change once `shown` sees the
-    result and the page has settled, the server's is every script run (and its clean-up) the
-    action caused. With `first_view` (a selector and a text), also the time until an element
-    matching the selector first shows that text."""
+    """Do `action`; the browser's time runs from the action's input event to the page's last
+    change once `shown` sees the result and the page has settled, the server's is every script
+    run (and its clean-up) the action caused. With `first_view` (a selector and a text), also
+    the time until an element matching the selector first shows that text."""
     since = len(server.records())
     received = traffic.received
     if first_view:
         page.evaluate("([selector, text]) => window.__watchFor(selector, text)", list(first_view))
-    started = page.evaluate("performance.now()")
+    page.evaluate("window.__lastInput = null")
     action()
+    started = page.evaluate("window.__lastInput")
+    if started is None:
+        raise RuntimeError("the action reached the page without a key press, click or change")
     wait_for_rerun(server, since)
     shown()
-    wait_until_settled(page)
+    settle(page)
     browser_ms = page.evaluate("window.__lastChange") - started
     first_view_ms = page.evaluate("window.__firstSeen") - started if first_view else None
     records = wait_quiet(server, since)
@@ -381,13 +419,13 @@ def main() -> None:
             page, traffic = open_cnn_upload(browser, server)
             rss_start = server.rss_mb()
             uploader(page).set_input_files(pictures[0])
-            expect(page.get_by_text(f"{pictures[0].name} ·")).to_be_visible(timeout=120_000)
-            wait_until_settled(page)
+            wait_for_text(page, CAPTION, f"{pictures[0].name} ·")
+            settle(page)
             wait_quiet(server, 0)
 
             def uploaded(path: Path) -> Callable[[], None]:
                 def shown() -> None:
-                    expect(page.get_by_text(f"{path.name} ·")).to_be_visible(timeout=120_000)
+                    wait_for_text(page, CAPTION, f"{path.name} ·")
                     cnn_pictures_loaded()
 
                 return shown
@@ -463,14 +501,13 @@ def main() -> None:
             lstm.goto(f"{server.url}/LSTM_hidden_states")
             box = lstm.get_by_label("Your text (press Enter to read it)")
             expect(box).to_be_visible(timeout=120_000)
-            wait_until_settled(lstm)
+            settle(lstm)
 
             def last_word(text: str) -> str:
                 return text.rstrip(".").rsplit(" ", 1)[-1]
 
             def sentence_drawn(text: str) -> None:
-                watch = lstm.locator(".st-key-lstm_watch .main-svg").first
-                expect(watch.get_by_text(last_word(text), exact=True).first).to_be_visible()
+                wait_for_text(lstm, WATCH_TEXT, last_word(text), exact=True)
 
             def type_sentence(text: str) -> None:
                 box.fill(text)
@@ -484,7 +521,7 @@ def main() -> None:
                         lstm_traffic,
                         lambda s=s: type_sentence(s),
                         lambda s=s: sentence_drawn(s),
-                        (".st-key-lstm_watch .main-svg text", last_word(s)),
+                        (WATCH_TEXT, last_word(s)),
                     )
                     for s in SENTENCES[: args.repeats]
                 ]
@@ -538,8 +575,8 @@ def many_sessions(
         pages[0].wait_for_timeout(20)  # lets Playwright deliver the pages' messages
     gate.open()
     for page in pages:
-        expect(page.get_by_text("Top guess:")).to_be_visible(timeout=120_000)
-        wait_until_settled(page, timeout=180_000)
+        wait_for_text(page, "strong", "Top guess:")
+        settle(page, timeout=180_000)
     records = server.records()[since:]
     stop.set()
     sampler.join()
