@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from charts.layout import row_domains, row_title
+from charts.layout import row_domains, row_title, trace
 from charts.tokens import display_token, token_ticks
 from charts.watch import PAPER, diverging_colours
 
@@ -23,7 +23,8 @@ def attribution_figure(tokens: Sequence[str], methods: dict[str, np.ndarray]) ->
         limit = float(max(np.abs(values).max(initial=0.0), 1e-6))
         suffix = "" if row == 1 else str(row)
         bars.append(
-            go.Bar(
+            trace(
+                "bar",
                 x=steps,
                 y=values,
                 marker={"color": diverging_colours(values, limit)},
@@ -76,7 +77,8 @@ def pair_figure(
     ):
         steps = np.arange(1, len(tokens) + 1)
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=steps,
                 y=scores,
                 mode="lines+markers+text" if len(tokens) <= 25 else "lines+markers",
@@ -90,7 +92,8 @@ def pair_figure(
             col=1,
         )
     fig.add_trace(
-        go.Bar(
+        trace(
+            "bar",
             x=np.arange(1, len(distance) + 1),
             y=distance,
             marker={"color": "#777"},

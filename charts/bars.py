@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from charts.layout import trace
+
 
 def probability_bars(
     labels: list[str],
@@ -15,7 +17,8 @@ def probability_bars(
 ) -> go.Figure:
     """One bar per label in the given order (most likely first), drawn top to bottom."""
     return go.Figure(
-        go.Bar(
+        trace(
+            "bar",
             x=probs[::-1],
             y=labels[::-1],
             orientation="h",

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from PIL import Image
 
 from charts.bars import probability_bars
+from charts.layout import trace
 from charts.rendering import colorize, scale_maps, tile, upscale_nearest, viridis_png
 from models.channel_stats import representative_map
 
@@ -43,10 +44,15 @@ def shape_ladder_figure(names: list[str], shapes: list[tuple[int, int, int]]) ->
     channel_ticks = sorted({c for c, _, _ in shapes})
     return go.Figure(
         [
-            go.Bar(
-                x=names, y=[c for c, _, _ in shapes], name="channels (C)", marker_color="#9ecae9"
+            trace(
+                "bar",
+                x=names,
+                y=[c for c, _, _ in shapes],
+                name="channels (C)",
+                marker_color="#9ecae9",
             ),
-            go.Scatter(
+            trace(
+                "scatter",
                 x=names,
                 y=[h for _, h, _ in shapes],
                 name="map height (H)",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from charts.layout import trace
 from charts.tokens import display_token, token_ticks
 
 PAPER = "rgba(0,0,0,0)"
@@ -41,7 +42,8 @@ def running_scores_figure(
     fig = go.Figure()
     for key, values in scores.items():
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=steps,
                 y=values,
                 mode="lines+markers",
@@ -69,7 +71,8 @@ def negation_gap_figure(
     for key, by_gap in effects.items():
         gaps = list(by_gap)
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=gaps,
                 y=list(by_gap.values()),
                 mode="lines+markers",
@@ -102,7 +105,8 @@ def receptive_field_figure(
     fig = go.Figure()
     for key, rows in stages.items():
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=list(range(1, len(rows) + 1)),
                 y=[size for _, size in rows],
                 mode="lines+markers",
@@ -114,7 +118,8 @@ def receptive_field_figure(
         )
         # A line trace, not add_hline: shapes on a log axis take log10 of the value.
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=[1, len(rows)],
                 y=[input_sides[key]] * 2,
                 mode="lines",
@@ -147,7 +152,8 @@ def gradient_figure(
         distance = np.arange(len(low))
         visible = high > 0
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=np.concatenate([distance[visible], distance[visible][::-1]]),
                 y=np.concatenate([np.maximum(low[visible], floor), high[visible][::-1]]),
                 fill="toself",
@@ -163,7 +169,8 @@ def gradient_figure(
         distance = np.arange(len(values))
         shown = np.where(values > 0, values, np.nan)
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=distance,
                 y=shown,
                 mode="lines+markers",
@@ -175,7 +182,8 @@ def gradient_figure(
         zero = distance[values == 0]
         if len(zero):
             fig.add_trace(
-                go.Scatter(
+                trace(
+                    "scatter",
                     x=zero,
                     y=np.full(len(zero), floor),
                     mode="markers",
@@ -206,7 +214,8 @@ def growth_figure(
     fig = go.Figure()
     for key, (sizes, seconds) in series.items():
         fig.add_trace(
-            go.Scatter(
+            trace(
+                "scatter",
                 x=sizes,
                 y=[s * 1000 for s in seconds],
                 mode="lines+markers",
@@ -228,7 +237,9 @@ def bars_figure(
 ) -> go.Figure:
     """One bar per model, each with a text label."""
     fig = go.Figure(
-        go.Bar(x=labels, y=values, text=texts, textposition="outside", marker={"color": colours})
+        trace(
+            "bar", x=labels, y=values, text=texts, textposition="outside", marker={"color": colours}
+        )
     )
     top = max(values, default=1.0) * 1.25
     return _base(fig, 320, yaxis={"title": {"text": y_title}, "range": [0, top]})

@@ -7,6 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw
 
+from charts.layout import trace
 from charts.rendering import colorize, tile, upscale_nearest
 from models.stage_stats import StageStats
 
@@ -80,9 +81,12 @@ def stage_stats_figure(stats: list[StageStats]) -> go.Figure:
     positive = all(s.mean > 0 and s.max > 0 for s in stats)
     return go.Figure(
         [
-            go.Bar(x=names, y=[s.mean for s in stats], name="mean"),
-            go.Bar(x=names, y=[s.max for s in stats], name="max", marker={"color": "#c98b2b"}),
-            go.Scatter(
+            trace("bar", x=names, y=[s.mean for s in stats], name="mean"),
+            trace(
+                "bar", x=names, y=[s.max for s in stats], name="max", marker={"color": "#c98b2b"}
+            ),
+            trace(
+                "scatter",
                 x=names,
                 y=[s.zero_fraction for s in stats],
                 name="share of zeros",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.graph_objects as go
 
+from charts.layout import trace
 from charts.tokens import display_token, token_ticks
 from charts.watch import PAPER
 
@@ -23,7 +24,8 @@ def memory_figure(memory: MemoryAtStep, tokens: tuple[str, ...], step: int) -> g
     # The second y axis laid out by hand: make_subplots costs more than the figure.
     return go.Figure(
         [
-            go.Bar(
+            trace(
+                "bar",
                 x=steps,
                 y=memory.share_by_token(),
                 name="share of the memory now",
@@ -31,7 +33,8 @@ def memory_figure(memory: MemoryAtStep, tokens: tuple[str, ...], step: int) -> g
                 customdata=labels,
                 hovertemplate="token %{customdata}: %{y:.1%} of the memory<extra></extra>",
             ),
-            go.Scatter(
+            trace(
+                "scatter",
                 x=steps,
                 y=memory.kept.mean(axis=1),
                 name="kept of what it wrote",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from charts.layout import trace
 from charts.tokens import display_token
 from charts.watch import COLORSCALE, PAPER, frame_ms, play_buttons
 
@@ -27,7 +28,8 @@ def state_path_figure(
     limit = float(max(np.abs(cloud_colour).max(initial=0.0), 1e-6))
     fig = go.Figure()
     fig.add_trace(
-        go.Scattergl(
+        trace(
+            "scattergl",
             x=cloud[:, 0],
             y=cloud[:, 1],
             mode="markers",
@@ -54,17 +56,15 @@ def state_path_figure(
         }
 
     fig.add_trace(
-        go.Scatter(
-            walked(len(tokens))
-            | {
-                "mode": "lines+markers+text",
-                "textposition": "top center",
-                "line": {"color": "#111", "width": 2},
-                "marker": {"size": 8, "color": "#111"},
-                "hovertemplate": "%{text}<extra></extra>",
-                "name": "your sentence",
-            }
-        )
+        walked(len(tokens))
+        | {
+            "mode": "lines+markers+text",
+            "textposition": "top center",
+            "line": {"color": "#111", "width": 2},
+            "marker": {"size": 8, "color": "#111"},
+            "hovertemplate": "%{text}<extra></extra>",
+            "name": "your sentence",
+        }
     )
     fig.frames = [
         {"name": str(t), "data": [walked(t)], "traces": [1]} for t in range(1, len(tokens) + 1)

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.bars import probability_bars
-from charts.layout import row_title
+from charts.layout import row_title, trace
 from charts.tokens import display_token, token_ticks
 from charts.watch import PAPER, diverging_colours
 from models.state_analysis import movement, step_change, top_moved_units
@@ -53,14 +53,16 @@ def step_figure(
     ]
     return go.Figure(
         [
-            go.Bar(
+            trace(
+                "bar",
                 x=units,
                 y=after,
                 marker={"color": diverging_colours(after, reach)},
                 hovertemplate="unit %{x}: %{y:+.3f}<extra></extra>",
                 name="h_t",
             ),
-            go.Scatter(
+            trace(
+                "scatter",
                 x=units,
                 y=before,
                 mode="markers",
@@ -68,7 +70,8 @@ def step_figure(
                 hovertemplate="unit %{x} before: %{y:+.3f}<extra></extra>",
                 name="h_(t−1)",
             ),
-            go.Bar(
+            trace(
+                "bar",
                 x=units,
                 y=change,
                 marker={"color": np.where(highlight, "#111", "#b8b8b8").tolist()},
@@ -96,7 +99,8 @@ def movement_figure(h: np.ndarray, tokens: tuple[str, ...], step: int) -> go.Fig
     distance = movement(h)
     steps = np.arange(1, len(distance) + 1)
     return go.Figure(
-        go.Bar(
+        trace(
+            "bar",
             x=steps,
             y=distance,
             marker={"color": ["#111" if t == step else "#9db4cf" for t in steps]},

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from charts.layout import trace
 from charts.tokens import display_token, token_ticks
 from charts.watch import COLORSCALE, PAPER
 
@@ -18,7 +19,8 @@ def unit_lines_figure(
     steps = np.arange(1, len(tokens) + 1)
     names = [display_token(token) for token in tokens]
     lines = [
-        go.Scatter(
+        trace(
+            "scatter",
             x=steps,
             y=values[:, unit],
             mode="lines+markers",
@@ -70,7 +72,8 @@ def text_heat_figure(
         text[row][col] = display_token(token, max_chars=12)
     limit = limit or float(max(np.nanmax(np.abs(values), initial=0.0), 1e-6))
     return go.Figure(
-        go.Heatmap(
+        trace(
+            "heatmap",
             z=grid,
             text=text,
             texttemplate="%{text}",
