@@ -6,6 +6,13 @@ several times what the figures themselves need; these helpers keep the hand-made
 
 from __future__ import annotations
 
+# For number axes whose labels and title fit the margins set by hand (not for token axes: a long
+# word would be cut off). Streamlit's chart theme turns plotly's automargin on for every axis;
+# plotly.js then measures every tick label, and lays the whole figure out a second time when
+# the margins move. With it off on these axes, chromium drew the LSTM heatmap in 79 instead of
+# 205 ms, the step chart in 29 instead of 84 ms and the memory chart in 33 instead of 89 ms.
+FIXED_MARGIN = {"automargin": False}
+
 
 def trace(kind: str, **properties: object) -> dict:
     """A trace as a plain dict, e.g. trace("bar", x=..., y=...), for go.Figure's data.

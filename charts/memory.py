@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.layout import trace
+from charts.layout import FIXED_MARGIN, trace
 from charts.tokens import display_token, token_ticks
 from charts.watch import PAPER
 
@@ -56,6 +56,7 @@ def memory_figure(memory: MemoryAtStep, tokens: tuple[str, ...], step: int) -> g
                 "title": {"text": "share of c_t"},
                 "tickformat": ".0%",
                 "rangemode": "tozero",
+                **FIXED_MARGIN,
             },
             "yaxis2": {
                 "title": {"text": "kept"},
@@ -65,6 +66,7 @@ def memory_figure(memory: MemoryAtStep, tokens: tuple[str, ...], step: int) -> g
                 "showgrid": False,
                 "overlaying": "y",
                 "side": "right",
+                **FIXED_MARGIN,
             },
         },
     )

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.bars import probability_bars
-from charts.layout import row_title, trace
+from charts.layout import FIXED_MARGIN, row_title, trace
 from charts.tokens import display_token, token_ticks
 from charts.watch import PAPER, diverging_colours
 from models.state_analysis import movement, step_change, top_moved_units
@@ -86,9 +86,13 @@ def step_figure(
             "bargap": 0.1,
             "margin": {"l": 50, "r": 10, "t": 30, "b": 40},
             "paper_bgcolor": PAPER,
-            "xaxis": {"title": {"text": unit_noun}, "anchor": "y2"},
-            "yaxis": {"domain": [0.57, 1.0], "range": [-1.05 * reach, 1.05 * reach]},
-            "yaxis2": {"domain": [0.0, 0.43], "range": [-span, span]},
+            "xaxis": {"title": {"text": unit_noun}, "anchor": "y2", **FIXED_MARGIN},
+            "yaxis": {
+                "domain": [0.57, 1.0],
+                "range": [-1.05 * reach, 1.05 * reach],
+                **FIXED_MARGIN,
+            },
+            "yaxis2": {"domain": [0.0, 0.43], "range": [-span, span], **FIXED_MARGIN},
             "annotations": titles + notes,
         },
     )
@@ -110,7 +114,11 @@ def movement_figure(h: np.ndarray, tokens: tuple[str, ...], step: int) -> go.Fig
         {
             "height": 230,
             "margin": {"l": 50, "r": 10, "t": 10, "b": 60},
-            "yaxis": {"title": {"text": "|h_t − h_(t−1)|"}, "rangemode": "tozero"},
+            "yaxis": {
+                "title": {"text": "|h_t − h_(t−1)|"},
+                "rangemode": "tozero",
+                **FIXED_MARGIN,
+            },
             "xaxis": {"range": [0.5, len(steps) + 0.5], **token_ticks(tokens)},
             "paper_bgcolor": PAPER,
             "bargap": 0.15,

@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
+from charts.layout import FIXED_MARGIN
 from charts.pictures import png_data_uri
 from charts.tokens import display_token, token_ticks
 from models.state_analysis import state_matrix, top_changed
@@ -412,6 +413,7 @@ def _layout(
             "range": [-0.5, n_units - 0.5],
             "showgrid": False,
             "zeroline": False,
+            **FIXED_MARGIN,
         },
         "yaxis2": {
             "domain": [0.0, 0.27],
@@ -421,6 +423,7 @@ def _layout(
             "zeroline": True,
             "zerolinecolor": "#bbb",
             **lower.ticks,
+            **FIXED_MARGIN,
         },
         # The values as one small picture behind the top plot, a pixel per (token, unit); the
         # page asks the browser to enlarge it with crisp pixels (`image-rendering`).

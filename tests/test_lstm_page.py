@@ -116,6 +116,28 @@ def test_no_chart_makes_the_browser_measure_its_tick_labels() -> None:
         assert all("ticklabeloverflow" not in spec["layout"][name] for name in axes), key
 
 
+def test_number_axes_keep_their_margins_and_token_axes_grow_theirs() -> None:
+    """Streamlit's theme turns automargin on for every axis, which makes plotly.js measure
+    every label and lay a figure out twice (charts/layout.py). The number axes of the charts
+    a new sentence redraws turn it off; token axes keep it, so that long words are not cut."""
+    specs = charts(open_page())
+    number_axes = {
+        "lstm_watch": ["yaxis", "yaxis2"],
+        "lstm_step_state": ["xaxis", "yaxis", "yaxis2"],
+        "lstm_movement": ["yaxis"],
+        "lstm_memory": ["yaxis", "yaxis2"],
+    }
+    for key, axes in number_axes.items():
+        layout = specs[key]["layout"]
+        for axis in axes:
+            assert layout[axis]["automargin"] is False, (key, axis)
+        token_axes = [name for name in layout if name.startswith("xaxis") and name not in axes]
+        assert len(token_axes) == {"lstm_watch": 2, "lstm_step_state": 0}.get(key, 1), key
+        for axis in token_axes:
+            assert layout[axis]["ticktext"], (key, axis)
+            assert "automargin" not in layout[axis], (key, axis)
+
+
 def test_a_typed_sentence_gives_one_column_per_token() -> None:
     at = type_text(open_page(), "Not bad at all, not bad at all!")
     tokens = word_tokens("Not bad at all, not bad at all!")
