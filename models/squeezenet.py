@@ -69,6 +69,16 @@ class Fire(nn.Module):
         return torch.cat([F.relu(self.expand1x1(s)), F.relu(self.expand3x3(s))], dim=1)
 
 
+def max_pool(x: torch.Tensor) -> torch.Tensor:
+    """3x3 stride-2 max-pool (floor mode, as in Keras), the same values in the same layout.
+
+    Pooled in channels-last memory order: torch's CPU max-pool took 6.5 ms on conv1's output in
+    the usual (N, C, H, W) order and 0.5 ms in channels-last, a quarter of the whole forward pass.
+    """
+    channels_last = x.contiguous(memory_format=torch.channels_last)
+    return F.max_pool2d(channels_last, kernel_size=3, stride=2).contiguous()
+
+
 class SqueezeNet11(StagedCnn):
     """SqueezeNet 1.1 as in keras-squeezenet: 227x227 BGR input, no ReLU after conv10."""
 
@@ -96,7 +106,7 @@ class SqueezeNet11(StagedCnn):
         def fire(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
             def run(x: torch.Tensor) -> torch.Tensor:
                 if name in POOL_BEFORE:
-                    x = F.max_pool2d(x, kernel_size=3, stride=2)  # floor mode, as in Keras
+                    x = max_pool(x)
                 return getattr(self, name)(x)  # fire2-3 (B, 128, 56, 56) ... (B, 512, 13, 13)
 
             return run

@@ -101,6 +101,18 @@ def test_forward_stages_logits_equal_forward(case: Loaded) -> None:
     torch.testing.assert_close(staged, direct, rtol=0, atol=0)
 
 
+def test_squeezenet_max_pool_equals_torchs_and_keeps_the_layout() -> None:
+    x = torch.randn(1, 64, 113, 113, requires_grad=True)
+    pooled = squeezenet.max_pool(x)
+    expected = torch.nn.functional.max_pool2d(x, kernel_size=3, stride=2)
+    assert pooled.shape == (1, 64, 56, 56)
+    assert pooled.is_contiguous()  # the stages' maps are read as (C, H, W) numpy arrays
+    torch.testing.assert_close(pooled, expected, rtol=0, atol=0)
+    (gradient,) = torch.autograd.grad(pooled.sum(), x)  # Grad-CAM goes back through it
+    (expected_gradient,) = torch.autograd.grad(expected.sum(), x)
+    torch.testing.assert_close(gradient, expected_gradient, rtol=0, atol=0)
+
+
 def test_cat_photo_top3_are_cats(case: Loaded) -> None:
     top3 = _probabilities(case, "chelsea.jpg").topk(3).indices.tolist()
     assert all(index in CAT_CLASSES for index in top3), top3
