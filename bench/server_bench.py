@@ -44,6 +44,7 @@ from tests.conftest import (  # noqa: E402
     open_cnn_upload_mode,
     start_app,
     wait_healthy,
+    wait_until_settled,
 )
 
 SENTENCES = [
@@ -257,23 +258,10 @@ def wait_quiet(server: Server, since: int) -> list[dict]:
         time.sleep(0.02)
 
 
-# wait_until_settled's conditions, checked in the page. Playwright's expect, at every failed
-# check, takes an accessibility snapshot of the page for its error message: 100-200 ms of the
-# browser's main thread here (Chrome's profiler), delaying the very drawing being timed.
-SETTLED_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  return !!app && app.dataset.testConnectionState === "CONNECTED"
-    && app.dataset.testScriptState === "notRunning"
-    && !document.querySelector('[data-testid="stSkeleton"], [data-stale="true"]');
-}"""
+# Checked in the page, like tests.conftest.wait_until_settled (see SETTLED_JS there for why).
 SHOWS_TEXT_JS = """([selector, text, exact]) => [...document.querySelectorAll(selector)]
   .some((e) => (exact ? e.textContent === text : e.textContent.includes(text)))"""
 POLL_MS = 50  # how often the waits below look; the timings come from the page's own clocks
-
-
-def settle(page: Page, timeout: float = 120_000) -> None:
-    """Like tests.conftest.wait_until_settled, without Playwright's snapshots (see SETTLED_JS)."""
-    page.wait_for_function(SETTLED_JS, polling=POLL_MS, timeout=timeout)
 
 
 def wait_for_text(
@@ -308,7 +296,7 @@ def measure(
         raise RuntimeError("the action reached the page without a key press, click or change")
     wait_for_rerun(server, since)
     shown()
-    settle(page)
+    wait_until_settled(page)
     browser_ms = page.evaluate("window.__lastChange") - started
     first_view_ms = page.evaluate("window.__firstSeen") - started if first_view else None
     records = wait_quiet(server, since)
@@ -420,7 +408,7 @@ def main() -> None:
             rss_start = server.rss_mb()
             uploader(page).set_input_files(pictures[0])
             wait_for_text(page, CAPTION, f"{pictures[0].name} ·")
-            settle(page)
+            wait_until_settled(page)
             wait_quiet(server, 0)
 
             def uploaded(path: Path) -> Callable[[], None]:
@@ -501,7 +489,7 @@ def main() -> None:
             lstm.goto(f"{server.url}/LSTM_hidden_states")
             box = lstm.get_by_label("Your text (press Enter to read it)")
             expect(box).to_be_visible(timeout=120_000)
-            settle(lstm)
+            wait_until_settled(lstm)
 
             def last_word(text: str) -> str:
                 return text.rstrip(".").rsplit(" ", 1)[-1]
@@ -576,7 +564,7 @@ def many_sessions(
     gate.open()
     for page in pages:
         wait_for_text(page, "strong", "Top guess:")
-        settle(page, timeout=180_000)
+        wait_until_settled(page, timeout=180_000)
     records = server.records()[since:]
     stop.set()
     sampler.join()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -144,20 +145,43 @@ SETTLE_TIMEOUT_MS = 90_000  # a first visit computes per-server analyses; CI may
 expect.set_options(timeout=30_000)
 
 
+# The conditions of a settled page, checked in one go in the page itself. Playwright's `expect`
+# would check them one by one, and at every failed check it takes an accessibility snapshot of
+# the whole page for its error message: 100-200 ms of the browser's main thread on the LSTM
+# page (Chrome's profiler), which slows the very page a test or `make bench` waits on.
+SETTLED_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.dataset.testConnectionState === "CONNECTED"
+    && app.dataset.testScriptState === "notRunning"
+    && !document.querySelector('[data-testid="stSkeleton"], [data-stale="true"]');
+}"""
+PAGE_STATE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return {
+    connection: app?.dataset.testConnectionState, script: app?.dataset.testScriptState,
+    skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
+    stale: document.querySelectorAll('[data-stale="true"]').length,
+  };
+}"""
+SETTLE_POLL_MS = 50
+
+
 def wait_until_settled(page: Page, timeout: float = SETTLE_TIMEOUT_MS) -> None:
-    """Wait for the app's own state: websocket up, no script running, no skeleton left.
+    """Wait for the app's own state: websocket up, no script running, no skeleton left, and no
+    element of the previous run left on the page, faded, waiting to be replaced.
 
     Streamlit's root element publishes `data-test-script-state` (initial, running, notRunning),
     which its own end-to-end tests wait on. Call this after something on the page shows that the
     action was taken (a retrying `expect` on the new content): right after a click the state may
     still read notRunning from the run before.
     """
-    app = page.locator('[data-testid="stApp"]')
-    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=timeout)
-    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
-    expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=timeout)
-    # Elements of the previous run stay on the page, faded, until replaced: wait until none is.
-    expect(page.locator('[data-stale="true"]')).to_have_count(0, timeout=timeout)
+    try:
+        page.wait_for_function(SETTLED_JS, polling=SETTLE_POLL_MS, timeout=timeout)
+    except PlaywrightTimeoutError:
+        state = page.evaluate(PAGE_STATE_JS)
+        raise AssertionError(
+            f"the page did not settle in {timeout / 1000:.0f} s: {state}"
+        ) from None
 
 
 UPLOAD_INPUT = '[data-testid="stFileUploader"] input[type="file"]'
@@ -176,16 +200,28 @@ def open_cnn_upload_mode(page: Page, url: str, timeout: float = 60_000) -> Locat
     return uploader
 
 
-def expect_pictures_loaded(page: Page, key: str, count: int) -> None:
+PICTURES_JS = """([key, count]) => {
+  const pictures = [...document.querySelectorAll(`.st-key-${key} img`)];
+  return pictures.length === count && pictures.every((img) => img.complete && img.naturalWidth > 0);
+}"""
+
+
+def expect_pictures_loaded(page: Page, key: str, count: int, timeout: float = 30_000) -> None:
     """`count` pictures in the element keyed `key`, every one fetched and decoded (none broken:
     a media file deleted before the browser asked for it would leave naturalWidth at 0)."""
-    pictures = page.locator(f".st-key-{key} img")
-    expect(pictures).to_have_count(count)
-    page.wait_for_function(
-        """key => [...document.querySelectorAll(`.st-key-${key} img`)]
-                    .every(img => img.complete && img.naturalWidth > 0)""",
-        arg=key,
-    )
+    try:
+        page.wait_for_function(
+            PICTURES_JS, arg=[key, count], polling=SETTLE_POLL_MS, timeout=timeout
+        )
+    except PlaywrightTimeoutError:
+        found = page.evaluate(
+            """key => [...document.querySelectorAll(`.st-key-${key} img`)]
+                 .map((img) => (img.complete ? img.naturalWidth : "loading"))""",
+            key,
+        )
+        raise AssertionError(
+            f"expected {count} loaded pictures in {key}; widths: {found}"
+        ) from None
 
 
 def full_screenshot(page: Page, path: Path) -> None:
