@@ -368,6 +368,31 @@ def bare_forward_ms() -> float:
     return statistics.median(times)
 
 
+PACE_LOOP = 1_000_000
+
+
+def pace_ms(core: int) -> float:
+    """Median time of a fixed pure-Python loop on `core`, this thread moved there for it.
+
+    This machine's speed drifts: on an idle core the loop took anywhere from 46 to 67 ms in seven
+    runs within a few minutes. Timed at the start, before the bursts and at the end, it says how
+    fast the machine was while the table was measured.
+    """
+    saved = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {core})
+    try:
+        times = []
+        for _ in range(5):
+            start = time.thread_time()
+            total = 0
+            for number in range(PACE_LOOP):
+                total += number * number
+            times.append((time.thread_time() - start) * 1000)
+    finally:
+        os.sched_setaffinity(0, saved)
+    return statistics.median(times)
+
+
 def summary(samples: list[Sample]) -> dict[str, str]:
     def spread(values: list[float]) -> str:
         return f"{statistics.median(values):.0f} ({min(values):.0f}–{max(values):.0f})"
@@ -395,6 +420,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    server_core = sorted(os.sched_getaffinity(0))[-1]  # where split_cores puts the server
+    paces = {"at the start": pace_ms(server_core)}
     forward = bare_forward_ms()
     table: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory() as tmp, hooked_server(Path(tmp)) as server:
@@ -516,6 +543,7 @@ def main() -> None:
             )
             lstm.context.close()
             page.context.close()
+            paces["before the bursts"] = pace_ms(server_core)
 
             # Twice, with new sessions and new photos: the first burst on a server has been up
             # to 40% slower per upload than later ones (1.4-2.1 s against 1.1-1.35 s p95 here).
@@ -524,10 +552,13 @@ def main() -> None:
             again = many_sessions(browser, server, pictures[args.sessions : 2 * args.sessions])
             table[f"{burst}, again"] = again[burst]
             browser.close()
+    paces["at the end"] = pace_ms(server_core)
 
     print(f"{platform.node()}: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}")
     print(cores)
     print(f"bare SqueezeNet forward (1 thread, median of 20): {forward:.1f} ms")
+    pace = ", ".join(f"{ms:.0f} ms {when}" for when, ms in paces.items())
+    print(f"machine pace, a fixed Python loop on the server's core (median of 5): {pace}")
     print("medians (min–max) per action")
     for action, values in table.items():
         cells = ", ".join(f"{name}: {value}" for name, value in values.items())

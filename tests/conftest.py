@@ -206,7 +206,7 @@ PICTURES_JS = """([key, count]) => {
 }"""
 
 
-def expect_pictures_loaded(page: Page, key: str, count: int, timeout: float = 30_000) -> None:
+def expect_pictures_loaded(page: Page, key: str, count: int, timeout: float = 60_000) -> None:
     """`count` pictures in the element keyed `key`, every one fetched and decoded (none broken:
     a media file deleted before the browser asked for it would leave naturalWidth at 0)."""
     try:
