@@ -72,6 +72,7 @@ class Sample:
     browser_ms: float
     kb: float
     first_view_ms: float | None = None
+    draws_per_chart: float | None = None  # full plotly.js draws per chart drawn
 
 
 @dataclass
@@ -118,6 +119,22 @@ window.__watchFor = (selector, text) => {
   });
   observer.observe(document, { subtree: true, childList: true, characterData: true });
 };
+// Full plotly.js draws of a chart end with a "plotly_afterplot" event. plotly.js gives each
+// chart's div its own `emit` function the first time it draws there; this setter on the
+// prototype wraps that function as it is assigned, to count the draws and the charts drawn.
+window.__draws = 0;
+window.__drawnCharts = new Set();
+Object.defineProperty(HTMLElement.prototype, "emit", {
+  configurable: true,
+  set(emit) {
+    const chart = this;
+    this.__countedEmit = function (name, data) {
+      if (name === "plotly_afterplot") { window.__draws += 1; window.__drawnCharts.add(chart); }
+      return emit.call(this, name, data);
+    };
+  },
+  get() { return this.__countedEmit; },
+});
 """
 
 
@@ -289,7 +306,7 @@ def measure(
     received = traffic.received
     if first_view:
         page.evaluate("([selector, text]) => window.__watchFor(selector, text)", list(first_view))
-    page.evaluate("window.__lastInput = null")
+    page.evaluate("window.__lastInput = null; window.__draws = 0; window.__drawnCharts.clear()")
     action()
     started = page.evaluate("window.__lastInput")
     if started is None:
@@ -299,12 +316,14 @@ def measure(
     wait_until_settled(page)
     browser_ms = page.evaluate("window.__lastChange") - started
     first_view_ms = page.evaluate("window.__firstSeen") - started if first_view else None
+    draws, charts = page.evaluate("[window.__draws, window.__drawnCharts.size]")
     records = wait_quiet(server, since)
     server_ms = sum(r["ms"] for r in records if r["what"] in ("exec", "finish"))
     cpu_ms = sum(r["cpu_ms"] for r in records if r["what"] in ("exec", "finish"))
     runs = sum(r["what"] == "exec" for r in records)
     kb = (traffic.received - received) / 1000
-    return Sample(server_ms, cpu_ms, runs, browser_ms, kb, first_view_ms)
+    draws_per_chart = draws / charts if charts else None
+    return Sample(server_ms, cpu_ms, runs, browser_ms, kb, first_view_ms, draws_per_chart)
 
 
 def photos(count: int, directory: Path) -> list[Path]:
@@ -407,6 +426,9 @@ def summary(samples: list[Sample]) -> dict[str, str]:
     firsts = [s.first_view_ms for s in samples if s.first_view_ms is not None]
     if firsts:
         cells["first chart ms"] = spread(firsts)
+    draws = [s.draws_per_chart for s in samples if s.draws_per_chart is not None]
+    if draws:
+        cells["plotly draws per chart"] = f"{statistics.median(draws):.1f}"
     return cells
 
 
