@@ -260,37 +260,47 @@ def layer_explorer(trace: CnnTrace) -> None:
             st.image(jpeg_bytes(blended), width=460)
 
 
-model_name = st.sidebar.radio(
-    "Model",
-    list(CNN_MODELS),
-    index=list(CNN_MODELS).index(DEFAULT_CNN),
-    format_func=lambda name: CNN_MODELS[name].title,
-    key="cnn_model",
-)
-st.sidebar.caption(CNN_MODELS[model_name].summary)
+def main() -> None:
+    """The page below the photo picker, with everything about one photo in local names.
 
-chosen_photo = choose_photo()
-if chosen_photo is None:
-    st.stop()
-source_key, data, description = chosen_photo
-try:
-    photo = decoded_photo(source_key, data)
-except ImageInputError as error:
-    st.error(f"That file can't be used: {error}")
-    st.stop()
+    A page's module-level names live as long as its functions, which refer back to them: a
+    cycle that only a full garbage collection frees, and this server runs those rarely. A
+    trace kept there (10 MB) stayed in memory long after its session had closed.
+    """
+    model_name = st.sidebar.radio(
+        "Model",
+        list(CNN_MODELS),
+        index=list(CNN_MODELS).index(DEFAULT_CNN),
+        format_func=lambda name: CNN_MODELS[name].title,
+        key="cnn_model",
+    )
+    st.sidebar.caption(CNN_MODELS[model_name].summary)
 
-trace = cnn_trace(model_name, source_key, photo.image)
-show_prediction(trace, describe_photo(photo, description))
-show_overview(trace)
-layer_explorer(trace)
-# One section at a time: the unit's gradient and the statistics cost about as much CPU as the
-# rest of a new photo's page together, so they are computed when asked for.
-show_one_section(
-    {
-        "class": ("Why this class?", lambda: show_class_evidence(trace, photo, source_key)),
-        "unit": ("What one unit sees", lambda: show_unit_field(trace, photo, source_key)),
-        "statistics": ("Filters and statistics", lambda: show_units_and_statistics(trace)),
-    },
-    key="cnn_deeper",
-)
-show_compare_and_export(trace, photo, source_key)
+    chosen_photo = choose_photo()
+    if chosen_photo is None:
+        st.stop()
+    source_key, data, description = chosen_photo
+    try:
+        photo = decoded_photo(source_key, data)
+    except ImageInputError as error:
+        st.error(f"That file can't be used: {error}")
+        st.stop()
+
+    trace = cnn_trace(model_name, source_key, photo.image)
+    show_prediction(trace, describe_photo(photo, description))
+    show_overview(trace)
+    layer_explorer(trace)
+    # One section at a time: the unit's gradient and the statistics cost about as much CPU as the
+    # rest of a new photo's page together, so they are computed when asked for.
+    show_one_section(
+        {
+            "class": ("Why this class?", lambda: show_class_evidence(trace, photo, source_key)),
+            "unit": ("What one unit sees", lambda: show_unit_field(trace, photo, source_key)),
+            "statistics": ("Filters and statistics", lambda: show_units_and_statistics(trace)),
+        },
+        key="cnn_deeper",
+    )
+    show_compare_and_export(trace, photo, source_key)
+
+
+main()

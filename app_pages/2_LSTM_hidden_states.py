@@ -334,28 +334,37 @@ def show_memory(trace: SequenceTrace, layer: int, step: int) -> None:
     )
 
 
-try:
-    trace = sequence_trace(model_name, text)
-except EmptyTextError as error:
-    st.info(str(error))
-    st.stop()
+def show_text(model_name: str, spec: SequenceSpec, text: str) -> None:
+    """Everything about one text, kept in local names.
 
-show_tokens(trace, spec)
-show_verdict(trace)
-layer = show_watch(trace, spec)
-show_step(trace, spec, layer)
-if trace.next_chars is not None:
-    with st.expander("Every next-character guess as a table"):
-        st.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
+    A page's module-level names live as long as its functions, which refer back to them: a
+    cycle that only a full garbage collection frees, and this server runs those rarely.
+    """
+    try:
+        trace = sequence_trace(model_name, text)
+    except EmptyTextError as error:
+        st.info(str(error))
+        st.stop()
 
-# One section at a time: every section draws figures, and a new text redraws what is shown.
-deeper = {
-    "words": ("Which words mattered", lambda: show_attribution(trace, spec)),
-    "units": ("Units that mean something", lambda: show_units(trace, spec)),
-    "path": ("The path through state space", lambda: show_path(trace, spec)),
-    "pair": ("Two texts side by side", lambda: show_pair(trace, spec)),
-}
-if not spec.attribution:  # no single score to attribute or to compare
-    del deeper["words"], deeper["pair"]
-show_one_section(deeper, key="lstm_deeper")
-show_downloads(trace)
+    show_tokens(trace, spec)
+    show_verdict(trace)
+    layer = show_watch(trace, spec)
+    show_step(trace, spec, layer)
+    if trace.next_chars is not None:
+        with st.expander("Every next-character guess as a table"):
+            st.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
+
+    # One section at a time: every section draws figures, and a new text redraws what is shown.
+    deeper = {
+        "words": ("Which words mattered", lambda: show_attribution(trace, spec)),
+        "units": ("Units that mean something", lambda: show_units(trace, spec)),
+        "path": ("The path through state space", lambda: show_path(trace, spec)),
+        "pair": ("Two texts side by side", lambda: show_pair(trace, spec)),
+    }
+    if not spec.attribution:  # no single score to attribute or to compare
+        del deeper["words"], deeper["pair"]
+    show_one_section(deeper, key="lstm_deeper")
+    show_downloads(trace)
+
+
+show_text(model_name, spec, text)

@@ -3,6 +3,7 @@ what is loaded once stays out of the garbage collector's full passes (gc.freeze)
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -10,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from models.cnn import CnnTrace
+from models.sequence_trace import SequenceTrace
+from tests.test_cnn_page import SAMPLES, open_page, top_labels, upload
 from ui.memory import release_freed_memory
 
 
@@ -62,3 +66,77 @@ def test_a_loaded_model_leaves_the_collector_little_to_walk() -> None:
     assert counts["before"] > 50_000
     assert counts["frozen"] > 0.9 * counts["before"]
     assert counts["left"] < counts["frozen"] / 20
+
+
+# Two loads, as when a second model is first used while sessions are open: what is alive then
+# and in a cycle must stay collectable.
+FREEZE_TWICE = """
+import gc, json, weakref
+from ui.memory import exempt_loaded_objects, reclaim_memory
+exempt_loaded_objects()
+gc.disable()  # only the calls below collect
+class Node:
+    pass
+held, garbage = Node(), Node()
+held.me, garbage.me = held, garbage  # cycles, freed only by a full collection
+garbage_ref = weakref.ref(garbage)
+del garbage
+reclaim_memory()  # the first call collects...
+freed_first = garbage_ref() is None
+held_ref = weakref.ref(held)
+exempt_loaded_objects()  # a second model
+del held
+late = Node()
+late.me = late
+late_ref = weakref.ref(late)
+del late
+reclaim_memory()  # ...a call within ten seconds does not
+kept_by_throttle = late_ref() is not None
+gc.collect()
+print(json.dumps({"freed_first": freed_first, "throttled": kept_by_throttle,
+                  "held_freed": held_ref() is None, "late_freed": late_ref() is None}))
+"""
+
+
+def test_only_the_first_load_freezes_and_reclaiming_collects_cycles_at_most_every_ten_s() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", FREEZE_TWICE],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome == {
+        "freed_first": True,
+        "throttled": True,
+        "held_freed": True,  # not frozen by the second load
+        "late_freed": True,
+    }
+
+
+def page_namespaces_holding(value: object) -> list[str]:
+    """The page scripts whose module-level names refer to `value`."""
+    return [
+        referrer["__file__"]
+        for referrer in gc.get_referrers(value)
+        if isinstance(referrer, dict) and "app_pages" in str(referrer.get("__file__", ""))
+    ]
+
+
+def test_no_page_keeps_a_photo_or_text_trace_in_its_module_names() -> None:
+    """A page's module-level names sit in a cycle with its functions, freed only by a full
+    collection (at most every 10 s here); a session's own references go when it closes.
+    Pages keep traces in local names."""
+    at = upload(open_page(), "coffee.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg")
+    assert top_labels(at)[0] == "espresso"
+    traces = [o for o in gc.get_objects() if isinstance(o, CnnTrace)]
+    assert traces
+    assert [page for trace in traces for page in page_namespaces_holding(trace)] == []
+
+    at.switch_page("app_pages/2_LSTM_hidden_states.py").run()
+    at.text_input(key="lstm_text").set_value("not good at all, sadly").run()
+    assert not at.exception
+    texts = [o for o in gc.get_objects() if isinstance(o, SequenceTrace)]
+    assert any(trace.text == "not good at all, sadly" for trace in texts)
+    assert [page for trace in texts for page in page_namespaces_holding(trace)] == []

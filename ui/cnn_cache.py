@@ -17,7 +17,7 @@ from charts.pictures import jpeg_bytes
 from models.cnn import CNN_MODELS, CnnTrace, load_cnn, trace_image
 from models.explain import Explanation, effective_receptive_field, explain
 from models.images import LoadedPhoto, load_photo
-from ui.memory import exempt_loaded_objects, release_freed_memory
+from ui.memory import exempt_loaded_objects, reclaim_memory
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -70,7 +70,7 @@ def cnn_trace(model_name: str, source_key: str, _image: Image.Image) -> CnnTrace
     Eight are kept; a session whose trace was dropped keeps it through its fragments, and a
     full rerun traces again (one forward pass, about 25 ms).
     """
-    release_freed_memory()  # what earlier, dropped traces freed
+    reclaim_memory()  # what earlier, dropped traces and closed sessions freed
     return trace_image(cnn_model(model_name), model_name, _image)
 
 

@@ -9,7 +9,7 @@ from torch import nn
 
 from models.sequence_models import SEQUENCE_MODELS, load_sequence_model, trace_text
 from models.sequence_trace import SequenceTrace
-from ui.memory import exempt_loaded_objects
+from ui.memory import exempt_loaded_objects, reclaim_memory
 
 SENTENCES = Path(__file__).resolve().parent.parent / "assets" / "sentences.txt"
 
@@ -28,6 +28,7 @@ def sequence_trace(name: str, text: str) -> SequenceTrace:
 
     Raises EmptyTextError (not cached) when there is nothing to read.
     """
+    reclaim_memory()
     return trace_text(sequence_model(name), name, text)
 
 
