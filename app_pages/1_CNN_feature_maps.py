@@ -261,7 +261,7 @@ def layer_explorer(trace: CnnTrace) -> None:
 
 
 def main() -> None:
-    """The page below the photo picker, with everything about one photo in local names.
+    """The model choice, the photo and everything about it, in local names.
 
     A page's module-level names live as long as its functions, which refer back to them: a
     cycle that only a full garbage collection frees, and this server runs those rarely. A

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
+    SETTLE_POLL_MS,
     UPLOAD_INPUT,
     expect_pictures_loaded,
     free_port,
@@ -278,7 +279,6 @@ def wait_quiet(server: Server, since: int) -> list[dict]:
 # Checked in the page, like tests.conftest.wait_until_settled (see SETTLED_JS there for why).
 SHOWS_TEXT_JS = """([selector, text, exact]) => [...document.querySelectorAll(selector)]
   .some((e) => (exact ? e.textContent === text : e.textContent.includes(text)))"""
-POLL_MS = 50  # how often the waits below look; the timings come from the page's own clocks
 
 
 def wait_for_text(
@@ -286,7 +286,7 @@ def wait_for_text(
 ) -> None:
     """Until an element matching `selector` shows `text` (whole or in part)."""
     page.wait_for_function(
-        SHOWS_TEXT_JS, arg=[selector, text, exact], polling=POLL_MS, timeout=timeout
+        SHOWS_TEXT_JS, arg=[selector, text, exact], polling=SETTLE_POLL_MS, timeout=timeout
     )
 
 

@@ -73,6 +73,7 @@ def test_opens_on_a_sample_with_cat_predictions_and_all_charts() -> None:
 
 def test_upload_runs_the_model_once_and_layer_changes_reuse_it() -> None:
     at = open_page()
+    ui.cnn_cache.cnn_trace.clear()  # other tests may have traced coffee.jpg already
     with patch.object(ui.cnn_cache, "trace_image", wraps=ui.cnn_cache.trace_image) as passes:
         upload(at, "coffee.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg")
         assert not at.exception

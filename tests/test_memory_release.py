@@ -53,15 +53,20 @@ print(json.dumps({"before": before, "left": left, "frozen": frozen}))
 """
 
 
-def test_a_loaded_model_leaves_the_collector_little_to_walk() -> None:
+def run_fresh(code: str) -> dict:
+    """Run `code` in a new interpreter from the project root; its last line printed, as JSON."""
     result = subprocess.run(
-        [sys.executable, "-c", LOAD_AND_COUNT],
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         check=True,
         cwd=Path(__file__).resolve().parent.parent,
     )
-    counts = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_loaded_model_leaves_the_collector_little_to_walk() -> None:
+    counts = run_fresh(LOAD_AND_COUNT)
     # Libraries alone are ~200,000 tracked objects; after loading, nearly all are frozen.
     assert counts["before"] > 50_000
     assert counts["frozen"] > 0.9 * counts["before"]
@@ -99,15 +104,7 @@ print(json.dumps({"freed_first": freed_first, "throttled": kept_by_throttle,
 
 
 def test_only_the_first_load_freezes_and_reclaiming_collects_cycles_at_most_every_ten_s() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", FREEZE_TWICE],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    outcome = json.loads(result.stdout.strip().splitlines()[-1])
-    assert outcome == {
+    assert run_fresh(FREEZE_TWICE) == {
         "freed_first": True,
         "throttled": True,
         "held_freed": True,  # not frozen by the second load
