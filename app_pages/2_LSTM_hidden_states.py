@@ -334,14 +334,14 @@ def show_memory(trace: SequenceTrace, layer: int, step: int) -> None:
     )
 
 
-def show_text(model_name: str, spec: SequenceSpec, text: str) -> None:
+def show_text(spec: SequenceSpec, text: str) -> None:
     """Everything about one text, kept in local names.
 
     A page's module-level names live as long as its functions, which refer back to them: a
     cycle that only a full garbage collection frees, and this server runs those rarely.
     """
     try:
-        trace = sequence_trace(model_name, text)
+        trace = sequence_trace(spec.name, text)
     except EmptyTextError as error:
         st.info(str(error))
         st.stop()
@@ -367,4 +367,4 @@ def show_text(model_name: str, spec: SequenceSpec, text: str) -> None:
     show_downloads(trace)
 
 
-show_text(model_name, spec, text)
+show_text(spec, text)
