@@ -70,8 +70,9 @@ def exempt_loaded_objects() -> None:
     objects, which a collection walks in well under a millisecond.
     """
     global _frozen
-    if _frozen:
-        return
-    _frozen = True
-    gc.collect()
-    gc.freeze()
+    with _collect_lock:  # two models loading at once in two sessions' threads freeze once
+        if _frozen:
+            return
+        _frozen = True
+        gc.collect()
+        gc.freeze()
