@@ -13,11 +13,11 @@ from charts.cnn import (
     top_classes_figure,
 )
 from charts.pictures import jpeg_bytes, png_bytes
-from models.channel_stats import channel_means, channel_order
-from models.cnn import CNN_MODELS, DEFAULT_CNN, CnnTrace
-from models.cnn_geometry import receptive_fields
-from models.imagenet import class_names, class_synonyms
-from models.images import ImageInputError, LoadedPhoto
+from models.cnn.channel_stats import channel_means, channel_order
+from models.cnn.geometry import receptive_fields
+from models.cnn.imagenet import class_names, class_synonyms
+from models.cnn.images import ImageInputError, LoadedPhoto
+from models.cnn.registry import CNN_MODELS, DEFAULT_CNN, CnnTrace
 from ui.cnn_cache import cnn_trace, content_key, decoded_photo, samples, thumbnail
 from ui.cnn_explain_views import (
     apply_top5_click,

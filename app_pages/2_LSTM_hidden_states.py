@@ -6,10 +6,10 @@ import streamlit as st
 from charts.memory import memory_figure
 from charts.steps import movement_figure, next_char_figure, next_char_rows, step_figure
 from charts.watch import WatchView, watch_figure
-from models.lstm_memory import memory_at_step
-from models.sequence_models import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSpec, spec_of
-from models.sequence_trace import EmptyTextError, SequenceTrace
-from models.state_analysis import movement, top_moved_units
+from models.sequence.lstm_memory import memory_at_step
+from models.sequence.registry import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSpec, spec_of
+from models.sequence.state_analysis import movement, top_moved_units
+from models.sequence.trace import EmptyTextError, SequenceTrace
 from ui.inspect_views import show_attribution, show_downloads, show_pair, show_path, show_units
 from ui.pictures import crisp_pixels
 from ui.sections import show_one_section

@@ -15,12 +15,12 @@ from charts.compare import (
     receptive_field_figure,
     running_scores_figure,
 )
-from models.claims import Evidence, check_claims
-from models.cnn import CNN_MODELS, DEFAULT_CNN
-from models.comparison import cnn_receptive_fields
-from models.profiling import Measurement, ProfilePlan, growth_exponent, run_profile
-from models.sequence_models import SENTIMENT_READERS, spec_of
-from models.sequence_trace import EmptyTextError
+from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
+from models.compare.claims import Evidence, check_claims
+from models.compare.comparison import cnn_receptive_fields
+from models.compare.profiling import Measurement, ProfilePlan, growth_exponent, run_profile
+from models.sequence.registry import SENTIMENT_READERS, spec_of
+from models.sequence.trace import EmptyTextError
 from ui.cnn_cache import cnn_model, cnn_trace, decoded_photo, samples
 from ui.compare_cache import (
     CORPUS_PARAGRAPHS,
@@ -390,7 +390,8 @@ def show_claims(corpus: dict[str, np.ndarray]) -> None:
         ]
     )
     st.caption(
-        "Each verdict follows a fixed rule (written beside it in models/claims.py) applied to "
+        "Each verdict follows a fixed rule (written beside it in models/compare/claims.py) "
+        "applied to "
         "the numbers on this page, so it can change with the machine or the weights: for "
         "example, training speed is judged only after a measurement."
     )

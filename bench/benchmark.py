@@ -23,22 +23,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from charts.cnn import channel_tiles, overlay_image, stage_pictures  # noqa: E402
-from models.attribution import integrated_gradients, occlusion  # noqa: E402
-from models.cnn import CNN_MODELS, load_cnn, trace_image  # noqa: E402
-from models.comparison import negation_effects  # noqa: E402
-from models.corpus import paragraphs  # noqa: E402
-from models.corpus_analysis import analysis_corpus, corpus_pca  # noqa: E402
-from models.explain import explain  # noqa: E402
-from models.images import load_photo  # noqa: E402
-from models.memory_reach import gradient_by_distance, gradient_quantiles_by_distance  # noqa: E402
-from models.sequence_models import (  # noqa: E402
+from models.cnn.explain import explain  # noqa: E402
+from models.cnn.images import load_photo  # noqa: E402
+from models.cnn.registry import CNN_MODELS, load_cnn, trace_image  # noqa: E402
+from models.compare.comparison import negation_effects  # noqa: E402
+from models.compare.memory_reach import gradient_by_distance, gradient_quantiles_by_distance  # noqa: E402
+from models.sequence.attribution import integrated_gradients, occlusion  # noqa: E402
+from models.sequence.corpus import paragraphs  # noqa: E402
+from models.sequence.corpus_analysis import analysis_corpus, corpus_pca  # noqa: E402
+from models.sequence.registry import (  # noqa: E402
     SENTIMENT_READERS,
     SEQUENCE_MODELS,
     load_sequence_model,
     trace_text,
 )
-from models.text import word_tokens  # noqa: E402
-from models.unit_analysis import rank_units, top_examples  # noqa: E402
+from models.sequence.text import word_tokens  # noqa: E402
+from models.sequence.unit_analysis import rank_units, top_examples  # noqa: E402
 
 SENTENCE_30_TOKENS = (
     "The film was not good at first, and the middle dragged on far too long, "

@@ -376,8 +376,8 @@ def bare_forward_ms(threads: int) -> float:
     """
     import torch
 
-    from models.cnn import CNN_MODELS, load_cnn
-    from models.images import load_photo
+    from models.cnn.images import load_photo
+    from models.cnn.registry import CNN_MODELS, load_cnn
 
     saved = torch.get_num_threads()
     torch.set_num_threads(threads)

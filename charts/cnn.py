@@ -9,7 +9,7 @@ from PIL import Image
 from charts.bars import probability_bars
 from charts.layout import trace
 from charts.rendering import colorize, scale_maps, tile, upscale_nearest, viridis_png
-from models.channel_stats import representative_map
+from models.cnn.channel_stats import representative_map
 
 GRID_GAP = 2
 

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from charts.layout import trace
 from charts.rendering import colorize, tile, upscale_nearest
-from models.stage_stats import StageStats
+from models.cnn.stage_stats import StageStats
 
 PAPER = "rgba(0,0,0,0)"
 PICTURE_SIDE = 448  # twice the models' input: marks drawn at this size look sharp

@@ -12,7 +12,7 @@ from charts.tokens import display_token, token_ticks
 from charts.watch import PAPER
 
 if TYPE_CHECKING:
-    from models.lstm_memory import MemoryAtStep
+    from models.sequence.lstm_memory import MemoryAtStep
 
 
 def memory_figure(memory: MemoryAtStep, tokens: tuple[str, ...], step: int) -> go.Figure:

@@ -11,10 +11,10 @@ from charts.bars import probability_bars
 from charts.layout import FIXED_MARGIN, row_title, trace
 from charts.tokens import display_token, token_ticks
 from charts.watch import PAPER, diverging_colours
-from models.state_analysis import movement, step_change, top_moved_units
+from models.sequence.state_analysis import movement, step_change, top_moved_units
 
 if TYPE_CHECKING:
-    from models.sequence_trace import SequenceTrace
+    from models.sequence.trace import SequenceTrace
 
 
 def step_figure(

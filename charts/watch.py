@@ -19,10 +19,10 @@ from plotly.colors import sample_colorscale
 from charts.layout import FIXED_MARGIN
 from charts.pictures import png_data_uri
 from charts.tokens import display_token, token_ticks
-from models.state_analysis import state_matrix, top_changed
+from models.sequence.state_analysis import state_matrix, top_changed
 
 if TYPE_CHECKING:
-    from models.sequence_trace import SequenceTrace
+    from models.sequence.trace import SequenceTrace
 
 COLORSCALE = "RdBu_r"  # blue negative, white zero, red positive
 PLAYBACK_MS = 12_000  # a whole sentence plays in about this long, within the clamps below

@@ -13,10 +13,10 @@ import numpy as np
 from PIL import Image
 
 from charts.rendering import colorize, scale_maps, tile
-from models.cnn import CNN_MODELS, DEFAULT_CNN, load_cnn, trace_image
-from models.imagenet import class_names
-from models.images import CropGeometry, ImageInputError, LoadedPhoto, load_photo
-from models.sequence_models import DEFAULT_SEQUENCE, SENTIMENT_READERS, SEQUENCE_MODELS
+from models.cnn.imagenet import class_names
+from models.cnn.images import CropGeometry, ImageInputError, LoadedPhoto, load_photo
+from models.cnn.registry import CNN_MODELS, DEFAULT_CNN, load_cnn, trace_image
+from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS, SEQUENCE_MODELS
 
 
 def _fail(subject: str, message: str) -> None:
@@ -90,8 +90,8 @@ def explain_images(
     out: Path | None,
 ) -> int:
     from charts.cnn import overlay_image
-    from models.explain import explain
-    from models.images import crop_geometry
+    from models.cnn.explain import explain
+    from models.cnn.images import crop_geometry
 
     model = load_cnn(model_name)
     spec = CNN_MODELS[model_name]
@@ -171,8 +171,8 @@ def _texts(command: str, texts: Sequence[str], file: Path | None) -> list[str] |
 
 
 def sentiment(texts: Sequence[str], file: Path | None, model_name: str) -> int:
-    from models.sequence_models import load_sequence_model, trace_text
-    from models.sequence_trace import EmptyTextError
+    from models.sequence.registry import load_sequence_model, trace_text
+    from models.sequence.trace import EmptyTextError
 
     texts = _texts("sentiment", texts, file)
     if isinstance(texts, int):
@@ -193,9 +193,9 @@ def sentiment(texts: Sequence[str], file: Path | None, model_name: str) -> int:
 
 
 def attribute(texts: Sequence[str], file: Path | None, model_name: str, method: str) -> int:
-    from models.attribution import attribute as attribute_tokens
-    from models.sequence_models import load_sequence_model, trace_text
-    from models.sequence_trace import EmptyTextError
+    from models.sequence.attribution import attribute as attribute_tokens
+    from models.sequence.registry import load_sequence_model, trace_text
+    from models.sequence.trace import EmptyTextError
 
     texts = _texts("attribute", texts, file)
     if isinstance(texts, int):
@@ -221,8 +221,8 @@ def attribute(texts: Sequence[str], file: Path | None, model_name: str, method: 
 
 
 def summary() -> int:
-    from models.sequence_models import load_sequence_model
-    from models.summary import summarise
+    from models.compare.summary import summarise
+    from models.sequence.registry import load_sequence_model
 
     for name in CNN_MODELS:
         print(json.dumps(summarise(name, load_cnn(name)).as_json()), flush=True)
@@ -232,8 +232,8 @@ def summary() -> int:
 
 
 def profile(quick: bool) -> int:
-    from models.profiling import ProfilePlan, run_profile
-    from models.sequence_models import load_sequence_model
+    from models.compare.profiling import ProfilePlan, run_profile
+    from models.sequence.registry import load_sequence_model
 
     plan = ProfilePlan.quick() if quick else ProfilePlan.full()
     cnns = {name: load_cnn(name) for name in CNN_MODELS}

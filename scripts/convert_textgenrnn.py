@@ -33,9 +33,9 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models.char_lstm import CHECKPOINT_NAME, VOCAB_NAME, CharLSTM, CharLSTMConfig  # noqa: E402
 from models.checkpoints import WEIGHTS_DIR  # noqa: E402
-from models.text import save_vocab  # noqa: E402
+from models.sequence.char_lstm import CHECKPOINT_NAME, VOCAB_NAME, CharLSTM, CharLSTMConfig  # noqa: E402
+from models.sequence.text import save_vocab  # noqa: E402
 
 WEIGHTS_SHA256 = "6a89ca4235ed9f00be7b2acd65d5fe4a099967d676bfe20afb696106286ffbca"
 VOCAB_SHA256 = "f9c6c0db9b07fb57da023d32df66e16a488d086c138e15706307bb5177c2be74"

@@ -3,8 +3,8 @@
 Usage: python scripts/train_sentiment.py [path/to/hutto_ICWSM_2014.tar.gz] [--cells lstm gru ...]
 
 One command trains all four readers (LSTM, GRU, vanilla RNN, causal 1D CNN: see
-models/sentiment.py) on exactly the same tokenizer, vocabulary, split, extra examples, loss and
-schedule; each starts from the same seed, so training one reader never changes another.
+models/sequence/sentiment.py) on exactly the same tokenizer, vocabulary, split, extra examples,
+loss and schedule; each starts from the same seed, so training one reader never changes another.
 
 Data: vaderSentiment 3.3.2 (MIT) ships `additional_resources/hutto_ICWSM_2014.tar.gz`, whose
 four `*_GroundTruth.txt` files hold 23,703 sentences (tweets, movie reviews, Amazon reviews,
@@ -40,7 +40,7 @@ What the loss sees, so that the running score means something mid-sentence:
 Held-out metrics use the real test sentences only (last-token score): polarity accuracy is
 sign agreement on items with |rating| > 0.5, plus the Pearson correlation with rating / 4.
 Also recorded per reader: parameter counts, training time, and the negation-gap probe's
-effect of "not" by gap (models/negation_gap.py). Writes models/weights/sentiment_<cell>.pt
+effect of "not" by gap (models/compare/negation_gap.py). Writes models/weights/sentiment_<cell>.pt
 for each reader trained, sentiment_vocab.json (the same for all), assets/heldout_sentences.tsv
 (the held-out split with its ratings: the app's analysis corpus), and merges the readers'
 figures into sentiment_metrics.json. `--cells` with no names writes only the shared files.
@@ -70,8 +70,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from models.checkpoints import WEIGHTS_DIR  # noqa: E402
-from models.negation_gap import effect_by_gap, probes  # noqa: E402
-from models.sentiment import (  # noqa: E402
+from models.compare.negation_gap import effect_by_gap, probes  # noqa: E402
+from models.sequence.sentiment import (  # noqa: E402
     CELLS,
     METRICS_NAME,
     PAD_ID,
@@ -81,7 +81,7 @@ from models.sentiment import (  # noqa: E402
     SentimentModel,
     checkpoint_name,
 )
-from models.text import save_vocab, word_tokens  # noqa: E402
+from models.sequence.text import save_vocab, word_tokens  # noqa: E402
 
 SOURCE_SHA256 = "d5bb07d87474b3eb8d30b4deccbc23f19d742a6c5718fbacc65485b70b95c5fa"
 PACKAGE = "vadersentiment==3.3.2"

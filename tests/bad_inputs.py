@@ -25,7 +25,7 @@ from PIL import Image
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 CAT_CLASSES = frozenset({"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"})
-# The words of models.images' three refusals.
+# The words of models.cnn.images' three refusals.
 UNREADABLE = ("could not be read as an image",)
 EMPTY = ("empty",)
 TOO_LARGE = ("too large to decode safely",)

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from models.attribution import attribute, integrated_gradients, occlusion
-from models.sentiment import SentimentConfig, SentimentModel
-from models.sequence_models import load_sequence_model
-from models.text import word_tokens
+from models.sequence.attribution import attribute, integrated_gradients, occlusion
+from models.sequence.registry import load_sequence_model
+from models.sequence.sentiment import SentimentConfig, SentimentModel
+from models.sequence.text import word_tokens
 
 VOCAB = {"<pad>": 0, "<unk>": 1, "good": 2, "not": 3}
 EMBED = {"good": 1.0, "not": -2.0}

@@ -7,10 +7,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from models.claims import DEPENDS, NOT_SUPPORTED, SUPPORTED, Evidence, check_claims, reach
-from models.cnn import load_cnn
-from models.sequence_models import load_sequence_model
-from models.summary import summarise
+from models.cnn.registry import load_cnn
+from models.compare.claims import DEPENDS, NOT_SUPPORTED, SUPPORTED, Evidence, check_claims, reach
+from models.compare.summary import summarise
+from models.sequence.registry import load_sequence_model
 
 
 @pytest.fixture(scope="module")

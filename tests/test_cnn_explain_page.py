@@ -13,11 +13,11 @@ from PIL import Image
 
 import ui.cnn_cache
 from charts.explain import PICTURE_SIDE, enlarged, mark_point
-from models.cnn import CNN_MODELS, load_cnn, trace_image
-from models.cnn_geometry import receptive_fields
-from models.explain import effective_receptive_field, explain
-from models.imagenet import class_names
-from models.stage_stats import stage_statistics
+from models.cnn.explain import effective_receptive_field, explain
+from models.cnn.geometry import receptive_fields
+from models.cnn.imagenet import class_names
+from models.cnn.registry import CNN_MODELS, load_cnn, trace_image
+from models.cnn.stage_stats import stage_statistics
 from tests.page_pictures import picture, pictures, recorded_media
 from tests.test_cnn_page import open_page
 

@@ -8,8 +8,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from models import efficientnet_lite, squeezenet
-from models.cnn_geometry import (
+from models.cnn import efficientnet_lite, squeezenet
+from models.cnn.geometry import (
     SpatialOp,
     conv_out,
     receptive_fields,

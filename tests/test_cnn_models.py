@@ -12,8 +12,8 @@ import pytest
 import torch
 from PIL import Image
 
-from models import efficientnet_lite, squeezenet
 from models.checkpoints import WEIGHTS_DIR, ChecksumError, load_checkpoint
+from models.cnn import efficientnet_lite, squeezenet
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "assets" / "samples"

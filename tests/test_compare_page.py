@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from models.memory_reach import gradient_by_distance
-from models.sequence_models import SENTIMENT_READERS, load_sequence_model, trace_text
+from models.compare.memory_reach import gradient_by_distance
+from models.sequence.registry import SENTIMENT_READERS, load_sequence_model, trace_text
 from tests.page_pictures import pictures
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,7 @@ import torch
 from PIL import Image
 from torch.nn import functional as F
 
-from models.cnn import CNN_MODELS, load_cnn, trace_image
-from models.explain import (
+from models.cnn.explain import (
     cam_map,
     class_activation_map,
     class_activation_map_of,
@@ -24,9 +23,10 @@ from models.explain import (
     occlusion_map,
     stage_output,
 )
-from models.images import crop_geometry, load_photo
-from models.stage_stats import stage_statistics
-from models.staged import StagedCnn
+from models.cnn.images import crop_geometry, load_photo
+from models.cnn.registry import CNN_MODELS, load_cnn, trace_image
+from models.cnn.stage_stats import stage_statistics
+from models.cnn.staged import StagedCnn
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 W = torch.tensor([[1.0, 2.0], [-1.0, 0.5], [0.0, -3.0]])  # 3 classes from 2 channels
@@ -199,7 +199,7 @@ def test_cropping_first_gives_the_same_pixels_as_scaling_first() -> None:
 
 def test_effective_receptive_field_is_inside_the_theoretical_one(real) -> None:
     name, model, batch = real
-    from models.cnn_geometry import receptive_fields
+    from models.cnn.geometry import receptive_fields
 
     spec = CNN_MODELS[name]
     stage = [stage for stage, _ in model.stage_functions()][3]
@@ -244,7 +244,7 @@ def test_the_drawn_map_peaks_where_the_cross_is(real, method: str, patch: int, s
 
 
 def test_a_single_hot_cell_is_drawn_at_its_receptive_field_centre() -> None:
-    from models.explain import Explanation
+    from models.cnn.explain import Explanation
 
     heat = np.zeros((13, 13))
     heat[12, 12] = 1.0

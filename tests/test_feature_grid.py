@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from charts.rendering import colorize, scale_maps, tile, upscale_nearest
-from models.channel_stats import channel_order, representative_map
+from models.cnn.channel_stats import channel_order, representative_map
 from ui.text import escape_markdown
 
 MAPS = np.stack(

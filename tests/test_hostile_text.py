@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from models.sequence_models import SEQUENCE_MODELS
+from models.sequence.registry import SEQUENCE_MODELS
 from tests.bad_inputs import SCRIPT, TEXT_CASES, TextCase
 from tests.test_lstm_page import texts
 

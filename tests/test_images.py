@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.images import KEEP_SIDE, ImageInputError, kept_size, load_photo, to_rgb
+from models.cnn.images import KEEP_SIDE, ImageInputError, kept_size, load_photo, to_rgb
 from tests.bad_inputs import ImageCase, encode, image_cases
 
 

@@ -20,9 +20,9 @@ from charts.watch import (
     heatmap_pixels,
     watch_figure,
 )
-from models.sequence_models import LSTM_STATES
-from models.sequence_trace import LayerStates
-from models.state_analysis import movement, state_matrix, top_moved_units
+from models.sequence.registry import LSTM_STATES
+from models.sequence.state_analysis import movement, state_matrix, top_moved_units
+from models.sequence.trace import LayerStates
 
 
 @dataclass(frozen=True)

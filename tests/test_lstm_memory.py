@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.lstm_memory import memory_at_step
-from models.sequence_models import load_sequence_model, trace_text
+from models.sequence.lstm_memory import memory_at_step
+from models.sequence.registry import load_sequence_model, trace_text
 
 
 def test_hand_made_gates() -> None:

@@ -14,12 +14,12 @@ from streamlit.testing.v1 import AppTest
 
 import ui.inspect_cache
 import ui.sequence_cache
-from models.attribution import integrated_gradients
-from models.lstm_memory import memory_at_step
-from models.sequence_models import load_sequence_model, spec_of, trace_text
-from models.state_analysis import pair_distance
-from models.text import word_tokens
-from models.unit_analysis import rank_units
+from models.sequence.attribution import integrated_gradients
+from models.sequence.lstm_memory import memory_at_step
+from models.sequence.registry import load_sequence_model, spec_of, trace_text
+from models.sequence.state_analysis import pair_distance
+from models.sequence.text import word_tokens
+from models.sequence.unit_analysis import rank_units
 from tests.bad_inputs import LONG_TEXT
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from models.corpus import heldout_sentences, paragraphs
-from models.memory_reach import (
+from models.compare.memory_reach import (
     gradient_by_distance,
     gradient_by_position,
     gradient_quantiles_by_distance,
 )
-from models.sentiment import CELLS, SentimentConfig, SentimentModel
-from models.sequence_models import load_sequence_model
+from models.sequence.corpus import heldout_sentences, paragraphs
+from models.sequence.registry import load_sequence_model
+from models.sequence.sentiment import CELLS, SentimentConfig, SentimentModel
 
 VOCAB = {"<pad>": 0, "<unk>": 1, "a": 2, "b": 3, "c": 4, "d": 5}
 TOKENS = ("a", "b", "c", "d", "a", "c")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from models.cnn import CnnTrace
-from models.sequence_trace import SequenceTrace
+from models.cnn.registry import CnnTrace
+from models.sequence.trace import SequenceTrace
 from tests.test_cnn_page import SAMPLES, open_page, top_labels, upload
 from ui.memory import release_freed_memory
 

@@ -11,18 +11,18 @@ import pytest
 import torch
 from torch import nn
 
-from models.cell_steps import cell_steps
 from models.checkpoints import WEIGHTS_DIR, ChecksumError, load_checkpoint
-from models.sentiment import CELLS, SentimentConfig, SentimentModel
-from models.sequence_models import (
+from models.sequence.cell_steps import cell_steps
+from models.sequence.registry import (
     SENTIMENT_READERS,
     SEQUENCE_MODELS,
     load_sequence_model,
     spec_of,
     trace_text,
 )
-from models.sequence_trace import EmptyTextError, SequenceTrace
-from models.text import char_tokens, display_char, load_vocab, word_tokens
+from models.sequence.sentiment import CELLS, SentimentConfig, SentimentModel
+from models.sequence.text import char_tokens, display_char, load_vocab, word_tokens
+from models.sequence.trace import EmptyTextError, SequenceTrace
 from tests.bad_inputs import TEXT_CASES, TextCase
 
 torch.set_num_threads(2)

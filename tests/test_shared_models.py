@@ -9,12 +9,12 @@ import numpy as np
 import torch
 from PIL import Image
 
-from models.attribution import integrated_gradients
-from models.cnn import CNN_MODELS, load_cnn, trace_image
-from models.explain import effective_receptive_field, explain
-from models.memory_reach import gradient_by_distance
-from models.sequence_models import load_sequence_model, trace_text
-from models.text import word_tokens
+from models.cnn.explain import effective_receptive_field, explain
+from models.cnn.registry import CNN_MODELS, load_cnn, trace_image
+from models.compare.memory_reach import gradient_by_distance
+from models.sequence.attribution import integrated_gradients
+from models.sequence.registry import load_sequence_model, trace_text
+from models.sequence.text import word_tokens
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 

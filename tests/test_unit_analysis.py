@@ -8,11 +8,11 @@ import io
 import numpy as np
 import pytest
 
-from models.corpus_analysis import analysis_corpus, corpus_pca
-from models.export import attribution_csv, cell, trace_csv, trace_npz
-from models.sequence_models import load_sequence_model, trace_text
-from models.state_pca import fit_pca
-from models.unit_analysis import (
+from models.sequence.corpus_analysis import analysis_corpus, corpus_pca
+from models.sequence.export import attribution_csv, cell, trace_csv, trace_npz
+from models.sequence.registry import load_sequence_model, trace_text
+from models.sequence.state_pca import fit_pca
+from models.sequence.unit_analysis import (
     correlations,
     inside_quotes_or_brackets,
     negation_scope,

@@ -14,9 +14,9 @@ from PIL import Image
 from torch import nn
 
 from charts.pictures import jpeg_bytes
-from models.cnn import CNN_MODELS, CnnTrace, load_cnn, trace_image
-from models.explain import Explanation, effective_receptive_field, explain
-from models.images import LoadedPhoto, load_photo
+from models.cnn.explain import Explanation, effective_receptive_field, explain
+from models.cnn.images import LoadedPhoto, load_photo
+from models.cnn.registry import CNN_MODELS, CnnTrace, load_cnn, trace_image
 from ui.memory import exempt_loaded_objects, reclaim_memory
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"

@@ -21,18 +21,18 @@ from charts.explain import (
     stage_stats_figure,
 )
 from charts.pictures import jpeg_bytes, png_bytes
-from models.cnn import CNN_MODELS, CnnTrace
-from models.cnn_geometry import receptive_fields
-from models.explain import (
+from models.cnn.explain import (
     OCCLUSION_PATCH,
     OCCLUSION_STRIDE,
     Explanation,
     class_activation_map_of,
     occlusion_map,
 )
-from models.imagenet import class_names
-from models.images import LoadedPhoto, crop_geometry
-from models.stage_stats import stage_statistics
+from models.cnn.geometry import receptive_fields
+from models.cnn.imagenet import class_names
+from models.cnn.images import LoadedPhoto, crop_geometry
+from models.cnn.registry import CNN_MODELS, CnnTrace
+from models.cnn.stage_stats import stage_statistics
 from ui.cnn_cache import class_evidence, cnn_model, cnn_trace, model_input, unit_gradient
 from ui.pictures import show_stage_pictures
 

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import streamlit as st
 
-from models.cnn import CNN_MODELS
-from models.comparison import negation_effects
-from models.corpus import paragraphs
-from models.memory_reach import gradient_by_distance, gradient_quantiles_by_distance
-from models.profiling import Measurement, ProfilePlan
-from models.sentiment import training_metrics
-from models.sequence_models import SENTIMENT_READERS, SEQUENCE_MODELS
-from models.summary import ModelSummary, summarise
+from models.cnn.registry import CNN_MODELS
+from models.compare.comparison import negation_effects
+from models.compare.memory_reach import gradient_by_distance, gradient_quantiles_by_distance
+from models.compare.profiling import Measurement, ProfilePlan
+from models.compare.summary import ModelSummary, summarise
+from models.sequence.corpus import paragraphs
+from models.sequence.registry import SENTIMENT_READERS, SEQUENCE_MODELS
+from models.sequence.sentiment import training_metrics
 from ui.cnn_cache import cnn_model
 from ui.sequence_cache import sequence_model
 

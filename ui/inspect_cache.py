@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from models.attribution import Attribution, integrated_gradients, occlusion
-from models.corpus_analysis import analysis_corpus, corpus_pca
-from models.sequence_models import SEQUENCE_MODELS
-from models.state_pca import PcaFit
-from models.unit_analysis import CorpusStates
+from models.sequence.attribution import Attribution, integrated_gradients, occlusion
+from models.sequence.corpus_analysis import analysis_corpus, corpus_pca
+from models.sequence.registry import SEQUENCE_MODELS
+from models.sequence.state_pca import PcaFit
+from models.sequence.unit_analysis import CorpusStates
 from ui.memory import exempt_loaded_objects
 from ui.sequence_cache import sequence_model
 

@@ -10,11 +10,11 @@ import streamlit as st
 from charts.attribution import attribution_figure, pair_figure
 from charts.path import state_path_figure
 from charts.units import text_heat_figure, unit_lines_figure
-from models.export import attribution_csv, trace_csv, trace_npz
-from models.sequence_models import SequenceSpec
-from models.sequence_trace import EmptyTextError, SequenceTrace
-from models.state_analysis import pair_distance
-from models.unit_analysis import rank_units, top_examples
+from models.sequence.export import attribution_csv, trace_csv, trace_npz
+from models.sequence.registry import SequenceSpec
+from models.sequence.state_analysis import pair_distance
+from models.sequence.trace import EmptyTextError, SequenceTrace
+from models.sequence.unit_analysis import rank_units, top_examples
 from ui.inspect_cache import attributions, cloud_sample, corpus_for, pca_for
 from ui.sequence_cache import sequence_trace
 from ui.text import escape_markdown

@@ -7,8 +7,8 @@ from pathlib import Path
 import streamlit as st
 from torch import nn
 
-from models.sequence_models import SEQUENCE_MODELS, load_sequence_model, trace_text
-from models.sequence_trace import SequenceTrace
+from models.sequence.registry import SEQUENCE_MODELS, load_sequence_model, trace_text
+from models.sequence.trace import SequenceTrace
 from ui.memory import exempt_loaded_objects, reclaim_memory
 
 SENTENCES = Path(__file__).resolve().parent.parent / "assets" / "sentences.txt"

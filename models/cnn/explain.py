@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from models.cnn import CNN_MODELS, CnnTrace
-from models.cnn_geometry import receptive_fields
+from models.cnn.geometry import receptive_fields
+from models.cnn.registry import CNN_MODELS, CnnTrace
 
 METHODS = ("cam", "gradcam", "occlusion")
 OCCLUSION_PATCH, OCCLUSION_STRIDE = 32, 20  # 100 passes on a 227-pixel input

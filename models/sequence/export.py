@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 
-from models.sequence_trace import SequenceTrace
+from models.sequence.trace import SequenceTrace
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

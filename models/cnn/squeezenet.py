@@ -13,10 +13,10 @@ from PIL import Image
 from torch import nn
 
 from models.checkpoints import WEIGHTS_DIR, load_model
-from models.cnn_config import CnnConfig
-from models.cnn_geometry import SpatialOp, conv_out
-from models.images import resize_center_crop
-from models.staged import StagedCnn
+from models.cnn.config import CnnConfig
+from models.cnn.geometry import SpatialOp, conv_out
+from models.cnn.images import resize_center_crop
+from models.cnn.staged import StagedCnn
 
 WEIGHTS_FILE = "squeezenet1_1.pt"
 INPUT_SIZE = 227

@@ -13,11 +13,11 @@ from typing import Protocol
 
 from torch import nn
 
-from models.char_lstm import CharLSTM
-from models.sentiment import SentimentModel
-from models.sequence_trace import SequenceTrace, trace_char, trace_sentiment
-from models.state_analysis import DELTA
-from models.unit_analysis import CHAR_PROPERTIES, WORD_PROPERTIES, Property
+from models.sequence.char_lstm import CharLSTM
+from models.sequence.sentiment import SentimentModel
+from models.sequence.state_analysis import DELTA
+from models.sequence.trace import SequenceTrace, trace_char, trace_sentiment
+from models.sequence.unit_analysis import CHAR_PROPERTIES, WORD_PROPERTIES, Property
 
 # DELTA (h_t − h_(t−1)) is computed from h for every model, so every model offers it.
 LSTM_STATES = {

@@ -1,7 +1,7 @@
 """What each model costs and what it can see, computed from its structure and weights.
 
 Image CNNs: multiply-accumulates and activations per image at the side it was trained on
-(models/cnn_geometry.py), the number of layers that must run one after another (its depth on
+(models/cnn/geometry.py), the number of layers that must run one after another (its depth on
 the longest path), and the receptive field of its last stage in pixels.
 Sentiment readers and the char LSTM: multiply-accumulates and activations per token. A
 recurrent reader must run one step per token, in order; the causal 1D CNN runs its layers one
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from models.cnn import CNN_MODELS
-from models.cnn_geometry import receptive_fields, total_macs
-from models.sentiment import SentimentModel
-from models.sequence_models import SEQUENCE_MODELS, spec_of
+from models.cnn.geometry import receptive_fields, total_macs
+from models.cnn.registry import CNN_MODELS
+from models.sequence.registry import SEQUENCE_MODELS, spec_of
+from models.sequence.sentiment import SentimentModel
 
 FLOAT_BYTES = 4
 # Gate blocks per step: the LSTM's i, f, g, o; the GRU's r, z, n; the plain RNN's one.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.summary import ModelSummary
+from models.compare.summary import ModelSummary
 
 SUPPORTED, NOT_SUPPORTED, DEPENDS = "supported", "not supported", "depends"
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.sequence_trace import SequenceTrace
+from models.sequence.trace import SequenceTrace
 
 NEGATORS = frozenset({"not", "never"})
 CLAUSE_ENDS = frozenset({",", ".", ";", ":", "!", "?", "but"})

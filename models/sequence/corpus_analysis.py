@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from torch import nn
 
-from models.corpus import heldout_sentences
-from models.sequence_models import spec_of, trace_text
-from models.state_pca import PcaFit, fit_pca
-from models.unit_analysis import CorpusStates, corpus_states
+from models.sequence.corpus import heldout_sentences
+from models.sequence.registry import spec_of, trace_text
+from models.sequence.state_pca import PcaFit, fit_pca
+from models.sequence.unit_analysis import CorpusStates, corpus_states
 
 WORD_SENTENCES = 600  # the first held-out sentences: about 12,000 words
 CHAR_SENTENCES = 100  # ... cut to CHAR_LENGTH characters: about 9,000 characters

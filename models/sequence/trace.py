@@ -1,7 +1,7 @@
 """Trace a sequence model over a text: its state (and every gate) after each token, one pass.
 
-Sentiment readers (models/sentiment.py): one pass over the word tokens; `sentiment[t]` is the
-score after token t. Recurrent readers are stepped by hand (models/cell_steps.py) to keep their
+Sentiment readers (sentiment.py): one pass over the word tokens; `sentiment[t]` is the
+score after token t. Recurrent readers are stepped by hand (cell_steps.py) to keep their
 gates; the causal CNN keeps each conv layer's channels at every position as its "h".
 
 Char model (textgenrnn): textgenrnn predicts every character from a fresh window of the last
@@ -26,10 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from models.cell_steps import cell_steps
-from models.char_lstm import CharLSTM
-from models.sentiment import CausalConvStack, SentimentModel
-from models.text import char_tokens, display_char, word_spans
+from models.sequence.cell_steps import cell_steps
+from models.sequence.char_lstm import CharLSTM
+from models.sequence.sentiment import CausalConvStack, SentimentModel
+from models.sequence.text import char_tokens, display_char, word_spans
 
 TOP_K = 5
 END_DISPLAY = "<end>"
@@ -65,7 +65,7 @@ class LayerStates:
 
 @dataclass(frozen=True)
 class SequenceTrace:
-    model: str  # the registry name (models/sequence_models.py)
+    model: str  # the registry name (models/sequence/registry.py)
     text: str  # the text actually traced (after truncation)
     tokens: tuple[str, ...]  # tokens as the model sees them (T of them)
     known: tuple[bool, ...]  # False where the token is out of vocabulary

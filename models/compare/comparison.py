@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 import torch
 
-from models.cnn import CNN_MODELS
-from models.cnn_geometry import receptive_fields
-from models.negation_gap import effect_by_gap, probes
-from models.sentiment import SentimentModel
+from models.cnn.geometry import receptive_fields
+from models.cnn.registry import CNN_MODELS
+from models.compare.negation_gap import effect_by_gap, probes
+from models.sequence.sentiment import SentimentModel
 
 
 def final_scores(model: SentimentModel, sentences: list[tuple[str, ...]]) -> list[float]:
@@ -27,7 +27,7 @@ def final_scores(model: SentimentModel, sentences: list[tuple[str, ...]]) -> lis
 
 
 def negation_effects(readers: Mapping[str, SentimentModel]) -> dict[str, dict[int, float]]:
-    """Each reader's effect of "not" on its verdict, by gap (models/negation_gap.py)."""
+    """Each reader's effect of "not" on its verdict, by gap (models/compare/negation_gap.py)."""
     probe_list = probes()
     effects = {}
     for name, model in readers.items():

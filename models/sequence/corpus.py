@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from models.text import word_tokens
+from models.sequence.text import word_tokens
 
-CORPUS = Path(__file__).resolve().parent.parent / "assets" / "heldout_sentences.tsv"
+CORPUS = Path(__file__).resolve().parents[2] / "assets" / "heldout_sentences.tsv"
 
 
 @dataclass(frozen=True)

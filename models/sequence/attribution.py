@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from models.sentiment import SentimentModel
+from models.sequence.sentiment import SentimentModel
 
 IG_STEPS = 16  # first try; doubled while the attributions miss completeness by over 1%
 IG_MAX_STEPS = 512

@@ -29,7 +29,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from models.checkpoints import WEIGHTS_DIR, load_checkpoint, save_checkpoint
-from models.text import load_vocab
+from models.sequence.text import load_vocab
 
 VOCAB_NAME = "sentiment_vocab.json"
 METRICS_NAME = "sentiment_metrics.json"

@@ -10,9 +10,9 @@ import torch
 from PIL import Image
 from torch import nn
 
-from models import efficientnet_lite, squeezenet
-from models.cnn_config import CnnConfig
-from models.cnn_geometry import SpatialOp
+from models.cnn import efficientnet_lite, squeezenet
+from models.cnn.config import CnnConfig
+from models.cnn.geometry import SpatialOp
 
 
 @dataclass(frozen=True)

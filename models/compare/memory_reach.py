@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from models.sentiment import SentimentModel
+from models.sequence.sentiment import SentimentModel
 
 
 def gradient_by_position(model: SentimentModel, tokens: Sequence[str]) -> np.ndarray:

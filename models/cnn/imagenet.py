@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-CLASSES_FILE = Path(__file__).resolve().parent.parent / "assets" / "imagenet_classes.tsv"
+CLASSES_FILE = Path(__file__).resolve().parents[2] / "assets" / "imagenet_classes.tsv"
 
 
 @cache

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.sequence_trace import LayerStates
+from models.sequence.trace import LayerStates
 
 DELTA = "dh"
 

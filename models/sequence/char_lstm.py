@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from models.checkpoints import load_checkpoint, save_checkpoint
-from models.text import load_vocab
+from models.sequence.text import load_vocab
 
 CHECKPOINT_NAME = "char_lstm.pt"
 VOCAB_NAME = "char_vocab.json"

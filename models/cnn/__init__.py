@@ -1,0 +1,1 @@
+"""The image CNNs: ports of the pretrained ImageNet models, geometry, traces, explanations."""

@@ -1,0 +1,1 @@
+"""The CNN-vs-RNN study: costs, memory reach, timings, the articles' claims."""
