@@ -8,16 +8,17 @@ from charts.cnn import (
     channel_captions,
     channel_grid_picture,
     channel_tiles,
-    overlay_image,
     shape_ladder_figure,
     top_classes_figure,
 )
-from charts.pictures import jpeg_bytes, png_bytes
+from imaging.encode import jpeg_bytes, png_bytes
+from imaging.maps import overlay_image
 from models.cnn.channel_stats import channel_means, channel_order
 from models.cnn.geometry import receptive_fields
 from models.cnn.imagenet import class_names, class_synonyms
 from models.cnn.images import ImageInputError, LoadedPhoto
-from models.cnn.registry import CNN_MODELS, DEFAULT_CNN, CnnTrace
+from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
+from models.cnn.trace import CnnTrace
 from ui.cnn_cache import cnn_trace, content_key, decoded_photo, samples, thumbnail
 from ui.cnn_explain_views import (
     apply_top5_click,

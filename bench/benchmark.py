@@ -22,10 +22,12 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from charts.cnn import channel_tiles, overlay_image, stage_pictures  # noqa: E402
+from charts.cnn import channel_tiles, stage_pictures  # noqa: E402
+from imaging.maps import overlay_image  # noqa: E402
 from models.cnn.explain import explain  # noqa: E402
 from models.cnn.images import load_photo  # noqa: E402
-from models.cnn.registry import CNN_MODELS, load_cnn, trace_image  # noqa: E402
+from models.cnn.registry import CNN_MODELS, load_cnn  # noqa: E402
+from models.cnn.trace import trace_image  # noqa: E402
 from models.compare.comparison import negation_effects  # noqa: E402
 from models.compare.memory_reach import gradient_by_distance, gradient_quantiles_by_distance  # noqa: E402
 from models.sequence.attribution import integrated_gradients, occlusion  # noqa: E402

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from charts.layout import row_domains, row_title, trace
+from charts.theme import LIGHT, PAPER, Theme, diverging_colours
 from charts.tokens import display_token, token_ticks
-from charts.watch import PAPER, diverging_colours
 
 
 def attribution_figure(tokens: Sequence[str], methods: dict[str, np.ndarray]) -> go.Figure:
@@ -61,6 +61,7 @@ def pair_figure(
     first: tuple[Sequence[str], np.ndarray],
     second: tuple[Sequence[str], np.ndarray],
     distance: np.ndarray,
+    theme: Theme = LIGHT,
 ) -> go.Figure:
     """Both texts' running scores, and how far apart their hidden states are at each step."""
     fig = make_subplots(
@@ -72,8 +73,8 @@ def pair_figure(
         subplot_titles=("running sentiment", "|h(first) − h(second)| at the same step"),
     )
     for (tokens, scores), name, colour in (
-        (first, "first", "#d62728"),
-        (second, "second", "#1f77b4"),
+        (first, "first", theme.first),
+        (second, "second", theme.second),
     ):
         steps = np.arange(1, len(tokens) + 1)
         fig.add_trace(
@@ -96,7 +97,7 @@ def pair_figure(
             "bar",
             x=np.arange(1, len(distance) + 1),
             y=distance,
-            marker={"color": "#777"},
+            marker={"color": theme.muted},
             name="distance",
             hovertemplate="step %{x}: %{y:.2f}<extra></extra>",
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from charts.layout import trace
+from charts.theme import LIGHT, PAPER, Theme
 
 
 def probability_bars(
@@ -14,6 +15,7 @@ def probability_bars(
     hover_format: str = ".2%",
     row_height: int = 36,
     label_size: int | None = None,
+    theme: Theme = LIGHT,
 ) -> go.Figure:
     """One bar per label in the given order (most likely first), drawn top to bottom."""
     return go.Figure(
@@ -24,7 +26,7 @@ def probability_bars(
             orientation="h",
             text=[f"{p:{text_format}}" for p in probs[::-1]],
             textposition="auto",
-            marker_color="#4c78a8",
+            marker_color=theme.accent,
             hovertemplate=f"%{{y}}: %{{x:{hover_format}}}<extra></extra>",
         ),
         {
@@ -32,6 +34,6 @@ def probability_bars(
             "margin": {"l": 10, "r": 10, "t": 10, "b": 30},
             "xaxis": {"range": [0, 1], "tickformat": ".0%", "title": {"text": "probability"}},
             "yaxis": {"tickfont": {"size": label_size}} if label_size else {},
-            "paper_bgcolor": "rgba(0,0,0,0)",
+            "paper_bgcolor": PAPER,
         },
     )

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 
 from charts.bars import probability_bars
 from charts.layout import trace
-from charts.rendering import colorize, scale_maps, tile, upscale_nearest, viridis_png
+from charts.theme import LIGHT, PAPER, Theme
+from imaging.maps import colorize, scale_maps, tile, upscale_nearest, viridis_png
 from models.cnn.channel_stats import representative_map
 
 GRID_GAP = 2
 
 
-def top_classes_figure(labels: list[str], probs: list[float]) -> go.Figure:
+def top_classes_figure(labels: list[str], probs: list[float], theme: Theme = LIGHT) -> go.Figure:
     """Horizontal bars of the top classes, most likely on top."""
-    return probability_bars(labels, probs)
+    return probability_bars(labels, probs, theme=theme)
 
 
 def stage_pictures(
@@ -39,7 +39,9 @@ def stage_pictures(
     return pictures, captions
 
 
-def shape_ladder_figure(names: list[str], shapes: list[tuple[int, int, int]]) -> go.Figure:
+def shape_ladder_figure(
+    names: list[str], shapes: list[tuple[int, int, int]], theme: Theme = LIGHT
+) -> go.Figure:
     """Channels per stage as bars and map side length as a line: depth grows, space shrinks."""
     channel_ticks = sorted({c for c, _, _ in shapes})
     return go.Figure(
@@ -49,7 +51,7 @@ def shape_ladder_figure(names: list[str], shapes: list[tuple[int, int, int]]) ->
                 x=names,
                 y=[c for c, _, _ in shapes],
                 name="channels (C)",
-                marker_color="#9ecae9",
+                marker_color=theme.channels,
             ),
             trace(
                 "scatter",
@@ -57,13 +59,14 @@ def shape_ladder_figure(names: list[str], shapes: list[tuple[int, int, int]]) ->
                 y=[h for _, h, _ in shapes],
                 name="map height (H)",
                 mode="lines+markers",
-                line={"color": "#e45756", "width": 3},
+                line={"color": theme.height, "width": 3},
                 yaxis="y2",
             ),
         ],
         {
             "height": 300,
             "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "paper_bgcolor": PAPER,
             "legend": {"orientation": "h", "y": 1.12},
             "bargap": 0.3,
             "yaxis": {
@@ -114,13 +117,3 @@ def channel_tiles(maps: np.ndarray, channels: list[int], per_channel: bool) -> l
 def channel_captions(channels: list[int], labels: list[str] | None = None) -> list[str]:
     """`#12` per tile, or `#12 tabby` when `labels` names every channel (e.g. class maps)."""
     return [f"#{c} {labels[c][:18]}" if labels else f"#{c}" for c in channels]
-
-
-def overlay_image(photo: np.ndarray, feature_map: np.ndarray, opacity: float) -> np.ndarray:
-    """Blend one (h, w) feature map, stretched to the photo's size, over a (S, S, 3) photo."""
-    scaled = scale_maps(feature_map[None], per_channel=True)[0]
-    size = (photo.shape[1], photo.shape[0])
-    stretched = np.asarray(Image.fromarray(scaled).resize(size, Image.Resampling.BILINEAR))
-    heat = colorize(stretched).astype(np.float32)
-    blended = (1.0 - opacity) * photo.astype(np.float32) + opacity * heat
-    return np.rint(blended).clip(0, 255).astype(np.uint8)

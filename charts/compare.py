@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 
 from charts.layout import trace
+from charts.theme import LIGHT, PAPER, Theme
 from charts.tokens import display_token, token_ticks
 
-PAPER = "rgba(0,0,0,0)"
-# One colour per model everywhere on the page.
-COLOURS = {
-    "lstm": "#d62728",
-    "gru": "#ff7f0e",
-    "rnn": "#7f7f7f",
-    "cnn1d": "#1f77b4",
-    "squeezenet1_1": "#2ca02c",
-    "efficientnet_lite0": "#9467bd",
-}
+
+@dataclass(frozen=True)
+class Series:
+    """How one model is drawn on every figure of the page: its name and its colour."""
+
+    label: str
+    colour: str
+
+
+Styles = Mapping[str, Series]  # model name -> how it is drawn
 
 
 def _base(fig: go.Figure, height: int, **layout: object) -> go.Figure:
@@ -34,26 +36,27 @@ def _base(fig: go.Figure, height: int, **layout: object) -> go.Figure:
 
 
 def running_scores_figure(
-    tokens: Sequence[str], scores: dict[str, np.ndarray], names: dict[str, str]
+    tokens: Sequence[str], scores: dict[str, np.ndarray], styles: Styles, theme: Theme = LIGHT
 ) -> go.Figure:
     """Every reader's running sentiment over the same tokens."""
     steps = np.arange(1, len(tokens) + 1)
     labels = [display_token(token) for token in tokens]
     fig = go.Figure()
     for key, values in scores.items():
+        style = styles[key]
         fig.add_trace(
             trace(
                 "scatter",
                 x=steps,
                 y=values,
                 mode="lines+markers",
-                name=names[key],
-                line={"color": COLOURS.get(key), "width": 2},
+                name=style.label,
+                line={"color": style.colour, "width": 2},
                 customdata=labels,
-                hovertemplate=f"{names[key]} after %{{customdata}}: %{{y:+.2f}}<extra></extra>",
+                hovertemplate=f"{style.label} after %{{customdata}}: %{{y:+.2f}}<extra></extra>",
             )
         )
-    fig.add_hline(y=0, line={"color": "#bbb", "width": 1})
+    fig.add_hline(y=0, line={"color": theme.rule, "width": 1})
     return _base(
         fig,
         330,
@@ -64,11 +67,15 @@ def running_scores_figure(
 
 
 def negation_gap_figure(
-    effects: dict[str, dict[int, float]], names: dict[str, str], windows: dict[str, int]
+    effects: dict[str, dict[int, float]],
+    styles: Styles,
+    windows: dict[str, int],
+    theme: Theme = LIGHT,
 ) -> go.Figure:
     """How much "not" still moves the final score, against the words between it and its word."""
     fig = go.Figure()
     for key, by_gap in effects.items():
+        style = styles[key]
         gaps = list(by_gap)
         fig.add_trace(
             trace(
@@ -76,20 +83,21 @@ def negation_gap_figure(
                 x=gaps,
                 y=list(by_gap.values()),
                 mode="lines+markers",
-                name=names[key],
-                line={"color": COLOURS.get(key), "width": 2},
-                hovertemplate=f"{names[key]}: gap %{{x}} words, effect %{{y:+.3f}}<extra></extra>",
+                name=style.label,
+                line={"color": style.colour, "width": 2},
+                hovertemplate=f"{style.label}: gap %{{x}} words, effect %{{y:+.3f}}<extra></extra>",
             )
         )
     for key, window in windows.items():
+        style = styles[key]
         # "not" leaves the window once gap + 2 (the adjective and the full stop) > window - 1.
         fig.add_vline(
             x=window - 2.5,
-            line={"color": COLOURS.get(key), "dash": "dot", "width": 1},
-            annotation_text=f"{names[key]}: 'not' out of sight",
+            line={"color": style.colour, "dash": "dot", "width": 1},
+            annotation_text=f"{style.label}: 'not' out of sight",
             annotation_position="top right",
         )
-    fig.add_hline(y=0, line={"color": "#bbb", "width": 1})
+    fig.add_hline(y=0, line={"color": theme.rule, "width": 1})
     return _base(
         fig,
         340,
@@ -99,21 +107,22 @@ def negation_gap_figure(
 
 
 def receptive_field_figure(
-    stages: dict[str, list[tuple[str, int]]], names: dict[str, str], input_sides: dict[str, int]
+    stages: dict[str, list[tuple[str, int]]], styles: Styles, input_sides: dict[str, int]
 ) -> go.Figure:
     """Receptive field in pixels of every stage of each CNN, with the input side marked."""
     fig = go.Figure()
     for key, rows in stages.items():
+        style = styles[key]
         fig.add_trace(
             trace(
                 "scatter",
                 x=list(range(1, len(rows) + 1)),
                 y=[size for _, size in rows],
                 mode="lines+markers",
-                name=names[key],
-                line={"color": COLOURS.get(key), "width": 2},
+                name=style.label,
+                line={"color": style.colour, "width": 2},
                 customdata=[stage for stage, _ in rows],
-                hovertemplate="%{customdata}: %{y} px<extra>" + names[key] + "</extra>",
+                hovertemplate="%{customdata}: %{y} px<extra>" + style.label + "</extra>",
             )
         )
         # A line trace, not add_hline: shapes on a log axis take log10 of the value.
@@ -123,8 +132,8 @@ def receptive_field_figure(
                 x=[1, len(rows)],
                 y=[input_sides[key]] * 2,
                 mode="lines",
-                line={"color": COLOURS.get(key), "dash": "dot", "width": 1},
-                name=f"{names[key]} input: {input_sides[key]} px",
+                line={"color": style.colour, "dash": "dot", "width": 1},
+                name=f"{style.label} input: {input_sides[key]} px",
                 hoverinfo="skip",
             )
         )
@@ -138,7 +147,7 @@ def receptive_field_figure(
 
 def gradient_figure(
     curves: dict[str, np.ndarray],
-    names: dict[str, str],
+    styles: Styles,
     floor: float = 1e-7,
     bands: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> go.Figure:
@@ -149,6 +158,7 @@ def gradient_figure(
     """
     fig = go.Figure()
     for key, (low, high) in (bands or {}).items():
+        style = styles[key]
         distance = np.arange(len(low))
         visible = high > 0
         fig.add_trace(
@@ -157,15 +167,16 @@ def gradient_figure(
                 x=np.concatenate([distance[visible], distance[visible][::-1]]),
                 y=np.concatenate([np.maximum(low[visible], floor), high[visible][::-1]]),
                 fill="toself",
-                fillcolor=COLOURS.get(key, "#999"),
+                fillcolor=style.colour,
                 opacity=0.15,
                 line={"width": 0},
                 hoverinfo="skip",
-                name=f"{names[key]}: 10–90% of texts",
+                name=f"{style.label}: 10–90% of texts",
                 showlegend=False,
             )
         )
     for key, values in curves.items():
+        style = styles[key]
         distance = np.arange(len(values))
         shown = np.where(values > 0, values, np.nan)
         fig.add_trace(
@@ -174,9 +185,9 @@ def gradient_figure(
                 x=distance,
                 y=shown,
                 mode="lines+markers",
-                name=names[key],
-                line={"color": COLOURS.get(key), "width": 2},
-                hovertemplate=f"{names[key]}: %{{x}} words back, %{{y:.2e}}<extra></extra>",
+                name=style.label,
+                line={"color": style.colour, "width": 2},
+                hovertemplate=f"{style.label}: %{{x}} words back, %{{y:.2e}}<extra></extra>",
             )
         )
         zero = distance[values == 0]
@@ -187,9 +198,9 @@ def gradient_figure(
                     x=zero,
                     y=np.full(len(zero), floor),
                     mode="markers",
-                    marker={"symbol": "x-thin-open", "size": 9, "color": COLOURS.get(key)},
-                    name=f"{names[key]}: exactly 0",
-                    hovertemplate=f"{names[key]}: %{{x}} words back, exactly 0<extra></extra>",
+                    marker={"symbol": "x-thin-open", "size": 9, "color": style.colour},
+                    name=f"{style.label}: exactly 0",
+                    hovertemplate=f"{style.label}: %{{x}} words back, exactly 0<extra></extra>",
                 )
             )
     return _base(
@@ -206,22 +217,23 @@ def gradient_figure(
 
 def growth_figure(
     series: dict[str, tuple[list[int], list[float]]],
-    names: dict[str, str],
+    styles: Styles,
     exponents: dict[str, float],
     x_title: str,
 ) -> go.Figure:
     """Forward time against input size on log-log axes, each line with its fitted exponent."""
     fig = go.Figure()
     for key, (sizes, seconds) in series.items():
+        style = styles[key]
         fig.add_trace(
             trace(
                 "scatter",
                 x=sizes,
                 y=[s * 1000 for s in seconds],
                 mode="lines+markers",
-                name=f"{names[key]} (time ∝ size^{exponents[key]:.2f})",
-                line={"color": COLOURS.get(key), "width": 2},
-                hovertemplate=f"{names[key]}: %{{x}} → %{{y:.2f}} ms<extra></extra>",
+                name=f"{style.label} (time ∝ size^{exponents[key]:.2f})",
+                line={"color": style.colour, "width": 2},
+                hovertemplate=f"{style.label}: %{{x}} → %{{y:.2f}} ms<extra></extra>",
             )
         )
     return _base(

@@ -8,10 +8,10 @@ import plotly.graph_objects as go
 from PIL import Image, ImageDraw
 
 from charts.layout import trace
-from charts.rendering import colorize, tile, upscale_nearest
+from charts.theme import CROSS, CROSS_RIM, FIELD_BOX, LIGHT, PAPER, Theme
+from imaging.maps import colorize, tile, upscale_nearest
 from models.cnn.stage_stats import StageStats
 
-PAPER = "rgba(0,0,0,0)"
 PICTURE_SIDE = 448  # twice the models' input: marks drawn at this size look sharp
 
 
@@ -29,9 +29,9 @@ def mark_point(rgb: np.ndarray, point: tuple[float, float]) -> np.ndarray:
     picture = Image.fromarray(big)
     draw = ImageDraw.Draw(picture)
     arm = 12
-    for shadow, width in (("black", 7), ("white", 4)):  # a dark rim keeps it visible on white
-        draw.line([(x - arm, y - arm), (x + arm, y + arm)], fill=shadow, width=width)
-        draw.line([(x - arm, y + arm), (x + arm, y - arm)], fill=shadow, width=width)
+    for colour, width in ((CROSS_RIM, 7), (CROSS, 4)):  # the rim keeps it visible on white
+        draw.line([(x - arm, y - arm), (x + arm, y + arm)], fill=colour, width=width)
+        draw.line([(x - arm, y + arm), (x + arm, y - arm)], fill=colour, width=width)
     return np.asarray(picture)
 
 
@@ -42,7 +42,7 @@ def draw_box(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     picture = Image.fromarray(big)
     outline = [round(left * factor), round(top * factor)]
     outline += [round(right * factor) - 1, round(bottom * factor) - 1]
-    ImageDraw.Draw(picture).rectangle(outline, outline=(255, 45, 85), width=4)
+    ImageDraw.Draw(picture).rectangle(outline, outline=FIELD_BOX, width=4)
     return np.asarray(picture)
 
 
@@ -70,7 +70,7 @@ def map_tiles(maps: np.ndarray, side: int = 72) -> np.ndarray:
     return tile(np.stack(tiles), columns=8, gap=2, fill=255)
 
 
-def stage_stats_figure(stats: list[StageStats]) -> go.Figure:
+def stage_stats_figure(stats: list[StageStats], theme: Theme = LIGHT) -> go.Figure:
     """Mean and max activation per stage (bars, log scale), share of zeros (line).
 
     A second y axis laid out by hand: make_subplots costs more than the whole figure.
@@ -83,7 +83,7 @@ def stage_stats_figure(stats: list[StageStats]) -> go.Figure:
         [
             trace("bar", x=names, y=[s.mean for s in stats], name="mean"),
             trace(
-                "bar", x=names, y=[s.max for s in stats], name="max", marker={"color": "#c98b2b"}
+                "bar", x=names, y=[s.max for s in stats], name="max", marker={"color": theme.warm}
             ),
             trace(
                 "scatter",
@@ -91,7 +91,7 @@ def stage_stats_figure(stats: list[StageStats]) -> go.Figure:
                 y=[s.zero_fraction for s in stats],
                 name="share of zeros",
                 mode="lines+markers",
-                line={"color": "#111"},
+                line={"color": theme.ink},
                 yaxis="y2",
             ),
         ],

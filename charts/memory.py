@@ -8,14 +8,16 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.layout import FIXED_MARGIN, trace
+from charts.theme import LIGHT, PAPER, Theme
 from charts.tokens import display_token, token_ticks
-from charts.watch import PAPER
 
 if TYPE_CHECKING:
     from models.sequence.lstm_memory import MemoryAtStep
 
 
-def memory_figure(memory: MemoryAtStep, tokens: tuple[str, ...], step: int) -> go.Figure:
+def memory_figure(
+    memory: MemoryAtStep, tokens: tuple[str, ...], step: int, theme: Theme = LIGHT
+) -> go.Figure:
     """Each earlier token's share of the cell memory at `step` (bars) and how much of what it
     wrote is still kept (line: the mean over units of the forget-gate product since then)."""
     steps = np.arange(1, step + 1)
@@ -29,7 +31,7 @@ def memory_figure(memory: MemoryAtStep, tokens: tuple[str, ...], step: int) -> g
                 x=steps,
                 y=memory.share_by_token(),
                 name="share of the memory now",
-                marker={"color": ["#111" if t == step else "#c98b2b" for t in steps]},
+                marker={"color": [theme.ink if t == step else theme.warm for t in steps]},
                 customdata=labels,
                 hovertemplate="token %{customdata}: %{y:.1%} of the memory<extra></extra>",
             ),
@@ -39,7 +41,7 @@ def memory_figure(memory: MemoryAtStep, tokens: tuple[str, ...], step: int) -> g
                 y=memory.kept.mean(axis=1),
                 name="kept of what it wrote",
                 mode="lines+markers",
-                line={"color": "#4c78a8"},
+                line={"color": theme.accent},
                 customdata=labels,
                 hovertemplate="token %{customdata}: %{y:.1%} still kept<extra></extra>",
                 yaxis="y2",

@@ -8,8 +8,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.layout import trace
+from charts.playback import frame_ms, play_buttons
+from charts.theme import DIVERGING, LIGHT, PAPER, Theme
 from charts.tokens import display_token
-from charts.watch import COLORSCALE, PAPER, frame_ms, play_buttons
 
 
 def state_path_figure(
@@ -19,6 +20,7 @@ def state_path_figure(
     path: np.ndarray,
     tokens: Sequence[str],
     explained: tuple[float, float],
+    theme: Theme = LIGHT,
 ) -> go.Figure:
     """Corpus states as a faint cloud, and the sentence's states as a path, with Play.
 
@@ -37,7 +39,7 @@ def state_path_figure(
                 "size": 4,
                 "opacity": 0.25,
                 "color": cloud_colour,
-                "colorscale": COLORSCALE,
+                "colorscale": DIVERGING,
                 "cmin": -limit,
                 "cmax": limit,
                 "colorbar": {"title": {"text": colour_title}, "thickness": 10},
@@ -60,8 +62,8 @@ def state_path_figure(
         | {
             "mode": "lines+markers+text",
             "textposition": "top center",
-            "line": {"color": "#111", "width": 2},
-            "marker": {"size": 8, "color": "#111"},
+            "line": {"color": theme.ink, "width": 2},
+            "marker": {"size": 8, "color": theme.ink},
             "hovertemplate": "%{text}<extra></extra>",
             "name": "your sentence",
         }

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 
 from charts.bars import probability_bars
 from charts.layout import FIXED_MARGIN, row_title, trace
+from charts.theme import LIGHT, PAPER, Theme, diverging_colours
 from charts.tokens import display_token, token_ticks
-from charts.watch import PAPER, diverging_colours
 from models.sequence.state_analysis import movement, step_change, top_moved_units
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ def step_figure(
     top_k: int = 5,
     unit_noun: str = "hidden unit",
     bounded: bool = True,
+    theme: Theme = LIGHT,
 ) -> go.Figure:
     """h_t as bars (h_(t−1) as grey ticks), and below it the change h_t − h_(t−1) per unit."""
     before, after = step_change(h, step)
@@ -66,7 +67,7 @@ def step_figure(
                 x=units,
                 y=before,
                 mode="markers",
-                marker={"symbol": "line-ew-open", "size": 7, "color": "#666"},
+                marker={"symbol": "line-ew-open", "size": 7, "color": theme.muted},
                 hovertemplate="unit %{x} before: %{y:+.3f}<extra></extra>",
                 name="h_(t−1)",
             ),
@@ -74,7 +75,7 @@ def step_figure(
                 "bar",
                 x=units,
                 y=change,
-                marker={"color": np.where(highlight, "#111", "#b8b8b8").tolist()},
+                marker={"color": np.where(highlight, theme.ink, theme.faint).tolist()},
                 hovertemplate="unit %{x}: %{y:+.3f}<extra></extra>",
                 name="change",
                 yaxis="y2",
@@ -98,7 +99,9 @@ def step_figure(
     )
 
 
-def movement_figure(h: np.ndarray, tokens: tuple[str, ...], step: int) -> go.Figure:
+def movement_figure(
+    h: np.ndarray, tokens: tuple[str, ...], step: int, theme: Theme = LIGHT
+) -> go.Figure:
     """How far h moved at every token, the chosen step in black."""
     distance = movement(h)
     steps = np.arange(1, len(distance) + 1)
@@ -107,7 +110,7 @@ def movement_figure(h: np.ndarray, tokens: tuple[str, ...], step: int) -> go.Fig
             "bar",
             x=steps,
             y=distance,
-            marker={"color": ["#111" if t == step else "#9db4cf" for t in steps]},
+            marker={"color": [theme.ink if t == step else theme.faint for t in steps]},
             customdata=[f"{t}: {display_token(token)}" for t, token in enumerate(tokens, 1)],
             hovertemplate="token %{customdata}: moved %{y:.2f}<extra></extra>",
         ),
@@ -126,12 +129,18 @@ def movement_figure(h: np.ndarray, tokens: tuple[str, ...], step: int) -> go.Fig
     )
 
 
-def next_char_figure(predictions: tuple[tuple[str, float], ...]) -> go.Figure:
+def next_char_figure(predictions: tuple[tuple[str, float], ...], theme: Theme = LIGHT) -> go.Figure:
     """Horizontal bars of the top next-character guesses, most likely on top."""
     chars = [f"‘{display_token(char)}’" for char, _ in predictions]
     probs = [prob for _, prob in predictions]
     return probability_bars(
-        chars, probs, text_format=".0%", hover_format=".1%", row_height=34, label_size=15
+        chars,
+        probs,
+        text_format=".0%",
+        hover_format=".1%",
+        row_height=34,
+        label_size=15,
+        theme=theme,
     )
 
 

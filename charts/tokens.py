@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import math
 
+from charts.theme import UNKNOWN_TOKEN
+
 MAX_TICKS = 60
 MAX_TOKEN_CHARS = 14
 
@@ -20,7 +22,7 @@ def display_token(token: str, max_chars: int = MAX_TOKEN_CHARS) -> str:
 def tick_label(token: str, known: bool) -> str:
     """Axis label of a token; words the model never learned are grey, italic and end in '?'."""
     text = display_token(token)
-    return text if known else f'<span style="color:#9a9a9a"><i>{text}?</i></span>'
+    return text if known else f'<span style="color:{UNKNOWN_TOKEN}"><i>{text}?</i></span>'
 
 
 def token_ticks(tokens: tuple[str, ...], known: tuple[bool, ...] | None = None) -> dict:

@@ -8,12 +8,16 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.layout import trace
+from charts.theme import DIVERGING, LIGHT, PAPER, Theme
 from charts.tokens import display_token, token_ticks
-from charts.watch import COLORSCALE, PAPER
 
 
 def unit_lines_figure(
-    values: np.ndarray, units: Sequence[int], tokens: Sequence[str], label: str
+    values: np.ndarray,
+    units: Sequence[int],
+    tokens: Sequence[str],
+    label: str,
+    theme: Theme = LIGHT,
 ) -> go.Figure:
     """One line per chosen unit: its value (h or c) after every token."""
     steps = np.arange(1, len(tokens) + 1)
@@ -38,7 +42,7 @@ def unit_lines_figure(
         "yref": "y",
         "y0": 0,
         "y1": 0,
-        "line": {"color": "#bbb", "width": 1},
+        "line": {"color": theme.rule, "width": 1},
     }
     return go.Figure(
         lines,
@@ -78,7 +82,7 @@ def text_heat_figure(
             text=text,
             texttemplate="%{text}",
             textfont={"size": 14},  # plotly picks black or white for contrast
-            colorscale=COLORSCALE,
+            colorscale=DIVERGING,
             zmin=-limit,
             zmid=0.0,
             zmax=limit,

@@ -14,20 +14,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
 
 from charts.layout import FIXED_MARGIN
-from charts.pictures import png_data_uri
+from charts.playback import STILL, frame_ms, play_buttons
+from charts.theme import CLEAR, DIVERGING, LIGHT, PAPER, Theme, diverging_pixels
 from charts.tokens import display_token, token_ticks
+from imaging.encode import png_data_uri
 from models.sequence.state_analysis import state_matrix, top_changed
 
 if TYPE_CHECKING:
     from models.sequence.trace import SequenceTrace
-
-COLORSCALE = "RdBu_r"  # blue negative, white zero, red positive
-PLAYBACK_MS = 12_000  # a whole sentence plays in about this long, within the clamps below
-FRAME_MS = (60, 500)
-PAPER = "rgba(0,0,0,0)"
 
 
 def colour_limit(values: np.ndarray, bounded: bool) -> float:
@@ -79,42 +75,6 @@ def _lower_panel(trace: SequenceTrace) -> _Lower:
     )
 
 
-def _colour_table(size: int = 257) -> np.ndarray:
-    """(size, 3) uint8 RGB of COLORSCALE from −1 to +1; the middle entry is exactly 0."""
-    colours = sample_colorscale(COLORSCALE, np.linspace(0.0, 1.0, size).tolist())
-    rgb = [[round(float(c)) for c in colour[4:-1].split(",")] for colour in colours]
-    return np.array(rgb, dtype=np.uint8)
-
-
-_COLOUR_TABLE = _colour_table()
-# The same colours as "#rrggbb": plotly checks each colour string of a figure, and this short
-# form is checked about twice as fast as "rgb(r, g, b)".
-_HEX_COLOURS = ["#{:02x}{:02x}{:02x}".format(*rgb) for rgb in _COLOUR_TABLE.tolist()]
-
-
-def _colour_index(values: np.ndarray, limit: float) -> np.ndarray:
-    """Each value's row of _COLOUR_TABLE on a [−limit, limit] scale (clipped at the ends)."""
-    scaled = np.clip(np.asarray(values, dtype=np.float64) / limit, -1.0, 1.0)
-    return np.rint((scaled + 1.0) * (len(_COLOUR_TABLE) // 2)).astype(np.intp)
-
-
-def diverging_colours(values: np.ndarray, limit: float = 1.0) -> list[str]:
-    """The COLORSCALE colour of each value on a [-limit, limit] scale, as "#rrggbb".
-
-    Computed here because plotly.js, given numbers and a colour scale for bars, logs a warning
-    per bar ("Invalid color specifier") while drawing them.
-    """
-    return [_HEX_COLOURS[i] for i in _colour_index(values, limit).ravel()]
-
-
-def heatmap_pixels(values: np.ndarray, limit: float) -> np.ndarray:
-    """(H, T, 3) uint8 picture of (T, H) values on COLORSCALE over [−limit, limit].
-
-    Row 0 of the picture is the last unit, so unit 0 ends up at the bottom of the plot.
-    """
-    return _COLOUR_TABLE[_colour_index(values, limit).T[::-1]]
-
-
 @dataclass(frozen=True)
 class WatchView:
     """What the heatmap shows: one state of one layer, and how to label and scale it."""
@@ -130,7 +90,9 @@ class WatchView:
         return self.label.split(" · ")[0]
 
 
-def watch_figure(trace: SequenceTrace, view: WatchView, top_k: int = 3) -> go.Figure:
+def watch_figure(
+    trace: SequenceTrace, view: WatchView, top_k: int = 3, theme: Theme = LIGHT
+) -> go.Figure:
     """Units x tokens heatmap of one state over the per-token curve, with Play and a slider.
 
     Built in one constructor call from plain parts: make_subplots and one update call per
@@ -143,12 +105,14 @@ def watch_figure(trace: SequenceTrace, view: WatchView, top_k: int = 3) -> go.Fi
     still = [
         _colour_bar(limit, view),
         _token_hover(trace, values, moved, view),
-        _lower_curve(trace, lower),
+        _lower_curve(trace, lower, theme),
     ]
     moving = [
         {**scatter, **style, "showlegend": False, **_ROW_AXES[row]}
         for scatter, (style, row) in zip(
-            _moving_traces(len(trace.tokens), values, lower, moved), _MOVING_STYLES, strict=True
+            _moving_traces(len(trace.tokens), values, lower, moved),
+            _moving_styles(theme),
+            strict=True,
         )
     ]
     indices = list(range(len(still), len(still) + len(moving)))
@@ -158,18 +122,13 @@ def watch_figure(trace: SequenceTrace, view: WatchView, top_k: int = 3) -> go.Fi
     ]
     return go.Figure(
         data=still + moving,
-        layout=_layout(trace, values, limit, lower, view),
+        layout=_layout(trace, values, limit, lower, view, theme),
         frames=frames,
     )
 
 
 # The two rows of the figure: the heatmap on x/y, the curve on x2/y2 (x matches x2).
 _ROW_AXES = {1: {"xaxis": "x", "yaxis": "y"}, 2: {"xaxis": "x2", "yaxis": "y2"}}
-
-
-def frame_ms(n_tokens: int) -> int:
-    """Milliseconds per frame so that a text of n tokens plays in about PLAYBACK_MS."""
-    return int(min(max(PLAYBACK_MS / n_tokens, FRAME_MS[0]), FRAME_MS[1]))
 
 
 def _colour_bar(limit: float, view: WatchView) -> dict:
@@ -181,7 +140,7 @@ def _colour_bar(limit: float, view: WatchView) -> dict:
         "mode": "markers",
         "marker": {
             "color": [0.0],
-            "colorscale": COLORSCALE,
+            "colorscale": DIVERGING,
             "cmin": -limit,
             "cmid": 0.0,
             "cmax": limit,
@@ -226,7 +185,7 @@ def _token_hover(
     }
 
 
-def _lower_curve(trace: SequenceTrace, lower: _Lower) -> dict:
+def _lower_curve(trace: SequenceTrace, lower: _Lower, theme: Theme) -> dict:
     """The running sentiment, or the next-character confidence, under the heatmap."""
     n_tokens = len(trace.tokens)
     is_sentiment = trace.sentiment is not None
@@ -238,14 +197,14 @@ def _lower_curve(trace: SequenceTrace, lower: _Lower) -> dict:
         "text": lower.labels or None,
         "textposition": "top center",
         "textfont": {"size": 11},
-        "line": {"color": "#9a9a9a", "width": 1.5},
+        "line": {"color": theme.muted, "width": 1.5},
         "marker": {
             "size": 7,
             "color": lower.y,
-            "colorscale": COLORSCALE if is_sentiment else "Greys",
+            "colorscale": DIVERGING if is_sentiment else theme.confidence,
             "cmin": -1.0 if is_sentiment else -0.3,
             "cmax": 1.0,
-            "line": {"width": 0.5, "color": "#555"},
+            "line": {"width": 0.5, "color": theme.muted},
         },
         "customdata": [display_token(token) for token in trace.tokens],
         "hovertemplate": lower.hover,
@@ -254,39 +213,40 @@ def _lower_curve(trace: SequenceTrace, lower: _Lower) -> dict:
     }
 
 
-_VEIL = {
-    "mode": "lines",
-    "fill": "toself",
-    "fillcolor": "rgba(255,255,255,0.82)",
-    "line": {"width": 0},
-    "hoverinfo": "skip",
-}
-# Style and subplot row of each moving trace, in the order `_moving_traces` returns them.
-_MOVING_STYLES = (
-    (_VEIL, 1),
-    ({"mode": "lines", "line": {"color": "#111", "width": 2}, "hoverinfo": "skip"}, 1),
-    (
-        {
-            "mode": "markers",
-            "marker": {"symbol": "triangle-right", "size": 9, "color": "#111"},
-            "cliponaxis": False,
-            "hoverinfo": "skip",
-        },
-        1,
-    ),
-    (_VEIL, 2),
-    (
-        {
-            "mode": "markers+text",
-            "marker": {"size": 13, "color": "rgba(0,0,0,0)", "line": {"width": 2.5}},
-            "textposition": "middle right",
-            "textfont": {"size": 13, "color": "#111"},
-            "cliponaxis": False,
-            "hoverinfo": "skip",
-        },
-        2,
-    ),
-)
+def _moving_styles(theme: Theme) -> tuple[tuple[dict, int], ...]:
+    """Style and subplot row of each moving trace, in the order `_moving_traces` returns them."""
+    veil = {
+        "mode": "lines",
+        "fill": "toself",
+        "fillcolor": theme.veil,
+        "line": {"width": 0},
+        "hoverinfo": "skip",
+    }
+    return (
+        (veil, 1),
+        ({"mode": "lines", "line": {"color": theme.ink, "width": 2}, "hoverinfo": "skip"}, 1),
+        (
+            {
+                "mode": "markers",
+                "marker": {"symbol": "triangle-right", "size": 9, "color": theme.ink},
+                "cliponaxis": False,
+                "hoverinfo": "skip",
+            },
+            1,
+        ),
+        (veil, 2),
+        (
+            {
+                "mode": "markers+text",
+                "marker": {"size": 13, "color": CLEAR, "line": {"width": 2.5}},
+                "textposition": "middle right",
+                "textfont": {"size": 13, "color": theme.ink},
+                "cliponaxis": False,
+                "hoverinfo": "skip",
+            },
+            2,
+        ),
+    )
 
 
 def _moving_traces(t: int, values: np.ndarray, lower: _Lower, moved: np.ndarray) -> list[dict]:
@@ -316,47 +276,7 @@ def _moving_traces(t: int, values: np.ndarray, lower: _Lower, moved: np.ndarray)
     ]
 
 
-_STILL = {"duration": 0, "redraw": False}
-
-
-def play_buttons(milliseconds: int, y: float = -0.2) -> dict:
-    """▶ Play and ❚❚ Pause buttons below a figure, for frames drawn without a redraw."""
-    return {
-        "type": "buttons",
-        "direction": "left",
-        "x": 0.0,
-        "y": y,
-        "xanchor": "left",
-        "yanchor": "top",
-        "pad": {"t": 0, "r": 10},
-        "showactive": False,
-        "buttons": [
-            {
-                "label": "▶ Play",
-                "method": "animate",
-                "args": [
-                    None,
-                    {
-                        "frame": {"duration": milliseconds, "redraw": False},
-                        "transition": {"duration": 0},
-                        "fromcurrent": False,
-                        "mode": "immediate",
-                    },
-                ],
-            },
-            {
-                "label": "❚❚ Pause",
-                "method": "animate",
-                "args": [
-                    [None],
-                    {"frame": _STILL, "transition": {"duration": 0}, "mode": "immediate"},
-                ],
-            },
-        ],
-    }
-
-
-def _token_slider(trace: SequenceTrace) -> dict:
+def _token_slider(trace: SequenceTrace, theme: Theme) -> dict:
     """A plotly slider with one step per token; its current-value text names the token."""
     n_tokens = len(trace.tokens)
     names = [display_token(token) for token in trace.tokens]
@@ -367,11 +287,11 @@ def _token_slider(trace: SequenceTrace) -> dict:
         "y": -0.14,
         "yanchor": "top",
         "pad": {"t": 0, "b": 0},
-        "font": {"color": PAPER},  # per-step labels would overlap; the current one shows
-        "tickcolor": "#bbb",
+        "font": {"color": CLEAR},  # per-step labels would overlap; the current one shows
+        "tickcolor": theme.rule,
         "currentvalue": {
             "prefix": "token ",
-            "font": {"size": 14, "color": "#222"},
+            "font": {"size": 14, "color": theme.ink},
             "xanchor": "left",
         },
         "transition": {"duration": 0},
@@ -381,7 +301,7 @@ def _token_slider(trace: SequenceTrace) -> dict:
                 "method": "animate",
                 "args": [
                     [str(t)],
-                    {"frame": _STILL, "transition": {"duration": 0}, "mode": "immediate"},
+                    {"frame": STILL, "transition": {"duration": 0}, "mode": "immediate"},
                 ],
             }
             for t in range(1, n_tokens + 1)
@@ -390,7 +310,12 @@ def _token_slider(trace: SequenceTrace) -> dict:
 
 
 def _layout(
-    trace: SequenceTrace, values: np.ndarray, limit: float, lower: _Lower, view: WatchView
+    trace: SequenceTrace,
+    values: np.ndarray,
+    limit: float,
+    lower: _Lower,
+    view: WatchView,
+    theme: Theme,
 ) -> dict:
     """Two rows sharing the token axis (heatmap 70%, curve 30%), the heatmap as a picture."""
     n_tokens, n_units = values.shape
@@ -404,7 +329,7 @@ def _layout(
         "hovermode": "x",
         "showlegend": False,
         "updatemenus": [play_buttons(frame_ms(n_tokens))],
-        "sliders": [_token_slider(trace)],
+        "sliders": [_token_slider(trace, theme)],
         "xaxis": {**token_axis, "anchor": "y", "matches": "x2", "showticklabels": True},
         "xaxis2": {**token_axis, "anchor": "y2"},
         "yaxis": {
@@ -421,7 +346,7 @@ def _layout(
             "range": list(lower.limits),
             "showgrid": False,
             "zeroline": True,
-            "zerolinecolor": "#bbb",
+            "zerolinecolor": theme.rule,
             **lower.ticks,
             **FIXED_MARGIN,
         },
@@ -429,7 +354,7 @@ def _layout(
         # page asks the browser to enlarge it with crisp pixels (`image-rendering`).
         "images": [
             {
-                "source": png_data_uri(heatmap_pixels(values, limit)),
+                "source": png_data_uri(diverging_pixels(values, limit)),
                 "xref": "x",
                 "yref": "y",
                 "x": 0.5,

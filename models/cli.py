@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from charts.rendering import colorize, scale_maps, tile
+from imaging.maps import colorize, overlay_image, scale_maps, tile
 from models.cnn.imagenet import class_names
 from models.cnn.images import CropGeometry, ImageInputError, LoadedPhoto, load_photo
-from models.cnn.registry import CNN_MODELS, DEFAULT_CNN, load_cnn, trace_image
+from models.cnn.registry import CNN_MODELS, DEFAULT_CNN, load_cnn
+from models.cnn.trace import trace_image
 from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS, SEQUENCE_MODELS
 
 
@@ -89,7 +90,6 @@ def explain_images(
     layer: str | None,
     out: Path | None,
 ) -> int:
-    from charts.cnn import overlay_image
     from models.cnn.explain import explain
     from models.cnn.images import crop_geometry
 

@@ -12,15 +12,14 @@ from PIL import Image
 from charts.cnn import (
     channel_captions,
     channel_tiles,
-    overlay_image,
     shape_ladder_figure,
     stage_pictures,
     top_classes_figure,
 )
 from charts.explain import draw_box, enlarged, mark_point
 from charts.layout import row_domains
-from charts.pictures import png_data_uri
-from charts.rendering import colorize, viridis_png
+from imaging.encode import png_data_uri
+from imaging.maps import colorize, overlay_image, viridis_png
 
 
 def png_pixels(data: bytes) -> np.ndarray:

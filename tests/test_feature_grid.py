@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from charts.rendering import colorize, scale_maps, tile, upscale_nearest
+from imaging.maps import colorize, scale_maps, tile, upscale_nearest
 from models.cnn.channel_stats import channel_order, representative_map
 from ui.text import escape_markdown
 

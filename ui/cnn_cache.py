@@ -13,10 +13,11 @@ import torch
 from PIL import Image
 from torch import nn
 
-from charts.pictures import jpeg_bytes
+from imaging.encode import jpeg_bytes
 from models.cnn.explain import Explanation, effective_receptive_field, explain
 from models.cnn.images import LoadedPhoto, load_photo
-from models.cnn.registry import CNN_MODELS, CnnTrace, load_cnn, trace_image
+from models.cnn.registry import CNN_MODELS, load_cnn
+from models.cnn.trace import CnnTrace, trace_image
 from ui.memory import exempt_loaded_objects, reclaim_memory
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"

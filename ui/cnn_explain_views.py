@@ -10,7 +10,7 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from charts.cnn import overlay_image, top_classes_figure
+from charts.cnn import top_classes_figure
 from charts.explain import (
     PICTURE_SIDE,
     draw_box,
@@ -20,7 +20,8 @@ from charts.explain import (
     mark_point,
     stage_stats_figure,
 )
-from charts.pictures import jpeg_bytes, png_bytes
+from imaging.encode import jpeg_bytes, png_bytes
+from imaging.maps import overlay_image
 from models.cnn.explain import (
     OCCLUSION_PATCH,
     OCCLUSION_STRIDE,
@@ -31,8 +32,9 @@ from models.cnn.explain import (
 from models.cnn.geometry import receptive_fields
 from models.cnn.imagenet import class_names
 from models.cnn.images import LoadedPhoto, crop_geometry
-from models.cnn.registry import CNN_MODELS, CnnTrace
+from models.cnn.registry import CNN_MODELS
 from models.cnn.stage_stats import stage_statistics
+from models.cnn.trace import CnnTrace
 from ui.cnn_cache import class_evidence, cnn_model, cnn_trace, model_input, unit_gradient
 from ui.pictures import show_stage_pictures
 

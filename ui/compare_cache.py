@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import streamlit as st
 
+from charts.compare import Series
 from models.cnn.registry import CNN_MODELS
 from models.compare.comparison import negation_effects
 from models.compare.memory_reach import gradient_by_distance, gradient_quantiles_by_distance
-from models.compare.profiling import Measurement, ProfilePlan
+from models.compare.profiling import ProfilePlan, run_profile
+from models.compare.report import ProfileReport, profile_report
 from models.compare.summary import ModelSummary, summarise
 from models.sequence.corpus import paragraphs
 from models.sequence.registry import SENTIMENT_READERS, SEQUENCE_MODELS
-from models.sequence.sentiment import training_metrics
+from models.sequence.sentiment import SentimentModel, training_metrics
 from ui.cnn_cache import cnn_model
 from ui.sequence_cache import sequence_model
 
@@ -24,8 +27,14 @@ CORPUS_WORDS = 100  # paragraphs of this many words for the average gradient by 
 CORPUS_PARAGRAPHS = 40
 
 
-def readers() -> dict:
+def readers() -> dict[str, SentimentModel]:
     return {name: sequence_model(name) for name in SENTIMENT_READERS}
+
+
+def model_styles() -> dict[str, Series]:
+    """How every model is drawn on the comparison's figures: its short name and its colour."""
+    styles = {name: Series(spec.short, spec.colour) for name, spec in SEQUENCE_MODELS.items()}
+    return styles | {name: Series(spec.title, spec.colour) for name, spec in CNN_MODELS.items()}
 
 
 @st.cache_resource(show_spinner="Probing how long each reader remembers a 'not'…")
@@ -70,13 +79,24 @@ class ProfileStore:
     """The last profile measured on this server, shared by every session; one run at a time."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    measurements: list[Measurement] | None = None
-    plan: ProfilePlan | None = None  # what was measured
+    report: ProfileReport | None = None
     finished: float | None = None  # time.time() when the last run ended
 
-    def save(self, measurements: list[Measurement], plan: ProfilePlan) -> None:
-        self.measurements, self.plan = measurements, plan
-        self.finished = time.time()
+    def measure(self, plan: ProfilePlan, progress: Callable[[float, str], None]) -> bool:
+        """Time every model by `plan`, reporting (fraction done, model) as it goes; False, and
+        nothing measured, when another session is measuring right now."""
+        if not self.lock.acquire(blocking=False):
+            return False
+        try:
+            cnns = {name: cnn_model(name) for name in CNN_MODELS}
+            found = []
+            for done, measurement in run_profile(cnns, readers(), plan):
+                found.append(measurement)
+                progress(done, measurement.model)
+            self.report, self.finished = profile_report(found, plan), time.time()
+        finally:
+            self.lock.release()
+        return True
 
 
 @st.cache_resource

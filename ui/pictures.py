@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from charts.cnn import stage_pictures
-from models.cnn.registry import CnnTrace
+from models.cnn.trace import CnnTrace
 
 
 def crisp_pixels(*keys: str) -> None:

@@ -15,4 +15,4 @@ class CnnConfig:
     channel_order: str  # "RGB", or "BGR" (Caffe)
     normalisation: str  # in words, for the model table
     first_stage: str  # the stage whose filters look at the pixels
-    class_map_stage: str  # the stage whose maps, weighted, are the class activation maps
+    cam_stage: str  # the last stage: its maps, weighted by the classifier, are the class maps

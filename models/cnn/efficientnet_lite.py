@@ -32,7 +32,7 @@ CONFIG = CnnConfig(
     channel_order="RGB",
     normalisation="(pixel − 127) / 128",
     first_stage="stem",
-    class_map_stage="head",
+    cam_stage="head",
 )
 BN_EPS = 1e-3  # TensorFlow's default; PyTorch's 1e-5 shifts the activations of the port
 

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from models.cnn.geometry import receptive_fields
-from models.cnn.registry import CNN_MODELS, CnnTrace
+from models.cnn.registry import CNN_MODELS
+from models.cnn.staged import StagedCnn
+from models.cnn.trace import CnnTrace
 
 METHODS = ("cam", "gradcam", "occlusion")
 OCCLUSION_PATCH, OCCLUSION_STRIDE = 32, 20  # 100 passes on a 227-pixel input
@@ -85,31 +86,23 @@ def _coverage_mean(drops: np.ndarray, patch: int, stride: int, side: int) -> np.
     return np.divide(total, count, out=np.zeros_like(total), where=count > 0)
 
 
-def stage_output(model: torch.nn.Module, batch: torch.Tensor, stage: str) -> torch.Tensor:
-    for name, output in model._iter_stages(batch):
-        if name == stage:
-            return output
-    raise KeyError(f"no stage {stage!r}")
-
-
 def _geometry(model_name: str, stage: str) -> tuple[float, float]:
-    spec = CNN_MODELS[model_name]
-    fields = {field.stage: field for field in receptive_fields(spec.spatial_ops(spec.input_size))}
+    field = CNN_MODELS[model_name].receptive_fields()[stage]
     # centre is in pixel-edge coordinates (pixel i spans i..i+1); return pixel-centre coordinates
-    return fields[stage].centre - 0.5, float(fields[stage].jump)
+    return field.centre - 0.5, float(field.jump)
 
 
-def cam_map(model: torch.nn.Module, batch: torch.Tensor, stage: str, class_index: int):
+def cam_map(model: StagedCnn, batch: torch.Tensor, stage: str, class_index: int):
     """(h, w) class activation map on `stage` and the class's logit (the map's mean)."""
     with torch.inference_mode():
-        maps = model.class_maps(stage_output(model, batch, stage))[0, class_index]
+        maps = model.class_maps(model.stage_output(batch, stage))[0, class_index]
     return maps.numpy(), float(maps.mean())
 
 
-def grad_cam_map(model: torch.nn.Module, batch: torch.Tensor, stage: str, class_index: int):
+def grad_cam_map(model: StagedCnn, batch: torch.Tensor, stage: str, class_index: int):
     """(h, w) Grad-CAM on `stage`, and the class's logit."""
     with torch.inference_mode():
-        activations = stage_output(model, batch, stage)
+        activations = model.stage_output(batch, stage)
     with torch.inference_mode(False), torch.enable_grad():
         leaf = activations.clone().requires_grad_(True)  # (1, C, h, w), a fresh tensor
         logit = model.logits_from(stage, leaf)[0, class_index]
@@ -120,18 +113,16 @@ def grad_cam_map(model: torch.nn.Module, batch: torch.Tensor, stage: str, class_
 
 
 def class_activation_map(
-    model_name: str, model: torch.nn.Module, batch: torch.Tensor, class_index: int
+    model_name: str, model: StagedCnn, batch: torch.Tensor, class_index: int
 ) -> Explanation:
-    stage = CNN_MODELS[model_name].config.class_map_stage
+    stage = CNN_MODELS[model_name].config.cam_stage
     heatmap, logit = cam_map(model, batch, stage, class_index)
     return Explanation("cam", class_index, stage, heatmap, *_geometry(model_name, stage), logit)
 
 
-def class_activation_map_of(
-    trace: CnnTrace, model: torch.nn.Module, class_index: int
-) -> Explanation:
+def class_activation_map_of(trace: CnnTrace, model: StagedCnn, class_index: int) -> Explanation:
     """The same map from the class-map stage a trace already holds: no forward pass again."""
-    stage = CNN_MODELS[trace.model].config.class_map_stage
+    stage = CNN_MODELS[trace.model].config.cam_stage
     held = torch.tensor(trace.stage(stage).maps)[None]  # a copy: the trace's arrays are read-only
     with torch.inference_mode():
         maps = model.class_maps(held)[0, class_index]
@@ -140,7 +131,7 @@ def class_activation_map_of(
 
 
 def grad_cam(
-    model_name: str, model: torch.nn.Module, batch: torch.Tensor, class_index: int, stage: str
+    model_name: str, model: StagedCnn, batch: torch.Tensor, class_index: int, stage: str
 ) -> Explanation:
     heatmap, logit = grad_cam_map(model, batch, stage, class_index)
     return Explanation("gradcam", class_index, stage, heatmap, *_geometry(model_name, stage), logit)
@@ -148,7 +139,7 @@ def grad_cam(
 
 def explain(
     model_name: str,
-    model: torch.nn.Module,
+    model: StagedCnn,
     batch: torch.Tensor,
     method: str,
     class_index: int,
@@ -159,15 +150,14 @@ def explain(
     if method == "cam":
         return class_activation_map(model_name, model, batch, class_index)
     if method == "gradcam":
-        stages = [name for name, _ in model.stage_functions()]
-        return grad_cam(model_name, model, batch, class_index, stage or stages[-1])
+        return grad_cam(model_name, model, batch, class_index, stage or model.stage_names()[-1])
     if method == "occlusion":
         return occlusion_map(model, batch, class_index, progress=progress)
     raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
 
 
 def occlusion_map(
-    model: torch.nn.Module,
+    model: StagedCnn,
     batch: torch.Tensor,
     class_index: int,
     patch: int = OCCLUSION_PATCH,
@@ -206,11 +196,11 @@ def occlusion_map(
 
 
 def effective_receptive_field(
-    model: torch.nn.Module, batch: torch.Tensor, stage: str, row: int, col: int
+    model: StagedCnn, batch: torch.Tensor, stage: str, row: int, col: int
 ) -> np.ndarray:
     """(S, S) size of the input gradient of the unit at (row, col) of `stage`, all channels."""
     with torch.inference_mode(False), torch.enable_grad():
         x = batch.clone().requires_grad_(True)
-        output = stage_output(model, x, stage)
+        output = model.stage_output(x, stage)
         (grad,) = torch.autograd.grad(output[0, :, row, col].sum(), x)
     return grad[0].abs().sum(dim=0).numpy()

@@ -1,35 +1,63 @@
-"""The two ImageNet CNNs: a registry, safe loading, and one traced forward pass per image."""
+"""The two ImageNet CNNs: one registry of specs that every page, chart and the command line read.
+
+A spec says what a model is (title, colour), how to load it and prepare a photo for it, and its
+geometry: every convolution's sizes, from which the receptive fields, the stage count and the
+multiply-adds follow. Sizes shown in text come from there and from the loaded model, never typed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import torch
 from PIL import Image
-from torch import nn
 
 from models.cnn import efficientnet_lite, squeezenet
 from models.cnn.config import CnnConfig
-from models.cnn.geometry import SpatialOp
+from models.cnn.geometry import ReceptiveField, SpatialOp, receptive_fields
+from models.cnn.staged import StagedCnn
 
 
 @dataclass(frozen=True)
 class CnnSpec:
-    name: str
+    name: str  # the id on the command line and in the address
     title: str
-    summary: str
-    load: Callable[[], nn.Module]  # the shipped weights, sha256 checked, eval mode, no grads
+    strength: str  # what it is good at, in a few words
+    colour: str  # its colour on every figure (mid-tone: reads on light and dark)
+    load: Callable[[], StagedCnn]  # the shipped weights, sha256 checked, eval mode, no grads
     preprocess: Callable[[Image.Image], tuple[torch.Tensor, np.ndarray]]
     config: CnnConfig
     spatial_ops: Callable[[int], list[SpatialOp]]  # every convolution, for an input side
-    class_map_stage: str | None = None  # a stage with one channel per class, if the model has one
+    class_channels_stage: str | None = None  # a stage with one channel per class, if any
 
     @property
     def input_size(self) -> int:
         """The side it was trained on; any side works (it ends in a global pool)."""
         return self.config.input_size
+
+    def receptive_fields(self) -> dict[str, ReceptiveField]:
+        """Stage name -> its receptive field at the training size, in stage order."""
+        return _receptive_fields(self.name)
+
+    def stages(self) -> list[str]:
+        return list(self.receptive_fields())
+
+    def describe(self, model: StagedCnn) -> str:
+        """One line for the model chooser: parameters, stages, input, strength."""
+        side = self.input_size
+        return (
+            f"{model.parameter_count() / 1e6:.1f} M parameters, {len(self.stages())} stages, "
+            f"{side}×{side} input. {self.strength}"
+        )
+
+
+@cache
+def _receptive_fields(name: str) -> dict[str, ReceptiveField]:
+    spec = CNN_MODELS[name]
+    return {field.stage: field for field in receptive_fields(spec.spatial_ops(spec.input_size))}
 
 
 CNN_MODELS: dict[str, CnnSpec] = {
@@ -38,17 +66,19 @@ CNN_MODELS: dict[str, CnnSpec] = {
         CnnSpec(
             name="squeezenet1_1",
             title="SqueezeNet 1.1",
-            summary="1.2 M parameters, 10 stages, 227×227 input. Small and fast.",
+            strength="Small and fast.",
+            colour="#2ca02c",
             load=squeezenet.load_pretrained,
             preprocess=squeezenet.preprocess,
             config=squeezenet.CONFIG,
             spatial_ops=squeezenet.spatial_ops,
-            class_map_stage="conv10",
+            class_channels_stage="conv10",
         ),
         CnnSpec(
             name="efficientnet_lite0",
             title="EfficientNet-Lite0",
-            summary="4.7 M parameters, 18 stages, 224×224 input. More accurate.",
+            strength="More accurate.",
+            colour="#9467bd",
             load=efficientnet_lite.load_pretrained,
             preprocess=efficientnet_lite.preprocess,
             config=efficientnet_lite.CONFIG,
@@ -59,59 +89,6 @@ CNN_MODELS: dict[str, CnnSpec] = {
 DEFAULT_CNN = "squeezenet1_1"
 
 
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    note: str  # what the stage computes, in one line
-    maps: np.ndarray  # (C, H, W) float32 feature maps
-
-    @property
-    def shape(self) -> tuple[int, int, int]:
-        channels, height, width = self.maps.shape
-        return channels, height, width
-
-
-@dataclass(frozen=True)
-class CnnTrace:
-    model: str
-    shown: np.ndarray  # (S, S, 3) uint8: the photo as the model sees it, after resize and crop
-    stages: tuple[Stage, ...]
-    probs: np.ndarray  # (1000,) float32 softmax over the ImageNet classes
-
-    def top(self, k: int = 5) -> list[tuple[int, float]]:
-        order = np.argsort(-self.probs)[:k]
-        return [(int(index), float(self.probs[index])) for index in order]
-
-    def stage(self, name: str) -> Stage:
-        for stage in self.stages:
-            if stage.name == name:
-                return stage
-        raise KeyError(f"{self.model} has no stage {name!r}")
-
-
-def load_cnn(name: str) -> nn.Module:
+def load_cnn(name: str) -> StagedCnn:
     """The model with its verified weights, ready for inference and safe to share."""
     return CNN_MODELS[name].load()
-
-
-def trace_image(model: nn.Module, name: str, image: Image.Image) -> CnnTrace:
-    """One forward pass that keeps every stage's feature maps (returned explicitly, no hooks)."""
-    spec = CNN_MODELS[name]
-    batch, shown = spec.preprocess(image)
-    with torch.inference_mode():
-        outputs, logits = model.forward_stages(batch)
-        probs = torch.softmax(logits[0], dim=0)
-    notes: dict[str, str] = getattr(model, "STAGE_NOTES", {})
-    stages = tuple(
-        Stage(name=stage_name, note=notes.get(stage_name, ""), maps=_read_only(output[0].numpy()))
-        for stage_name, output in outputs
-    )
-    return CnnTrace(
-        model=name, shown=_read_only(shown), stages=stages, probs=_read_only(probs.numpy())
-    )
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    """The array, marked read-only: one trace is shared by every session that shows it."""
-    array.setflags(write=False)
-    return array

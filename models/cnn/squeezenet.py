@@ -31,7 +31,7 @@ CONFIG = CnnConfig(
     channel_order="BGR",
     normalisation="0..255 minus the BGR training mean (Caffe)",
     first_stage="conv1",
-    class_map_stage="conv10",
+    cam_stage="conv10",
 )
 
 # (squeeze, expand 1x1, expand 3x3) filters of each Fire module.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.cnn.registry import CnnTrace
+from models.cnn.trace import CnnTrace
 
 
 @dataclass(frozen=True)

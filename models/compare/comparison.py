@@ -6,7 +6,6 @@ from collections.abc import Mapping
 
 import torch
 
-from models.cnn.geometry import receptive_fields
 from models.cnn.registry import CNN_MODELS
 from models.compare.negation_gap import effect_by_gap, probes
 from models.sequence.sentiment import SentimentModel
@@ -39,8 +38,7 @@ def negation_effects(readers: Mapping[str, SentimentModel]) -> dict[str, dict[in
 
 def cnn_receptive_fields() -> dict[str, list[tuple[str, int]]]:
     """(stage, receptive field side in pixels) of every stage of each image CNN."""
-    found = {}
-    for name, spec in CNN_MODELS.items():
-        fields = receptive_fields(spec.spatial_ops(spec.input_size))
-        found[name] = [(field.stage, field.size) for field in fields]
-    return found
+    return {
+        name: [(stage, field.size) for stage, field in spec.receptive_fields().items()]
+        for name, spec in CNN_MODELS.items()
+    }

@@ -39,8 +39,11 @@ def filler(gap: int) -> list[str]:
     return list(islice(cycle(FILLER.split()), gap))
 
 
+PAIRS_PER_GAP = len(SUBJECTS) * (len(POSITIVE) + len(NEGATIVE))
+
+
 def probes(gaps: tuple[int, ...] = GAPS) -> list[Probe]:
-    """Every (subject, adjective) pair at every gap: 80 pairs per gap."""
+    """Every (subject, adjective) pair at every gap: PAIRS_PER_GAP (80) pairs per gap."""
     found = []
     for gap in gaps:
         for subject in SUBJECTS:

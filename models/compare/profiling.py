@@ -21,7 +21,8 @@ IMAGE_SIDES = (64, 96, 128, 192, 256, 384, 512)
 TOKEN_LENGTHS = (8, 16, 32, 64, 128, 256, 512, 1024)
 QUICK_IMAGE_SIDES = (64, 128, 256)
 QUICK_TOKEN_LENGTHS = (8, 32, 128)
-BATCH = 64
+BATCH = 64  # inputs in one call for the batch-against-singles timing
+TRAIN_BATCH = 32  # sentences in one training step
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def batch_timings(
 
 
 def training_step_time(
-    name: str, model: nn.Module, length: int, repeats: int, batch: int = 32
+    name: str, model: nn.Module, length: int, repeats: int, batch: int = TRAIN_BATCH
 ) -> Measurement:
     """One optimiser step of a private copy of a sentiment reader on one random batch."""
     trainee = copy.deepcopy(model).train().requires_grad_(True)
@@ -136,6 +137,8 @@ class ProfilePlan:
     batch_image_side: int = 96
     batch_tokens: int = 32
     train_tokens: int = 32
+    batch: int = BATCH  # inputs per batched call
+    train_batch: int = TRAIN_BATCH  # sentences per training step
 
     @classmethod
     def full(cls) -> ProfilePlan:
@@ -155,17 +158,19 @@ def run_profile(
         jobs.append(lambda n=name, m=model: image_timings(n, m, plan.image_sides, plan.repeats))
         jobs.append(
             lambda n=name, m=model: batch_timings(
-                n, m, "image", plan.batch_image_side, plan.repeats
+                n, m, "image", plan.batch_image_side, plan.repeats, plan.batch
             )
         )
     for name, model in readers.items():
         jobs.append(lambda n=name, m=model: token_timings(n, m, plan.token_lengths, plan.repeats))
         jobs.append(
-            lambda n=name, m=model: batch_timings(n, m, "tokens", plan.batch_tokens, plan.repeats)
+            lambda n=name, m=model: batch_timings(
+                n, m, "tokens", plan.batch_tokens, plan.repeats, plan.batch
+            )
         )
         jobs.append(
             lambda n=name, m=model: iter(
-                [training_step_time(n, m, plan.train_tokens, plan.repeats)]
+                [training_step_time(n, m, plan.train_tokens, plan.repeats, plan.train_batch)]
             )
         )
     for done, job in enumerate(jobs, start=1):

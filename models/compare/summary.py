@@ -14,14 +14,13 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from models.cnn.geometry import receptive_fields, total_macs
+from models.cnn.geometry import total_macs
 from models.cnn.registry import CNN_MODELS
-from models.sequence.registry import SEQUENCE_MODELS, spec_of
+from models.sequence.registry import SEQUENCE_MODELS, SequenceSpec, Task, spec_of
 from models.sequence.sentiment import SentimentModel
+from models.sequence.state_analysis import DELTA
 
 FLOAT_BYTES = 4
-# Gate blocks per step: the LSTM's i, f, g, o; the GRU's r, z, n; the plain RNN's one.
-GATE_BLOCKS = {"lstm": 4, "gru": 3, "rnn": 1}
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,7 @@ class ModelSummary:
     receptive_field_unit: str  # "pixels", "words" or "characters"
     activation_bytes: int  # per image or per token: every intermediate value a pass keeps
     weight_sharing: str  # how often one set of weights is reused, in words
+    filter_positions: int | None = None  # image CNNs: places its first filters are applied at
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -60,6 +60,7 @@ def cnn_summary(name: str, model: nn.Module) -> ModelSummary:
     spec = CNN_MODELS[name]
     ops = spec.spatial_ops(spec.input_size)
     conv1 = ops[0]
+    last_field = list(spec.receptive_fields().values())[-1]
     return ModelSummary(
         model=name,
         title=spec.title,
@@ -68,52 +69,56 @@ def cnn_summary(name: str, model: nn.Module) -> ModelSummary:
         macs=total_macs(ops),
         macs_per="image",
         sequential_steps=sum(op.on_path for op in ops),
-        receptive_field=receptive_fields(ops)[-1].size,
+        receptive_field=last_field.size,
         receptive_field_unit="pixels",
         activation_bytes=sum(op.out_size**2 * op.c_out for op in ops) * FLOAT_BYTES,
         weight_sharing=f"its first {conv1.kernel}×{conv1.kernel} filters are applied at "
         f"{conv1.out_size**2:,} positions of a {spec.input_size}-pixel image",
+        filter_positions=conv1.out_size**2,
     )
 
 
-def reader_macs_per_token(model: SentimentModel) -> int:
+def reader_macs_per_token(spec: SequenceSpec, model: SentimentModel) -> int:
     """Multiply-accumulates per word: the encoder's, plus the head's H."""
     config = model.config
     e, h = config.embed_dim, config.hidden_size
-    if config.cell == "cnn1d":
+    if spec.recurrent:
+        encoder = spec.gate_blocks * (e * h + h * h)
+    else:
         k = config.kernel_size
         encoder = k * e * h + (config.conv_layers - 1) * k * h * h
-    else:
-        encoder = GATE_BLOCKS[config.cell] * (e * h + h * h)
     return encoder + h
 
 
-def reader_activation_values_per_token(model: SentimentModel) -> int:
-    """Values one word leaves behind in a pass: its embedding, the gates and states, the score."""
+def reader_activation_values_per_token(spec: SequenceSpec, model: SentimentModel) -> int:
+    """Values one word leaves behind in a pass: its embedding, the gates and states, the score.
+
+    A recurrent reader keeps every state the trace shows except Δh, which is derived from h:
+    the LSTM's f, i, g, o, c and h; the GRU's z, r, n and h; the plain RNN's h.
+    """
     config = model.config
     e, h = config.embed_dim, config.hidden_size
-    if config.cell == "cnn1d":
+    if not spec.recurrent:
         return e + config.conv_layers * h + 1
-    states = {"lstm": 2, "gru": 1, "rnn": 1}[config.cell]  # c and h, or h
-    blocks = 0 if config.cell == "rnn" else GATE_BLOCKS[config.cell]
-    return e + (blocks + states) * h + 1
+    kept = sum(1 for state in spec.states if state != DELTA)
+    return e + kept * h + 1
 
 
 def reader_summary(name: str, model: SentimentModel) -> ModelSummary:
     spec = spec_of(name)
     config = model.config
-    convolutional = config.cell == "cnn1d"
+    convolutional = not spec.recurrent
     return ModelSummary(
         model=name,
         title=spec.title,
         family="cnn" if convolutional else "rnn",
         params=count_params(model),
-        macs=reader_macs_per_token(model),
+        macs=reader_macs_per_token(spec, model),
         macs_per="token",
         sequential_steps=config.conv_layers if convolutional else None,
         receptive_field=config.window,
         receptive_field_unit="words",
-        activation_bytes=reader_activation_values_per_token(model) * FLOAT_BYTES,
+        activation_bytes=reader_activation_values_per_token(spec, model) * FLOAT_BYTES,
         weight_sharing=f"one set of {config.kernel_size}-word filters at every position"
         if convolutional
         else "one set of recurrent weights reused at every word, one word after another",
@@ -146,6 +151,6 @@ def summarise(name: str, model: nn.Module) -> ModelSummary:
         return cnn_summary(name, model)
     if name not in SEQUENCE_MODELS:
         raise KeyError(f"unknown model {name!r}")
-    if isinstance(model, SentimentModel):
+    if SEQUENCE_MODELS[name].task is Task.SENTIMENT:
         return reader_summary(name, model)
     return char_summary(name, model)

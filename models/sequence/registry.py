@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Protocol
 
 from torch import nn
@@ -40,6 +41,55 @@ RNN_STATES = {"h": "h · hidden state", DELTA: "Δh · change of h"}
 CONV_STATES = {"h": "channels (after ReLU)", DELTA: "Δ · change from the previous word"}
 
 
+@dataclass(frozen=True)
+class TokenKind:
+    """What a model's tokens are, and everything a view or an analysis does differently for it."""
+
+    noun: str  # "word" or "character", for text: "reads at most 200 words"
+    joiner: str  # between tokens when a text is shown as the model reads it
+    bracketed: bool  # each token in [brackets] (words), or run together (characters)
+    note: str  # how a text becomes tokens, in one sentence for a caption
+    per_line: int  # tokens per line when a text is drawn as coloured cells
+    examples_as_cells: bool  # corpus examples drawn as coloured cells, not as bold words
+    examples_shown: int  # corpus examples shown per unit
+    corpus_texts: int  # held-out sentences the units are analysed on ...
+    corpus_cut: int | None  # ... each cut to this many characters (None: whole)
+    properties_read_text: bool  # properties read the raw text (display tokens mark spaces)
+
+
+WORDS = TokenKind(
+    noun="word",
+    joiner="  ",
+    bracketed=True,
+    note="Words are lower-cased; punctuation and emoji are tokens of their own.",
+    per_line=12,
+    examples_as_cells=False,
+    examples_shown=5,
+    corpus_texts=600,  # the first held-out sentences: about 12,000 words
+    corpus_cut=None,
+    properties_read_text=False,
+)
+CHARACTERS = TokenKind(
+    noun="character",
+    joiner="",
+    bracketed=False,
+    note="␣ is a space.",
+    per_line=50,
+    examples_as_cells=True,
+    examples_shown=3,
+    corpus_texts=100,  # cut to 100 characters: about 9,000 characters
+    corpus_cut=100,
+    properties_read_text=True,
+)
+
+
+class Task(Enum):
+    """What a model's output is after every token."""
+
+    SENTIMENT = "a running sentiment score"
+    NEXT_CHARACTER = "a guess of the next character"
+
+
 class Tracer(Protocol):
     def __call__(
         self, model: nn.Module, name: str, text: str, max_tokens: int
@@ -52,8 +102,11 @@ class SequenceSpec:
     title: str
     short: str  # a few words, for legends and tables
     summary: str  # markdown; {units}, {layers} and {window} come from the loaded model
-    family: str  # "rnn": one step per token, in order; "cnn": all positions at once
-    token_noun: str  # "word" or "character"
+    task: Task
+    recurrent: bool  # True: one step per token, in order; False: every position at once
+    gate_blocks: int  # weight blocks per step: LSTM i, f, g, o: 4; GRU r, z, n: 3; RNN: 1
+    colour: str  # the model's colour on every figure (mid-tone: reads on light and dark)
+    tokens: TokenKind
     max_tokens: int
     load: Callable[[], nn.Module]  # verified weights, eval mode, gradients off
     trace: Tracer
@@ -67,6 +120,22 @@ class SequenceSpec:
 
     def describe(self, model: nn.Module) -> str:
         return self.summary.format(**model.facts())
+
+    @property
+    def family(self) -> str:
+        return "recurrent" if self.recurrent else "convolutional"
+
+    @property
+    def state_help(self) -> str:
+        """What the choice of state means for this model, for the chooser's help."""
+        if self.recurrent:
+            return (
+                "h is shown by default; the other choices are the cell's memory and gates, where "
+                "it has them, and how much h changed at each token."
+            )
+        return (
+            "Each convolution layer's channels at every position; the last layer feeds the score."
+        )
 
 
 def _frozen(model: nn.Module) -> nn.Module:
@@ -83,7 +152,8 @@ _READS_WORDS = (
     "human-rated sentences, like the other three word readers."
 )
 _SENTIMENT = {
-    "token_noun": "word",
+    "task": Task.SENTIMENT,
+    "tokens": WORDS,
     "max_tokens": 200,
     "trace": trace_sentiment,
     "attribution": True,
@@ -98,7 +168,9 @@ SEQUENCE_MODELS: dict[str, SequenceSpec] = {
             short="LSTM",
             summary=_READS_WORDS + " One LSTM layer of {units} units: a cell memory c with "
             "forget, input and output gates.",
-            family="rnn",
+            recurrent=True,
+            gate_blocks=4,
+            colour="#d62728",
             load=_sentiment("lstm"),
             states=LSTM_STATES,
             bounded=frozenset({"h", "f", "i", "g", "o"}),
@@ -111,7 +183,9 @@ SEQUENCE_MODELS: dict[str, SequenceSpec] = {
             short="GRU",
             summary=_READS_WORDS + " One GRU layer of {units} units: no separate memory; an "
             "update gate z decides how much of h to keep, a reset gate r how much of it to use.",
-            family="rnn",
+            recurrent=True,
+            gate_blocks=3,
+            colour="#ff7f0e",
             load=_sentiment("gru"),
             states=GRU_STATES,
             bounded=frozenset({"h", "z", "r", "n"}),
@@ -123,7 +197,9 @@ SEQUENCE_MODELS: dict[str, SequenceSpec] = {
             short="vanilla RNN",
             summary=_READS_WORDS + " One plain tanh RNN layer of {units} units and no gates: "
             "h is rewritten through the same weight matrix at every word.",
-            family="rnn",
+            recurrent=True,
+            gate_blocks=1,
+            colour="#7f7f7f",
             load=_sentiment("rnn"),
             states=RNN_STATES,
             bounded=frozenset({"h"}),
@@ -136,7 +212,9 @@ SEQUENCE_MODELS: dict[str, SequenceSpec] = {
             summary=_READS_WORDS + " {layers} causal convolution layers of {units} channels: "
             "the score at a word sees only that word and the {window_before} before it, and "
             "every position is computed at once.",
-            family="cnn",
+            recurrent=False,
+            gate_blocks=0,
+            colour="#1f77b4",
             load=_sentiment("cnn1d"),
             states=CONV_STATES,
             bounded=frozenset(),
@@ -150,8 +228,11 @@ SEQUENCE_MODELS: dict[str, SequenceSpec] = {
             summary="Reads **characters** and guesses the next one. textgenrnn, trained on "
             "titles from Reddit and Hacker News, so it is at home with headlines. {layers} "
             "LSTM layers of {units} units; every guess re-reads the last {window} characters.",
-            family="rnn",
-            token_noun="character",
+            task=Task.NEXT_CHARACTER,
+            recurrent=True,
+            gate_blocks=4,
+            colour="#8c564b",
+            tokens=CHARACTERS,
             max_tokens=300,
             load=lambda: _frozen(CharLSTM.from_checkpoint()),
             trace=trace_char,
@@ -163,7 +244,8 @@ SEQUENCE_MODELS: dict[str, SequenceSpec] = {
     )
 }
 DEFAULT_SEQUENCE = "lstm"
-SENTIMENT_READERS = ("lstm", "gru", "rnn", "cnn1d")
+# The readers trained the same way on the same data: the comparison's subjects.
+SENTIMENT_READERS = tuple(name for name, s in SEQUENCE_MODELS.items() if s.task is Task.SENTIMENT)
 
 
 def load_sequence_model(name: str) -> nn.Module:

@@ -1,4 +1,4 @@
-"""Feature maps to pictures: scaling to 0..1, a viridis colour map, palette PNGs, tiling."""
+"""Feature maps to pictures: scaling to 0..1, viridis, palette PNGs, tiling, overlays."""
 
 from __future__ import annotations
 
@@ -88,3 +88,13 @@ def upscale_nearest(image: np.ndarray, min_side: int) -> np.ndarray:
     """Repeat pixels so the smaller side is at least `min_side`: small maps stay visibly blocky."""
     factor = max(1, -(-min_side // min(image.shape[:2])))
     return image.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def overlay_image(photo: np.ndarray, feature_map: np.ndarray, opacity: float) -> np.ndarray:
+    """Blend one (h, w) feature map, stretched to the photo's size, over a (S, S, 3) photo."""
+    scaled = scale_maps(feature_map[None], per_channel=True)[0]
+    size = (photo.shape[1], photo.shape[0])
+    stretched = np.asarray(Image.fromarray(scaled).resize(size, Image.Resampling.BILINEAR))
+    heat = colorize(stretched).astype(np.float32)
+    blended = (1.0 - opacity) * photo.astype(np.float32) + opacity * heat
+    return np.rint(blended).clip(0, 255).astype(np.uint8)

@@ -1,0 +1,117 @@
+"""Every colour the figures use, for a light and a dark page: the one place a theme is switched.
+
+Figures have a transparent paper, so the page's own background shows through, and Streamlit's
+plotly template colours axes, tick labels and legends for the viewer's theme. What a figure
+draws itself (a cursor, a veil, a highlighted bar, a zero line) takes its colour from a `Theme`:
+a dark mark that reads on white vanishes on Streamlit's dark background, and a white veil
+turns into a bright slab there. Colours that read on both (mid-tone series colours, the
+diverging scale of the heatmaps) are plain constants here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from plotly.colors import sample_colorscale
+
+PAPER = "rgba(0,0,0,0)"  # transparent: the page's background shows through
+CLEAR = "rgba(0,0,0,0)"  # an invisible fill or label
+DIVERGING = "RdBu_r"  # blue negative, white zero, red positive
+UNKNOWN_TOKEN = "#9a9a9a"  # grey labels of words the model never learned: mid-tone, reads on both
+# Marks drawn into pictures (photos, maps), whatever the page's theme.
+CROSS, CROSS_RIM = (255, 255, 255), (0, 0, 0)  # a white cross with a dark rim reads on any photo
+FIELD_BOX = (255, 45, 85)
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The colours of the marks a figure draws itself, for one page background."""
+
+    name: str  # "light" or "dark", as Streamlit names the theme
+    ink: str  # marks that must stand out most: the cursor, the current step, the path
+    muted: str  # secondary lines and marker rims
+    rule: str  # zero lines and slider ticks
+    veil: str  # covers the tokens not read yet during playback
+    faint: str  # bars that are not highlighted
+    accent: str  # the main series: probabilities, the memory that is kept
+    warm: str  # a second series beside `accent`
+    channels: str  # channel counts in the shape ladder
+    height: str  # map sides in the shape ladder
+    first: str  # the first of two texts compared
+    second: str  # the second
+    confidence: str  # plotly colour scale of a 0..1 confidence, darkest at 1 for `light`
+
+
+LIGHT = Theme(
+    name="light",
+    ink="#111111",
+    muted="#555555",
+    rule="#bbbbbb",
+    veil="rgba(255,255,255,0.82)",
+    faint="#b8b8b8",
+    accent="#4c78a8",
+    warm="#c98b2b",
+    channels="#9ecae9",
+    height="#e45756",
+    first="#d62728",
+    second="#1f77b4",
+    confidence="Greys",
+)
+DARK = Theme(
+    name="dark",
+    ink="#f2f2f2",
+    muted="#a6a6a6",
+    rule="#5c5c5c",
+    veil="rgba(14,17,23,0.82)",  # Streamlit's dark background, #0e1117
+    faint="#5f6670",
+    accent="#6fa0d8",
+    warm="#e0a546",
+    channels="#5d9fd0",
+    height="#ff7a73",
+    first="#ff6b6b",
+    second="#64b5f6",
+    confidence="Greys_r",  # light at 1, so a confident guess reads on dark
+)
+THEMES = {theme.name: theme for theme in (LIGHT, DARK)}
+
+
+def theme_named(name: str | None) -> Theme:
+    """The theme Streamlit reports ("light" or "dark"); light when it reports none."""
+    return THEMES.get(name or "", LIGHT)
+
+
+def _diverging_table(size: int = 257) -> np.ndarray:
+    """(size, 3) uint8 RGB of DIVERGING from −1 to +1; the middle entry is exactly 0."""
+    colours = sample_colorscale(DIVERGING, np.linspace(0.0, 1.0, size).tolist())
+    rgb = [[round(float(c)) for c in colour[4:-1].split(",")] for colour in colours]
+    return np.array(rgb, dtype=np.uint8)
+
+
+_DIVERGING_TABLE = _diverging_table()
+# The same colours as "#rrggbb": plotly checks each colour string of a figure, and this short
+# form is checked about twice as fast as "rgb(r, g, b)".
+_HEX_COLOURS = ["#{:02x}{:02x}{:02x}".format(*rgb) for rgb in _DIVERGING_TABLE.tolist()]
+
+
+def _diverging_index(values: np.ndarray, limit: float) -> np.ndarray:
+    """Each value's row of the diverging table on a [−limit, limit] scale (clipped at the ends)."""
+    scaled = np.clip(np.asarray(values, dtype=np.float64) / limit, -1.0, 1.0)
+    return np.rint((scaled + 1.0) * (len(_DIVERGING_TABLE) // 2)).astype(np.intp)
+
+
+def diverging_colours(values: np.ndarray, limit: float = 1.0) -> list[str]:
+    """The DIVERGING colour of each value on a [-limit, limit] scale, as "#rrggbb".
+
+    Computed here because plotly.js, given numbers and a colour scale for bars, logs a warning
+    per bar ("Invalid color specifier") while drawing them.
+    """
+    return [_HEX_COLOURS[i] for i in _diverging_index(values, limit).ravel()]
+
+
+def diverging_pixels(values: np.ndarray, limit: float) -> np.ndarray:
+    """(H, T, 3) uint8 picture of (T, H) values on DIVERGING over [−limit, limit].
+
+    Row 0 of the picture is the last unit, so unit 0 ends up at the bottom of the plot.
+    """
+    return _DIVERGING_TABLE[_diverging_index(values, limit).T[::-1]]

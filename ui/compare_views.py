@@ -1,0 +1,417 @@
+"""The CNN-vs-RNN page's sections: four readers on one sentence, what each model can see, time
+against input size, costs, the articles' claims, and a photo beside a sentence."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+import torch
+
+from charts.compare import (
+    bars_figure,
+    gradient_figure,
+    growth_figure,
+    negation_gap_figure,
+    receptive_field_figure,
+    running_scores_figure,
+)
+from charts.theme import Theme
+from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
+from models.compare.claims import Evidence, check_claims, model_roles
+from models.compare.comparison import cnn_receptive_fields
+from models.compare.negation_gap import PAIRS_PER_GAP
+from models.compare.profiling import ProfilePlan
+from models.compare.report import ProfileReport
+from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS
+from models.sequence.trace import EmptyTextError
+from ui.cnn_cache import cnn_trace, decoded_photo, samples
+from ui.compare_cache import (
+    CORPUS_PARAGRAPHS,
+    CORPUS_WORDS,
+    corpus_gradients,
+    model_styles,
+    negation_table,
+    profile_store,
+    reader_accuracy,
+    readers,
+    sentence_gradients,
+    summaries,
+)
+from ui.pictures import show_stage_pictures
+from ui.sequence_cache import sequence_trace
+from ui.text import escape_markdown
+
+VERDICTS = {"supported": "✓ supported", "not supported": "✗ not supported", "depends": "± depends"}
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:.2g}%"
+
+
+def size_text(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e6 else f"{n_bytes / 1e3:.1f} KB"
+
+
+def show_readers(text: str, theme: Theme) -> tuple[str, ...] | None:
+    """Four readers on the same sentence; returns its tokens (None when there are none)."""
+    st.header("1 · One sentence, four readers")
+    try:
+        traces = {name: sequence_trace(name, text) for name in SENTIMENT_READERS}
+    except EmptyTextError as error:
+        st.info(str(error))
+        return None
+    first = traces[SENTIMENT_READERS[0]]
+    tokens = first.tokens
+    if first.truncated:
+        st.warning(f"That text is long: the readers read only its first {len(tokens)} words.")
+    styles = model_styles()
+    scores = {name: trace.sentiment for name, trace in traces.items()}
+    st.plotly_chart(
+        running_scores_figure(tokens, scores, styles, theme), width="stretch", key="cmp_scores"
+    )
+    accuracy = reader_accuracy()
+    st.dataframe(
+        [
+            {
+                "reader": styles[name].label,
+                "final score": round(float(scores[name][-1]), 3),
+                "lowest point": round(float(scores[name].min()), 3),
+                "highest point": round(float(scores[name].max()), 3),
+                "held-out accuracy": f"{accuracy[name]:.1%}",
+            }
+            for name in SENTIMENT_READERS
+        ],
+        hide_index=True,
+        key="cmp_final_scores",
+    )
+    finals = [float(scores[name][-1]) for name in SENTIMENT_READERS]
+    split = max(finals) > 0.15 and min(finals) < -0.15
+    st.caption(
+        "Same words, same training data, same output layer: only the layer that carries "
+        "information along the sentence differs. "
+        + (
+            "**They disagree on this sentence**: some end positive, some negative."
+            if split
+            else "On this sentence they agree on the overall direction."
+        )
+    )
+    show_negation_reach(theme)
+    return tokens
+
+
+def show_negation_reach(theme: Theme) -> None:
+    st.subheader("How far back does a 'not' still count?")
+    conv = model_roles().conv_reader
+    window = readers()[conv].config.window
+    figure = negation_gap_figure(negation_table(), model_styles(), {conv: window}, theme)
+    st.plotly_chart(figure, width="stretch", key="cmp_gap")
+    st.caption(
+        f"{PAIRS_PER_GAP} sentence pairs per gap, such as *the movie was (not) as far as i can "
+        "tell good .*, with only neutral words between *not* and the word it negates. The curve "
+        "is how much the *not* still moves the final score: large while the reader remembers "
+        f"it, 0 once it has forgotten. The {model_styles()[conv].label}'s score sees only the "
+        f"last {window} words, so past the dotted line its curve is exactly 0."
+    )
+
+
+def show_reach(tokens: tuple[str, ...] | None, theme: Theme) -> dict[str, np.ndarray]:
+    """What each model can see; returns the corpus's median gradient by distance per reader."""
+    st.header("2 · What each model can see")
+    left, right = st.columns(2)
+    with left:
+        show_cnn_fields()
+    with right:
+        st.subheader("An RNN: every earlier word, in principle")
+        if tokens is not None:
+            show_sentence_gradients(tokens)
+    return show_corpus_gradients()
+
+
+def show_cnn_fields() -> None:
+    st.subheader("A CNN: a window that grows with depth")
+    fields = cnn_receptive_fields()
+    sides = {name: spec.input_size for name, spec in CNN_MODELS.items()}
+    figure = receptive_field_figure(fields, model_styles(), sides)
+    st.plotly_chart(figure, width="stretch", key="cmp_fields")
+    last = ", ".join(f"{CNN_MODELS[name].title}'s {rows[-1][1]}" for name, rows in fields.items())
+    st.caption(
+        "How many pixels (on a side) one unit of each stage can see, computed from the "
+        "kernels, strides and padding. Stride-2 layers double the step between units, so the "
+        f"window grows faster and faster: the last stage sees {last} pixels (more than the "
+        "image: the edges fall on padding). Pooling over the whole map then gives the class "
+        "scores."
+    )
+
+
+def show_sentence_gradients(tokens: tuple[str, ...]) -> None:
+    st.markdown("**On your sentence**")
+    curves = sentence_gradients(tokens)
+    figure = gradient_figure(curves, model_styles())
+    st.plotly_chart(figure, width="stretch", key="cmp_sentence_gradients")
+    conv = model_roles().conv_reader
+    window = readers()[conv].config.window
+    hidden = max(0, len(tokens) - window)
+    dead = int((curves[conv][:window] == 0).sum())
+    inside = (
+        f" Here it is 0 for {dead} word{'' if dead == 1 else 's'} inside its window too: every "
+        "channel of its last layer is switched off (ReLU) at the last word."
+        if dead
+        else ""
+    )
+    st.caption(
+        "How much each earlier word can still move the final score (the size of its "
+        f"gradient). The {model_styles()[conv].label}'s is exactly 0 for the {hidden} word"
+        f"{'' if hidden == 1 else 's'} more than {window - 1} back, whatever the weights; a "
+        f"recurrent reader's is not.{inside}"
+    )
+
+
+def show_corpus_gradients() -> dict[str, np.ndarray]:
+    roles, styles = model_roles(), model_styles()
+    quantiles = corpus_gradients()
+    corpus = {name: q[1] for name, q in quantiles.items()}  # the medians
+    bands = {name: (q[0], q[2]) for name, q in quantiles.items() if name != roles.conv_reader}
+    st.markdown(f"**Over {CORPUS_PARAGRAPHS} paragraphs of {CORPUS_WORDS} words**")
+    figure = gradient_figure(corpus, styles, bands=bands)
+    st.plotly_chart(figure, width="stretch", key="cmp_corpus_gradients")
+    far = CORPUS_WORDS - 1
+    ratios = {name: corpus[name][far] / corpus[name][0] for name in roles.recurrent}
+    plain = roles.plain_rnn
+    tail = quantiles[plain][2][far] / quantiles[plain][2][0]
+    gated = " and ".join(
+        f"the {styles[name].label}'s keeps {percent(ratios[name])}"
+        for name in roles.recurrent
+        if name != plain
+    )
+    st.caption(
+        f"The same over {CORPUS_PARAGRAPHS} paragraphs of {CORPUS_WORDS} words from the "
+        "held-out sentences: lines are the median paragraph, shaded bands the middle 80%. "
+        f"From the last word to {far} words back the {styles[plain].label}'s median gradient "
+        f"shrinks to {percent(ratios[plain])} of its size: the vanishing gradient. "
+        f"{gated[0].upper()}{gated[1:]}: their gates let the signal through. Not every text is "
+        "typical: in the top "
+        f"tenth of paragraphs the {styles[plain].label}'s gradient {far} words back is still "
+        f"{percent(tail)} of its size at the last word."
+    )
+    return corpus
+
+
+@st.fragment
+def show_profile() -> None:
+    st.header("3 · Parallel vs sequential, measured on request")
+    st.markdown(
+        "A recurrent reader must finish word t before it can start word t + 1; a convolution "
+        "computes every position at once. Press the button to time all six models on this "
+        "server now (a few seconds; one measurement runs at a time, shared by everyone)."
+    )
+    store = profile_store()
+    quick = st.toggle("Quick (fewer sizes, one repeat)", key="cmp_quick")
+    if st.button("Measure on this server", icon=":material/timer:", key="cmp_measure"):
+        plan = ProfilePlan.quick() if quick else ProfilePlan.full()
+        bar = st.progress(0.0, text="Measuring…")
+        styles = model_styles()
+
+        def progress(done: float, model: str) -> None:
+            bar.progress(done, text=f"Measuring {styles[model].label}…")
+
+        if store.measure(plan, progress):
+            st.rerun()  # the whole page: the claims below use the new measurements
+        bar.empty()
+        st.info("Someone else is measuring right now; their results will show here.")
+    if store.report is None:
+        st.caption("Nothing measured on this server yet.")
+        return
+    threads = torch.get_num_threads()
+    st.caption(
+        f"Measured {time.time() - (store.finished or time.time()):.0f} s ago on this server "
+        f"(medians; torch on {threads} thread{'' if threads == 1 else 's'}, as the server runs "
+        "every model)."
+    )
+    show_growth(store.report)
+    show_sequential_steps(store.report)
+    show_batches_and_training(store.report)
+
+
+def exponent_text(exponents: dict[str, float]) -> str:
+    styles = model_styles()
+    return ", ".join(f"{styles[name].label} {value:.2f}" for name, value in exponents.items())
+
+
+def show_growth(report: ProfileReport) -> None:
+    styles = model_styles()
+    left, right = st.columns(2)
+    images, tokens = report.images, report.tokens
+    left.plotly_chart(
+        growth_figure(images.series, styles, images.exponents, "image side (pixels)"),
+        width="stretch",
+        key="cmp_growth_images",
+    )
+    trained = " and ".join(str(spec.input_size) for spec in CNN_MODELS.values())
+    left.caption(
+        "Neither CNN needs a fixed size: both end in a pooling over the whole map, so any side "
+        f"works (they were trained at {trained} px). The work grows with the area, side²; the "
+        f"exponents fitted from {images.fitted_from} px on: {exponent_text(images.exponents)}."
+    )
+    right.plotly_chart(
+        growth_figure(tokens.series, styles, tokens.exponents, "sentence length (words)"),
+        width="stretch",
+        key="cmp_growth_tokens",
+    )
+    right.caption(
+        "The arithmetic of all four grows in proportion to the length (exponent 1); short "
+        "inputs are dominated by a fixed cost per call, which pulls the fitted exponents down "
+        f"(fitted from {tokens.fitted_from} words on): {exponent_text(tokens.exponents)}. The "
+        "recurrent readers must take the words one after another; the convolutional reader "
+        "does each layer for all words in one parallel step."
+    )
+
+
+def show_sequential_steps(report: ProfileReport) -> None:
+    steps, styles, longest = summaries(), model_styles(), report.longest_text
+    st.dataframe(
+        [
+            {
+                "model": styles[name].label,
+                "steps that must run one after another": (
+                    f"1 per word ({longest:,} for {longest:,} words)"
+                    if steps[name].sequential_steps is None
+                    else f"{steps[name].sequential_steps} (any length)"
+                ),
+            }
+            for name in (*CNN_MODELS, *SENTIMENT_READERS)
+        ],
+        hide_index=True,
+        key="cmp_steps",
+    )
+
+
+def show_batches_and_training(report: ProfileReport) -> None:
+    styles, plan = model_styles(), report.plan
+    left, right = st.columns(2)
+    speedup = report.batch_speedup
+    left.plotly_chart(
+        bars_figure(
+            [styles[m].label for m in speedup],
+            list(speedup.values()),
+            [f"{x:.1f}×" for x in speedup.values()],
+            f"{plan.batch} single calls ÷ one batch of {plan.batch}",
+            [styles[m].colour for m in speedup],
+        ),
+        width="stretch",
+        key="cmp_batch",
+    )
+    left.caption(
+        f"How many times longer {plan.batch} photos ({plan.batch_image_side} px) or "
+        f"{plan.batch} sentences ({plan.batch_tokens} words) take one call at a time than in "
+        "one batch. A batch lets every layer work on all inputs at once; for a recurrent reader "
+        f"it turns {plan.batch} × {plan.batch_tokens} small steps into {plan.batch_tokens} "
+        "bigger ones."
+    )
+    train = report.train_step_ms
+    right.plotly_chart(
+        bars_figure(
+            [styles[m].label for m in train],
+            list(train.values()),
+            [f"{report.train_ms_per_token[m] * 1000:.1f} µs/word" for m in train],
+            "ms per training step",
+            [styles[m].colour for m in train],
+        ),
+        width="stretch",
+        key="cmp_train",
+    )
+    right.caption(
+        "One training step (forward, backward, Adam update) of a private copy of each reader "
+        f"on the same batch of {plan.train_batch} sentences of {plan.train_tokens} words."
+    )
+
+
+def show_costs() -> None:
+    st.header("4 · Costs")
+    rows = []
+    for s in summaries().values():
+        reach = (
+            "every earlier word"
+            if s.receptive_field is None
+            else f"{s.receptive_field} {s.receptive_field_unit}"
+        )
+        rows.append(
+            {
+                "model": s.title,
+                "family": "convolutional" if s.family == "cnn" else "recurrent",
+                "parameters": f"{s.params:,}",
+                "multiply-adds": f"{s.macs:,} per {s.macs_per}",
+                "activations": f"{size_text(s.activation_bytes)} per {s.macs_per}",
+                "one output sees": reach,
+                "weight sharing": s.weight_sharing,
+            }
+        )
+    st.table(rows)
+    st.caption(
+        "Multiply-adds and activations are counted from the layer shapes (a photo at the size "
+        "the model was trained on; a sentence per word). Most of a reader's parameters are its "
+        "word embeddings, which cost a lookup, not arithmetic."
+    )
+
+
+def show_claims(corpus: dict[str, np.ndarray]) -> None:
+    st.header("5 · The articles' claims, checked")
+    report = profile_store().report
+    evidence = Evidence(
+        summaries=summaries(),
+        accuracy=reader_accuracy(),
+        negation=negation_table(),
+        gradients=corpus,
+        train_ms_per_token=None if report is None else report.train_ms_per_token,
+    )
+    st.table(
+        [
+            {"claim": c.claim, "verdict": VERDICTS[c.verdict], "what the models show": c.evidence}
+            for c in check_claims(evidence)
+        ]
+    )
+    st.caption(
+        "Each verdict follows a fixed rule (written beside it in models/compare/claims.py) "
+        "applied to the numbers on this page, so it can change with the machine or the "
+        "weights: for example, training speed is judged only after a measurement."
+    )
+
+
+def show_side_by_side(text: str, theme: Theme) -> None:
+    st.header("6 · One photo beside one sentence")
+    gallery = samples()
+    names = [sample.path.name for sample in gallery]
+    chosen = st.session_state.get("cnn_sample", names[0])
+    pick = st.selectbox(
+        "Photo (a sample; the CNN page takes uploads)",
+        names,
+        index=names.index(chosen) if chosen in names else 0,
+        format_func=lambda name: next(s.title for s in gallery if s.path.name == name),
+        key="cmp_photo",
+    )
+    sample = next(s for s in gallery if s.path.name == pick)
+    left, right = st.columns(2)
+    with left:
+        photo = decoded_photo(f"sample:{sample.path.name}", sample.path.read_bytes())
+        trace = cnn_trace(DEFAULT_CNN, f"sample:{sample.path.name}", photo.image)
+        show_stage_pictures(trace, "mean", "cmp_overview", 120)
+        st.markdown(
+            "**Spatial.** All of the photo is filtered at once; each stage trades detail for "
+            "a wider view and more channels."
+        )
+    with right:
+        try:
+            reading = sequence_trace(DEFAULT_SEQUENCE, text)
+        except EmptyTextError:
+            st.info("Type a sentence above to see it read.")
+            return
+        scores = {DEFAULT_SEQUENCE: reading.sentiment}
+        figure = running_scores_figure(reading.tokens, scores, model_styles(), theme)
+        st.plotly_chart(figure, width="stretch", key="cmp_path")
+        st.markdown(
+            f"**Sequential.** The {model_styles()[DEFAULT_SEQUENCE].label} reads *"
+            + escape_markdown(" ".join(reading.tokens[:12]))
+            + ("…" if len(reading.tokens) > 12 else "")
+            + "* one word at a time, carrying its memory forward."
+        )
