@@ -1,337 +1,59 @@
 """LSTM page: type a sentence and watch a trained LSTM's memory change token by token."""
 
-import numpy as np
 import streamlit as st
 
-from charts.memory import memory_figure
-from charts.steps import movement_figure, next_char_figure, next_char_rows, step_figure
-from charts.watch import WatchView, watch_figure
-from models.sequence.lstm_memory import memory_at_step
+from charts.steps import next_char_rows
 from models.sequence.registry import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSpec, spec_of
-from models.sequence.state_analysis import movement, top_moved_units
-from models.sequence.trace import EmptyTextError, SequenceTrace
+from models.sequence.trace import EmptyTextError
 from ui.inspect_views import show_attribution, show_downloads, show_pair, show_path, show_units
-from ui.pictures import crisp_pixels
 from ui.sections import show_one_section
 from ui.sequence_cache import example_sentences, sequence_model, sequence_trace
-from ui.text import escape_markdown
+from ui.sequence_views import show_step, show_tokens, show_verdict, show_watch
+from ui.theme import current_theme
 
-st.set_page_config(page_title="LSTM hidden states", page_icon="🔁", layout="wide")
-st.title("LSTM hidden states")
-st.markdown(
-    "A recurrent network reads text the way you do: **one token after another**. After each "
-    "token it updates a list of numbers, its hidden state, and that list is the only thing it "
-    "takes along to the next token. Type a sentence, press Enter, then press **▶ Play** to "
-    "watch a trained LSTM's memory change as it reads."
-)
-
-with st.expander("How an LSTM decides what to remember"):
-    st.markdown(
-        "Each unit of a layer (the sidebar says how many this model has) holds two numbers "
-        "that travel from token to token:\n"
-        "- **c, the cell memory**: the long-term store. At every token part of it is wiped "
-        "and part of it is rewritten; what is left is handed on as it is.\n"
-        "- **h, the hidden state**: what the unit shows to the outside, a squashed view of c. "
-        "The output layer (sentiment, or next character) only ever sees h.\n\n"
-        "Three gates, each a number from 0 (closed) to 1 (open) per unit, are recomputed at "
-        "every token from the token itself and the previous h:\n"
-        "- **f, forget**: how much of the old memory each unit keeps (1 keeps all of it);\n"
-        "- **i, input**: how much of the new proposal **g** (between −1 and +1) gets written;\n"
-        "- **o, output**: how much of the memory is let out into h.\n\n"
-        "In symbols: c_t = f_t·c_(t−1) + i_t·g_t and h_t = o_t·tanh(c_t). The memory is "
-        "*added to*, not re-multiplied by a weight matrix at every step, which is why an LSTM "
-        "can hold on to something (a *not*, a *but*) for many tokens.\n\n"
-        "**Why the order matters.** h_t cannot be computed before h_(t−1) exists, so the "
-        "tokens are processed strictly one after another. A convolutional network has no such "
-        "chain: it filters every part of a photo at the same time."
-    )
-
-names = list(SEQUENCE_MODELS)
-model_name = st.sidebar.radio(
-    "Model",
-    names,
-    index=names.index(DEFAULT_SEQUENCE),
-    format_func=lambda name: SEQUENCE_MODELS[name].title,
-    key="lstm_model",
-)
-spec = spec_of(model_name)
-st.sidebar.markdown(spec.describe(sequence_model(model_name)))
-st.sidebar.caption(f"Reads at most {spec.max_tokens} {spec.token_noun}s of your text.")
-
-examples = example_sentences()
-if "lstm_text" not in st.session_state:
-    st.session_state["lstm_text"] = examples[0]
-
-
-def use_example() -> None:
-    choice = st.session_state.get("lstm_example")
-    if choice:
-        st.session_state["lstm_text"] = choice
-
-
-left, right = st.columns([3, 2])
-text = left.text_input("Your text (press Enter to read it)", key="lstm_text", max_chars=5000)
-right.selectbox(
-    "…or pick an example",
-    examples,
-    index=None,
-    placeholder="negation, contrast, a long one, headlines…",
-    key="lstm_example",
-    on_change=use_example,
+LSTM_PRIMER = (
+    "Each unit of a layer (the sidebar says how many this model has) holds two numbers "
+    "that travel from token to token:\n"
+    "- **c, the cell memory**: the long-term store. At every token part of it is wiped "
+    "and part of it is rewritten; what is left is handed on as it is.\n"
+    "- **h, the hidden state**: what the unit shows to the outside, a squashed view of c. "
+    "The output layer (sentiment, or next character) only ever sees h.\n\n"
+    "Three gates, each a number from 0 (closed) to 1 (open) per unit, are recomputed at "
+    "every token from the token itself and the previous h:\n"
+    "- **f, forget**: how much of the old memory each unit keeps (1 keeps all of it);\n"
+    "- **i, input**: how much of the new proposal **g** (between −1 and +1) gets written;\n"
+    "- **o, output**: how much of the memory is let out into h.\n\n"
+    "In symbols: c_t = f_t·c_(t−1) + i_t·g_t and h_t = o_t·tanh(c_t). The memory is "
+    "*added to*, not re-multiplied by a weight matrix at every step, which is why an LSTM "
+    "can hold on to something (a *not*, a *but*) for many tokens.\n\n"
+    "**Why the order matters.** h_t cannot be computed before h_(t−1) exists, so the "
+    "tokens are processed strictly one after another. A convolutional network has no such "
+    "chain: it filters every part of a photo at the same time."
 )
 
 
-def token_strip(trace: SequenceTrace, spec: SequenceSpec) -> str:
-    """The tokens as plain text: words in [brackets], unknown tokens marked with '?'."""
-    pairs = zip(trace.tokens, trace.known, strict=True)
-    if spec.token_noun == "character":
-        return "".join(token if known else f"[{token}?]" for token, known in pairs)
-    return "  ".join(f"[{token}]" if known else f"[{token}?]" for token, known in pairs)
+def choose_text() -> str:
+    """The text box and the examples beside it; the text to read."""
+    examples = example_sentences()
+    if "lstm_text" not in st.session_state:
+        st.session_state["lstm_text"] = examples[0]
 
+    def use_example() -> None:
+        choice = st.session_state.get("lstm_example")
+        if choice:
+            st.session_state["lstm_text"] = choice
 
-def show_tokens(trace: SequenceTrace, spec: SequenceSpec) -> None:
-    unit = spec.token_noun
-    if trace.truncated:
-        st.warning(
-            f"That text is long: the model read only its first {spec.max_tokens} "
-            f"{unit}s, and everything below is about that part."
-        )
-    st.markdown(f"**What the model reads: {len(trace.tokens)} {unit}s**")
-    st.code(token_strip(trace, spec), language=None, wrap_lines=True)
-    unknown = len(trace.known) - sum(trace.known)
-    note = (
-        "Words are lower-cased; punctuation and emoji are tokens of their own."
-        if unit == "word"
-        else "␣ is a space."
-    )
-    if spec.fresh_windows:
-        window = sequence_model(spec.name).facts()["window"]
-        note += f" The model re-reads the last {window} {unit}s for every guess."
-    if unknown:
-        note += (
-            f" {unknown} marked with ? {'is' if unknown == 1 else 'are'} not in the model's "
-            "vocabulary: it reads all such tokens as one and the same 'unknown' token."
-        )
-    st.caption(note)
-
-
-def show_verdict(trace: SequenceTrace) -> None:
-    columns = st.columns(3)
-    tokens = trace.tokens
-    if trace.sentiment is not None:
-        score = trace.sentiment
-        final = float(score[-1])
-        mood = "positive" if final > 0.15 else "negative" if final < -0.15 else "mixed"
-        low, high = int(np.argmin(score)), int(np.argmax(score))
-        columns[0].metric(
-            "Final sentiment",
-            f"{final:+.2f} ({mood})",
-            border=True,
-            chart_data=[round(float(value), 3) for value in score],
-            chart_type="area",
-            help="The score after the last token, between −1 and +1; the small chart is its "
-            "path through the text.",
-        )
-        columns[1].metric(
-            "Lowest point",
-            f"{score[low]:+.2f}",
-            f"after token {low + 1}: {escape_markdown(tokens[low])}",
-            delta_color="off",
-            delta_arrow="off",
-            border=True,
-        )
-        columns[2].metric(
-            "Highest point",
-            f"{score[high]:+.2f}",
-            f"after token {high + 1}: {escape_markdown(tokens[high])}",
-            delta_color="off",
-            delta_arrow="off",
-            border=True,
-        )
-        return
-    if trace.next_chars is None:
-        return
-    char, prob = trace.next_chars[-1][0]
-    hits = [
-        guesses[0][0] == actual
-        for guesses, actual in zip(trace.next_chars[:-1], tokens[1:], strict=True)
-    ]
-    columns[0].metric(
-        "Next character it expects",
-        f"{escape_markdown(char)}  ({prob:.0%})",
-        border=True,
-    )
-    if hits:
-        columns[1].metric(
-            "Top guess was right",
-            f"{sum(hits)} of {len(hits)} times",
-            f"{sum(hits) / len(hits):.0%} of the characters",
-            delta_color="off",
-            delta_arrow="off",
-            border=True,
-        )
-    mean_prob = float(np.mean([guesses[0][1] for guesses in trace.next_chars]))
-    columns[2].metric("Average confidence of its top guess", f"{mean_prob:.0%}", border=True)
-
-
-STATE_HELP = {
-    "rnn": "h is shown by default; the other choices are the cell's memory and gates, where it "
-    "has them, and how much h changed at each token.",
-    "cnn": "Each convolution layer's channels at every position; the last layer feeds the score.",
-}
-
-
-def show_watch(trace: SequenceTrace, spec: SequenceSpec) -> int:
-    """The animated heatmap; returns the chosen layer."""
-    st.subheader("Watch it read")
-    controls = st.columns([4, 2])
-    state = controls[0].radio(
-        "Show",
-        list(spec.states),
-        format_func=spec.states.get,
-        horizontal=True,
-        key=f"lstm_state_{spec.name}",
-        help=STATE_HELP[spec.family],
-    )
-    layer = 0
-    if len(trace.layers) > 1:
-        first = f" (reads {spec.token_noun}s)"
-        layer = controls[1].radio(
-            "Layer",
-            list(range(len(trace.layers))),
-            format_func=lambda n: f"layer {n + 1}" + (first if n == 0 else ""),
-            horizontal=True,
-            key=f"lstm_layer_{spec.name}",
-        )
-    view = WatchView(
-        state=state,
-        label=spec.states[state],
-        bounded=state in spec.bounded,
-        unit_noun=spec.unit_noun,
-        layer=layer,
-    )
-    crisp_pixels("lstm_watch")
-    st.plotly_chart(watch_figure(trace, view), width="stretch", key="lstm_watch")
-    lower = (
-        "the running sentiment after each word"
-        if trace.sentiment is not None
-        else "how sure the model is of its top guess for the next character (the guess is "
-        "written above each point)"
-    )
-    st.caption(
-        f"Columns are tokens, rows are {spec.unit_noun}s; red is positive, blue negative, "
-        "white 0 (for gates: white closed, red open). Press **▶ Play**: the veil lifts one "
-        "token at a time, the black box is the token being read, and the arrows point at the "
-        f"3 {spec.unit_noun}s that changed most at that token. The curve underneath is "
-        f"{lower}. Hover over a column for its token."
-    )
-    return layer
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return "the" if n == 1 else f"the {n}{suffix}"
-
-
-@st.fragment
-def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int) -> None:
-    """One step up close; reruns only this fragment and only reads the cached trace."""
-    st.subheader("One step up close")
-    n_tokens = len(trace.tokens)
-    steps = list(range(1, n_tokens + 1))
-    # A new text starts at its last token (the slider's labels name tokens, so they change too).
-    if st.session_state.get("lstm_step_of") != (trace.model, trace.text):
-        st.session_state["lstm_step_of"] = (trace.model, trace.text)
-        st.session_state["lstm_step"] = n_tokens
-    step = st.select_slider(
-        "Token to look at",
-        steps,
-        format_func=lambda t: f"{t}: {trace.tokens[t - 1]}",
-        key="lstm_step",
-    )
-    h = trace.layers[layer].h
-    distance = movement(h)
-    rank = int((distance > distance[step - 1]).sum()) + 1
     left, right = st.columns([3, 2])
-    with left:
-        st.plotly_chart(
-            step_figure(h, step, unit_noun=spec.unit_noun, bounded="h" in spec.bounded),
-            width="stretch",
-            key="lstm_step_state",
-        )
-    with right:
-        st.metric(
-            f"How far h moved at token {step}",
-            f"{distance[step - 1]:.2f}",
-            "the smallest move of the text"
-            if rank == n_tokens > 1
-            else f"{ordinal(rank)} biggest move of {n_tokens}",
-            delta_color="off",
-            delta_arrow="off",
-            border=True,
-            help="Length of h_t − h_(t−1); before the first token h is all zeros.",
-        )
-        st.dataframe(
-            [
-                {
-                    spec.unit_noun: moved.unit,
-                    "before": round(moved.before, 3),
-                    "after": round(moved.after, 3),
-                    "change": round(moved.change, 3),
-                }
-                for moved in top_moved_units(h, step, 5)
-            ],
-            hide_index=True,
-            width="stretch",
-            key="lstm_top_units",
-        )
-        st.caption(f"The 5 {spec.unit_noun}s that moved most at this token.")
-        if trace.next_chars is not None:
-            st.markdown("**Its top 5 guesses for the next character**")
-            st.plotly_chart(
-                next_char_figure(trace.next_chars[step - 1]),
-                width="stretch",
-                key="lstm_next_chars",
-            )
-    st.markdown("**How far each token moved h**")
-    st.plotly_chart(movement_figure(h, trace.tokens, step), width="stretch", key="lstm_movement")
-    if spec.fresh_windows:
-        window = sequence_model(spec.name).facts()["window"]
-        st.caption(
-            f"textgenrnn predicts each character from a fresh read of the {window} characters "
-            "before it, so every column is a separate read, not one long memory: neighbouring "
-            "columns differ by one character of input, and large moves show where it matters."
-        )
-    else:
-        st.caption(
-            "Every token moves the state a little; compare which ones move it most. In this "
-            "model a negation or a strongly worded opinion usually stands out, while filler "
-            "words change less of what the memory carries forward."
-        )
-    if spec.memory_split:
-        show_memory(trace, layer, step)
-
-
-def show_memory(trace: SequenceTrace, layer: int, step: int) -> None:
-    """The cell memory at `step` split into what each earlier token wrote and what is left."""
-    states = trace.layers[layer]
-    memory = memory_at_step(states["f"], states["i"], states["g"], step)
-    share = memory.share_by_token()
-    strongest = int(np.argmax(share[:-1])) if step > 1 else 0
-    st.markdown(f"**What the memory holds at token {step}, word by word**")
-    st.plotly_chart(memory_figure(memory, trace.tokens, step), width="stretch", key="lstm_memory")
-    older = (
-        f" Of the earlier words, *{escape_markdown(trace.tokens[strongest])}* "
-        f"(token {strongest + 1}) still holds the most: {share[strongest]:.0%}."
-        if step > 1
-        else ""
+    text = left.text_input("Your text (press Enter to read it)", key="lstm_text", max_chars=5000)
+    right.selectbox(
+        "…or pick an example",
+        examples,
+        index=None,
+        placeholder="negation, contrast, a long one, headlines…",
+        key="lstm_example",
+        on_change=use_example,
     )
-    st.caption(
-        "The cell memory c is a sum: every word adds what its input gate lets in, and every "
-        "later forget gate shrinks what is already there. Bars: each word's share of the "
-        "memory now. Line: how much of what that word wrote has survived the forget gates "
-        "since — older words fade unless the gates keep holding on to them." + older
-    )
+    return text
 
 
 def show_text(spec: SequenceSpec, text: str) -> None:
@@ -346,10 +68,11 @@ def show_text(spec: SequenceSpec, text: str) -> None:
         st.info(str(error))
         st.stop()
 
+    theme = current_theme()
     show_tokens(trace, spec)
     show_verdict(trace)
-    layer = show_watch(trace, spec)
-    show_step(trace, spec, layer)
+    layer = show_watch(trace, spec, theme)
+    show_step(trace, spec, layer, theme)
     if trace.next_chars is not None:
         with st.expander("Every next-character guess as a table"):
             st.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
@@ -367,4 +90,29 @@ def show_text(spec: SequenceSpec, text: str) -> None:
     show_downloads(trace)
 
 
-show_text(spec, text)
+def main() -> None:
+    st.set_page_config(page_title="LSTM hidden states", page_icon="🔁", layout="wide")
+    st.title("LSTM hidden states")
+    st.markdown(
+        "A recurrent network reads text the way you do: **one token after another**. After "
+        "each token it updates a list of numbers, its hidden state, and that list is the only "
+        "thing it takes along to the next token. Type a sentence, press Enter, then press "
+        "**▶ Play** to watch a trained LSTM's memory change as it reads."
+    )
+    with st.expander("How an LSTM decides what to remember"):
+        st.markdown(LSTM_PRIMER)
+    names = list(SEQUENCE_MODELS)
+    model_name = st.sidebar.radio(
+        "Model",
+        names,
+        index=names.index(DEFAULT_SEQUENCE),
+        format_func=lambda name: SEQUENCE_MODELS[name].title,
+        key="lstm_model",
+    )
+    spec = spec_of(model_name)
+    st.sidebar.markdown(spec.describe(sequence_model(model_name)))
+    st.sidebar.caption(f"Reads at most {spec.max_tokens} {spec.tokens.noun}s of your text.")
+    show_text(spec, choose_text())
+
+
+main()

@@ -135,7 +135,7 @@ def main() -> None:
     for name, spec in CNN_MODELS.items():
         model = load_cnn(name)
         batch, _ = spec.preprocess(cat)
-        last = [stage for stage, _ in model.stage_functions()][-2]
+        last = model.stage_names()[-2]
         methods = {
             "class activation map": ("cam", None, median_ms),
             f"Grad-CAM at {last}": ("gradcam", last, median_ms),

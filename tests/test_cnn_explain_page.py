@@ -16,8 +16,9 @@ from charts.explain import PICTURE_SIDE, enlarged, mark_point
 from models.cnn.explain import effective_receptive_field, explain
 from models.cnn.geometry import receptive_fields
 from models.cnn.imagenet import class_names
-from models.cnn.registry import CNN_MODELS, load_cnn, trace_image
+from models.cnn.registry import CNN_MODELS, load_cnn
 from models.cnn.stage_stats import stage_statistics
+from models.cnn.trace import trace_image
 from tests.page_pictures import picture, pictures, recorded_media
 from tests.test_cnn_page import open_page
 

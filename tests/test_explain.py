@@ -21,12 +21,12 @@ from models.cnn.explain import (
     explain,
     grad_cam_map,
     occlusion_map,
-    stage_output,
 )
 from models.cnn.images import crop_geometry, load_photo
-from models.cnn.registry import CNN_MODELS, load_cnn, trace_image
+from models.cnn.registry import CNN_MODELS, load_cnn
 from models.cnn.stage_stats import stage_statistics
 from models.cnn.staged import StagedCnn
+from models.cnn.trace import trace_image
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 W = torch.tensor([[1.0, 2.0], [-1.0, 0.5], [0.0, -3.0]])  # 3 classes from 2 channels
@@ -109,9 +109,9 @@ def real(request):
 
 def test_cam_decomposes_every_logit_exactly(real) -> None:
     name, model, batch = real
-    stage = CNN_MODELS[name].config.class_map_stage
+    stage = CNN_MODELS[name].config.cam_stage
     with torch.inference_mode():
-        maps = model.class_maps(stage_output(model, batch, stage))[0]
+        maps = model.class_maps(model.stage_output(batch, stage))[0]
         logits = model(batch)[0]
     torch.testing.assert_close(maps.mean(dim=(1, 2)), logits, atol=1e-4, rtol=1e-5)
 
@@ -131,7 +131,7 @@ def test_the_cam_from_a_trace_equals_the_cam_from_the_photo(real) -> None:
 def test_explanations_leave_the_shared_model_untouched(real) -> None:
     name, model, batch = real
     before = {key: value.clone() for key, value in model.state_dict().items()}
-    stages = [stage for stage, _ in model.stage_functions()]
+    stages = model.stage_names()
     explain(name, model, batch, "cam", 281)
     explain(name, model, batch, "gradcam", 281, stages[len(stages) // 2])
     occlusion_map(model, batch, 281, patch=112, stride=112)
@@ -202,7 +202,7 @@ def test_effective_receptive_field_is_inside_the_theoretical_one(real) -> None:
     from models.cnn.geometry import receptive_fields
 
     spec = CNN_MODELS[name]
-    stage = [stage for stage, _ in model.stage_functions()][3]
+    stage = model.stage_names()[3]
     field = {f.stage: f for f in receptive_fields(spec.spatial_ops(spec.input_size))}[stage]
     erf = effective_receptive_field(model, batch, stage, 5, 6)
     rows, cols = np.nonzero(erf.sum(axis=1))[0], np.nonzero(erf.sum(axis=0))[0]

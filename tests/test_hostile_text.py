@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from models.sequence.registry import SEQUENCE_MODELS
+from models.sequence.registry import CHARACTERS, SEQUENCE_MODELS, WORDS
 from tests.bad_inputs import SCRIPT, TEXT_CASES, TextCase
 from tests.test_lstm_page import texts
 
@@ -48,9 +48,9 @@ def check_reader(at: AppTest, case: TextCase, model: str) -> None:
     if not case.long:  # every character the user typed is shown (words lower-cased)
         missing = {ch for ch in case.text if not ch.isspace() and ch.lower() not in strip.lower()}
         assert not missing, (model, case.name, missing)
-    if case.text == SCRIPT and spec.token_noun == "character":
+    if case.text == SCRIPT and spec.tokens is CHARACTERS:
         assert SCRIPT in strip
-    if case.unknown and spec.token_noun == "word":
+    if case.unknown and spec.tokens is WORDS:
         assert any("not in the model's vocabulary" in c.value for c in at.caption), case.name
 
 

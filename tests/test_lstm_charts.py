@@ -12,14 +12,9 @@ import pytest
 from PIL import Image
 
 from charts.steps import movement_figure, next_char_figure, next_char_rows, step_figure
+from charts.theme import LIGHT, diverging_colours, diverging_pixels
 from charts.tokens import display_token, tick_label
-from charts.watch import (
-    WatchView,
-    colour_limit,
-    diverging_colours,
-    heatmap_pixels,
-    watch_figure,
-)
+from charts.watch import WatchView, colour_limit, watch_figure
 from models.sequence.registry import LSTM_STATES
 from models.sequence.state_analysis import movement, state_matrix, top_moved_units
 from models.sequence.trace import LayerStates
@@ -117,16 +112,16 @@ def picture(fig: dict) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
 
 
-def test_heatmap_pixels_are_the_values_on_a_scale_centred_at_zero() -> None:
+def test_diverging_pixels_are_the_values_on_a_scale_centred_at_zero() -> None:
     values = np.array([[-1.0, 0.0, 1.0], [0.5, -0.5, 3.0]], dtype=np.float32)  # (T=2, H=3)
-    pixels = heatmap_pixels(values, 1.0)
+    pixels = diverging_pixels(values, 1.0)
     assert pixels.shape == (3, 2, 3)  # units x tokens, unit 0 on the bottom row
     assert tuple(pixels[2, 0]) == (5, 48, 97)  # -1: darkest blue
     assert tuple(pixels[1, 0]) == (247, 247, 247)  # 0: white
     assert tuple(pixels[0, 0]) == (103, 0, 31)  # +1: darkest red
     assert tuple(pixels[0, 1]) == (103, 0, 31)  # 3 is clipped to the top of the scale
     assert tuple(pixels[2, 1]) == (229, 131, 104)  # +0.5: three quarters along the scale
-    half = heatmap_pixels(values, 2.0)  # a wider scale makes the same values paler
+    half = diverging_pixels(values, 2.0)  # a wider scale makes the same values paler
     assert int(half[2, 0].astype(int).sum()) > int(pixels[2, 0].astype(int).sum())
 
 
@@ -141,7 +136,7 @@ def test_the_figure_shows_the_chosen_state_with_a_centred_colour_bar() -> None:
         shown = picture(fig)
         rows, cols = shown.shape[0] // 6, shown.shape[1] // len(TOKENS)
         assert shown.shape[:2] == (6 * rows, len(TOKENS) * cols)  # whole pixels per cell
-        np.testing.assert_array_equal(shown[::rows, ::cols], heatmap_pixels(values, limit))
+        np.testing.assert_array_equal(shown[::rows, ::cols], diverging_pixels(values, limit))
         bar = fig["data"][0]["marker"]
         assert bar["showscale"] and bar["cmid"] == 0 and bar["cmin"] == -bar["cmax"] == -limit
     c = trace.layers[0]["c"]
@@ -227,7 +222,7 @@ def test_step_figure_shows_the_state_and_highlights_the_top_units() -> None:
     np.testing.assert_allclose(decode(before["y"]), h[0])
     np.testing.assert_allclose(decode(change["y"]), h[1] - h[0])
     colours = change["marker"]["color"]
-    assert colours[0] == colours[2] == "#111" and colours[1] == colours[3] != "#111"
+    assert colours[0] == colours[2] == LIGHT.ink and colours[1] == colours[3] != LIGHT.ink
     # h_t's bars take the heatmap's colours: white at 0, the deepest red and blue at ±1.
     assert bars["marker"]["color"][1] == diverging_colours(np.array([0.1]))[0]
     assert diverging_colours(np.array([-1.0, 0.0, 0.5, 1.0, 7.0])) == [
@@ -248,7 +243,7 @@ def test_movement_figure_marks_the_chosen_step() -> None:
     fig = spec(movement_figure(h, ("a", "b", "c"), 2))
     bar = fig["data"][0]
     np.testing.assert_allclose(decode(bar["y"]), [1.0, np.sqrt(2), np.sqrt(2)], rtol=1e-6)
-    assert bar["marker"]["color"][1] == "#111" and bar["marker"]["color"][0] != "#111"
+    assert bar["marker"]["color"][1] == LIGHT.ink and bar["marker"]["color"][0] != LIGHT.ink
 
 
 def test_char_trace_plots_the_top_guess_and_a_table_of_guesses() -> None:
@@ -256,7 +251,7 @@ def test_char_trace_plots_the_top_guess_and_a_table_of_guesses() -> None:
     fig = spec(watch_figure(trace, view("h", layer=1)))
     np.testing.assert_array_equal(
         picture(fig)[:: picture(fig).shape[0] // 4, :: picture(fig).shape[1] // 3],
-        heatmap_pixels(trace.layers[1].h, 1.0),
+        diverging_pixels(trace.layers[1].h, 1.0),
     )
     curve = fig["data"][2]
     np.testing.assert_allclose(decode(curve["y"]), [0.5, 0.5, 0.5])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from models.cnn.registry import CnnTrace
+from models.cnn.trace import CnnTrace
 from models.sequence.trace import SequenceTrace
 from tests.test_cnn_page import SAMPLES, open_page, top_labels, upload
 from ui.memory import release_freed_memory

@@ -10,7 +10,8 @@ import torch
 from PIL import Image
 
 from models.cnn.explain import effective_receptive_field, explain
-from models.cnn.registry import CNN_MODELS, load_cnn, trace_image
+from models.cnn.registry import CNN_MODELS, load_cnn
+from models.cnn.trace import trace_image
 from models.compare.memory_reach import gradient_by_distance
 from models.sequence.attribution import integrated_gradients
 from models.sequence.registry import load_sequence_model, trace_text

@@ -29,7 +29,6 @@ from models.cnn.explain import (
     class_activation_map_of,
     occlusion_map,
 )
-from models.cnn.geometry import receptive_fields
 from models.cnn.imagenet import class_names
 from models.cnn.images import LoadedPhoto, crop_geometry
 from models.cnn.registry import CNN_MODELS
@@ -37,6 +36,7 @@ from models.cnn.stage_stats import stage_statistics
 from models.cnn.trace import CnnTrace
 from ui.cnn_cache import class_evidence, cnn_model, cnn_trace, model_input, unit_gradient
 from ui.pictures import show_stage_pictures
+from ui.theme import current_theme
 
 METHOD_NAMES = {
     "cam": "class activation map (exact)",
@@ -175,8 +175,7 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
 @st.fragment
 def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
     st.subheader("What one unit sees")
-    spec = CNN_MODELS[trace.model]
-    fields = {field.stage: field for field in receptive_fields(spec.spatial_ops(spec.input_size))}
+    fields = CNN_MODELS[trace.model].receptive_fields()
     names = [stage.name for stage in trace.stages]
     controls = st.columns(3)
     stage_name = controls[0].selectbox(
@@ -231,7 +230,7 @@ def show_units_and_statistics(trace: CnnTrace) -> None:
     # Sixteen full-size maps: as PNG they were 270 KB, more than the rest of the page.
     right.image(jpeg_bytes(map_tiles(maps)), width="stretch")
     stats = stage_statistics(trace)
-    st.plotly_chart(stage_stats_figure(stats), width="stretch", key="cnn_stats")
+    st.plotly_chart(stage_stats_figure(stats, current_theme()), width="stretch", key="cnn_stats")
     st.caption(
         "Per stage: the mean and the largest activation, and the share of exactly-zero values "
         "(switched off by a ReLU). Stages that end in a linear layer (EfficientNet's blocks) "
@@ -294,7 +293,9 @@ def show_compare_and_export(trace: CnnTrace, photo: LoadedPhoto, source_key: str
             st.subheader(CNN_MODELS[name].title)
             top = other.top(5)
             st.plotly_chart(
-                top_classes_figure([names[i] for i, _ in top], [p for _, p in top]),
+                top_classes_figure(
+                    [names[i] for i, _ in top], [p for _, p in top], current_theme()
+                ),
                 width="stretch",
                 key=f"cnn_both_top5_{name}",
             )

@@ -18,12 +18,9 @@ from models.sequence.unit_analysis import rank_units, top_examples
 from ui.inspect_cache import attributions, cloud_sample, corpus_for, pca_for
 from ui.sequence_cache import sequence_trace
 from ui.text import escape_markdown
+from ui.theme import current_theme
 
 STATE_NAMES = {"h": "h · hidden state", "c": "c · cell memory"}
-
-
-def per_line(spec: SequenceSpec) -> int:
-    return 50 if spec.token_noun == "character" else 12
 
 
 @st.fragment
@@ -52,7 +49,7 @@ def show_units(trace: SequenceTrace, spec: SequenceSpec) -> None:
     )
     layer = len(trace.layers)
     st.caption(
-        f"Pearson correlation, over {len(corpus.sentence):,} {spec.token_noun}s of the shipped "
+        f"Pearson correlation, over {len(corpus.sentence):,} {spec.tokens.noun}s of the shipped "
         f"corpus ({len(corpus.texts)} held-out texts), between each unit's {state} and "
         f"*{corpus.descriptions[prop]}*; layer {layer} (the last). Near ±1: the unit follows it "
         "closely; near 0: it does not."
@@ -69,7 +66,7 @@ def show_units(trace: SequenceTrace, spec: SequenceSpec) -> None:
         st.info("Pick at least one unit.")
         return
     st.plotly_chart(
-        unit_lines_figure(values, chosen, trace.tokens, f"{state}, layer {layer}"),
+        unit_lines_figure(values, chosen, trace.tokens, f"{state}, layer {layer}", current_theme()),
         width="stretch",
         key="units_lines",
     )
@@ -77,15 +74,15 @@ def show_units(trace: SequenceTrace, spec: SequenceSpec) -> None:
     limit = float(max(np.abs(corpus.states[state][:, unit]).max(), 1e-6))
     st.markdown(f"**Your text coloured by unit {unit}** (red positive, blue negative)")
     st.plotly_chart(
-        text_heat_figure(trace.tokens, values[:, unit], per_line(spec), limit),
+        text_heat_figure(trace.tokens, values[:, unit], spec.tokens.per_line, limit),
         width="stretch",
         key="units_text",
     )
     st.markdown(f"**Where unit {unit} fires most in the corpus**")
-    for example in top_examples(corpus, state, unit, k=3 if spec.token_noun == "character" else 5):
-        if spec.token_noun == "character":
+    for example in top_examples(corpus, state, unit, k=spec.tokens.examples_shown):
+        if spec.tokens.examples_as_cells:
             st.plotly_chart(
-                text_heat_figure(example.tokens, example.activations, per_line(spec), limit),
+                text_heat_figure(example.tokens, example.activations, spec.tokens.per_line, limit),
                 width="stretch",
             )
         else:
@@ -113,14 +110,15 @@ def show_path(trace: SequenceTrace, spec: SequenceSpec) -> None:
             path,
             trace.tokens,
             (float(fit.explained[0]), float(fit.explained[1])),
+            current_theme(),
         ),
         width="stretch",
         key="units_path",
     )
     st.caption(
-        f"Each faint dot is the hidden state after one corpus {spec.token_noun}, coloured by "
+        f"Each faint dot is the hidden state after one corpus {spec.tokens.noun}, coloured by "
         f"*{corpus.descriptions[prop]}*; the black path is your text, one point per "
-        f"{spec.token_noun} (press ▶ Play to walk it). The two axes are the directions in which "
+        f"{spec.tokens.noun} (press ▶ Play to walk it). The two axes are the directions in which "
         f"the corpus's {corpus.states['h'].shape[1]}-number states vary most: together they hold "
         f"{fit.explained.sum():.0%} of that variation, so the picture is a shadow of the real "
         "space."
@@ -131,7 +129,7 @@ def show_attribution(trace: SequenceTrace, spec: SequenceSpec) -> None:
     st.subheader("Which words mattered")
     ig, occ = attributions(spec.name, trace.tokens)
     st.plotly_chart(
-        text_heat_figure(trace.tokens, ig.values, per_line(spec)),
+        text_heat_figure(trace.tokens, ig.values, spec.tokens.per_line),
         width="stretch",
         key="attr_text",
     )
@@ -188,7 +186,12 @@ def show_pair(trace: SequenceTrace, spec: SequenceSpec) -> None:
         return
     distance = pair_distance(trace.layers[-1].h, second.layers[-1].h)
     st.plotly_chart(
-        pair_figure((trace.tokens, trace.sentiment), (second.tokens, second.sentiment), distance),
+        pair_figure(
+            (trace.tokens, trace.sentiment),
+            (second.tokens, second.sentiment),
+            distance,
+            current_theme(),
+        ),
         width="stretch",
         key="pair",
     )
