@@ -9,13 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.bad_inputs import image_case, write_images
-from tests.conftest import (
-    expect_pictures_loaded,
-    full_screenshot,
-    open_cnn_upload_mode,
-    wait_until_settled,
-)
+from tests.helpers.bad_inputs import image_case, write_images
+from tests.helpers.browser import full_screenshot, open_cnn_upload_mode
+from tests.helpers.page_waits import expect_pictures_loaded, wait_until_settled
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent

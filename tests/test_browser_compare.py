@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import expect_pictures_loaded, full_screenshot, wait_until_settled
+from tests.helpers.browser import full_screenshot
+from tests.helpers.page_waits import expect_pictures_loaded, wait_until_settled
 
 pytestmark = pytest.mark.browser
 

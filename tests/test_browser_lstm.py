@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.conftest import full_screenshot, wait_until_settled
+from tests.helpers.browser import full_screenshot
+from tests.helpers.page_waits import wait_until_settled
 
 SENTENCE = "The film was not good, but the ending was wonderful"
 CHART = '[data-testid="stPlotlyChart"]'

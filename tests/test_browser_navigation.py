@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import serve_app, wait_until_settled
+from tests.helpers.page_waits import wait_until_settled
+from tests.helpers.server import serve_app
 
 pytestmark = pytest.mark.browser
 TITLES = ["Home", "CNN feature maps", "LSTM hidden states", "CNN vs RNN, measured"]

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from models.cli import main
-from tests.bad_inputs import TEXT_CASES, image_cases, write_images
+from tests.helpers.bad_inputs import TEXT_CASES, image_cases, write_images
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "assets" / "samples"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 
 import numpy as np
@@ -20,6 +19,7 @@ from charts.explain import draw_box, enlarged, mark_point
 from charts.layout import row_domains
 from imaging.encode import png_data_uri
 from imaging.maps import colorize, overlay_image, viridis_png
+from tests.helpers.pictures import data_uri_pixels
 
 
 def png_pixels(data: bytes) -> np.ndarray:
@@ -27,13 +27,9 @@ def png_pixels(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
-def decode(uri: str) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
-
-
 def test_png_data_uri_round_trips_pixels() -> None:
     rgb = np.random.default_rng(1).integers(0, 255, (7, 5, 3), dtype=np.uint8)
-    assert np.array_equal(decode(png_data_uri(rgb)), rgb)
+    assert np.array_equal(data_uri_pixels(png_data_uri(rgb)), rgb)
 
 
 def test_top_classes_most_likely_on_top() -> None:

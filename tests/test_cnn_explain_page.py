@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from unittest.mock import patch
 
@@ -19,8 +18,8 @@ from models.cnn.imagenet import class_names
 from models.cnn.registry import CNN_MODELS, load_cnn
 from models.cnn.stage_stats import stage_statistics
 from models.cnn.trace import trace_image
-from tests.page_pictures import picture, pictures, recorded_media
-from tests.test_cnn_page import open_page
+from tests.helpers.apptest import charts, open_cnn_page
+from tests.helpers.pictures import picture, pictures, recorded_media
 
 SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 ESPRESSO = 967
@@ -56,17 +55,9 @@ def check_cross(rgb: np.ndarray, peak: tuple[float, float]) -> None:
     assert whiteness(rgb, cross_mask(elsewhere)) < 200
 
 
-def charts(at) -> dict[str, dict]:
-    """Plotly specs by widget key."""
-    return {
-        element.proto.id.rsplit("-", 1)[-1]: json.loads(element.proto.spec)
-        for element in at.get("plotly_chart")
-    }
-
-
 def test_class_evidence_defaults_to_the_top_class_and_is_exact() -> None:
     with recorded_media() as media:
-        at = open_page()
+        at = open_cnn_page()
     trace = trace_image(load_cnn("squeezenet1_1"), "squeezenet1_1", photo())
     top = trace.top(1)[0][0]
     assert at.selectbox(key="cnn_class").value == top
@@ -79,7 +70,7 @@ def test_class_evidence_defaults_to_the_top_class_and_is_exact() -> None:
 
 
 def test_any_class_and_grad_cam_at_any_stage() -> None:
-    at = open_page()
+    at = open_cnn_page()
     at.selectbox(key="cnn_class").set_value(ESPRESSO).run()
     at.radio(key="cnn_method").set_value("gradcam").run()
     with recorded_media() as media:
@@ -99,7 +90,7 @@ def test_any_class_and_grad_cam_at_any_stage() -> None:
 
 
 def test_occlusion_runs_on_request() -> None:
-    at = open_page()
+    at = open_cnn_page()
     at.radio(key="cnn_method").set_value("occlusion").run()
     assert not pictures(at, "cnn_evidence")
     assert any("Run occlusion" in info.value for info in at.info)
@@ -117,7 +108,7 @@ def test_the_unit_and_statistics_sections_are_computed_only_when_chosen() -> Non
     with patch.object(
         ui.cnn_cache, "effective_receptive_field", wraps=ui.cnn_cache.effective_receptive_field
     ) as gradients:
-        at = open_page()
+        at = open_cnn_page()
         assert gradients.call_count == 0
         assert not pictures(at, "cnn_rf_box") and "cnn_stats" not in charts(at)
         at.radio(key="cnn_deeper").set_value("unit").run()
@@ -130,7 +121,7 @@ def test_the_unit_and_statistics_sections_are_computed_only_when_chosen() -> Non
 
 
 def test_back_at_the_class_section_the_top_guess_is_explained_again() -> None:
-    at = open_page()
+    at = open_cnn_page()
     top = at.selectbox(key="cnn_class").value
     at.selectbox(key="cnn_class").set_value(ESPRESSO).run()
     at.radio(key="cnn_deeper").set_value("unit").run()
@@ -141,7 +132,7 @@ def test_back_at_the_class_section_the_top_guess_is_explained_again() -> None:
 
 
 def test_one_units_field_and_gradient() -> None:
-    at = open_page()
+    at = open_cnn_page()
     at.radio(key="cnn_deeper").set_value("unit").run()
     at.selectbox(key="cnn_rf_stage_squeezenet1_1").set_value("fire4").run()
     at.number_input(key="cnn_rf_row_fire4").set_value(3).run()
@@ -171,7 +162,7 @@ def test_one_units_field_and_gradient() -> None:
 
 
 def test_statistics_compare_and_downloads() -> None:
-    at = open_page()
+    at = open_cnn_page()
     labels = [button.proto.label for button in at.get("download_button")]
     assert {"These channels (PNG)", "This overlay (PNG)", "Top 5 (CSV)"} <= set(labels)
     at.radio(key="cnn_deeper").set_value("statistics").run()
@@ -192,7 +183,7 @@ def test_statistics_compare_and_downloads() -> None:
 
 def test_opacity_blends_the_evidence_over_the_photo() -> None:
     with recorded_media() as media:
-        at = open_page()
+        at = open_cnn_page()
         strong = picture(at, "cnn_evidence", media)
         at.slider(key="cnn_explain_opacity").set_value(0.0).run()
         assert not at.exception

@@ -2,62 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 from unittest.mock import patch
 
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import ui.cnn_cache
-from tests.bad_inputs import CAT_CLASSES, ImageCase, image_cases
-from tests.page_pictures import captions, pictures
-from tests.test_lstm_page import decode
+from tests.helpers.apptest import open_cnn_page, top_five, top_labels, upload
+from tests.helpers.bad_inputs import CAT_CLASSES, ImageCase, image_cases
+from tests.helpers.paths import SAMPLES
+from tests.helpers.pictures import captions, pictures
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGE_CHARTS = 2  # top-5 bars and the shape ladder; the rest are pictures
-SAMPLES = ROOT / "assets" / "samples"
-
-
-def open_page() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    assert not at.exception
-    at.switch_page("app_pages/1_CNN_feature_maps.py").run()
-    assert not at.exception
-    return at
-
-
-def charts(at: AppTest) -> dict[str, dict]:
-    return {chart.proto.id: json.loads(chart.proto.spec) for chart in at.get("plotly_chart")}
-
-
-def chart(at: AppTest, key: str) -> dict:
-    for chart_element in at.get("plotly_chart"):
-        if chart_element.proto.id.endswith(key) or key in chart_element.proto.id:
-            return json.loads(chart_element.proto.spec)
-    raise AssertionError(f"no chart with key {key}")
-
-
-def top_labels(at: AppTest) -> list[str]:
-    return top_five(at)[0]
-
-
-def top_five(at: AppTest) -> tuple[list[str], list[float]]:
-    """The top-5 chart's labels and probabilities, most likely first."""
-    bars = chart(at, "cnn_top5")["data"][0]
-    # drawn bottom-up, most likely on top
-    return list(reversed(bars["y"])), [float(p) for p in reversed(decode(bars["x"]))]
-
-
-def upload(at: AppTest, name: str, data: bytes, mime: str = "image/png") -> AppTest:
-    at.radio(key="cnn_source").set_value("Upload").run()
-    at.file_uploader[0].upload(name, data, mime).run()
-    return at
 
 
 def test_opens_on_a_sample_with_cat_predictions_and_all_charts() -> None:
-    at = open_page()
+    at = open_cnn_page()
     assert set(top_labels(at)[:3]) <= CAT_CLASSES
     assert len(at.get("plotly_chart")) == PAGE_CHARTS
     assert any("Top guess:" in md.value for md in at.markdown)
@@ -72,7 +33,7 @@ def test_opens_on_a_sample_with_cat_predictions_and_all_charts() -> None:
 
 
 def test_upload_runs_the_model_once_and_layer_changes_reuse_it() -> None:
-    at = open_page()
+    at = open_cnn_page()
     ui.cnn_cache.cnn_trace.clear()  # other tests may have traced coffee.jpg already
     with patch.object(ui.cnn_cache, "trace_image", wraps=ui.cnn_cache.trace_image) as passes:
         upload(at, "coffee.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg")
@@ -97,7 +58,7 @@ def check_layer_changes_reuse_the_trace(at: AppTest) -> None:
 
 
 def test_switching_model_shows_efficientnet_stages() -> None:
-    at = open_page()
+    at = open_cnn_page()
     at.sidebar.radio(key="cnn_model").set_value("efficientnet_lite0").run()
     assert not at.exception
     titles = captions(at, "cnn_overview")
@@ -110,7 +71,7 @@ def test_switching_model_shows_efficientnet_stages() -> None:
 def test_every_corpus_file_gives_a_message_or_a_prediction() -> None:
     """One session sends every file of the bad-input corpus, one after the other: each is
     refused with a message that says why, or analysed and described as it was sent."""
-    at = open_page()
+    at = open_cnn_page()
     at.radio(key="cnn_source").set_value("Upload").run()
     problems = []
     for case in image_cases():
@@ -153,14 +114,14 @@ def page_problems(at: AppTest, case: ImageCase) -> list[str]:
 
 def test_file_names_are_shown_as_text_not_markup() -> None:
     data = (SAMPLES / "chelsea.jpg").read_bytes()
-    at = upload(open_page(), "<img src=x onerror=alert(1)>**bold**.jpg", data, "image/jpeg")
+    at = upload(open_cnn_page(), "<img src=x onerror=alert(1)>**bold**.jpg", data, "image/jpeg")
     assert not at.exception
     caption = next(c.value for c in at.caption if "Resized and centre-cropped" in c.value)
     assert "\\<img" in caption and "\\*\\*bold\\*\\*" in caption
 
 
 def test_class_maps_are_labelled_and_ordered_like_the_prediction() -> None:
-    at = open_page()
+    at = open_cnn_page()
     top_label = top_labels(at)[0]
     at.selectbox(key="cnn_layer_squeezenet1_1").select("conv10").run()
     assert not at.exception
@@ -172,7 +133,7 @@ def test_class_maps_are_labelled_and_ordered_like_the_prediction() -> None:
 
 
 def test_channel_pages_step_through_the_layer() -> None:
-    at = open_page()
+    at = open_cnn_page()
     at.selectbox(key="cnn_layer_squeezenet1_1").select("fire2").run()
     at.radio(key="cnn_sort").set_value("index").run()
     at.select_slider(key="cnn_count").set_value(32).run()
@@ -185,8 +146,8 @@ def test_the_same_photo_uploaded_again_is_not_traced_again() -> None:
     data = (SAMPLES / "coffee.jpg").read_bytes()
     ui.cnn_cache.cnn_trace.clear()
     with patch.object(ui.cnn_cache, "trace_image", wraps=ui.cnn_cache.trace_image) as passes:
-        first = upload(open_page(), "coffee.jpg", data, "image/jpeg")
-        second = upload(open_page(), "renamed copy.jpg", data, "image/jpeg")  # another session
+        first = upload(open_cnn_page(), "coffee.jpg", data, "image/jpeg")
+        second = upload(open_cnn_page(), "renamed copy.jpg", data, "image/jpeg")  # another session
         assert not first.exception and not second.exception
         assert top_labels(second)[0] == "espresso"
         traced = [call.args[1] for call in passes.call_args_list]
@@ -205,7 +166,7 @@ def test_sessions_share_one_read_only_trace() -> None:
 
 def test_upload_without_a_file_asks_for_one_and_draws_nothing_else() -> None:
     """A replaced upload reruns once with no file: that run must not draw a whole page."""
-    at = open_page()
+    at = open_cnn_page()
     with patch.object(ui.cnn_cache, "trace_image", wraps=ui.cnn_cache.trace_image) as passes:
         at.radio(key="cnn_source").set_value("Upload").run()
         assert not at.exception

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +9,9 @@ from streamlit.testing.v1 import AppTest
 
 from models.compare.memory_reach import gradient_by_distance
 from models.sequence.registry import SENTIMENT_READERS, load_sequence_model, trace_text
-from tests.page_pictures import pictures
+from tests.helpers.apptest import charts
+from tests.helpers.pictures import pictures
+from tests.helpers.plotly_arrays import decode
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/3_CNN_vs_RNN.py"
@@ -24,22 +24,6 @@ def open_page() -> AppTest:
     at.switch_page(PAGE).run()
     assert not at.exception
     return at
-
-
-def charts(at: AppTest) -> dict[str, dict]:
-    return {
-        element.proto.id.rsplit("-", 1)[-1]: json.loads(element.proto.spec)
-        for element in at.get("plotly_chart")
-    }
-
-
-def decode(value: object) -> np.ndarray:
-    if isinstance(value, dict) and "bdata" in value:
-        array = np.frombuffer(base64.b64decode(value["bdata"]), value["dtype"])
-        if value.get("shape"):
-            array = array.reshape([int(s) for s in str(value["shape"]).split(",")])
-        return array
-    return np.asarray(value, dtype=float)
 
 
 TABLES = {  # a column that names each table

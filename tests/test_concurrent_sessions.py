@@ -29,7 +29,8 @@ from streamlit.testing.v1.util import patch_config_options
 
 import ui.cnn_cache
 import ui.sequence_cache
-from tests.bad_inputs import SAMPLES, encode
+from tests.helpers.bad_inputs import encode
+from tests.helpers.paths import SAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
 CNN_PAGE = "app_pages/1_CNN_feature_maps.py"

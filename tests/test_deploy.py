@@ -32,7 +32,8 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from deploy.nginx_conf import command, prepare
-from tests.conftest import free_port, serve_apps, wait_healthy, wait_until_settled
+from tests.helpers.page_waits import wait_until_settled
+from tests.helpers.server import free_port, serve_apps, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "assets" / "samples"

@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.sequence.registry import CHARACTERS, SEQUENCE_MODELS, WORDS
-from tests.bad_inputs import SCRIPT, TEXT_CASES, TextCase
-from tests.test_lstm_page import texts
+from tests.helpers.apptest import texts
+from tests.helpers.bad_inputs import SCRIPT, TEXT_CASES, TextCase
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from models.cnn.images import KEEP_SIDE, ImageInputError, kept_size, load_photo, to_rgb
-from tests.bad_inputs import ImageCase, encode, image_cases
+from tests.helpers.bad_inputs import ImageCase, encode, image_cases
 
 
 @pytest.mark.parametrize("case", image_cases(), ids=lambda case: case.name)

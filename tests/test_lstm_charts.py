@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from charts.steps import movement_figure, next_char_figure, next_char_rows, step_figure
 from charts.theme import LIGHT, diverging_colours, diverging_pixels
@@ -18,6 +15,8 @@ from charts.watch import WatchView, colour_limit, watch_figure
 from models.sequence.registry import LSTM_STATES
 from models.sequence.state_analysis import movement, state_matrix, top_moved_units
 from models.sequence.trace import LayerStates
+from tests.helpers.pictures import data_uri_pixels
+from tests.helpers.plotly_arrays import decode
 
 
 @dataclass(frozen=True)
@@ -87,17 +86,6 @@ def char_trace(text: str = "hello") -> FakeTrace:
     )
 
 
-def decode(value: object) -> np.ndarray:
-    """Plotly's JSON arrays: a plain list, or {"dtype", "bdata", "shape"} since plotly 6."""
-    if isinstance(value, dict) and "bdata" in value:
-        array = np.frombuffer(base64.b64decode(value["bdata"]), value["dtype"])
-        shape = value.get("shape")
-        if shape:
-            array = array.reshape([int(s) for s in str(shape).split(",")])
-        return array
-    return np.asarray(value)
-
-
 def spec(fig) -> dict:
     return json.loads(fig.to_json())
 
@@ -109,7 +97,7 @@ def picture(fig: dict) -> np.ndarray:
     """The heatmap picture of a watch figure as an (rows, cols, 3) array."""
     uri = fig["layout"]["images"][0]["source"]
     assert uri.startswith("data:image/png;base64,")
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+    return data_uri_pixels(uri)
 
 
 def test_diverging_pixels_are_the_values_on_a_scale_centred_at_zero() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from pathlib import Path
 from unittest.mock import patch
@@ -20,7 +18,9 @@ from models.sequence.registry import load_sequence_model, spec_of, trace_text
 from models.sequence.state_analysis import pair_distance
 from models.sequence.text import word_tokens
 from models.sequence.unit_analysis import rank_units
-from tests.bad_inputs import LONG_TEXT
+from tests.helpers.apptest import charts
+from tests.helpers.bad_inputs import LONG_TEXT
+from tests.helpers.plotly_arrays import decode
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/2_LSTM_hidden_states.py"
@@ -44,24 +44,6 @@ def type_text(at: AppTest, text: str) -> AppTest:
     return at
 
 
-def charts(at: AppTest) -> dict[str, dict]:
-    """Plotly specs on the page by widget key ("lstm_watch", "lstm_step_state", ...)."""
-    found = {}
-    for element in at.get("plotly_chart"):
-        key = element.proto.id.rsplit("-", 1)[-1]
-        found[key] = json.loads(element.proto.spec)
-    return found
-
-
-def decode(value: object) -> np.ndarray:
-    if isinstance(value, dict) and "bdata" in value:
-        array = np.frombuffer(base64.b64decode(value["bdata"]), value["dtype"])
-        if value.get("shape"):
-            array = array.reshape([int(s) for s in str(value["shape"]).split(",")])
-        return array
-    return np.asarray(value)
-
-
 def heatmap_shape(at: AppTest) -> tuple[int, int]:
     """(units, tokens) of the heatmap picture, checked against the frames and the hover points."""
     watch = charts(at)["lstm_watch"]
@@ -70,19 +52,6 @@ def heatmap_shape(at: AppTest) -> tuple[int, int]:
     assert len(watch["frames"]) == tokens
     assert len(decode(watch["data"][1]["x"])) == tokens
     return units, tokens
-
-
-def texts(at: AppTest) -> list[str]:
-    """Every piece of markdown-rendered text on the page, sidebar included."""
-    bodies = [
-        element.proto.body
-        for kind in ("markdown", "caption", "info", "warning", "error", "success", "title")
-        for element in at.get(kind)
-    ]
-    bodies += [element.proto.body for element in at.sidebar.get("markdown")]
-    for metric in at.metric:
-        bodies += [metric.proto.label, metric.proto.body, metric.proto.delta]
-    return bodies
 
 
 def test_default_sentence_gives_the_charts() -> None:

@@ -13,7 +13,8 @@ import pytest
 
 from models.cnn.trace import CnnTrace
 from models.sequence.trace import SequenceTrace
-from tests.test_cnn_page import SAMPLES, open_page, top_labels, upload
+from tests.helpers.apptest import open_cnn_page, top_labels, upload
+from tests.helpers.paths import SAMPLES
 from ui.memory import release_freed_memory
 
 
@@ -125,7 +126,7 @@ def test_no_page_keeps_a_photo_or_text_trace_in_its_module_names() -> None:
     """A page's module-level names sit in a cycle with its functions, freed only by a full
     collection (at most every 10 s here); a session's own references go when it closes.
     Pages keep traces in local names."""
-    at = upload(open_page(), "coffee.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg")
+    at = upload(open_cnn_page(), "coffee.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg")
     assert top_labels(at)[0] == "espresso"
     traces = [o for o in gc.get_objects() if isinstance(o, CnnTrace)]
     assert traces

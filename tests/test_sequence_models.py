@@ -23,7 +23,7 @@ from models.sequence.registry import (
 from models.sequence.sentiment import CELLS, SentimentConfig, SentimentModel
 from models.sequence.text import char_tokens, display_char, load_vocab, word_tokens
 from models.sequence.trace import EmptyTextError, SequenceTrace
-from tests.bad_inputs import TEXT_CASES, TextCase
+from tests.helpers.bad_inputs import TEXT_CASES, TextCase
 
 torch.set_num_threads(2)
 

@@ -6,8 +6,8 @@ the page reports (and, for copies of a sample photo, the top guess). `write_imag
 writes them for the command line and the browser. Texts: `TEXT_CASES`, each marked empty
 (a message instead of a result) or not, and whether a word reader must cut it short.
 
-`python -m tests.bad_inputs DIR` writes every image case into DIR (texts as DIR/texts.txt),
-for trying them by hand in the running app.
+`python -m tests.helpers.bad_inputs DIR` writes every image case into DIR (texts as
+DIR/texts.txt), for trying them by hand in the running app.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
+from tests.helpers.paths import SAMPLES
+
 CAT_CLASSES = frozenset({"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"})
 # The words of models.cnn.images' three refusals.
 UNREADABLE = ("could not be read as an image",)
@@ -273,7 +274,7 @@ TEXT_CASES = (
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m tests.bad_inputs DIR", file=sys.stderr)
+        print("usage: python -m tests.helpers.bad_inputs DIR", file=sys.stderr)
         return 2
     folder = Path(argv[0])
     for name, path in write_images(folder).items():

@@ -1,11 +1,14 @@
-"""Pictures sent by `st.image` in AppTest: their captions, and their pixels when recorded.
+"""Pictures read back as pixels: PNG data URIs, and what `st.image` sends in AppTest.
 
+`data_uri_pixels` decodes a picture a figure carries inline. In AppTest, `pictures` gives the
+captions and urls of the pictures in a keyed container, and `picture` their pixels when recorded:
 AppTest keeps media files in a storage that is dropped after each run, so `recorded_media`
 keeps a copy of every file as it is stored, by file id.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +19,11 @@ import numpy as np
 from PIL import Image
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
+
+
+def data_uri_pixels(uri: str) -> np.ndarray:
+    """The pixels of a base64 data URI ("data:image/png;base64,..."), in the picture's own mode."""
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
 
 
 def _container(node: object, key: str) -> object | None:
@@ -42,6 +50,7 @@ def pictures(at: AppTest, key: str) -> list[tuple[str, str]]:
 
 
 def captions(at: AppTest, key: str) -> list[str]:
+    """The captions of every picture inside the container keyed `key`."""
     return [caption for caption, _ in pictures(at, key)]
 
 
@@ -51,7 +60,13 @@ def recorded_media() -> Iterator[dict[str, bytes]]:
     stored: dict[str, bytes] = {}
     original = MemoryMediaFileStorage.load_and_get_id
 
-    def keep(self, path_or_data, mimetype, kind, filename=None) -> str:
+    def keep(
+        self: MemoryMediaFileStorage,
+        path_or_data: str | bytes,
+        mimetype: str,
+        kind: object,
+        filename: str | None = None,
+    ) -> str:
         file_id = original(self, path_or_data, mimetype, kind, filename)
         stored[file_id] = self._files_by_id[file_id].content
         return file_id

@@ -1,0 +1,67 @@
+"""Debian's chromium for playwright, and the steps the browser tests and the bench share.
+
+Importing this sets playwright's `expect` timeout for every retrying check; the tests'
+conftest.py imports it, so it applies to every browser test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.helpers.page_waits import wait_until_settled
+
+CHROMIUM = "/usr/bin/chromium"
+# Offline and quiet: no background traffic, no lookups beyond loopback.
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    # A synthetic camera, allowed without asking, so st.camera_input can be tested.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
+]
+# `make screenshots` sets this to docs/ to refresh the README's pictures; otherwise the browser
+# tests still take them (a broken page shows up there) but into pytest's temporary directory.
+SCREENSHOTS_ENV = "SCREENSHOT_DIR"
+
+# Every retrying expect() waits on the page's state for up to this long (Playwright's default
+# is 5 s, less than a first page load that computes per-server analyses on a busy machine).
+expect.set_options(timeout=30_000)
+
+UPLOAD_INPUT = '[data-testid="stFileUploader"] input[type="file"]'
+
+
+def open_cnn_upload_mode(page: Page, url: str, timeout: float = 60_000) -> Locator:
+    """The CNN page, its default sample analysed (it never opens empty), switched to Upload:
+    the file input, once the run that draws it has finished."""
+    page.goto(f"{url}/CNN_feature_maps")
+    expect(page.get_by_text("Top guess:")).to_be_visible(timeout=timeout)
+    wait_until_settled(page)
+    page.get_by_text("Upload", exact=True).click()
+    uploader = page.locator(UPLOAD_INPUT)
+    expect(uploader).to_be_attached()
+    wait_until_settled(page)
+    return uploader
+
+
+def full_screenshot(page: Page, path: Path) -> None:
+    """Streamlit scrolls inside its main container: grow the viewport to fit it all, then shoot."""
+    wait_until_settled(page)
+    main = page.locator('[data-testid="stMain"]')
+    height = main.evaluate("element => element.scrollHeight")
+    width = page.viewport_size["width"] if page.viewport_size else 1400
+    page.set_viewport_size({"width": width, "height": height + 40})
+    # plotly re-lays out on the resize event; wait until every chart has its new width.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
+              .every(gd => Math.abs(gd.getBoundingClientRect().width
+                                    - (gd._fullLayout ? gd._fullLayout.width : 0)) < 2)"""
+    )
+    page.screenshot(path=str(path), full_page=True)

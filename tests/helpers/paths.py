@@ -1,0 +1,8 @@
+"""Where things are: the repository's root and its sample photos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+SAMPLES = ROOT / "assets" / "samples"

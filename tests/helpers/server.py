@@ -1,0 +1,84 @@
+"""Real streamlit servers of app.py on free loopback ports, for the browser tests and the bench."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.helpers.paths import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited early with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.25)
+    raise RuntimeError("streamlit did not become healthy in time")
+
+
+@contextmanager
+def serve_app() -> Iterator[str]:
+    """A fresh streamlit server for app.py on a free loopback port; yields its base URL."""
+    with serve_apps(1) as urls:
+        yield urls[0]
+
+
+@contextmanager
+def serve_apps(count: int) -> Iterator[list[str]]:
+    """`count` separate streamlit processes of app.py, started together; yields their base URLs."""
+    servers: list[subprocess.Popen] = []
+    urls: list[str] = []
+    try:
+        ports: set[int] = set()
+        while len(ports) < count:
+            ports.add(free_port())
+        for port in sorted(ports):
+            urls.append(f"http://127.0.0.1:{port}")
+            servers.append(start_app(port))
+        for url, server in zip(urls, servers, strict=True):
+            wait_healthy(url, server)
+        yield urls
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def start_app(port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """One streamlit process of app.py on a loopback port; `env` adds to the environment."""
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.headless", "true", "--server.address", "127.0.0.1",
+        "--server.port", str(port), "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+    )
