@@ -16,7 +16,7 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	touch $@
 
 # Two malloc arenas instead of up to 16: each session runs in its own thread, and freed traces
-# otherwise stay scattered over per-thread arenas (make bench: see README, "Speed").
+# otherwise stay scattered over per-thread arenas (make bench: docs/bench-history.md).
 run: $(VENV)/.installed
 	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT)
 
