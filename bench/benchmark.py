@@ -1,7 +1,8 @@
 """Measure what users wait for: model loading, one forward pass, decoding, chart building.
 
-Usage: python bench/benchmark.py [--repeats N] [--threads T]
+Usage: python bench/benchmark.py [--repeats N] [--threads T] [--report FILE]
 Prints a table of medians; nothing here is asserted (tests check behaviour, this checks speed).
+With --report (make bench: docs/bench.md, after server_bench.py wrote it), adds the table there.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--report", type=Path, metavar="FILE", help="add the table there")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rows: list[tuple[str, float]] = []
@@ -208,6 +210,11 @@ def main() -> None:
     )
     for label, value in rows:
         print(f"{label:<{width}}  {value:10.2f}")
+    if args.report:
+        from bench.report import add_model_section, model_section
+
+        section = model_section(rows, torch.__version__, args.threads, args.repeats)
+        print(f"added to {add_model_section(args.report, section)}")
 
 
 if __name__ == "__main__":

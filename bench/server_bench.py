@@ -7,6 +7,8 @@ action, how long the browser took to its last change, bytes the browser received
 server's memory. The server runs on its own core, the browser on the others.
 
 Usage: python bench/server_bench.py [--photos N] [--sessions N] [--repeats N] [--shared-cores]
+                                   [--report FILE]
+With --report (make bench: docs/bench.md), also writes the table and the machine as markdown.
 Nothing here is asserted: the tests check behaviour, this prints speed.
 """
 
@@ -449,6 +451,9 @@ def main() -> None:
     parser.add_argument(
         "--shared-cores", action="store_true", help="let the server and the browser share cores"
     )
+    parser.add_argument(
+        "--report", type=Path, metavar="FILE", help="also write the results there as markdown"
+    )
     args = parser.parse_args()
 
     server_core = sorted(os.sched_getaffinity(0))[-1]  # where split_cores puts the server
@@ -601,6 +606,11 @@ def main() -> None:
     for action, values in table.items():
         cells = ", ".join(f"{name}: {value}" for name, value in values.items())
         print(f"{action:<36} {cells}")
+    if args.report:
+        from bench.report import Pace, write_server_report
+
+        pace = Pace(forward, forward_all, every_core, paces)
+        print(f"written to {write_server_report(args.report, table, pace, cores, args.repeats)}")
 
 
 def many_sessions(
