@@ -2,48 +2,53 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Inside neural networks", page_icon="🔬", layout="wide")
-st.title("Inside neural networks")
-st.markdown(
-    "Real, trained networks, opened up so you can watch them work on your own input. "
-    "Nothing here is a toy or a precomputed animation: every picture and curve is computed "
-    "from your photo or sentence by the actual model, on this server."
-)
 
-left, right = st.columns(2)
-with left:
-    st.subheader("🧱 Convolutional network: space")
+def main() -> None:
+    st.set_page_config(page_title="Inside neural networks", page_icon="🔬", layout="wide")
+    st.title("Inside neural networks")
     st.markdown(
-        "Upload a photo and see what an ImageNet-trained CNN (SqueezeNet 1.1 or "
-        "EfficientNet-Lite0) computes at every stage: the whole image is processed at once, "
-        "maps shrink while the number of feature channels grows, and the last layer names "
-        "one of 1000 classes."
+        "Real, trained networks, opened up so you can watch them work on your own input. "
+        "Nothing here is a toy or a precomputed animation: every picture and curve is computed "
+        "from your photo or sentence by the actual model, on this server."
     )
-    st.page_link("app_pages/1_CNN_feature_maps.py", label="Open the CNN feature maps", icon="➡️")
-with right:
-    st.subheader("🔁 Recurrent network: time")
+    left, right = st.columns(2)
+    with left:
+        st.subheader("🧱 Convolutional network: space")
+        st.markdown(
+            "Upload a photo and see what an ImageNet-trained CNN (SqueezeNet 1.1 or "
+            "EfficientNet-Lite0) computes at every stage: the whole image is processed at once, "
+            "maps shrink while the number of feature channels grows, and the last layer names "
+            "one of 1000 classes."
+        )
+        st.page_link("app_pages/1_CNN_feature_maps.py", label="Open the CNN feature maps", icon="➡️")
+    with right:
+        st.subheader("🔁 Recurrent network: time")
+        st.markdown(
+            "Type a sentence and watch an LSTM read it one token after another. Its hidden state "
+            "carries memory forward; its gates decide what to keep, forget and write; its "
+            "running sentiment (or next-character guess) changes as each token arrives."
+        )
+        st.page_link(
+            "app_pages/2_LSTM_hidden_states.py", label="Open the LSTM hidden states", icon="➡️"
+        )
+    st.subheader("⚖️ Side by side: what the difference costs and buys")
     st.markdown(
-        "Type a sentence and watch an LSTM read it one token after another. Its hidden state "
-        "carries memory forward; its gates decide what to keep, forget and write; its "
-        "running sentiment (or next-character guess) changes as each token arrives."
+        "The same sentence through an LSTM, a GRU, a plain RNN and a 1D CNN trained the same "
+        "way; how far back each can still see a *not*; vanishing gradients; time against input "
+        "size, measured on this server; and the usual CNN-vs-RNN claims, each checked against "
+        "the numbers."
     )
-    st.page_link("app_pages/2_LSTM_hidden_states.py", label="Open the LSTM hidden states", icon="➡️")
+    st.page_link("app_pages/3_CNN_vs_RNN.py", label="Open CNN vs RNN, measured", icon="➡️")
+    st.divider()
+    st.markdown(
+        "**Things to try.** Compare the first and last stages of the CNN on the cat photo; switch "
+        "to EfficientNet and see that it has more, narrower stages. In the LSTM, type a sentence "
+        "with *not* or *but* and press Play to see the sentiment turn as those words arrive."
+    )
+    st.caption(
+        "Models and photos ship with the app; nothing is downloaded while you use it. "
+        "Sources, licences and credits are in the project README and assets/CREDITS.md."
+    )
 
-st.subheader("⚖️ Side by side: what the difference costs and buys")
-st.markdown(
-    "The same sentence through an LSTM, a GRU, a plain RNN and a 1D CNN trained the same way; "
-    "how far back each can still see a *not*; vanishing gradients; time against input size, "
-    "measured on this server; and the usual CNN-vs-RNN claims, each checked against the numbers."
-)
-st.page_link("app_pages/3_CNN_vs_RNN.py", label="Open CNN vs RNN, measured", icon="➡️")
 
-st.divider()
-st.markdown(
-    "**Things to try.** Compare the first and last stages of the CNN on the cat photo; switch "
-    "to EfficientNet and see that it has more, narrower stages. In the LSTM, type a sentence "
-    "with *not* or *but* and press Play to see the sentiment turn as those words arrive."
-)
-st.caption(
-    "Models and photos ship with the app; nothing is downloaded while you use it. "
-    "Sources, licences and credits are in the project README and assets/CREDITS.md."
-)
+main()

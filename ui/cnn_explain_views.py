@@ -86,6 +86,28 @@ def run_occlusion(
     return kept[key]
 
 
+def occlusion_on_request(
+    trace: CnnTrace, photo: LoadedPhoto, source_key: str, class_index: int
+) -> Explanation | None:
+    """Patch and step controls, and the occlusion map once asked for (or already computed)."""
+    left, middle, right = st.columns([2, 2, 2])
+    patch = left.select_slider(
+        "Patch (pixels)", [16, 24, 32, 48, 64, 96], OCCLUSION_PATCH, key="cnn_patch"
+    )
+    stride = middle.select_slider(
+        "Step (pixels)", [8, 12, 16, 20, 24, 32, 48], OCCLUSION_STRIDE, key="cnn_stride"
+    )
+    side = trace.shown.shape[0]
+    passes = ((side - patch) // stride + 1) ** 2
+    right.caption(f"{passes} forward passes, in batches.")
+    key = (trace.model, source_key, class_index, patch, stride)
+    if key in st.session_state.get("cnn_occlusions", {}) or right.button(
+        "Run occlusion", key="cnn_run_occlusion"
+    ):
+        return run_occlusion(trace.model, source_key, photo, class_index, patch, stride)
+    return None
+
+
 @st.fragment
 def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
     st.subheader("Why this class?")
@@ -120,21 +142,7 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
             trace.model, source_key, "gradcam", class_index, stage, photo.image
         )
     elif method == "occlusion":
-        left, middle, right = st.columns([2, 2, 2])
-        patch = left.select_slider(
-            "Patch (pixels)", [16, 24, 32, 48, 64, 96], OCCLUSION_PATCH, key="cnn_patch"
-        )
-        stride = middle.select_slider(
-            "Step (pixels)", [8, 12, 16, 20, 24, 32, 48], OCCLUSION_STRIDE, key="cnn_stride"
-        )
-        side = trace.shown.shape[0]
-        passes = ((side - patch) // stride + 1) ** 2
-        right.caption(f"{passes} forward passes, in batches.")
-        key = (trace.model, source_key, class_index, patch, stride)
-        if key in st.session_state.get("cnn_occlusions", {}) or right.button(
-            "Run occlusion", key="cnn_run_occlusion"
-        ):
-            evidence = run_occlusion(trace.model, source_key, photo, class_index, patch, stride)
+        evidence = occlusion_on_request(trace, photo, source_key, class_index)
     else:
         evidence = class_activation_map_of(trace, cnn_model(trace.model), class_index)
     if evidence is None:
