@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from models.cnn.images import ImageInputError
 from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
-from ui.cnn_cache import cnn_model, cnn_trace, decoded_photo
+from ui.cnn_cache import cnn_model, cnn_trace
 from ui.cnn_explain_views import (
     show_class_evidence,
     show_compare_and_export,
@@ -13,12 +12,20 @@ from ui.cnn_explain_views import (
 )
 from ui.cnn_views import (
     choose_photo,
+    cnn_address,
     describe_photo,
     layer_explorer,
     show_overview,
     show_prediction,
 )
 from ui.sections import show_one_section
+from ui.state import (
+    LINK_NOTE,
+    loaded_photo,
+    read_address,
+    show_address_notices,
+    write_address,
+)
 from ui.theme import current_theme
 
 
@@ -37,28 +44,29 @@ def main() -> None:
         "edges and colours, and later layers respond to combinations of those: textures, "
         "parts, objects. Pick a photo and follow it from pixels to a prediction."
     )
+    address = cnn_address()
+    read_address("cnn", address)
+    show_address_notices()
+    st.session_state.setdefault("cnn_model", DEFAULT_CNN)
     model_name = st.sidebar.radio(
         "Model",
         list(CNN_MODELS),
-        index=list(CNN_MODELS).index(DEFAULT_CNN),
         format_func=lambda name: CNN_MODELS[name].title,
         key="cnn_model",
+        persist_state="session",
     )
     st.sidebar.caption(CNN_MODELS[model_name].describe(cnn_model(model_name)))
 
-    chosen_photo = choose_photo()
-    if chosen_photo is None:
+    chosen = choose_photo()
+    write_address("cnn", address)
+    if chosen is None:
         st.stop()
-    source_key, data, description = chosen_photo
-    try:
-        photo = decoded_photo(source_key, data)
-    except ImageInputError as error:
-        st.error(f"That file can't be used: {error}")
-        st.stop()
-
+    if not chosen.travels_in_links:
+        st.caption(LINK_NOTE)
+    photo, source_key = loaded_photo(chosen), chosen.source_key
     theme = current_theme()
     trace = cnn_trace(model_name, source_key, photo.image)
-    show_prediction(trace, describe_photo(photo, description), theme)
+    show_prediction(trace, describe_photo(photo, chosen.description), theme)
     show_overview(trace, theme)
     layer_explorer(trace)
     # One section at a time: the unit's gradient and the statistics cost about as much CPU as the
@@ -72,6 +80,7 @@ def main() -> None:
         key="cnn_deeper",
     )
     show_compare_and_export(trace, photo, source_key)
+    write_address("cnn", address)
 
 
 main()

@@ -9,8 +9,20 @@ from ui.inspect_views import show_attribution, show_downloads, show_pair, show_p
 from ui.sections import show_one_section
 from ui.sequence_cache import example_sentences, sequence_model, sequence_trace
 from ui.sequence_views import show_step, show_tokens, show_verdict, show_watch
+from ui.state import (
+    Param,
+    choice,
+    read_address,
+    read_text,
+    set_shared_text,
+    shared_text,
+    show_address_notices,
+    text_box,
+    write_address,
+)
 from ui.theme import current_theme
 
+SECTIONS = ("words", "units", "path", "pair")  # the "Look deeper" sections, in order
 LSTM_PRIMER = (
     "Each unit of a layer (the sidebar says how many this model has) holds two numbers "
     "that travel from token to token:\n"
@@ -33,27 +45,34 @@ LSTM_PRIMER = (
 
 
 def choose_text() -> str:
-    """The text box and the examples beside it; the text to read."""
-    examples = example_sentences()
-    if "lstm_text" not in st.session_state:
-        st.session_state["lstm_text"] = examples[0]
+    """The text box and the examples beside it; the text to read (shared with other pages)."""
 
     def use_example() -> None:
-        choice = st.session_state.get("lstm_example")
-        if choice:
-            st.session_state["lstm_text"] = choice
+        if choice := st.session_state.get("lstm_example"):
+            set_shared_text(choice)
 
     left, right = st.columns([3, 2])
-    text = left.text_input("Your text (press Enter to read it)", key="lstm_text", max_chars=5000)
+    with left:
+        text = text_box("Your text (press Enter to read it)", key="lstm_text")
     right.selectbox(
         "…or pick an example",
-        examples,
+        example_sentences(),
         index=None,
         placeholder="negation, contrast, a long one, headlines…",
         key="lstm_example",
         on_change=use_example,
     )
     return text
+
+
+def lstm_address() -> list[Param]:
+    """What the LSTM page's address names: model, text and section."""
+
+    return [
+        choice("model", "the model", "lstm_model", list(SEQUENCE_MODELS), DEFAULT_SEQUENCE),
+        Param("text", "the text", read_text, shared_text, example_sentences()[0]),
+        choice("section", "the section", "lstm_deeper", SECTIONS, SECTIONS[0]),
+    ]
 
 
 def show_text(spec: SequenceSpec, text: str) -> None:
@@ -78,12 +97,18 @@ def show_text(spec: SequenceSpec, text: str) -> None:
             st.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
 
     # One section at a time: every section draws figures, and a new text redraws what is shown.
-    deeper = {
-        "words": ("Which words mattered", lambda: show_attribution(trace, spec)),
-        "units": ("Units that mean something", lambda: show_units(trace, spec)),
-        "path": ("The path through state space", lambda: show_path(trace, spec)),
-        "pair": ("Two texts side by side", lambda: show_pair(trace, spec)),
-    }
+    deeper = dict(
+        zip(
+            SECTIONS,
+            (
+                ("Which words mattered", lambda: show_attribution(trace, spec)),
+                ("Units that mean something", lambda: show_units(trace, spec)),
+                ("The path through state space", lambda: show_path(trace, spec)),
+                ("Two texts side by side", lambda: show_pair(trace, spec)),
+            ),
+            strict=True,
+        )
+    )
     if not spec.attribution:  # no single score to attribute or to compare
         del deeper["words"], deeper["pair"]
     show_one_section(deeper, key="lstm_deeper")
@@ -101,18 +126,24 @@ def main() -> None:
     )
     with st.expander("How an LSTM decides what to remember"):
         st.markdown(LSTM_PRIMER)
-    names = list(SEQUENCE_MODELS)
+    address = lstm_address()
+    read_address("lstm", address)
+    show_address_notices()
+    st.session_state.setdefault("lstm_model", DEFAULT_SEQUENCE)
     model_name = st.sidebar.radio(
         "Model",
-        names,
-        index=names.index(DEFAULT_SEQUENCE),
+        list(SEQUENCE_MODELS),
         format_func=lambda name: SEQUENCE_MODELS[name].title,
         key="lstm_model",
+        persist_state="session",
     )
     spec = spec_of(model_name)
     st.sidebar.markdown(spec.describe(sequence_model(model_name)))
     st.sidebar.caption(f"Reads at most {spec.max_tokens} {spec.tokens.noun}s of your text.")
-    show_text(spec, choose_text())
+    text = choose_text()
+    write_address("lstm", address)
+    show_text(spec, text)
+    write_address("lstm", address)
 
 
 main()

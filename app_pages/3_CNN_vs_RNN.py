@@ -11,6 +11,15 @@ from ui.compare_views import (
     show_side_by_side,
 )
 from ui.sequence_cache import example_sentences
+from ui.state import (
+    Param,
+    read_address,
+    read_text,
+    shared_text,
+    show_address_notices,
+    text_box,
+    write_address,
+)
 from ui.theme import current_theme
 
 
@@ -24,11 +33,11 @@ def main() -> None:
         "way** — an LSTM, a GRU, a plain (vanilla) RNN and a causal 1D CNN that sees a fixed "
         "window of words. Every number below is computed by those models on this server."
     )
-    if "cmp_text" not in st.session_state:
-        st.session_state["cmp_text"] = example_sentences()[0]
-    text = st.text_input(
-        "A sentence for all four readers (press Enter)", key="cmp_text", max_chars=5000
-    )
+    address = [Param("text", "the text", read_text, shared_text, example_sentences()[0])]
+    read_address("compare", address)
+    show_address_notices()
+    text = text_box("A sentence for all four readers (press Enter)", key="cmp_text")
+    write_address("compare", address)
     theme = current_theme()
     tokens = show_readers(text, theme)
     corpus = show_reach(tokens, theme)

@@ -110,7 +110,7 @@ def movement_figure(
             "bar",
             x=steps,
             y=distance,
-            marker={"color": [theme.ink if t == step else theme.faint for t in steps]},
+            marker={"color": [theme.ink if t == step else theme.quiet for t in steps]},
             customdata=[f"{t}: {display_token(token)}" for t, token in enumerate(tokens, 1)],
             hovertemplate="token %{customdata}: moved %{y:.2f}<extra></extra>",
         ),

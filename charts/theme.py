@@ -34,6 +34,8 @@ class Theme:
     rule: str  # zero lines and slider ticks
     veil: str  # covers the tokens not read yet during playback
     faint: str  # bars that are not highlighted
+    quiet: str  # a row of bars of which one is highlighted: how far each token moved h
+    curve: str  # the line under the heatmap that joins its coloured points
     accent: str  # the main series: probabilities, the memory that is kept
     warm: str  # a second series beside `accent`
     channels: str  # channel counts in the shape ladder
@@ -46,10 +48,12 @@ class Theme:
 LIGHT = Theme(
     name="light",
     ink="#111111",
-    muted="#555555",
+    muted="#666666",
     rule="#bbbbbb",
     veil="rgba(255,255,255,0.82)",
     faint="#b8b8b8",
+    quiet="#9db4cf",
+    curve="#9a9a9a",
     accent="#4c78a8",
     warm="#c98b2b",
     channels="#9ecae9",
@@ -65,6 +69,8 @@ DARK = Theme(
     rule="#5c5c5c",
     veil="rgba(14,17,23,0.82)",  # Streamlit's dark background, #0e1117
     faint="#5f6670",
+    quiet="#4f6a8a",
+    curve="#8a8a8a",
     accent="#6fa0d8",
     warm="#e0a546",
     channels="#5d9fd0",

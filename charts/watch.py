@@ -197,7 +197,7 @@ def _lower_curve(trace: SequenceTrace, lower: _Lower, theme: Theme) -> dict:
         "text": lower.labels or None,
         "textposition": "top center",
         "textfont": {"size": 11},
-        "line": {"color": theme.muted, "width": 1.5},
+        "line": {"color": theme.curve, "width": 1.5},
         "marker": {
             "size": 7,
             "color": lower.y,

@@ -172,7 +172,7 @@ def cnn_session(model: str, name: str, data: bytes) -> Outcome:
 
 
 def lstm_session(model: str, text: str) -> Outcome:
-    at = open_page(LSTM_PAGE, {"lstm_model": model, "lstm_text": text})
+    at = open_page(LSTM_PAGE, {"lstm_model": model, "shared_text": text})
     return outcome(at, [at.code[0].value] if at.code else [])
 
 

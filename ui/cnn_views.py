@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from typing import NoReturn
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from charts.cnn import (
     channel_captions,
@@ -20,77 +22,132 @@ from imaging.encode import jpeg_bytes, png_bytes
 from imaging.maps import overlay_image
 from models.cnn.channel_stats import channel_means, channel_order
 from models.cnn.imagenet import class_names, class_synonyms
-from models.cnn.images import LoadedPhoto
-from models.cnn.registry import CNN_MODELS
+from models.cnn.images import ImageInputError, LoadedPhoto
+from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
 from models.cnn.trace import CnnTrace, Stage
-from ui.cnn_cache import content_key, samples, thumbnail
+from ui.cnn_cache import content_key, decoded_photo, samples
 from ui.cnn_explain_views import apply_top5_click
 from ui.pictures import crisp_pixels, show_stage_pictures
+from ui.state import (
+    ChosenPhoto,
+    Param,
+    choice,
+    sample_photo,
+    set_shared_photo,
+    shared_photo,
+    write_address,
+)
 from ui.text import escape_markdown
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 
 
-def choose_photo() -> tuple[str, bytes, str] | None:
-    """The photo to analyse: (cache key, bytes, description), or None while none is chosen.
+SOURCES = {"sample": "Sample photo", "upload": "Upload", "camera": "Camera"}
+UPLOAD_ERROR_KEY = "cnn_upload_error"
+UPLOAD_SEEN_KEY = "cnn_upload_seen"  # the file the uploader held in the last run
+UPLOADER_KEY = "cnn_uploader_round"  # a new uploader (empty) after a rejected file
 
-    Upload and Camera without a file show nothing below instead of a sample: replacing a file
-    reruns the page once with no file (the old one is removed before the new one arrives), and
-    drawing a sample in that run would cost a whole page for nothing.
+
+def choose_photo() -> ChosenPhoto | None:
+    """The photo to analyse, which every page then shares; None while none is chosen.
+
+    Upload and Camera without a new file show the visitor's earlier upload or picture, if the
+    shared photo is one, and otherwise nothing below: replacing a file reruns the page once with
+    no file (the old one is removed before the new one arrives), and drawing a sample in that
+    run would cost a whole page for nothing.
     """
-    gallery = samples()
-    if "cnn_sample" not in st.session_state:
-        st.session_state["cnn_sample"] = gallery[0].path.name
+    current = shared_photo()
+    st.session_state.setdefault("cnn_source", SOURCES[current.kind])
     source = st.radio(
         "Photo",
-        ["Sample photo", "Upload", "Camera"],
+        list(SOURCES.values()),
         horizontal=True,
         key="cnn_source",
         label_visibility="collapsed",
+        persist_state="session",
     )
-    if source == "Upload":
-        upload = st.file_uploader(
-            "Upload a photo (JPEG, PNG, WebP, BMP, TIFF, or a GIF's first frame)",
-            type=UPLOAD_TYPES,
-            key="cnn_upload",
-        )
-        if upload is None:
-            st.info("Drop a photo above, or pick **Sample photo** to use one of ours.")
-            return None
-        data = upload.getvalue()
-        return content_key("upload", upload.file_id, data), data, escape_markdown(upload.name)
-    if source == "Camera":
-        picture = st.camera_input("Take a picture", key="cnn_camera")
-        if picture is None:
-            st.info("Take a picture above, or pick **Sample photo** to use one of ours.")
-            return None
-        data = picture.getvalue()
-        return content_key("camera", picture.file_id, data), data, "camera picture"
-    return choose_sample()
+    if source == SOURCES["upload"]:
+        return choose_upload(current)
+    if source == SOURCES["camera"]:
+        return choose_camera(current)
+    return choose_sample(current)
 
 
-def choose_sample() -> tuple[str, bytes, str]:
-    """A row of sample thumbnails, each with its button; the chosen one's key, bytes, credit."""
-    gallery = samples()
-    columns = st.columns(len(gallery))
-    for column, sample in zip(columns, gallery, strict=True):
-        with column:
-            st.image(thumbnail(sample.path), width="stretch")
-            selected = st.session_state["cnn_sample"] == sample.path.name
-            st.button(
-                sample.title,
-                key=f"cnn_sample_{sample.path.stem}",
-                type="primary" if selected else "secondary",
-                width="stretch",
-                on_click=st.session_state.__setitem__,
-                args=("cnn_sample", sample.path.name),
+def choose_sample(current: ChosenPhoto) -> ChosenPhoto:
+    """A compact row of the samples' names; the chosen one becomes the shared photo."""
+    gallery = {sample.path.name: sample for sample in samples()}
+    if current.kind == "sample":
+        st.session_state["cnn_sample"] = current.sample
+    else:
+        st.session_state.setdefault("cnn_sample", next(iter(gallery)))
+    name = st.pills(
+        "Sample photo",
+        list(gallery),
+        format_func=lambda file: gallery[file].title,
+        required=True,
+        key="cnn_sample",
+        label_visibility="collapsed",
+    )
+    chosen = current if current.sample == name else sample_photo(name)
+    set_shared_photo(chosen)
+    return chosen
+
+
+def choose_upload(current: ChosenPhoto) -> ChosenPhoto | None:
+    if error := st.session_state.pop(UPLOAD_ERROR_KEY, None):
+        st.error(error)
+    round_ = st.session_state.setdefault(UPLOADER_KEY, 0)
+    upload = st.file_uploader(
+        "Upload a photo (JPEG, PNG, WebP, BMP, TIFF, or a GIF's first frame)",
+        type=UPLOAD_TYPES,
+        key=f"cnn_upload_{round_}",
+    )
+    return new_file(upload, "upload", current)
+
+
+def choose_camera(current: ChosenPhoto) -> ChosenPhoto | None:
+    picture = st.camera_input("Take a picture", key="cnn_camera")
+    return new_file(picture, "camera", current)
+
+
+def new_file(file: UploadedFile | None, kind: str, current: ChosenPhoto) -> ChosenPhoto | None:
+    """The shared photo made from a newly sent file, or the earlier one of the same kind."""
+    if file is None:
+        held_one = st.session_state.pop(UPLOAD_SEEN_KEY, None) is not None
+        if current.kind == kind and not held_one:  # back on the page: show it again
+            st.caption(
+                f"Showing {current.description}, sent earlier in this visit. Send another to "
+                "replace it."
             )
-    chosen = next(s for s in gallery if s.path.name == st.session_state["cnn_sample"])
-    return (
-        f"sample:{chosen.path.name}",
-        chosen.path.read_bytes(),
-        f"{chosen.title}: {chosen.credit}",
-    )
+            return current
+        verb = "Drop a photo above" if kind == "upload" else "Take a picture above"
+        st.info(f"{verb}, or pick **Sample photo** to use one of ours.")
+        return None
+    st.session_state[UPLOAD_SEEN_KEY] = file.file_id
+    data = file.getvalue()
+    key = content_key(kind, file.file_id, data)
+    if current.source_key == key:
+        return current
+    try:
+        photo = decoded_photo(key, data)
+    except ImageInputError as error:
+        if kind == "upload":
+            reject_upload(str(error))
+        st.error(f"That file can't be used: {error}")  # a camera keeps its picture: no retry
+        return None
+    name = escape_markdown(file.name) if kind == "upload" else "camera picture"
+    chosen = ChosenPhoto(kind, key, name, photo=photo)
+    set_shared_photo(chosen)
+    return chosen
+
+
+def reject_upload(reason: str) -> NoReturn:
+    """Say why a file can't be used and start again with an empty uploader, so the rejected file
+    is not left listed as if it were being shown; the visitor's photo stays as it was."""
+    st.session_state[UPLOAD_ERROR_KEY] = f"That file can't be used: {reason}"
+    st.session_state.pop(UPLOAD_SEEN_KEY, None)
+    st.session_state[UPLOADER_KEY] = st.session_state.get(UPLOADER_KEY, 0) + 1
+    st.rerun()
 
 
 def describe_photo(photo: LoadedPhoto, description: str) -> str:
@@ -155,6 +212,42 @@ def show_overview(trace: CnnTrace, theme: Theme) -> None:
     st.plotly_chart(shape_ladder_figure(names, shapes, theme), width="stretch", key="cnn_shapes")
 
 
+SECTIONS = ("class", "unit", "statistics")  # the "Look deeper" sections, in order
+
+
+def cnn_address() -> list[Param]:
+    """What the CNN page's address names: model, sample photo, layer and section."""
+
+    def read_sample(stem: str) -> bool:
+        files = {sample.path.stem: sample.path.name for sample in samples()}
+        if stem not in files:
+            return False
+        set_shared_photo(sample_photo(files[stem]))
+        st.session_state["cnn_source"] = SOURCES["sample"]
+        return True
+
+    def current_sample() -> str | None:
+        photo = shared_photo()
+        return photo.sample.rsplit(".", 1)[0] if photo.sample else None
+
+    def layer_key() -> str:
+        return f"cnn_layer_{st.session_state.get('cnn_model', DEFAULT_CNN)}"
+
+    def read_layer(layer: str) -> bool:
+        model = st.session_state.get("cnn_model", DEFAULT_CNN)
+        if layer not in CNN_MODELS[model].stages():
+            return False
+        st.session_state[layer_key()] = layer
+        return True
+
+    return [
+        choice("model", "the model", "cnn_model", list(CNN_MODELS), DEFAULT_CNN),
+        Param("sample", "the sample photo", read_sample, current_sample, samples()[0].path.stem),
+        Param("layer", "the layer", read_layer, lambda: st.session_state.get(layer_key())),
+        choice("section", "the section", "cnn_deeper", SECTIONS, SECTIONS[0]),
+    ]
+
+
 @dataclass(frozen=True)
 class ChannelView:
     """What the layer explorer's controls chose: a stage, which of its channels, how scaled."""
@@ -172,12 +265,16 @@ def layer_explorer(trace: CnnTrace) -> None:
     view = choose_channels(trace)
     show_channel_grid(trace, view)
     show_one_channel(trace, view)
+    write_address("cnn", cnn_address())  # this fragment reruns alone when the layer changes
 
 
 def choose_channels(trace: CnnTrace) -> ChannelView:
     names = [stage.name for stage in trace.stages]
     controls = st.columns([2, 2, 2, 2])
-    layer = controls[0].selectbox("Layer", names, index=1, key=f"cnn_layer_{trace.model}")
+    st.session_state.setdefault(f"cnn_layer_{trace.model}", names[1])
+    layer = controls[0].selectbox(
+        "Layer", names, key=f"cnn_layer_{trace.model}", persist_state="session"
+    )
     stage = trace.stage(layer)
     channels_total = stage.shape[0]
     order_by = controls[1].radio(

@@ -26,7 +26,7 @@ from models.compare.profiling import ProfilePlan
 from models.compare.report import ProfileReport
 from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS
 from models.sequence.trace import EmptyTextError
-from ui.cnn_cache import cnn_trace, decoded_photo, samples
+from ui.cnn_cache import cnn_trace
 from ui.compare_cache import (
     CORPUS_PARAGRAPHS,
     CORPUS_WORDS,
@@ -41,8 +41,10 @@ from ui.compare_cache import (
 )
 from ui.pictures import show_stage_pictures
 from ui.sequence_cache import sequence_trace
+from ui.state import loaded_photo, shared_photo
 from ui.text import escape_markdown
 
+CNN_PAGE = "app_pages/1_CNN_feature_maps.py"
 VERDICTS = {"supported": "✓ supported", "not supported": "✗ not supported", "depends": "± depends"}
 
 
@@ -380,21 +382,13 @@ def show_claims(corpus: dict[str, np.ndarray]) -> None:
 
 def show_side_by_side(text: str, theme: Theme) -> None:
     st.header("6 · One photo beside one sentence")
-    gallery = samples()
-    names = [sample.path.name for sample in gallery]
-    chosen = st.session_state.get("cnn_sample", names[0])
-    pick = st.selectbox(
-        "Photo (a sample; the CNN page takes uploads)",
-        names,
-        index=names.index(chosen) if chosen in names else 0,
-        format_func=lambda name: next(s.title for s in gallery if s.path.name == name),
-        key="cmp_photo",
-    )
-    sample = next(s for s in gallery if s.path.name == pick)
+    chosen = shared_photo()
+    st.markdown(f"Your photo ({chosen.description}) beside your sentence.")
+    st.page_link(CNN_PAGE, label="Choose or upload another photo on the CNN page", icon="🧱")
     left, right = st.columns(2)
     with left:
-        photo = decoded_photo(f"sample:{sample.path.name}", sample.path.read_bytes())
-        trace = cnn_trace(DEFAULT_CNN, f"sample:{sample.path.name}", photo.image)
+        photo = loaded_photo(chosen)
+        trace = cnn_trace(DEFAULT_CNN, chosen.source_key, photo.image)
         show_stage_pictures(trace, "mean", "cmp_overview", 120)
         st.markdown(
             "**Spatial.** All of the photo is filtered at once; each stage trades detail for "

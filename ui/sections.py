@@ -14,6 +14,8 @@ def show_one_section(sections: dict[str, tuple[str, Callable[[], None]]], key: s
     nothing: a new input redraws only what is shown.
     """
     st.header("Look deeper")
+    if st.session_state.get(key) not in sections:  # e.g. a section another model had
+        st.session_state[key] = next(iter(sections))
     chosen = st.radio(
         "Look at",
         list(sections),
@@ -21,5 +23,6 @@ def show_one_section(sections: dict[str, tuple[str, Callable[[], None]]], key: s
         horizontal=True,
         key=key,
         label_visibility="collapsed",
+        persist_state="session",
     )
     sections[chosen][1]()

@@ -1,0 +1,165 @@
+"""One visitor's photo and sentence, shared by every page, and the address that reopens a view.
+
+The photo (a sample, an upload or a camera picture) and the sentence live in the session under
+keys of their own, so they survive a visit to another page: Streamlit forgets a widget's value
+when a run does not draw it. A page seeds its widgets from them and writes back what the
+visitor chose.
+
+The address: each page names the choices that define its view (`Param`), reads them from the
+address when it is opened or changed from outside (a link, a bookmark, a reload), and writes
+them back after every run, so the address bar always holds a link to what is shown. A value
+the page does not know falls back to the default, with a short notice; never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from models.cnn.images import LoadedPhoto
+from ui.cnn_cache import decoded_photo, samples
+from ui.sequence_cache import example_sentences
+
+PHOTO_KEY = "shared_photo"
+TEXT_KEY = "shared_text"
+NOTICES_KEY = "address_notices"
+TEXT_LIMIT = 5000  # characters: the text boxes' limit, and what an address can carry
+
+
+@dataclass(frozen=True)
+class ChosenPhoto:
+    """The photo a visitor is looking at, on every page."""
+
+    kind: str  # "sample", "upload" or "camera"
+    source_key: str  # identifies the bytes: "sample:chelsea.jpg" or a content hash
+    description: str  # markdown-safe: a sample's credit or an upload's escaped file name
+    sample: str | None = None  # a sample's file name
+    photo: LoadedPhoto | None = None  # an upload or camera picture, decoded
+
+    @property
+    def travels_in_links(self) -> bool:
+        """Only a sample can be named in an address; an upload stays with its session."""
+        return self.kind == "sample"
+
+
+def sample_photo(file_name: str) -> ChosenPhoto:
+    sample = next(s for s in samples() if s.path.name == file_name)
+    return ChosenPhoto(
+        "sample", f"sample:{sample.path.name}", f"{sample.title}: {sample.credit}", file_name
+    )
+
+
+def shared_photo() -> ChosenPhoto:
+    """The visitor's photo; the first sample until they choose one."""
+    if PHOTO_KEY not in st.session_state:
+        st.session_state[PHOTO_KEY] = sample_photo(samples()[0].path.name)
+    return st.session_state[PHOTO_KEY]
+
+
+def set_shared_photo(photo: ChosenPhoto) -> None:
+    st.session_state[PHOTO_KEY] = photo
+
+
+def shared_text() -> str:
+    """The visitor's sentence; the first example until they type one."""
+    if TEXT_KEY not in st.session_state:
+        st.session_state[TEXT_KEY] = example_sentences()[0]
+    return st.session_state[TEXT_KEY]
+
+
+def set_shared_text(text: str) -> None:
+    st.session_state[TEXT_KEY] = text
+
+
+def read_text(text: str) -> bool:
+    """A sentence from the address becomes the shared one (any text will do)."""
+    set_shared_text(text[:TEXT_LIMIT])
+    return True
+
+
+def text_box(label: str, key: str) -> str:
+    """A text box showing the shared sentence; what is typed in it becomes the shared one."""
+    st.session_state[key] = shared_text()
+    return st.text_input(
+        label,
+        key=key,
+        max_chars=TEXT_LIMIT,
+        on_change=lambda: set_shared_text(st.session_state[key]),
+    )
+
+
+@dataclass(frozen=True)
+class Param:
+    """One choice of a page's view, as it appears in the address."""
+
+    name: str  # the query parameter
+    what: str  # in words, for the notice about a bad value: "model", "sample photo"
+    read: Callable[[str], bool]  # applies a value from the address; False when it is unknown
+    current: Callable[[], str | None]  # the value shown now (None: nothing to write)
+    default: str | None = None  # not written to the address
+
+
+def choice(
+    name: str, what: str, key: str, options: Sequence[str], default: str | None = None
+) -> Param:
+    """A Param for a value kept under a session key and drawn from fixed options."""
+
+    def read(value: str) -> bool:
+        if value not in options:
+            return False
+        st.session_state[key] = value
+        return True
+
+    return Param(name, what, read, lambda: st.session_state.get(key), default)
+
+
+def read_address(page: str, params: Sequence[Param]) -> None:
+    """Apply the address's values when it changed since this page last wrote it: opened from a
+    link or edited by hand. Unknown values are dropped and named in a notice."""
+    found = {p.name: st.query_params.get(p.name) for p in params}
+    if st.session_state.get(f"address_{page}") == found:
+        return
+    for param in params:
+        value = found[param.name]
+        if value is not None and not param.read(value):
+            shown = value if len(value) <= 40 else value[:39] + "…"
+            notice = f"The address asked for {param.what} “{shown}”, which is not here."
+            st.session_state.setdefault(NOTICES_KEY, []).append(notice)
+
+
+def show_address_notices() -> None:
+    """The notices about values the address asked for and the page could not show, once."""
+    for notice in st.session_state.pop(NOTICES_KEY, []):
+        st.info(notice + " Showing the default instead.", icon=":material/link_off:")
+
+
+def write_address(page: str, params: Sequence[Param]) -> None:
+    """Put the view's current choices in the address (defaults left out, to keep it short)."""
+    written: dict[str, str | None] = {}
+    for param in params:
+        value = param.current()
+        if value is None or value == param.default:
+            if param.name in st.query_params:
+                del st.query_params[param.name]
+            written[param.name] = None
+        else:
+            if st.query_params.get(param.name) != value:
+                st.query_params[param.name] = value
+            written[param.name] = value
+    st.session_state[f"address_{page}"] = written
+
+
+def loaded_photo(chosen: ChosenPhoto) -> LoadedPhoto:
+    """The chosen photo, decoded: a sample from the assets (decoded once per server)."""
+    if chosen.photo is not None:
+        return chosen.photo
+    sample = next(s for s in samples() if s.path.name == chosen.sample)
+    return decoded_photo(chosen.source_key, sample.path.read_bytes())
+
+
+LINK_NOTE = (
+    "The address in your browser reopens this view. An uploaded photo cannot travel in a link: "
+    "whoever opens it sees the first sample photo instead."
+)
