@@ -13,6 +13,7 @@ import streamlit as st
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon="🔬", default=True),
+    st.Page("app_pages/tour.py", title="Guided tour", icon="🧭", url_path="tour"),
     st.Page(
         "app_pages/1_CNN_feature_maps.py",
         title="CNN feature maps",

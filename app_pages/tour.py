@@ -1,0 +1,39 @@
+"""Guided tour: eight steps through the app's key ideas; at each, guess first, then see."""
+
+import streamlit as st
+
+from ui.state import choice, read_address, show_address_notices, write_address
+from ui.tour import STEPS, show_step
+
+STEP_NUMBERS = [str(number) for number in range(1, len(STEPS) + 1)]
+
+
+def main() -> None:
+    st.set_page_config(page_title="Guided tour", page_icon="🧭", layout="wide")
+    st.title("Guided tour")
+    st.markdown(
+        "Eight short steps through what this app shows, on **your** photo and sentence (or "
+        "ours, until you choose your own). At each step, make a guess before you look: the "
+        "answer is computed by the real models, so a different photo or sentence can change it."
+    )
+    address = [choice("step", "the step", "tour_step", STEP_NUMBERS, STEP_NUMBERS[0])]
+    read_address("tour", address)
+    show_address_notices()
+    st.session_state.setdefault("tour_step", STEP_NUMBERS[0])
+    number = int(st.session_state["tour_step"])
+    write_address("tour", address)
+    show_step(number)
+
+    def go(to: int) -> None:
+        st.session_state["tour_step"] = str(to)
+
+    back, _, forward = st.columns([1, 3, 1])
+    back.button(
+        "← Previous", disabled=number == 1, on_click=go, args=(number - 1,), key="tour_back"
+    )
+    forward.button(
+        "Next →", disabled=number == len(STEPS), on_click=go, args=(number + 1,), key="tour_next"
+    )
+
+
+main()
