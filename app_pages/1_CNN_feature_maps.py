@@ -28,6 +28,25 @@ from ui.state import (
 )
 from ui.theme import current_theme
 
+CNN_PRIMER = (
+    "- **Filters and feature maps.** A convolution slides a small filter (3×3 pixels, say) "
+    "over every place of its input and writes one number per place: a **feature map**, bright "
+    "where the filter's pattern shows. A layer runs many filters side by side; each one's map "
+    "is a **channel**.\n"
+    "- **Stages.** The app shows the output of each **stage**, a block of such layers. Some "
+    "stages step two pixels at a time (stride 2), so their maps are half as wide: maps shrink "
+    "while the number of channels grows.\n"
+    "- **Receptive field.** A unit of a deep stage is computed from units of the stage "
+    "before, which were computed from the one before that: it ends up depending on a patch "
+    "of the photo, its **receptive field**, which grows stage after stage.\n"
+    "- **From maps to a class.** The last stage gives each of ImageNet's 1000 classes a "
+    "score (a **logit**); **softmax** turns the scores into probabilities that add up to "
+    "100%.\n\n"
+    "**Why all at once.** Every place of a map is computed with the same filter and does not "
+    "wait for its neighbours, so a whole stage can run in parallel. A recurrent network has "
+    "to wait for the previous word (see the LSTM page)."
+)
+
 
 def main() -> None:
     """The model choice, the photo and everything about it, in local names.
@@ -44,6 +63,8 @@ def main() -> None:
         "edges and colours, and later layers respond to combinations of those: textures, "
         "parts, objects. Pick a photo and follow it from pixels to a prediction."
     )
+    with st.expander("How a CNN turns pixels into a class"):
+        st.markdown(CNN_PRIMER)
     address = cnn_address()
     read_address("cnn", address)
     show_address_notices()

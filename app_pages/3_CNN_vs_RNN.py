@@ -22,6 +22,22 @@ from ui.state import (
 )
 from ui.theme import current_theme
 
+COMPARE_PRIMER = (
+    "- **Memory.** A recurrent reader keeps a **hidden state** and updates it at every word; "
+    "in principle every earlier word can still matter. A convolutional reader sees a fixed "
+    "window of words and nothing before it.\n"
+    "- **Gradient.** How much the final verdict would move if one word's input were nudged. "
+    "Training follows gradients, so a word whose gradient has faded to almost nothing can "
+    "hardly be learned from: the **vanishing gradient** of plain RNNs, which gates (LSTM, "
+    "GRU) are meant to cure.\n"
+    "- **Parallel vs sequential.** A convolution computes every position at once; a recurrent "
+    "reader needs its state after word t before it can read word t + 1. Section 3 times both "
+    "as the input grows; the **growth exponent** is how fast time grows with size (1: twice "
+    "the size, twice the time).\n"
+    "- **Cost.** **Multiply-adds** count the arithmetic per image or per word; activations, "
+    "the memory a pass leaves behind."
+)
+
 
 def main() -> None:
     st.set_page_config(page_title="CNN vs RNN, measured", page_icon="⚖️", layout="wide")
@@ -33,6 +49,8 @@ def main() -> None:
         "way** — an LSTM, a GRU, a plain (vanilla) RNN and a causal 1D CNN that sees a fixed "
         "window of words. Every number below is computed by those models on this server."
     )
+    with st.expander("What is compared here, in plain words"):
+        st.markdown(COMPARE_PRIMER)
     address = [Param("text", "the text", read_text, shared_text, example_sentences()[0])]
     read_address("compare", address)
     show_address_notices()

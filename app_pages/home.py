@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui.glossary import show_glossary
+
 
 def main() -> None:
     st.set_page_config(page_title="Inside neural networks", page_icon="🔬", layout="wide")
@@ -10,6 +12,17 @@ def main() -> None:
         "Real, trained networks, opened up so you can watch them work on your own input. "
         "Nothing here is a toy or a precomputed animation: every picture and curve is computed "
         "from your photo or sentence by the actual model, on this server."
+    )
+    st.markdown(
+        "**The big idea.** A convolutional network (CNN) looks at a whole picture at once, "
+        "with small filters that find the same pattern anywhere; a recurrent network (RNN) reads "
+        "a sequence one step at a time and carries a memory from step to step. Here you can "
+        "watch both happen, and measure what each costs and buys."
+    )
+    st.page_link(
+        "app_pages/tour.py",
+        label="Start the guided tour: eight steps, guess first, then see",
+        icon="🧭",
     )
     left, right = st.columns(2)
     with left:
@@ -45,6 +58,7 @@ def main() -> None:
         "to EfficientNet and see that it has more, narrower stages. In the LSTM, type a sentence "
         "with *not* or *but* and press Play to see the sentiment turn as those words arrive."
     )
+    show_glossary()
     st.caption(
         "Models and photos ship with the app; nothing is downloaded while you use it. "
         "Sources, licences and credits are in the project README and assets/CREDITS.md."

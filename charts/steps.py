@@ -24,6 +24,7 @@ def step_figure(
     unit_noun: str = "hidden unit",
     bounded: bool = True,
     theme: Theme = LIGHT,
+    symbol: str = "h",
 ) -> go.Figure:
     """h_t as bars (h_(t−1) as grey ticks), and below it the change h_t − h_(t−1) per unit."""
     before, after = step_change(h, step)
@@ -36,8 +37,8 @@ def step_figure(
     # Two rows sharing one x axis, laid out in one go: make_subplots and one add_* call per
     # trace or note (each re-validating the figure) cost several times the figure itself.
     titles = [
-        row_title("h after this token (grey dash: before it)", 1.0),
-        row_title("change h_t − h_(t−1)", 0.43),
+        row_title(f"{symbol} after this token (grey dash: before it)", 1.0),
+        row_title(f"change {symbol}_t − {symbol}_(t−1)", 0.43),
     ]
     notes = [
         {
@@ -60,7 +61,7 @@ def step_figure(
                 y=after,
                 marker={"color": diverging_colours(after, reach)},
                 hovertemplate="unit %{x}: %{y:+.3f}<extra></extra>",
-                name="h_t",
+                name=f"{symbol}_t",
             ),
             trace(
                 "scatter",
@@ -69,7 +70,7 @@ def step_figure(
                 mode="markers",
                 marker={"symbol": "line-ew-open", "size": 7, "color": theme.muted},
                 hovertemplate="unit %{x} before: %{y:+.3f}<extra></extra>",
-                name="h_(t−1)",
+                name=f"{symbol}_(t−1)",
             ),
             trace(
                 "bar",
@@ -100,7 +101,11 @@ def step_figure(
 
 
 def movement_figure(
-    h: np.ndarray, tokens: tuple[str, ...], step: int, theme: Theme = LIGHT
+    h: np.ndarray,
+    tokens: tuple[str, ...],
+    step: int,
+    theme: Theme = LIGHT,
+    symbol: str = "h",
 ) -> go.Figure:
     """How far h moved at every token, the chosen step in black."""
     distance = movement(h)
@@ -118,7 +123,7 @@ def movement_figure(
             "height": 230,
             "margin": {"l": 50, "r": 10, "t": 10, "b": 60},
             "yaxis": {
-                "title": {"text": "|h_t − h_(t−1)|"},
+                "title": {"text": f"|{symbol}_t − {symbol}_(t−1)|"},
                 "rangemode": "tozero",
                 **FIXED_MARGIN,
             },

@@ -1,4 +1,4 @@
-"""AppTest of the home page: it runs and links to every page."""
+"""AppTest of the home page: it runs and links to every page, the guided tour first."""
 
 from __future__ import annotations
 
@@ -14,4 +14,4 @@ def test_home_page_links_to_every_page() -> None:
     assert not at.exception
     assert at.title[0].value == "Inside neural networks"
     links = {link.proto.page for link in at.get("page_link")}
-    assert links == {"CNN_feature_maps", "LSTM_hidden_states", "CNN_vs_RNN"}
+    assert links == {"tour", "CNN_feature_maps", "LSTM_hidden_states", "CNN_vs_RNN"}

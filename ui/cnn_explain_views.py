@@ -35,6 +35,7 @@ from models.cnn.registry import CNN_MODELS
 from models.cnn.stage_stats import stage_statistics
 from models.cnn.trace import CnnTrace
 from ui.cnn_cache import class_evidence, cnn_model, cnn_trace, model_input, unit_gradient
+from ui.glossary import explain, glossary_help
 from ui.pictures import show_stage_pictures
 from ui.theme import current_theme
 
@@ -110,7 +111,10 @@ def occlusion_on_request(
 
 @st.fragment
 def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
-    st.subheader("Why this class?")
+    st.subheader(
+        "Why this class?",
+        help=glossary_help("class activation map", "Grad-CAM", "occlusion", "logit (score)"),
+    )
     names = class_names()
     # A new photo or model starts at its top guess; so does coming back from another "Look
     # deeper" section, which drops this section's widget state (Streamlit's rule for widgets
@@ -182,7 +186,7 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
 
 @st.fragment
 def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
-    st.subheader("What one unit sees")
+    st.subheader("What one unit sees", help=explain("receptive field"))
     fields = CNN_MODELS[trace.model].receptive_fields()
     names = [stage.name for stage in trace.stages]
     controls = st.columns(3)

@@ -27,6 +27,7 @@ from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
 from models.cnn.trace import CnnTrace, Stage
 from ui.cnn_cache import content_key, decoded_photo, samples
 from ui.cnn_explain_views import apply_top5_click
+from ui.glossary import glossary_help
 from ui.pictures import crisp_pixels, show_stage_pictures
 from ui.state import (
     ChosenPhoto,
@@ -168,7 +169,9 @@ def show_prediction(trace: CnnTrace, photo_note: str, theme: Theme) -> None:
         st.image(jpeg_bytes(trace.shown), width="stretch")
         st.caption(f"Resized and centre-cropped to {trace.shown.shape[0]} px. {photo_note}")
     with right:
-        st.subheader("What it thinks it is")
+        st.subheader(
+            "What it thinks it is", help=glossary_help("softmax probability", "logit (score)")
+        )
         top = trace.top(5)
         event = st.plotly_chart(
             top_classes_figure([names[i] for i, _ in top], [p for _, p in top], theme),
@@ -189,7 +192,9 @@ def show_prediction(trace: CnnTrace, photo_note: str, theme: Theme) -> None:
 
 
 def show_overview(trace: CnnTrace, theme: Theme) -> None:
-    st.header("Layer by layer")
+    st.header(
+        "Layer by layer", help=glossary_help("stage", "feature map", "channel", "receptive field")
+    )
     st.markdown(
         "Each picture is one stage's output, summarised as a single map. Read left to right: "
         "the maps get **smaller** (fewer, coarser pixels) while the number of channels — "
@@ -261,7 +266,7 @@ class ChannelView:
 @st.fragment
 def layer_explorer(trace: CnnTrace) -> None:
     """Redraws from the cached trace only: changing a control here never reruns the network."""
-    st.header("Inside one layer")
+    st.header("Inside one layer", help=glossary_help("feature map", "channel"))
     view = choose_channels(trace)
     show_channel_grid(trace, view)
     show_one_channel(trace, view)

@@ -39,6 +39,7 @@ from ui.compare_cache import (
     sentence_gradients,
     summaries,
 )
+from ui.glossary import explain, glossary_help
 from ui.pictures import show_stage_pictures
 from ui.sequence_cache import sequence_trace
 from ui.state import loaded_photo, shared_photo
@@ -125,14 +126,17 @@ def show_reach(tokens: tuple[str, ...] | None, theme: Theme) -> dict[str, np.nda
     with left:
         show_cnn_fields()
     with right:
-        st.subheader("An RNN: every earlier word, in principle")
+        st.subheader(
+            "An RNN: every earlier word, in principle",
+            help=glossary_help("gradient", "vanishing gradient"),
+        )
         if tokens is not None:
             show_sentence_gradients(tokens)
     return show_corpus_gradients()
 
 
 def show_cnn_fields() -> None:
-    st.subheader("A CNN: a window that grows with depth")
+    st.subheader("A CNN: a window that grows with depth", help=explain("receptive field"))
     fields = cnn_receptive_fields()
     sides = {name: spec.input_size for name, spec in CNN_MODELS.items()}
     figure = receptive_field_figure(fields, model_styles(), sides)
@@ -168,6 +172,16 @@ def show_sentence_gradients(tokens: tuple[str, ...]) -> None:
         f"{'' if hidden == 1 else 's'} more than {window - 1} back, whatever the weights; a "
         f"recurrent reader's is not.{inside}"
     )
+    plain = model_roles().plain_rnn
+    curve = curves[plain]
+    if len(tokens) > 1 and curve[-1] >= 0.2 * curve[0]:
+        st.info(
+            f"On this sentence the {model_styles()[plain].label}'s gradient at the first word is "
+            f"still {curve[-1] / max(curve[0], 1e-30):.0%} of its size at the last: over "
+            f"{len(tokens)} words it need not shrink. The vanishing gradient shows over long "
+            f"distances: see the {CORPUS_WORDS}-word paragraphs below.",
+            icon=":material/lightbulb:",
+        )
 
 
 def show_corpus_gradients() -> dict[str, np.ndarray]:
@@ -202,7 +216,7 @@ def show_corpus_gradients() -> dict[str, np.ndarray]:
 
 @st.fragment
 def show_profile() -> None:
-    st.header("3 · Parallel vs sequential, measured on request")
+    st.header("3 · Parallel vs sequential, measured on request", help=explain("growth exponent"))
     st.markdown(
         "A recurrent reader must finish word t before it can start word t + 1; a convolution "
         "computes every position at once. Press the button to time all six models on this "
@@ -330,7 +344,7 @@ def show_batches_and_training(report: ProfileReport) -> None:
 
 
 def show_costs() -> None:
-    st.header("4 · Costs")
+    st.header("4 · Costs", help=explain("multiply-add"))
     rows = []
     for s in summaries().values():
         reach = (

@@ -15,6 +15,7 @@ from models.sequence.registry import SequenceSpec
 from models.sequence.state_analysis import pair_distance
 from models.sequence.trace import EmptyTextError, SequenceTrace
 from models.sequence.unit_analysis import rank_units, top_examples
+from ui.glossary import explain, glossary_help
 from ui.inspect_cache import attributions, cloud_sample, corpus_for, pca_for
 from ui.sequence_cache import sequence_trace
 from ui.text import escape_markdown
@@ -26,7 +27,7 @@ STATE_NAMES = {"h": "h · hidden state", "c": "c · cell memory"}
 @st.fragment
 def show_units(trace: SequenceTrace, spec: SequenceSpec) -> None:
     """Units ranked by how well they track a named property, their lines, their top examples."""
-    st.subheader("Units that mean something")
+    st.subheader("Units that mean something", help=explain("correlation"))
     corpus = corpus_for(spec.name)
     left, middle, right = st.columns([2, 1, 2])
     prop = left.selectbox(
@@ -96,7 +97,10 @@ def show_units(trace: SequenceTrace, spec: SequenceSpec) -> None:
 
 
 def show_path(trace: SequenceTrace, spec: SequenceSpec) -> None:
-    st.subheader("The path through state space")
+    st.subheader(
+        "The path through state space",
+        help=glossary_help("hidden state (h)", "principal components"),
+    )
     corpus, fit = corpus_for(spec.name), pca_for(spec.name)
     prop = st.session_state.get(f"units_property_{spec.name}", next(iter(corpus.properties)))
     sample = cloud_sample(spec.name)
@@ -126,7 +130,9 @@ def show_path(trace: SequenceTrace, spec: SequenceSpec) -> None:
 
 
 def show_attribution(trace: SequenceTrace, spec: SequenceSpec) -> None:
-    st.subheader("Which words mattered")
+    st.subheader(
+        "Which words mattered", help=glossary_help("integrated gradients", "leave one word out")
+    )
     ig, occ = attributions(spec.name, trace.tokens)
     st.plotly_chart(
         text_heat_figure(trace.tokens, ig.values, spec.tokens.per_line),
@@ -135,6 +141,18 @@ def show_attribution(trace: SequenceTrace, spec: SequenceSpec) -> None:
     )
     methods = {"integrated gradients": ig.values, "leave one word out": occ.values}
     st.plotly_chart(attribution_figure(trace.tokens, methods), width="stretch", key="attr_bars")
+    top_ig, top_occ = int(np.argmax(np.abs(ig.values))), int(np.argmax(np.abs(occ.values)))
+    if top_ig != top_occ:
+        one, other = (escape_markdown(trace.tokens[t]) for t in (top_ig, top_occ))
+        st.info(
+            f"The two methods point at different words here (*{one}* and *{other}*). They "
+            "answer different questions: "
+            "integrated gradients split the score along a path from an empty sentence to yours, "
+            "so they credit what built the score; leaving one word out asks what that word "
+            "adds once all the others are there, so a word whose job another word also does "
+            "gets little.",
+            icon=":material/lightbulb:",
+        )
     if ig.completeness_error > 0.05:
         st.warning(
             f"On this text the integrated gradients miss their total by "

@@ -14,6 +14,7 @@ from models.sequence.lstm_memory import memory_at_step
 from models.sequence.registry import SequenceSpec
 from models.sequence.state_analysis import movement, top_moved_units
 from models.sequence.trace import SequenceTrace
+from ui.glossary import glossary_help
 from ui.pictures import crisp_pixels
 from ui.sequence_cache import sequence_model
 from ui.text import escape_markdown
@@ -112,7 +113,7 @@ def show_verdict(trace: SequenceTrace) -> None:
 
 def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
     """The animated heatmap; returns the chosen layer."""
-    st.subheader("Watch it read")
+    st.subheader("Watch it read", help=glossary_help("hidden state (h)", "cell state (c)", "gate"))
     controls = st.columns([4, 2])
     state = controls[0].radio(
         "Show",
@@ -183,16 +184,23 @@ def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme
     with left:
         st.plotly_chart(
             step_figure(
-                h, step, unit_noun=spec.unit_noun, bounded="h" in spec.bounded, theme=theme
+                h,
+                step,
+                unit_noun=spec.unit_noun,
+                bounded="h" in spec.bounded,
+                theme=theme,
+                symbol=spec.symbol,
             ),
             width="stretch",
             key="lstm_step_state",
         )
     with right:
         show_step_numbers(trace, spec, h, step, theme)
-    st.markdown("**How far each token moved h**")
+    st.markdown(f"**How far each token moved {spec.state_phrase}**")
     st.plotly_chart(
-        movement_figure(h, trace.tokens, step, theme), width="stretch", key="lstm_movement"
+        movement_figure(h, trace.tokens, step, theme, spec.symbol),
+        width="stretch",
+        key="lstm_movement",
     )
     if spec.fresh_windows:
         window = sequence_model(spec.name).facts()["window"]
@@ -219,7 +227,7 @@ def show_step_numbers(
     distance = movement(h)
     rank = int((distance > distance[step - 1]).sum()) + 1
     st.metric(
-        f"How far h moved at token {step}",
+        f"How far {spec.state_phrase} moved at token {step}",
         f"{distance[step - 1]:.2f}",
         "the smallest move of the text"
         if rank == n_tokens > 1
@@ -227,7 +235,8 @@ def show_step_numbers(
         delta_color="off",
         delta_arrow="off",
         border=True,
-        help="Length of h_t − h_(t−1); before the first token h is all zeros.",
+        help=f"Length of {spec.symbol}_t − {spec.symbol}_(t−1); before the first token "
+        f"{spec.symbol} is all zeros.",
     )
     st.dataframe(
         [

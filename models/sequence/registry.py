@@ -113,6 +113,8 @@ class SequenceSpec:
     states: dict[str, str]  # state key -> label, in display order
     bounded: frozenset[str]  # states whose values lie in [-1, 1] by construction
     unit_noun: str = "hidden unit"
+    symbol: str = "h"  # what its per-token state is called in formulas: h_t − h_(t−1)
+    state_phrase: str = "h"  # ... and in a sentence: "how far h moved"
     memory_split: bool = False  # c is one running sum over the whole text (LSTM only)
     fresh_windows: bool = False  # every token is a separate read of a fixed window
     attribution: bool = False  # one final score to attribute to the tokens
@@ -219,6 +221,8 @@ SEQUENCE_MODELS: dict[str, SequenceSpec] = {
             states=CONV_STATES,
             bounded=frozenset(),
             unit_noun="channel",
+            symbol="a",
+            state_phrase="its channels",
             **_SENTIMENT,
         ),
         SequenceSpec(
