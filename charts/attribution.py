@@ -72,9 +72,9 @@ def pair_figure(
         vertical_spacing=0.12,
         subplot_titles=("running sentiment", "|h(first) − h(second)| at the same step"),
     )
-    for (tokens, scores), name, colour in (
-        (first, "first", theme.first),
-        (second, "second", theme.second),
+    for (tokens, scores), name, colour, place in (
+        (first, "first", theme.first, "top center"),
+        (second, "second", theme.second, "bottom center"),
     ):
         steps = np.arange(1, len(tokens) + 1)
         fig.add_trace(
@@ -84,7 +84,7 @@ def pair_figure(
                 y=scores,
                 mode="lines+markers+text" if len(tokens) <= 25 else "lines+markers",
                 text=[display_token(token) for token in tokens],
-                textposition="top center",
+                textposition=place,  # one text's words above its line, the other's below
                 name=f"{name} text",
                 line={"color": colour},
                 hovertemplate="%{text}: %{y:+.2f}<extra>" + name + "</extra>",

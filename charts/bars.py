@@ -28,6 +28,9 @@ def probability_bars(
             textposition="auto",
             marker_color=theme.accent,
             hovertemplate=f"%{{y}}: %{{x:{hover_format}}}<extra></extra>",
+            # A clicked bar stays bright; the others dim only a little, their labels readable.
+            selected={"marker": {"opacity": 1.0}},
+            unselected={"marker": {"opacity": 0.6}},
         ),
         {
             "height": 60 + row_height * len(labels),

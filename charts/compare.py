@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.layout import trace
+from charts.layout import log_axis, trace
 from charts.theme import LIGHT, PAPER, Theme
 from charts.tokens import display_token, token_ticks
 
@@ -141,7 +141,10 @@ def receptive_field_figure(
         fig,
         330,
         xaxis={"title": {"text": "stage (in order)"}, "dtick": 1},
-        yaxis={"title": {"text": "pixels one unit sees (side)"}, "type": "log"},
+        yaxis=log_axis(
+            [size for rows in stages.values() for _, size in rows] + list(input_sides.values()),
+            "pixels one unit sees (side)",
+        ),
     )
 
 
@@ -239,8 +242,11 @@ def growth_figure(
     return _base(
         fig,
         360,
-        xaxis={"title": {"text": x_title}, "type": "log"},
-        yaxis={"title": {"text": "milliseconds per forward pass"}, "type": "log"},
+        xaxis=log_axis([size for sizes, _ in series.values() for size in sizes], x_title),
+        yaxis=log_axis(
+            [s * 1000 for _, seconds in series.values() for s in seconds],
+            "milliseconds per forward pass",
+        ),
     )
 
 

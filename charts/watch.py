@@ -282,9 +282,11 @@ def _token_slider(trace: SequenceTrace, theme: Theme) -> dict:
     names = [display_token(token) for token in trace.tokens]
     return {
         "active": n_tokens - 1,
-        "x": 0.17,
-        "len": 0.83,
-        "y": -0.14,
+        # The slider spans the width, the Play and Pause buttons sit under it: side by side they
+        # overlapped on a phone's narrow chart.
+        "x": 0.0,
+        "len": 1.0,
+        "y": -0.16,
         "yanchor": "top",
         "pad": {"t": 0, "b": 0},
         "font": {"color": CLEAR},  # per-step labels would overlap; the current one shows
@@ -322,13 +324,13 @@ def _layout(
     ticks = token_ticks(trace.tokens, trace.known)
     token_axis = {"range": [0.5, n_tokens + 0.5], "showgrid": False, "zeroline": False, **ticks}
     return {
-        "height": 620,
-        "margin": {"l": 70, "r": 20, "t": 20, "b": 120},
+        "height": 640,
+        "margin": {"l": 70, "r": 20, "t": 20, "b": 185},
         "paper_bgcolor": PAPER,
         "plot_bgcolor": PAPER,
         "hovermode": "x",
         "showlegend": False,
-        "updatemenus": [play_buttons(frame_ms(n_tokens))],
+        "updatemenus": [play_buttons(frame_ms(n_tokens), y=-0.36)],
         "sliders": [_token_slider(trace, theme)],
         "xaxis": {**token_axis, "anchor": "y", "matches": "x2", "showticklabels": True},
         "xaxis2": {**token_axis, "anchor": "y2"},

@@ -281,12 +281,18 @@ def build_parser() -> argparse.ArgumentParser:
     explain_cmd.add_argument("--model", choices=list(CNN_MODELS), default=DEFAULT_CNN)
     explain_cmd.add_argument("--method", choices=["cam", "gradcam", "occlusion"], default="cam")
     explain_cmd.add_argument("--class", dest="class_index", type=int, metavar="K")
-    explain_cmd.add_argument("--layer", metavar="L", help="the stage for Grad-CAM")
+    explain_cmd.add_argument(
+        "--layer", metavar="L", help="the stage for Grad-CAM (default: the one before the last)"
+    )
     explain_cmd.add_argument("--out", type=Path, metavar="DIR", help="write overlay PNG and .npy")
 
     commands.add_parser("summary", help="parameters, MACs, steps and reach of every model")
     profile_cmd = commands.add_parser("profile", help="time every model as its input grows")
-    profile_cmd.add_argument("--quick", action="store_true", help="fewer sizes, one repeat")
+    profile_cmd.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer sizes and three repeats (medians): noisier than the full run",
+    )
     return parser
 
 

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from models.cnn.images import KEEP_SIDE, ImageInputError, kept_size, load_photo, to_rgb
-from tests.helpers.bad_inputs import ImageCase, encode, image_cases
+from tests.helpers.bad_inputs import ImageCase, encode, image_cases, png_of_zeros
 
 
 @pytest.mark.parametrize("case", image_cases(), ids=lambda case: case.name)
@@ -97,3 +97,20 @@ def test_float_image_is_stretched_to_full_range() -> None:
     values = np.array([[0.0, 0.5], [1.0, 2.0]], dtype=np.float32)
     rgb = np.asarray(to_rgb(Image.fromarray(values, mode="F")))
     assert rgb[0, 0, 0] == 0 and rgb[1, 1, 0] == 255
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "expected"),
+    [
+        # Above Pillow's warning (about 89 megapixels): the app's message, with the dimensions.
+        (12_000, 9_000, "The image is 12,000×9,000 pixels; the limit is 64 megapixels"),
+        # Above Pillow's hard limit: the dimensions are not read, the pixel count is.
+        (30_000, 30_000, "too large to decode safely (900 megapixels); the limit is 64"),
+    ],
+)
+def test_a_huge_image_gets_the_apps_message_with_its_size(
+    width: int, height: int, expected: str
+) -> None:
+    with pytest.raises(ImageInputError, match=r"^The image") as raised:
+        load_photo(png_of_zeros(width, height))
+    assert expected in str(raised.value)

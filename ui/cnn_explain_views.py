@@ -27,6 +27,7 @@ from models.cnn.explain import (
     OCCLUSION_STRIDE,
     Explanation,
     class_activation_map_of,
+    gradcam_default,
     occlusion_map,
 )
 from models.cnn.imagenet import class_names
@@ -56,7 +57,8 @@ def photo_point(photo: LoadedPhoto, model_name: str, x: float, y: float) -> tupl
 
 
 def apply_top5_click(event: object, trace: CnnTrace) -> None:
-    """A click on a bar of the top-5 chart chooses that class below (once per click)."""
+    """A click on a bar of the top-5 chart chooses that class below (once per click), and says
+    so right under the chart, with a link down to the evidence."""
     points = getattr(getattr(event, "selection", None), "points", None) or []
     if not points:
         return
@@ -68,6 +70,11 @@ def apply_top5_click(event: object, trace: CnnTrace) -> None:
         st.session_state["cnn_top5_applied"] = marker
         st.session_state["cnn_class"] = clicked
         st.session_state["cnn_deeper"] = "class"  # the click asks for that class's evidence
+        st.success(
+            f"Showing where the network found **{names[clicked]}** in the photo: "
+            "[see the evidence below](#why-this-class).",
+            icon=":material/arrow_downward:",
+        )
 
 
 def run_occlusion(
@@ -139,9 +146,8 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
     stages = [stage.name for stage in trace.stages]
     evidence: Explanation | None = None
     if method == "gradcam":
-        stage = st.selectbox(
-            "Stage", stages, index=len(stages) - 2, key=f"cnn_gradcam_stage_{trace.model}"
-        )
+        default = stages.index(gradcam_default(cnn_model(trace.model)))
+        stage = st.selectbox("Stage", stages, index=default, key=f"cnn_gradcam_stage_{trace.model}")
         evidence = class_evidence(
             trace.model, source_key, "gradcam", class_index, stage, photo.image
         )

@@ -186,8 +186,9 @@ def show_prediction(trace: CnnTrace, photo_note: str, theme: Theme) -> None:
         aliases = f" — also called {', '.join(also)}" if also else ""
         st.markdown(f"**Top guess: {names[best]}** ({prob:.1%}){aliases}.")
         st.caption(
-            "ImageNet has 1000 classes, many of them dog breeds; a photo of something outside "
-            "those classes still gets the closest match."
+            "ImageNet's 1000 classes include 120 dog breeds but no *person*, *horse* or *cow* "
+            "(only a *sorrel* horse and an *ox*), so a photo of something outside them still "
+            "gets the closest match among them."
         )
 
 

@@ -223,18 +223,10 @@ def show_profile() -> None:
         "server now (a few seconds; one measurement runs at a time, shared by everyone)."
     )
     store = profile_store()
-    quick = st.toggle("Quick (fewer sizes, one repeat)", key="cmp_quick")
+    quick = st.toggle("Quick (fewer sizes, three repeats)", key="cmp_quick")
     if st.button("Measure on this server", icon=":material/timer:", key="cmp_measure"):
-        plan = ProfilePlan.quick() if quick else ProfilePlan.full()
-        bar = st.progress(0.0, text="Measuring…")
-        styles = model_styles()
-
-        def progress(done: float, model: str) -> None:
-            bar.progress(done, text=f"Measuring {styles[model].label}…")
-
-        if store.measure(plan, progress):
+        if measure(ProfilePlan.quick() if quick else ProfilePlan.full()):
             st.rerun()  # the whole page: the claims below use the new measurements
-        bar.empty()
         st.info("Someone else is measuring right now; their results will show here.")
     if store.report is None:
         st.caption("Nothing measured on this server yet.")
@@ -248,6 +240,36 @@ def show_profile() -> None:
     show_growth(store.report)
     show_sequential_steps(store.report)
     show_batches_and_training(store.report)
+
+
+def measure(plan: ProfilePlan) -> bool:
+    """Run the plan with its progress in a status box: what is timed, how long so far, and how
+    long is left at the pace so far. False when another session is measuring."""
+    styles = model_styles()
+    with st.status("Measuring on this server…", expanded=True) as status:
+        st.write(
+            f"Forward passes of both CNNs at {', '.join(map(str, plan.image_sides))} px and of "
+            f"the four readers at {', '.join(map(str, plan.token_lengths))} words (median of "
+            f"{plan.repeats}), batches of {plan.batch}, and one training step per reader."
+        )
+        line = st.empty()
+        started = time.monotonic()
+
+        def progress(done: float, model: str) -> None:
+            elapsed = time.monotonic() - started
+            left = elapsed * (1 - done) / done
+            line.markdown(
+                f"Timed **{styles[model].label}**: {done:.0%} done in {elapsed:.0f} s, about "
+                f"{left:.0f} s left at this pace."
+            )
+
+        measured = profile_store().measure(plan, progress)
+        status.update(
+            label="Measured." if measured else "Not measured: a measurement is already running.",
+            state="complete" if measured else "error",
+            expanded=False,
+        )
+    return measured
 
 
 def exponent_text(exponents: dict[str, float]) -> str:
@@ -323,7 +345,10 @@ def show_batches_and_training(report: ProfileReport) -> None:
         f"{plan.batch} sentences ({plan.batch_tokens} words) take one call at a time than in "
         "one batch. A batch lets every layer work on all inputs at once; for a recurrent reader "
         f"it turns {plan.batch} × {plan.batch_tokens} small steps into {plan.batch_tokens} "
-        "bigger ones."
+        "bigger ones. The CNNs gain least: one small photo already keeps their convolutions "
+        "busy, and this server runs torch on one thread, so their ratio sits near 1× and "
+        "moves from run to run (0.9× to 1.5× in our measurements); the recurrent readers gain "
+        "several times over."
     )
     train = report.train_step_ms
     right.plotly_chart(

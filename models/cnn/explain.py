@@ -92,6 +92,13 @@ def _geometry(model_name: str, stage: str) -> tuple[float, float]:
     return field.centre - 0.5, float(field.jump)
 
 
+def gradcam_default(model: StagedCnn) -> str:
+    """The stage Grad-CAM uses unless told otherwise, on the page and the command line alike:
+    the one before the last, whose maps still have channels to weigh (the last, for
+    SqueezeNet, already holds one map per class)."""
+    return model.stage_names()[-2]
+
+
 def cam_map(model: StagedCnn, batch: torch.Tensor, stage: str, class_index: int):
     """(h, w) class activation map on `stage` and the class's logit (the map's mean)."""
     with torch.inference_mode():
@@ -150,7 +157,7 @@ def explain(
     if method == "cam":
         return class_activation_map(model_name, model, batch, class_index)
     if method == "gradcam":
-        return grad_cam(model_name, model, batch, class_index, stage or model.stage_names()[-1])
+        return grad_cam(model_name, model, batch, class_index, stage or gradcam_default(model))
     if method == "occlusion":
         return occlusion_map(model, batch, class_index, progress=progress)
     raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")

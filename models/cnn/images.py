@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -74,7 +75,7 @@ def load_photo(data: bytes) -> LoadedPhoto:
     except ImageInputError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageInputError("The image is too large to decode safely.") from error
+        raise ImageInputError(too_large(data, error)) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
         raise ImageInputError(
             "This file could not be read as an image. Try a JPEG, PNG, WebP, BMP, TIFF or GIF."
@@ -83,6 +84,27 @@ def load_photo(data: bytes) -> LoadedPhoto:
     if kept_size(*rgb.size) != rgb.size:
         rgb = rgb.resize(kept_size(*rgb.size), Image.Resampling.LANCZOS)
     return LoadedPhoto(image=rgb, original_size=(width, height), original_mode=mode, frames=frames)
+
+
+def too_large(data: bytes, error: Exception) -> str:
+    """The app's own message for an image Pillow will not decode: its size and the limit.
+
+    Pillow warns above about 89 megapixels and refuses above twice that, before the app sees
+    the size; reading the header again without the warning gives the dimensions, and past the
+    hard limit Pillow's message still names the pixel count.
+    """
+    limit = f"the limit is {MAX_PIXELS // 1_000_000} megapixels. Please send a smaller copy."
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+            return f"The image is {width:,}×{height:,} pixels; {limit}"
+        except (Image.DecompressionBombError, OSError, ValueError):
+            pass
+    pixels = re.search(r"\((\d+) pixels\)", str(error))
+    size = f" ({int(pixels.group(1)) / 1e6:,.0f} megapixels)" if pixels else ""
+    return f"The image is too large to decode safely{size}; {limit}"
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
