@@ -31,4 +31,6 @@ PAGES = [
     ),
 ]
 
+# Less empty space above each page's title, so its key idea and main picture fit a 1280×720 screen.
+st.html('<style>[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }</style>')
 st.navigation(PAGES).run()

@@ -88,9 +88,11 @@ def show_text(spec: SequenceSpec, text: str) -> None:
         st.stop()
 
     theme = current_theme()
-    show_tokens(trace, spec)
-    show_verdict(trace)
     layer = show_watch(trace, spec, theme)
+    with st.expander("How an LSTM decides what to remember"):
+        st.markdown(LSTM_PRIMER)
+    show_verdict(trace)
+    show_tokens(trace, spec)
     show_step(trace, spec, layer, theme)
     if trace.next_chars is not None:
         with st.expander("Every next-character guess as a table"):
@@ -124,8 +126,6 @@ def main() -> None:
         "thing it takes along to the next token. Type a sentence, press Enter, then press "
         "**▶ Play** to watch a trained LSTM's memory change as it reads."
     )
-    with st.expander("How an LSTM decides what to remember"):
-        st.markdown(LSTM_PRIMER)
     address = lstm_address()
     read_address("lstm", address)
     show_address_notices()

@@ -19,11 +19,10 @@ def main() -> None:
         "a sequence one step at a time and carries a memory from step to step. Here you can "
         "watch both happen, and measure what each costs and buys."
     )
-    st.page_link(
-        "app_pages/tour.py",
-        label="Start the guided tour: eight steps, guess first, then see",
-        icon="🧭",
-    )
+    if st.button(
+        "Start the guided tour: eight steps, guess first, then see", type="primary", icon="🧭"
+    ):
+        st.switch_page("app_pages/tour.py")
     left, right = st.columns(2)
     with left:
         st.subheader("🧱 Convolutional network: space")

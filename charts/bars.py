@@ -26,6 +26,7 @@ def probability_bars(
             orientation="h",
             text=[f"{p:{text_format}}" for p in probs[::-1]],
             textposition="auto",
+            outsidetextfont={"color": theme.ink},  # plotly's default grey vanishes on dark
             marker_color=theme.accent,
             hovertemplate=f"%{{y}}: %{{x:{hover_format}}}<extra></extra>",
             # A clicked bar stays bright; the others dim only a little, their labels readable.

@@ -251,12 +251,23 @@ def growth_figure(
 
 
 def bars_figure(
-    labels: list[str], values: list[float], texts: list[str], y_title: str, colours: list[str]
+    labels: list[str],
+    values: list[float],
+    texts: list[str],
+    y_title: str,
+    colours: list[str],
+    theme: Theme = LIGHT,
 ) -> go.Figure:
     """One bar per model, each with a text label."""
     fig = go.Figure(
         trace(
-            "bar", x=labels, y=values, text=texts, textposition="outside", marker={"color": colours}
+            "bar",
+            x=labels,
+            y=values,
+            text=texts,
+            textposition="outside",
+            textfont={"color": theme.ink},
+            marker={"color": colours},
         )
     )
     top = max(values, default=1.0) * 1.25

@@ -324,7 +324,7 @@ def _layout(
     ticks = token_ticks(trace.tokens, trace.known)
     token_axis = {"range": [0.5, n_tokens + 0.5], "showgrid": False, "zeroline": False, **ticks}
     return {
-        "height": 640,
+        "height": 500,
         "margin": {"l": 70, "r": 20, "t": 20, "b": 185},
         "paper_bgcolor": PAPER,
         "plot_bgcolor": PAPER,

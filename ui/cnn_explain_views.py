@@ -162,7 +162,12 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
     blended = overlay_image(trace.shown, evidence.on_input(trace.shown.shape[0]), opacity)
     left, right = st.columns([3, 2])
     with left.container(key="cnn_evidence"):
-        st.image(jpeg_bytes(mark_point(blended, peak)), width=PICTURE_SIDE)
+        st.image(
+            jpeg_bytes(mark_point(blended, peak)),
+            width=PICTURE_SIDE,
+            alt=f"The photo with the {METHOD_NAMES[evidence.method]} for "
+            f"{names[class_index]} laid over it; a white cross marks the strongest evidence",
+        )
     x, y = photo_point(photo, trace.model, *peak)
     width, height = photo.upright_size
     notes = {
@@ -207,7 +212,12 @@ def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> Non
     gradient = unit_gradient(trace.model, source_key, stage_name, int(row), int(col), photo.image)
     left, right = st.columns(2)
     with left.container(key="cnn_rf_box"):
-        st.image(jpeg_bytes(draw_box(trace.shown, box)), width=PICTURE_SIDE)
+        st.image(
+            jpeg_bytes(draw_box(trace.shown, box)),
+            width=PICTURE_SIDE,
+            alt=f"The photo with a red box of {field.size} pixels a side: what unit ({row}, "
+            f"{col}) of {stage_name} can see",
+        )
     left.caption(
         f"Theoretical receptive field of unit ({row}, {col}) of {stage_name}: "
         f"{field.size}×{field.size} pixels (clipped to the photo), from kernels, strides and "
@@ -215,7 +225,12 @@ def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> Non
     )
     with right.container(key="cnn_rf_gradient"):
         gradient_picture = enlarged(overlay_image(trace.shown, gradient, 0.75))[0]
-        st.image(jpeg_bytes(gradient_picture), width=PICTURE_SIDE)
+        st.image(
+            jpeg_bytes(gradient_picture),
+            width=PICTURE_SIDE,
+            alt=f"The photo coloured by how strongly each pixel moves unit ({row}, {col}) of "
+            f"{stage_name}: bright where it matters most",
+        )
     right.caption(
         "Effective receptive field: how strongly each pixel moves that unit (the size of its "
         "gradient). It sits inside the box, concentrated towards the middle."
@@ -243,12 +258,27 @@ def show_units_and_statistics(trace: CnnTrace) -> None:
     maps = trace.stage(first).maps[:16]
     left, right = st.columns(2)
     left.markdown(f"**The first 16 filters of {first}** (3×3 RGB: what each one looks for)")
-    left.image(filter_tiles(filters), width="stretch", output_format="PNG")
+    left.image(
+        filter_tiles(filters),
+        width="stretch",
+        output_format="PNG",
+        alt=f"The first {len(filters)} filters of {first} as tiny colour patches",
+    )
     right.markdown("**…and the map each one makes on this photo**")
     # Sixteen full-size maps: as PNG they were 270 KB, more than the rest of the page.
-    right.image(jpeg_bytes(map_tiles(maps)), width="stretch")
+    right.image(
+        jpeg_bytes(map_tiles(maps)),
+        width="stretch",
+        alt=f"The {len(maps)} feature maps those filters make on this photo",
+    )
     stats = stage_statistics(trace)
-    st.plotly_chart(stage_stats_figure(stats, current_theme()), width="stretch", key="cnn_stats")
+    st.plotly_chart(
+        stage_stats_figure(stats, current_theme()),
+        width="stretch",
+        key="cnn_stats",
+        alt="Mean and largest activation of every stage as bars, and the share of values "
+        "that are exactly zero as a line",
+    )
     st.caption(
         "Per stage: the mean and the largest activation, and the share of exactly-zero values "
         "(switched off by a ReLU). Stages that end in a linear layer (EfficientNet's blocks) "
@@ -316,5 +346,7 @@ def show_compare_and_export(trace: CnnTrace, photo: LoadedPhoto, source_key: str
                 ),
                 width="stretch",
                 key=f"cnn_both_top5_{name}",
+                alt=f"{CNN_MODELS[name].title}'s five most likely classes: "
+                + ", ".join(f"{names[i]} {p:.0%}" for i, p in top),
             )
             show_stage_pictures(other, "mean", f"cnn_both_overview_{name}", 110)

@@ -166,7 +166,12 @@ def show_prediction(trace: CnnTrace, photo_note: str, theme: Theme) -> None:
     left, right = st.columns([2, 3])
     with left:
         st.subheader("What the network sees")
-        st.image(jpeg_bytes(trace.shown), width="stretch")
+        side = trace.shown.shape[0]
+        st.image(
+            jpeg_bytes(trace.shown),
+            width="stretch",
+            alt=f"The photo as the network sees it: {side}×{side} pixels, resized and cropped",
+        )
         st.caption(f"Resized and centre-cropped to {trace.shown.shape[0]} px. {photo_note}")
     with right:
         st.subheader(
@@ -179,6 +184,8 @@ def show_prediction(trace: CnnTrace, photo_note: str, theme: Theme) -> None:
             key="cnn_top5",
             on_select="rerun",
             selection_mode="points",
+            alt="The five most likely classes as bars: "
+            + ", ".join(f"{names[i]} {p:.1%}" for i, p in top),
         )
         apply_top5_click(event, trace)
         best, prob = top[0]
@@ -215,7 +222,13 @@ def show_overview(trace: CnnTrace, theme: Theme) -> None:
         stage: field.size for stage, field in CNN_MODELS[trace.model].receptive_fields().items()
     }
     show_stage_pictures(trace, how, "cnn_overview", 170, fields)
-    st.plotly_chart(shape_ladder_figure(names, shapes, theme), width="stretch", key="cnn_shapes")
+    st.plotly_chart(
+        shape_ladder_figure(names, shapes, theme),
+        width="stretch",
+        key="cnn_shapes",
+        alt=f"Channels per stage as bars, rising from {shapes[0][0]} to {shapes[-1][0]}, and "
+        f"the maps' side as a line, falling from {shapes[0][1]} to {shapes[-1][1]} pixels",
+    )
 
 
 SECTIONS = ("class", "unit", "statistics")  # the "Look deeper" sections, in order
@@ -339,6 +352,11 @@ def show_channel_grid(trace: CnnTrace, view: ChannelView) -> None:
             caption=channel_captions(view.shown, view.class_labels),
             width=120,
             output_format="PNG",
+            alt=[
+                f"Channel {c} of {stage.name}"
+                + (f", the map of class {view.class_labels[c]}" if view.class_labels else "")
+                for c in view.shown
+            ],
         )
     st.caption(
         "Bright = strong response. With a shared colour scale, dark tiles are channels that "
@@ -381,4 +399,9 @@ def show_one_channel(trace: CnnTrace, view: ChannelView) -> None:
     with right:
         blended = overlay_image(trace.shown, stage.maps[channel], opacity)
         with st.container(key="cnn_overlay"):
-            st.image(jpeg_bytes(blended), width=460)
+            st.image(
+                jpeg_bytes(blended),
+                width=460,
+                alt=f"Channel {channel} of {stage.name} laid over the photo: bright where it "
+                "responds",
+            )

@@ -44,6 +44,7 @@ from ui.pictures import show_stage_pictures
 from ui.sequence_cache import sequence_trace
 from ui.state import loaded_photo, shared_photo
 from ui.text import escape_markdown
+from ui.theme import current_theme
 
 CNN_PAGE = "app_pages/1_CNN_feature_maps.py"
 VERDICTS = {"supported": "✓ supported", "not supported": "✗ not supported", "depends": "± depends"}
@@ -72,7 +73,11 @@ def show_readers(text: str, theme: Theme) -> tuple[str, ...] | None:
     styles = model_styles()
     scores = {name: trace.sentiment for name, trace in traces.items()}
     st.plotly_chart(
-        running_scores_figure(tokens, scores, styles, theme), width="stretch", key="cmp_scores"
+        running_scores_figure(tokens, scores, styles, theme),
+        width="stretch",
+        key="cmp_scores",
+        alt="Each reader's running sentiment after every word of your sentence; final scores: "
+        + ", ".join(f"{styles[n].label} {float(v[-1]):+.2f}" for n, v in scores.items()),
     )
     accuracy = reader_accuracy()
     st.dataframe(
@@ -109,7 +114,13 @@ def show_negation_reach(theme: Theme) -> None:
     conv = model_roles().conv_reader
     window = readers()[conv].config.window
     figure = negation_gap_figure(negation_table(), model_styles(), {conv: window}, theme)
-    st.plotly_chart(figure, width="stretch", key="cmp_gap")
+    st.plotly_chart(
+        figure,
+        width="stretch",
+        key="cmp_gap",
+        alt="How much a 'not' still moves each reader's verdict, against the number of words "
+        "between the 'not' and the word it negates",
+    )
     st.caption(
         f"{PAIRS_PER_GAP} sentence pairs per gap, such as *the movie was (not) as far as i can "
         "tell good .*, with only neutral words between *not* and the word it negates. The curve "
@@ -140,7 +151,13 @@ def show_cnn_fields() -> None:
     fields = cnn_receptive_fields()
     sides = {name: spec.input_size for name, spec in CNN_MODELS.items()}
     figure = receptive_field_figure(fields, model_styles(), sides)
-    st.plotly_chart(figure, width="stretch", key="cmp_fields")
+    st.plotly_chart(
+        figure,
+        width="stretch",
+        key="cmp_fields",
+        alt="Receptive field in pixels of every stage of both CNNs on a log scale, growing "
+        "with depth; dotted lines mark each input's size",
+    )
     last = ", ".join(f"{CNN_MODELS[name].title}'s {rows[-1][1]}" for name, rows in fields.items())
     st.caption(
         "How many pixels (on a side) one unit of each stage can see, computed from the "
@@ -155,7 +172,13 @@ def show_sentence_gradients(tokens: tuple[str, ...]) -> None:
     st.markdown("**On your sentence**")
     curves = sentence_gradients(tokens)
     figure = gradient_figure(curves, model_styles())
-    st.plotly_chart(figure, width="stretch", key="cmp_sentence_gradients")
+    st.plotly_chart(
+        figure,
+        width="stretch",
+        key="cmp_sentence_gradients",
+        alt="How much each earlier word of your sentence can still move each reader's final "
+        "score, by words back from the last word, on a log scale",
+    )
     conv = model_roles().conv_reader
     window = readers()[conv].config.window
     hidden = max(0, len(tokens) - window)
@@ -191,7 +214,14 @@ def show_corpus_gradients() -> dict[str, np.ndarray]:
     bands = {name: (q[0], q[2]) for name, q in quantiles.items() if name != roles.conv_reader}
     st.markdown(f"**Over {CORPUS_PARAGRAPHS} paragraphs of {CORPUS_WORDS} words**")
     figure = gradient_figure(corpus, styles, bands=bands)
-    st.plotly_chart(figure, width="stretch", key="cmp_corpus_gradients")
+    st.plotly_chart(
+        figure,
+        width="stretch",
+        key="cmp_corpus_gradients",
+        alt=f"Median gradient by words back over {CORPUS_PARAGRAPHS} paragraphs of "
+        f"{CORPUS_WORDS} words, on a log scale; the {styles[roles.plain_rnn].label}'s falls "
+        "furthest",
+    )
     far = CORPUS_WORDS - 1
     ratios = {name: corpus[name][far] / corpus[name][0] for name in roles.recurrent}
     plain = roles.plain_rnn
@@ -285,6 +315,8 @@ def show_growth(report: ProfileReport) -> None:
         growth_figure(images.series, styles, images.exponents, "image side (pixels)"),
         width="stretch",
         key="cmp_growth_images",
+        alt="Milliseconds per forward pass against image side for both CNNs, log-log; fitted "
+        f"exponents {exponent_text(images.exponents)}",
     )
     trained = " and ".join(str(spec.input_size) for spec in CNN_MODELS.values())
     left.caption(
@@ -296,6 +328,8 @@ def show_growth(report: ProfileReport) -> None:
         growth_figure(tokens.series, styles, tokens.exponents, "sentence length (words)"),
         width="stretch",
         key="cmp_growth_tokens",
+        alt="Milliseconds per forward pass against sentence length for the four readers, "
+        f"log-log; fitted exponents {exponent_text(tokens.exponents)}",
     )
     right.caption(
         "The arithmetic of all four grows in proportion to the length (exponent 1); short "
@@ -336,9 +370,12 @@ def show_batches_and_training(report: ProfileReport) -> None:
             [f"{x:.1f}×" for x in speedup.values()],
             f"{plan.batch} single calls ÷ one batch of {plan.batch}",
             [styles[m].colour for m in speedup],
+            current_theme(),
         ),
         width="stretch",
         key="cmp_batch",
+        alt="How many times faster one batch is than single calls: "
+        + ", ".join(f"{styles[m].label} {x:.1f}×" for m, x in speedup.items()),
     )
     left.caption(
         f"How many times longer {plan.batch} photos ({plan.batch_image_side} px) or "
@@ -358,9 +395,12 @@ def show_batches_and_training(report: ProfileReport) -> None:
             [f"{report.train_ms_per_token[m] * 1000:.1f} µs/word" for m in train],
             "ms per training step",
             [styles[m].colour for m in train],
+            current_theme(),
         ),
         width="stretch",
         key="cmp_train",
+        alt="Milliseconds per training step: "
+        + ", ".join(f"{styles[m].label} {ms:.1f} ms" for m, ms in train.items()),
     )
     right.caption(
         "One training step (forward, backward, Adam update) of a private copy of each reader "
@@ -441,7 +481,13 @@ def show_side_by_side(text: str, theme: Theme) -> None:
             return
         scores = {DEFAULT_SEQUENCE: reading.sentiment}
         figure = running_scores_figure(reading.tokens, scores, model_styles(), theme)
-        st.plotly_chart(figure, width="stretch", key="cmp_path")
+        st.plotly_chart(
+            figure,
+            width="stretch",
+            key="cmp_path",
+            alt=f"The running sentiment of your sentence, read word by word; it ends at "
+            f"{float(reading.sentiment[-1]):+.2f}",
+        )
         st.markdown(
             f"**Sequential.** The {model_styles()[DEFAULT_SEQUENCE].label} reads *"
             + escape_markdown(" ".join(reading.tokens[:12]))

@@ -70,6 +70,8 @@ def show_units(trace: SequenceTrace, spec: SequenceSpec) -> None:
         unit_lines_figure(values, chosen, trace.tokens, f"{state}, layer {layer}", current_theme()),
         width="stretch",
         key="units_lines",
+        alt=f"The {state} value of units {', '.join(map(str, chosen))} after every token of "
+        "your text",
     )
     unit = chosen[0]
     limit = float(max(np.abs(corpus.states[state][:, unit]).max(), 1e-6))
@@ -78,6 +80,7 @@ def show_units(trace: SequenceTrace, spec: SequenceSpec) -> None:
         text_heat_figure(trace.tokens, values[:, unit], spec.tokens.per_line, limit),
         width="stretch",
         key="units_text",
+        alt=f"Your text, each token coloured by unit {unit}'s value: red positive, blue negative",
     )
     st.markdown(f"**Where unit {unit} fires most in the corpus**")
     for example in top_examples(corpus, state, unit, k=spec.tokens.examples_shown):
@@ -85,6 +88,7 @@ def show_units(trace: SequenceTrace, spec: SequenceSpec) -> None:
             st.plotly_chart(
                 text_heat_figure(example.tokens, example.activations, spec.tokens.per_line, limit),
                 width="stretch",
+                alt=f"A corpus text coloured by unit {unit}, which peaks at {example.peak:+.2f}",
             )
         else:
             firing = example.activations >= 0.5 * example.peak
@@ -118,6 +122,8 @@ def show_path(trace: SequenceTrace, spec: SequenceSpec) -> None:
         ),
         width="stretch",
         key="units_path",
+        alt=f"The corpus's hidden states as a faint cloud on their two main directions, and "
+        f"your text's path through them, one point per {spec.tokens.noun}",
     )
     st.caption(
         f"Each faint dot is the hidden state after one corpus {spec.tokens.noun}, coloured by "
@@ -138,9 +144,17 @@ def show_attribution(trace: SequenceTrace, spec: SequenceSpec) -> None:
         text_heat_figure(trace.tokens, ig.values, spec.tokens.per_line),
         width="stretch",
         key="attr_text",
+        alt="Your text, each word coloured by its integrated-gradients share of the score: red "
+        "pushed it up, blue down",
     )
     methods = {"integrated gradients": ig.values, "leave one word out": occ.values}
-    st.plotly_chart(attribution_figure(trace.tokens, methods), width="stretch", key="attr_bars")
+    st.plotly_chart(
+        attribution_figure(trace.tokens, methods),
+        width="stretch",
+        key="attr_bars",
+        alt="Each word's share of the final score as bars, by integrated gradients and by "
+        "leaving the word out",
+    )
     top_ig, top_occ = int(np.argmax(np.abs(ig.values))), int(np.argmax(np.abs(occ.values)))
     if top_ig != top_occ:
         one, other = (escape_markdown(trace.tokens[t]) for t in (top_ig, top_occ))
@@ -212,6 +226,8 @@ def show_pair(trace: SequenceTrace, spec: SequenceSpec) -> None:
         ),
         width="stretch",
         key="pair",
+        alt="Both texts' running sentiment, and how far apart their hidden states are after "
+        "the same number of words",
     )
     st.caption(
         "Both texts through the same model. Below: how far apart the two hidden states are "

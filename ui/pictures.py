@@ -34,4 +34,14 @@ def show_stage_pictures(
     )
     crisp_pixels(key)
     with st.container(key=key):
-        st.image(pictures, caption=captions, width=width, output_format="PNG")
+        st.image(
+            pictures,
+            caption=captions,
+            width=width,
+            output_format="PNG",
+            alt=[
+                f"Stage {s.name}: {s.shape[0]} channels of {s.shape[1]}×{s.shape[2]}, "
+                f"summarised by {'their mean' if how == 'mean' else 'the strongest channel'}"
+                for s in stages
+            ],
+        )

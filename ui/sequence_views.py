@@ -113,20 +113,18 @@ def show_verdict(trace: SequenceTrace) -> None:
 
 def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
     """The animated heatmap; returns the chosen layer."""
-    st.subheader("Watch it read", help=glossary_help("hidden state (h)", "cell state (c)", "gate"))
-    controls = st.columns([4, 2])
-    state = controls[0].radio(
-        "Show",
+    # What to show sits in the sidebar, so the heatmap fits the first screen under the text.
+    state = st.sidebar.radio(
+        "Show in the heatmap",
         list(spec.states),
         format_func=spec.states.get,
-        horizontal=True,
         key=f"lstm_state_{spec.name}",
-        help=spec.state_help,
+        help=spec.state_help + "\n\n" + glossary_help("hidden state (h)", "cell state (c)", "gate"),
     )
     layer = 0
     if len(trace.layers) > 1:
         first = f" (reads {spec.tokens.noun}s)"
-        layer = controls[1].radio(
+        layer = st.sidebar.radio(
             "Layer",
             list(range(len(trace.layers))),
             format_func=lambda n: f"layer {n + 1}" + (first if n == 0 else ""),
@@ -141,7 +139,13 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
         layer=layer,
     )
     crisp_pixels("lstm_watch")
-    st.plotly_chart(watch_figure(trace, view, theme=theme), width="stretch", key="lstm_watch")
+    st.plotly_chart(
+        watch_figure(trace, view, theme=theme),
+        width="stretch",
+        key="lstm_watch",
+        alt=f"{view.label} of every {spec.unit_noun} (rows) after every token (columns) as a "
+        f"heatmap, with the per-token curve below and a Play button",
+    )
     lower = (
         "the running sentiment after each word"
         if trace.sentiment is not None
@@ -193,6 +197,8 @@ def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme
             ),
             width="stretch",
             key="lstm_step_state",
+            alt=f"{spec.symbol} of every {spec.unit_noun} after token {step} as bars, and the "
+            "change from the token before",
         )
     with right:
         show_step_numbers(trace, spec, h, step, theme)
@@ -201,6 +207,7 @@ def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme
         movement_figure(h, trace.tokens, step, theme, spec.symbol),
         width="stretch",
         key="lstm_movement",
+        alt=f"How far {spec.state_phrase} moved at every token, token {step} in a darker colour",
     )
     if spec.fresh_windows:
         window = sequence_model(spec.name).facts()["window"]
@@ -259,6 +266,8 @@ def show_step_numbers(
             next_char_figure(trace.next_chars[step - 1], theme),
             width="stretch",
             key="lstm_next_chars",
+            alt="The five characters the model expects next, most likely first: "
+            + ", ".join(f"{c!r} {p:.0%}" for c, p in trace.next_chars[step - 1]),
         )
 
 
@@ -270,7 +279,11 @@ def show_memory(trace: SequenceTrace, layer: int, step: int, theme: Theme) -> No
     strongest = int(np.argmax(share[:-1])) if step > 1 else 0
     st.markdown(f"**What the memory holds at token {step}, word by word**")
     st.plotly_chart(
-        memory_figure(memory, trace.tokens, step, theme), width="stretch", key="lstm_memory"
+        memory_figure(memory, trace.tokens, step, theme),
+        width="stretch",
+        key="lstm_memory",
+        alt=f"Each word's share of the cell memory after token {step} as bars, and how much of "
+        "what it wrote is still kept as a line",
     )
     older = (
         f" Of the earlier words, *{escape_markdown(trace.tokens[strongest])}* "

@@ -467,17 +467,25 @@ def show_step(number: int) -> None:
     except EmptyTextError:
         st.info("This step reads your sentence, and it is empty: type one on the LSTM page.")
         return
-    step.before()
+    left, right = st.columns([2, 3])
+    with left:
+        step.before()
     revealed_key = f"tour_revealed_{number}"
-    ask = st.radio if len(lesson.choices) <= MAX_RADIO_CHOICES else st.selectbox
-    guess = ask(lesson.question, lesson.choices, index=None, key=f"tour_guess_{number}")
-    revealed = st.session_state.get(revealed_key) == signature()
-    if not revealed:
-        if st.button("Reveal the answer", disabled=guess is None, key=f"tour_reveal_{number}"):
-            st.session_state[revealed_key] = signature()
-            st.rerun()
-        st.caption("Make your guess first: the answer comes from the models, not from us.")
-        return
+    with right:
+        ask = st.radio if len(lesson.choices) <= MAX_RADIO_CHOICES else st.selectbox
+        guess = ask(lesson.question, lesson.choices, index=None, key=f"tour_guess_{number}")
+        revealed = st.session_state.get(revealed_key) == signature()
+        if not revealed:
+            if st.button(
+                "Reveal the answer",
+                type="primary",
+                disabled=guess is None,
+                key=f"tour_reveal_{number}",
+            ):
+                st.session_state[revealed_key] = signature()
+                st.rerun()
+            st.caption("Make your guess first: the answer comes from the models, not from us.")
+            return
     verdict = "✓ Right." if guess == lesson.answer else f"Not quite: it is **{lesson.answer}**."
     st.success(f"{verdict} {lesson.why}")
     step.after(lesson)
