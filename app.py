@@ -11,6 +11,8 @@ page's address directly.
 import pandas  # noqa: F401
 import streamlit as st
 
+from ui.chrome import page_chrome
+
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon="🔬", default=True),
     st.Page("app_pages/tour.py", title="Guided tour", icon="🧭", url_path="tour"),
@@ -31,6 +33,5 @@ PAGES = [
     ),
 ]
 
-# Less empty space above each page's title, so its key idea and main picture fit a 1280×720 screen.
-st.html('<style>[data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }</style>')
+page_chrome()
 st.navigation(PAGES).run()

@@ -36,6 +36,7 @@ from ui.state import (
     sample_photo,
     set_shared_photo,
     shared_photo,
+    visit,
     write_address,
 )
 from ui.text import escape_markdown
@@ -45,7 +46,7 @@ UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 
 SOURCES = {"sample": "Sample photo", "upload": "Upload", "camera": "Camera"}
 UPLOAD_ERROR_KEY = "cnn_upload_error"
-UPLOAD_SEEN_KEY = "cnn_upload_seen"  # the file the uploader held in the last run
+UPLOAD_SEEN_KEY = "cnn_upload_seen"  # the page visit in which the uploader last held a file
 UPLOADER_KEY = "cnn_uploader_round"  # a new uploader (empty) after a rejected file
 
 
@@ -88,6 +89,7 @@ def choose_sample(current: ChosenPhoto) -> ChosenPhoto:
         required=True,
         key="cnn_sample",
         label_visibility="collapsed",
+        on_change=lambda: set_shared_photo(sample_photo(st.session_state["cnn_sample"])),
     )
     chosen = current if current.sample == name else sample_photo(name)
     set_shared_photo(chosen)
@@ -114,7 +116,7 @@ def choose_camera(current: ChosenPhoto) -> ChosenPhoto | None:
 def new_file(file: UploadedFile | None, kind: str, current: ChosenPhoto) -> ChosenPhoto | None:
     """The shared photo made from a newly sent file, or the earlier one of the same kind."""
     if file is None:
-        held_one = st.session_state.pop(UPLOAD_SEEN_KEY, None) is not None
+        held_one = st.session_state.pop(UPLOAD_SEEN_KEY, None) == visit()
         if current.kind == kind and not held_one:  # back on the page: show it again
             st.caption(
                 f"Showing {current.description}, sent earlier in this visit. Send another to "
@@ -124,7 +126,7 @@ def new_file(file: UploadedFile | None, kind: str, current: ChosenPhoto) -> Chos
         verb = "Drop a photo above" if kind == "upload" else "Take a picture above"
         st.info(f"{verb}, or pick **Sample photo** to use one of ours.")
         return None
-    st.session_state[UPLOAD_SEEN_KEY] = file.file_id
+    st.session_state[UPLOAD_SEEN_KEY] = visit()  # the uploader held a file in this visit
     data = file.getvalue()
     key = content_key(kind, file.file_id, data)
     if current.source_key == key:

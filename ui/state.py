@@ -25,6 +25,7 @@ from ui.sequence_cache import example_sentences
 PHOTO_KEY = "shared_photo"
 TEXT_KEY = "shared_text"
 NOTICES_KEY = "address_notices"
+VISIT_KEY = "page_visit"  # (the page of the last run, how many page visits so far)
 TEXT_LIMIT = 5000  # characters: the text boxes' limit, and what an address can carry
 
 
@@ -115,9 +116,18 @@ def choice(
     return Param(name, what, read, lambda: st.session_state.get(key), default)
 
 
+def visit() -> int:
+    """Which visit to a page this run belongs to: it grows each time the visitor opens another
+    page, so a page can tell "back from elsewhere" from "still here"."""
+    return st.session_state.get(VISIT_KEY, (None, 0))[1]
+
+
 def read_address(page: str, params: Sequence[Param]) -> None:
     """Apply the address's values when it changed since this page last wrote it: opened from a
     link or edited by hand. Unknown values are dropped and named in a notice."""
+    last_page, visits = st.session_state.get(VISIT_KEY, (None, 0))
+    if last_page != page:
+        st.session_state[VISIT_KEY] = (page, visits + 1)
     found = {p.name: st.query_params.get(p.name) for p in params}
     if st.session_state.get(f"address_{page}") == found:
         return

@@ -67,3 +67,14 @@ def texts(at: AppTest) -> list[str]:
     for metric in at.metric:
         bodies += [metric.proto.label, metric.proto.body, metric.proto.delta]
     return bodies
+
+
+def open_page(page: str, address: dict[str, str] | None = None) -> AppTest:
+    """The app opened on one page (a path under app_pages/), as a link with `address` would."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    assert not at.exception
+    for name, value in (address or {}).items():
+        at.query_params[name] = value
+    at.switch_page(f"app_pages/{page}").run()
+    assert not at.exception
+    return at

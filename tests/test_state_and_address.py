@@ -1,0 +1,107 @@
+"""A visitor's photo and sentence follow them across pages; the address reopens what they see."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers.apptest import open_page, texts, top_labels, upload
+from tests.helpers.paths import SAMPLES
+
+CNN, LSTM, COMPARE, TOUR = (
+    "1_CNN_feature_maps.py",
+    "2_LSTM_hidden_states.py",
+    "3_CNN_vs_RNN.py",
+    "tour.py",
+)
+
+
+def notices(at) -> list[str]:
+    return [info.value for info in at.info if "The address asked for" in info.value]
+
+
+def test_a_cnn_link_opens_its_model_sample_layer_and_section() -> None:
+    at = open_page(
+        CNN,
+        {"model": "efficientnet_lite0", "sample": "coffee", "layer": "block3", "section": "unit"},
+    )
+    assert at.radio(key="cnn_model").value == "efficientnet_lite0"
+    assert top_labels(at)[0] == "espresso"
+    assert at.selectbox(key="cnn_layer_efficientnet_lite0").value == "block3"
+    assert at.radio(key="cnn_deeper").value == "unit"
+    assert any("What one unit sees" in s.value for s in at.subheader)
+    assert not notices(at)
+    # The address keeps what is shown: every value the link named is still there.
+    assert at.query_params == {
+        "model": "efficientnet_lite0",
+        "sample": "coffee",
+        "layer": "block3",
+        "section": "unit",
+    }
+
+
+def test_an_lstm_link_opens_its_model_text_and_section() -> None:
+    text = "I did not enjoy a single minute of it"
+    at = open_page(LSTM, {"model": "gru", "text": text, "section": "units"})
+    assert at.radio(key="lstm_model").value == "gru"
+    assert at.text_input(key="lstm_text").value == text
+    assert "What the model reads: 9 words" in "".join(texts(at))
+    assert at.radio(key="lstm_deeper").value == "units"
+    assert not notices(at)
+
+
+def test_unknown_values_in_the_address_fall_back_with_a_notice() -> None:
+    at = open_page(CNN, {"model": "resnet50", "sample": "dog", "layer": "fire2"})
+    assert at.radio(key="cnn_model").value == "squeezenet1_1"
+    assert top_labels(at)[0] in {"Egyptian cat", "tiger cat", "tabby"}  # the first sample
+    found = notices(at)
+    assert len(found) == 2 and "resnet50" in found[0] and "dog" in found[1]
+    assert at.selectbox(key="cnn_layer_squeezenet1_1").value == "fire2"  # the good one applies
+    at = open_page(LSTM, {"model": "transformer", "section": "<b>x</b>"})
+    assert at.radio(key="lstm_model").value == "lstm"
+    assert len(notices(at)) == 2
+    at = open_page(TOUR, {"step": "99"})
+    assert any("Step 1 of 8" in bar.proto.text for bar in at.get("progress"))
+    assert len(notices(at)) == 1
+
+
+def test_choices_on_a_page_are_written_to_the_address() -> None:
+    at = open_page(CNN)
+    at.radio(key="cnn_model").set_value("efficientnet_lite0").run()
+    at.pills(key="cnn_sample").set_value("rocket.jpg").run()
+    assert at.query_params["model"] == "efficientnet_lite0"
+    assert at.query_params["sample"] == "rocket"
+    assert top_labels(at)[0] == "missile"  # the rocket, through EfficientNet-Lite0
+
+
+def test_an_uploaded_photo_stays_across_pages_and_the_comparison_uses_it() -> None:
+    at = open_page(CNN)
+    upload(at, "my coffee.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg")
+    assert top_labels(at)[0] == "espresso"
+    assert any("cannot travel in a link" in c.value for c in at.caption)
+    assert "sample" not in at.query_params  # an upload cannot be named in a link
+    at.switch_page(f"app_pages/{LSTM}").run()
+    at.switch_page(f"app_pages/{COMPARE}").run()
+    assert not at.exception
+    assert any("my coffee" in m.value for m in at.markdown)  # "Your photo (my coffee.jpg)"
+    at.switch_page(f"app_pages/{CNN}").run()
+    assert not at.exception
+    assert top_labels(at)[0] == "espresso"  # the upload is still the photo shown
+    assert any("sent earlier in this visit" in c.value for c in at.caption)
+
+
+def test_a_sentence_typed_on_one_page_is_read_on_the_others() -> None:
+    at = open_page(LSTM)
+    at.text_input(key="lstm_text").set_value("what a dull and tiresome film").run()
+    at.switch_page(f"app_pages/{COMPARE}").run()
+    assert at.text_input(key="cmp_text").value == "what a dull and tiresome film"
+    at.text_input(key="cmp_text").set_value("a lovely surprise").run()
+    at.switch_page(f"app_pages/{LSTM}").run()
+    assert at.text_input(key="lstm_text").value == "a lovely surprise"
+    assert at.query_params["text"] == "a lovely surprise"
+
+
+@pytest.mark.parametrize("section", ["words", "pair"])
+def test_a_section_the_character_model_lacks_falls_back_to_one_it_has(section: str) -> None:
+    at = open_page(LSTM, {"model": "char", "section": section})
+    assert not at.exception
+    assert at.radio(key="lstm_deeper").value == "units"

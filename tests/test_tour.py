@@ -1,0 +1,112 @@
+"""The guided tour: a question before every answer, and answers that come from the models."""
+
+from __future__ import annotations
+
+import re
+from unittest.mock import patch
+
+import numpy as np
+import pytest
+import torch
+
+import ui.tour
+from models import lessons
+from models.cnn.explain import class_activation_map_of
+from models.cnn.images import load_photo
+from models.cnn.registry import load_cnn
+from models.cnn.trace import trace_image
+from models.sequence.registry import load_sequence_model, trace_text
+from tests.helpers.apptest import open_page
+from tests.helpers.paths import SAMPLES
+
+
+def reveal(at, step: int, guess_index: int = 0):
+    """Guess the option at `guess_index`, then press Reveal; the page after it."""
+    question = at.radio(key=f"tour_guess_{step}")
+    question.set_value(question.options[guess_index]).run()
+    at.button(key=f"tour_reveal_{step}").click().run()
+    assert not at.exception
+    return at
+
+
+def answer(at) -> str:
+    (box,) = at.success
+    return box.value
+
+
+def revealed_answer(at, step: int) -> str:
+    """Guess the first option and reveal: the answer the page gives, whether right or not."""
+    first = at.radio(key=f"tour_guess_{step}").options[0]
+    text = answer(reveal(at, step))
+    if text.startswith("✓ Right."):
+        return first
+    match = re.match(r"Not quite: it is \*\*(.+?)\*\*\.", text)
+    assert match, text
+    return match.group(1)
+
+
+@pytest.mark.parametrize("step", range(1, 9))
+def test_every_step_asks_before_it_answers(step: int) -> None:
+    at = open_page("tour.py", {"step": str(step)})
+    assert any(f"Step {step} of 8" in bar.proto.text for bar in at.get("progress"))
+    assert not at.success  # nothing revealed yet
+    assert at.button(key=f"tour_reveal_{step}").disabled  # not before a guess
+    options = at.radio(key=f"tour_guess_{step}").options
+    right = revealed_answer(at, step)
+    assert right in options
+    again = open_page("tour.py", {"step": str(step)})
+    assert answer(reveal(again, step, options.index(right))).startswith("✓ Right.")
+    assert at.page_link  # a link to the full view
+
+
+def test_the_turning_word_is_the_models_and_changes_with_the_sentence() -> None:
+    model = load_sequence_model("lstm")
+    for sentence in ("the film was not good", "a dull start but a wonderful ending"):
+        at = open_page("tour.py", {"step": "4"})
+        at.session_state["shared_text"] = sentence
+        at.run()
+        scores = trace_text(model, "lstm", sentence).sentiment
+        expected = int(np.argmax(np.abs(np.diff(scores, prepend=0.0))))
+        text = answer(reveal(at, 4))
+        word = sentence.split()[expected]
+        assert f"After *{word}*" in text, (sentence, text)
+
+
+def test_where_the_network_looked_is_its_class_maps_peak_and_changes_with_the_photo() -> None:
+    model = load_cnn("squeezenet1_1")
+    regions = {}
+    for sample in ("chelsea", "coffee", "rocket"):
+        at = open_page("1_CNN_feature_maps.py", {"sample": sample})  # the visitor's photo
+        at.switch_page("app_pages/tour.py").run()
+        at.session_state["tour_step"] = "2"
+        at.run()
+        photo = load_photo((SAMPLES / f"{sample}.jpg").read_bytes())
+        trace = trace_image(model, "squeezenet1_1", photo.image)
+        with torch.inference_mode():
+            evidence = class_activation_map_of(trace, model, trace.top(1)[0][0])
+        expected = lessons.region_of(*evidence.peak_input(), trace.shown.shape[0])
+        assert revealed_answer(at, 2) == expected, sample
+        regions[sample] = expected
+    assert len(set(regions.values())) > 1, regions  # another photo, another answer
+
+
+def test_the_reader_that_hears_a_not_longest_follows_the_measured_table() -> None:
+    fading = {0: 0.8, 2: 0.5, 6: 0.0}
+    table = {"lstm": fading, "gru": {0: 0.8, 2: 0.6, 6: 0.3}, "rnn": fading, "cnn1d": fading}
+    with patch.object(ui.tour, "negation_table", return_value=table):
+        at = reveal(open_page("tour.py", {"step": "5"}), 5, guess_index=1)  # guess "GRU"
+        assert answer(at).startswith("✓ Right.")
+        assert "GRU +0.30" in answer(at)
+    table["lstm"] = {0: 0.8, 2: 0.6, 6: 0.5}
+    with patch.object(ui.tour, "negation_table", return_value=table):
+        at = reveal(open_page("tour.py", {"step": "5"}), 5, guess_index=1)
+        assert "it is **LSTM**" in answer(at)
+
+
+def test_a_new_sentence_asks_the_question_again() -> None:
+    at = open_page("tour.py", {"step": "4"})
+    reveal(at, 4)
+    assert at.success
+    at.session_state["shared_text"] = "not bad at all"
+    at.run()
+    assert not at.success  # the answer may differ: guess again
