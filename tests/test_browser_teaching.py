@@ -1,0 +1,218 @@
+"""In a real browser: links reopen a view, the photo follows the visitor, the tour is clicked
+through, and the app reads on a phone, in the dark and without pictures."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.helpers.browser import UPLOAD_INPUT, full_screenshot, open_cnn_upload_mode
+from tests.helpers.page_waits import wait_until_settled
+from tests.helpers.paths import SAMPLES
+
+pytestmark = pytest.mark.browser
+NAV = '[data-testid="stSidebarNav"] a'
+SENTENCE = "I did not like it at all, but the music was great"
+
+# Chart text that must stand out from the page: everything but a heatmap cell's label (on its
+# cell) and a bar's label drawn inside its bar. Contrast as WCAG defines it; 3 is the least for
+# large or graphical text.
+LOW_CONTRAST_JS = """() => {
+  const luminance = (colour) => {
+    const parts = colour.match(/[\\d.]+/g);
+    if (!parts) return null;
+    const linear = (v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    };
+    const [r, g, b] = parts.slice(0, 3).map(Number);
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+  };
+  const insideItsBar = (text) => {
+    const shape = text.closest('.point')?.querySelector('path');
+    if (!shape) return false;
+    const t = text.getBoundingClientRect(), b = shape.getBoundingClientRect();
+    const x = t.x + t.width / 2, y = t.y + t.height / 2;
+    return x >= b.left && x <= b.right && y >= b.top && y <= b.bottom;
+  };
+  const app = document.querySelector('[data-testid="stApp"]');
+  const page = luminance(getComputedStyle(app).backgroundColor);
+  const texts = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg text')]
+    .filter((t) => t.textContent.trim() && !t.closest('.heatmaplayer') && !insideItsBar(t)
+                   && getComputedStyle(t).fillOpacity !== '0');
+  const low = texts.map((t) => {
+    const own = luminance(getComputedStyle(t).fill);
+    const ratio = (Math.max(own, page) + 0.05) / (Math.min(own, page) + 0.05);
+    return [t.textContent.slice(0, 30), getComputedStyle(t).fill, ratio];
+  }).filter(([, , ratio]) => ratio < 3);
+  return {checked: texts.length, pageIsDark: page < 0.2, low};
+}"""
+
+
+def open_view(page: Page, url: str, path: str, ready: str) -> None:
+    page.goto(f"{url}/{path}")
+    expect(page.get_by_text(ready).first).to_be_visible(timeout=90_000)
+    wait_until_settled(page)
+
+
+def test_a_link_reopens_the_view_and_a_bad_value_gets_a_notice(page: Page, app_server: str) -> None:
+    open_view(
+        page, app_server, "CNN_feature_maps?model=efficientnet_lite0&sample=coffee", "Top guess"
+    )
+    expect(page.get_by_text("Top guess: espresso")).to_be_visible()
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(
+        sidebar.locator('label[data-selected="true"]', has_text="EfficientNet-Lite0")
+    ).to_have_count(1)
+    assert "model=efficientnet_lite0" in page.url and "sample=coffee" in page.url
+
+    open_view(
+        page, app_server, f"LSTM_hidden_states?model=gru&text={SENTENCE}", "What the model reads"
+    )
+    expect(page.locator(".st-key-lstm_text input")).to_have_value(SENTENCE)
+    expect(sidebar.locator('label[data-selected="true"]', has_text="GRU")).to_have_count(1)
+
+    open_view(page, app_server, "LSTM_hidden_states?model=bert", "What the model reads")
+    expect(page.get_by_text("The address asked for the model “bert”")).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_an_uploaded_photo_follows_the_visitor_to_the_comparison(
+    page: Page, app_server: str
+) -> None:
+    uploader = open_cnn_upload_mode(page, app_server)
+    uploader.set_input_files(SAMPLES / "coffee.jpg")
+    expect(page.get_by_text("Top guess: espresso")).to_be_visible()
+    expect(page.get_by_text("cannot travel in a link")).to_be_visible()
+    wait_until_settled(page)
+    page.locator(NAV, has_text="LSTM hidden states").click()
+    expect(page.get_by_text("What the model reads")).to_be_visible(timeout=60_000)
+    wait_until_settled(page)
+    page.locator(NAV, has_text="CNN vs RNN").click()
+    expect(page.get_by_text("Your photo (coffee.jpg)")).to_be_visible(timeout=60_000)
+    wait_until_settled(page)
+    page.locator(NAV, has_text="CNN feature maps").click()
+    expect(page.get_by_text("Top guess: espresso")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("sent earlier in this visit")).to_be_visible()
+    expect(page.locator(UPLOAD_INPUT)).to_be_attached()  # and another can be sent
+
+
+def test_a_section_link_lands_on_its_section(page: Page, app_server: str) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_view(page, app_server, "CNN_vs_RNN#5-the-articles-claims-checked", "claims, checked")
+    heading = page.locator('[id="5-the-articles-claims-checked"]')
+    # Held in place until the page has settled: the charts above it are all drawn by now.
+    expect(heading).to_be_in_viewport()
+    top = heading.evaluate("element => element.getBoundingClientRect().top")
+    assert 0 <= top < 200, top
+
+
+def test_clicking_through_the_tour(page: Page, app_server: str, screenshot_dir: Path) -> None:
+    started = time.monotonic()
+    open_view(page, app_server, "", "Inside neural networks")
+    page.get_by_role("button", name=re.compile("Start the guided tour")).click()
+    for step in range(1, 9):
+        expect(page.get_by_text(f"Step {step} of 8")).to_be_visible(timeout=60_000)
+        wait_until_settled(page)
+        reveal = page.get_by_role("button", name="Reveal the answer")
+        expect(reveal).to_be_disabled()  # a guess comes first
+        question = page.locator(f".st-key-tour_guess_{step}")
+        question.locator('label[data-testid="stRadioOption"]').first.click()
+        expect(reveal).to_be_enabled()
+        wait_until_settled(page)
+        reveal.click()
+        expect(page.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible(
+            timeout=60_000
+        )
+        wait_until_settled(page)
+        assert f"step={step}" in page.url or step == 1
+        if step == 4:
+            full_screenshot(page, screenshot_dir / "screenshot-tour.png")
+            page.set_viewport_size({"width": 1400, "height": 1000})
+        if step < 8:
+            page.get_by_role("button", name="Next →").click()
+    print(f"tour clicked through in {time.monotonic() - started:.1f} s")
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_a_phone_has_play_under_the_slider_and_a_compact_photo_picker(
+    browser: Browser, app_server: str, screenshot_dir: Path
+) -> None:
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = phone.new_page()
+    try:
+        open_view(page, app_server, "LSTM_hidden_states", "What the model reads")
+        figure = page.locator(".st-key-lstm_watch")
+        expect(figure.locator(".slider-rail-rect")).to_have_count(1)
+        rail = figure.locator(".slider-grip-rect").bounding_box()
+        track = figure.locator(".slider-rail-rect").bounding_box()
+        buttons = figure.locator(".updatemenu-button")
+        expect(buttons).to_have_count(2)
+        for index in range(2):
+            box = buttons.nth(index).bounding_box()
+            for other in (rail, track):
+                apart = (
+                    box["y"] >= other["y"] + other["height"]
+                    or other["y"] >= box["y"] + box["height"]
+                    or box["x"] >= other["x"] + other["width"]
+                    or other["x"] >= box["x"] + box["width"]
+                )
+                assert apart, (index, box, other)
+        page.screenshot(path=str(screenshot_dir / "screenshot-phone-lstm.png"))
+        open_view(page, app_server, "CNN_feature_maps", "Top guess")
+        picker = page.locator(".st-key-cnn_sample").bounding_box()
+        assert picker["height"] < 150, picker  # seven samples in a few rows of names
+        page.screenshot(path=str(screenshot_dir / "screenshot-phone-cnn.png"))
+    finally:
+        phone.close()
+
+
+VIEWS = (
+    ("CNN_feature_maps", "Top guess"),
+    ("CNN_feature_maps?section=statistics", "Filters and statistics"),
+    ("LSTM_hidden_states", "What the model reads"),
+    ("LSTM_hidden_states?section=path", "The path through state space"),
+    ("LSTM_hidden_states?section=pair", "Two sentences side by side"),
+    ("CNN_vs_RNN", "One sentence, four readers"),
+)
+
+
+def test_dark_theme_chart_text_stands_out(
+    browser: Browser, app_server: str, screenshot_dir: Path
+) -> None:
+    dark = browser.new_context(color_scheme="dark", viewport={"width": 1400, "height": 1000})
+    page = dark.new_page()
+    try:
+        for path, ready in VIEWS:
+            open_view(page, app_server, path, ready)
+            found = page.evaluate(LOW_CONTRAST_JS)
+            assert found["pageIsDark"], path
+            assert found["checked"] > 10, (path, found)
+            assert not found["low"], (path, found["low"][:5])
+            if path == "LSTM_hidden_states":
+                page.screenshot(path=str(screenshot_dir / "screenshot-dark-lstm.png"))
+    finally:
+        dark.close()
+
+
+def test_every_picture_has_alt_text(page: Page, app_server: str) -> None:
+    more = (("CNN_feature_maps?section=unit", "What one unit sees"), ("tour?step=3", "Step 3"))
+    for path, ready in (*VIEWS, *more):
+        open_view(page, app_server, path, ready)
+        pictures = page.locator('[data-testid="stMain"] img')
+        assert pictures.count() > 0 or path.startswith(("LSTM", "CNN_vs")), path
+        missing = pictures.evaluate_all(
+            "images => images.filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src)"
+        )
+        assert not missing, (path, missing[:3])
+        charts = page.locator('[data-testid="stPlotlyChart"]')  # alt= becomes their aria-label
+        unlabelled = charts.evaluate_all(
+            "charts => charts.filter(c => !(c.getAttribute('aria-label') || '').trim()).length"
+        )
+        assert unlabelled == 0, path
