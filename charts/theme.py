@@ -29,7 +29,8 @@ class Theme:
     """The colours of the marks a figure draws itself, for one page background."""
 
     name: str  # "light" or "dark", as Streamlit names the theme
-    ink: str  # marks that must stand out most: the cursor, the current step, the path
+    ink: str  # marks that must stand out most on the page: the current step, the path
+    cursor: str  # the box and arrows over the heatmap, whose cells are mostly pale
     muted: str  # secondary lines and marker rims
     rule: str  # zero lines and slider ticks
     veil: str  # covers the tokens not read yet during playback
@@ -48,6 +49,7 @@ class Theme:
 LIGHT = Theme(
     name="light",
     ink="#111111",
+    cursor="#111111",
     muted="#666666",
     rule="#bbbbbb",
     veil="rgba(255,255,255,0.82)",
@@ -65,6 +67,7 @@ LIGHT = Theme(
 DARK = Theme(
     name="dark",
     ink="#f2f2f2",
+    cursor="#ffc83d",  # amber: a light mark would vanish on the pale cells
     muted="#a6a6a6",
     rule="#5c5c5c",
     veil="rgba(14,17,23,0.82)",  # Streamlit's dark background, #0e1117

@@ -224,11 +224,11 @@ def _moving_styles(theme: Theme) -> tuple[tuple[dict, int], ...]:
     }
     return (
         (veil, 1),
-        ({"mode": "lines", "line": {"color": theme.ink, "width": 2}, "hoverinfo": "skip"}, 1),
+        ({"mode": "lines", "line": {"color": theme.cursor, "width": 2}, "hoverinfo": "skip"}, 1),
         (
             {
                 "mode": "markers",
-                "marker": {"symbol": "triangle-right", "size": 9, "color": theme.ink},
+                "marker": {"symbol": "triangle-right", "size": 9, "color": theme.cursor},
                 "cliponaxis": False,
                 "hoverinfo": "skip",
             },

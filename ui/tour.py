@@ -37,7 +37,7 @@ from ui.compare_cache import (
 )
 from ui.pictures import show_stage_pictures
 from ui.sequence_cache import sequence_trace
-from ui.state import loaded_photo, shared_photo, shared_text
+from ui.state import loaded_photo, shared_photo, shared_text, text_box
 from ui.text import escape_markdown
 from ui.theme import current_theme
 
@@ -92,11 +92,8 @@ def show_photo() -> None:
 
 
 def show_sentence() -> None:
-    trace = text_trace()
-    if trace is None:
-        st.info("Your sentence is empty: type one on the LSTM page, or the tour uses ours.")
-        return
-    st.markdown(f"Your sentence: *{escape_markdown(trace.text)}*")
+    """The visitor's sentence, in a box where another can be typed (the other pages share it)."""
+    text_box("Your sentence (press Enter to read it)", key="tour_text")
 
 
 def cnn_link(**address: str) -> Callable[[], tuple[str, str, dict[str, str]]]:
@@ -465,15 +462,22 @@ def show_step(number: int) -> None:
     try:
         lesson = step.lesson()
     except EmptyTextError:
-        st.info("This step reads your sentence, and it is empty: type one on the LSTM page.")
+        st.info("This step reads your sentence, and it has no words: type one.")
+        show_sentence()
         return
     left, right = st.columns([2, 3])
     with left:
         step.before()
     revealed_key = f"tour_revealed_{number}"
     with right:
-        ask = st.radio if len(lesson.choices) <= MAX_RADIO_CHOICES else st.selectbox
-        guess = ask(lesson.question, lesson.choices, index=None, key=f"tour_guess_{number}")
+        key = f"tour_guess_{number}"
+        if len(lesson.choices) <= MAX_RADIO_CHOICES:
+            horizontal = len(lesson.choices) > 4  # words or regions: a few lines, not a column
+            guess = st.radio(
+                lesson.question, lesson.choices, index=None, key=key, horizontal=horizontal
+            )
+        else:
+            guess = st.selectbox(lesson.question, lesson.choices, index=None, key=key)
         revealed = st.session_state.get(revealed_key) == signature()
         if not revealed:
             if st.button(
