@@ -34,7 +34,7 @@ def test_compare_page_reads_a_sentence_and_measures_on_request(
     expect(page.locator(".st-key-cmp_scores .xtick").filter(has_text="plot")).to_have_count(1)
     wait_until_settled(page)
 
-    page.get_by_text("Quick (fewer sizes, one repeat)").click()
+    page.get_by_text("Quick (fewer sizes, three repeats)").click()
     wait_until_settled(page)
     page.get_by_role("button", name="Measure on this server").click()
     expect(chart(page, "cmp_growth_tokens")).to_be_visible(timeout=60_000)

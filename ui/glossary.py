@@ -71,7 +71,7 @@ def glossary_help(*terms: str) -> str:
 def show_glossary() -> None:
     """Every term and its explanation, in two columns under one heading a link can point at."""
     st.header("Glossary", anchor="glossary")
-    st.caption("The terms the pages use, in the order you meet them.")
+    st.caption("Every term the pages use; each is also explained beside the view that uses it.")
     columns = st.columns(2)
     for index, (term, meaning) in enumerate(TERMS.items()):
         columns[index % 2].markdown(f"**{term}**: {meaning}")
