@@ -66,7 +66,7 @@ def main() -> None:
     with st.expander("How a CNN turns pixels into a class"):
         st.markdown(CNN_PRIMER)
     address = cnn_address()
-    read_address("cnn", address)
+    read_address("CNN_feature_maps", address)
     show_address_notices()
     st.session_state.setdefault("cnn_model", DEFAULT_CNN)
     model_name = st.sidebar.radio(
@@ -79,7 +79,7 @@ def main() -> None:
     st.sidebar.caption(CNN_MODELS[model_name].describe(cnn_model(model_name)))
 
     chosen = choose_photo()
-    write_address("cnn", address)
+    write_address("CNN_feature_maps", address)
     if chosen is None:
         st.stop()
     if not chosen.travels_in_links:
@@ -101,7 +101,7 @@ def main() -> None:
         key="cnn_deeper",
     )
     show_compare_and_export(trace, photo, source_key)
-    write_address("cnn", address)
+    write_address("CNN_feature_maps", address)
 
 
 main()

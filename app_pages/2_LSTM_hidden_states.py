@@ -127,7 +127,7 @@ def main() -> None:
         "**▶ Play** to watch a trained LSTM's memory change as it reads."
     )
     address = lstm_address()
-    read_address("lstm", address)
+    read_address("LSTM_hidden_states", address)
     show_address_notices()
     st.session_state.setdefault("lstm_model", DEFAULT_SEQUENCE)
     model_name = st.sidebar.radio(
@@ -141,9 +141,9 @@ def main() -> None:
     st.sidebar.markdown(spec.describe(sequence_model(model_name)))
     st.sidebar.caption(f"Reads at most {spec.max_tokens} {spec.tokens.noun}s of your text.")
     text = choose_text()
-    write_address("lstm", address)
+    write_address("LSTM_hidden_states", address)
     show_text(spec, text)
-    write_address("lstm", address)
+    write_address("LSTM_hidden_states", address)
 
 
 main()

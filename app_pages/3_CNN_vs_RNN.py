@@ -52,10 +52,10 @@ def main() -> None:
     with st.expander("What is compared here, in plain words"):
         st.markdown(COMPARE_PRIMER)
     address = [Param("text", "the text", read_text, shared_text, example_sentences()[0])]
-    read_address("compare", address)
+    read_address("CNN_vs_RNN", address)
     show_address_notices()
     text = text_box("A sentence for all four readers (press Enter)", key="cmp_text")
-    write_address("compare", address)
+    write_address("CNN_vs_RNN", address)
     theme = current_theme()
     tokens = show_readers(text, theme)
     corpus = show_reach(tokens, theme)

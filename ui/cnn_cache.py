@@ -13,7 +13,6 @@ import torch
 from PIL import Image
 from torch import nn
 
-from imaging.encode import jpeg_bytes
 from models.cnn.explain import Explanation, effective_receptive_field, explain
 from models.cnn.images import LoadedPhoto, load_photo
 from models.cnn.registry import CNN_MODELS, load_cnn
@@ -80,17 +79,6 @@ def samples() -> list[Sample]:
     with (ASSETS / "samples.tsv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return [Sample(ASSETS / "samples" / row["file"], row["title"], row["credit"]) for row in rows]
-
-
-@st.cache_data(max_entries=16)
-def thumbnail(path: Path, side: int = 160) -> bytes:
-    """A square JPEG of a sample's centre, for the gallery."""
-    image = Image.open(path).convert("RGB")
-    width, height = image.size
-    crop = min(width, height)
-    left, top = (width - crop) // 2, (height - crop) // 2
-    square = image.crop((left, top, left + crop, top + crop)).resize((side, side))
-    return jpeg_bytes(np.asarray(square))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -286,7 +286,9 @@ def layer_explorer(trace: CnnTrace) -> None:
     view = choose_channels(trace)
     show_channel_grid(trace, view)
     show_one_channel(trace, view)
-    write_address("cnn", cnn_address())  # this fragment reruns alone when the layer changes
+    write_address(
+        "CNN_feature_maps", cnn_address()
+    )  # this fragment reruns alone when the layer changes
 
 
 def choose_channels(trace: CnnTrace) -> ChannelView:
