@@ -31,6 +31,12 @@ PAGES = [
     st.Page(
         "app_pages/3_CNN_vs_RNN.py", title="CNN vs RNN, measured", icon="⚖️", url_path="CNN_vs_RNN"
     ),
+    st.Page(
+        "app_pages/4_Digits.py",
+        title="Digits: one picture, two readers",
+        icon="✍️",
+        url_path="digits",
+    ),
 ]
 
 page_chrome()

@@ -51,6 +51,13 @@ def main() -> None:
         "the numbers."
     )
     st.page_link("app_pages/3_CNN_vs_RNN.py", label="Open CNN vs RNN, measured", icon="➡️")
+    st.subheader("✍️ One picture, two readers")
+    st.markdown(
+        "Draw a digit: a small CNN sees the whole grid at once while an LSTM, a GRU and a plain "
+        "RNN read it row by row, like a sentence. How many rows until each one knows, what a "
+        "shifted or scrambled digit does to each, and whose gradient fades over 28 rows."
+    )
+    st.page_link("app_pages/4_Digits.py", label="Open the digits", icon="➡️")
     st.divider()
     st.markdown(
         "**Things to try.** Compare the first and last stages of the CNN on the cat photo; switch "

@@ -118,6 +118,11 @@ def diverging_colours(values: np.ndarray, limit: float = 1.0) -> list[str]:
     return [_HEX_COLOURS[i] for i in _diverging_index(values, limit).ravel()]
 
 
+def diverging_rgb(values: np.ndarray, limit: float) -> np.ndarray:
+    """(..., 3) uint8: every value's DIVERGING colour on a [-limit, limit] scale, same layout."""
+    return _DIVERGING_TABLE[_diverging_index(values, limit)]
+
+
 def diverging_pixels(values: np.ndarray, limit: float) -> np.ndarray:
     """(H, T, 3) uint8 picture of (T, H) values on DIVERGING over [−limit, limit].
 

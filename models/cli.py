@@ -17,6 +17,7 @@ from models.cnn.imagenet import class_names
 from models.cnn.images import CropGeometry, ImageInputError, LoadedPhoto, load_photo
 from models.cnn.registry import CNN_MODELS, DEFAULT_CNN, load_cnn
 from models.cnn.trace import trace_image
+from models.digits.registry import DEFAULT_DIGIT_READER, DIGIT_READERS
 from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS, SEQUENCE_MODELS
 
 
@@ -243,6 +244,40 @@ def profile(quick: bool) -> int:
     return 0
 
 
+def digits(images: Sequence[str], model_name: str) -> int:
+    """One JSON line per picture: the digit, its ten probabilities and, for a row reader, the top
+    digit after each row."""
+    from models.digits.analysis import trace_digit
+    from models.digits.prepare import DigitInputError, open_digit_picture, prepare_digit
+
+    model = DIGIT_READERS[model_name].load()
+    status = 0
+    for path in images:
+        try:
+            data = Path(path).read_bytes()
+            prepared = prepare_digit(open_digit_picture(data))
+        except OSError as error:
+            _fail(path, error.strerror or "cannot read the file")
+            status = 1
+            continue
+        except (ImageInputError, DigitInputError) as error:
+            _fail(path, str(error))
+            status = 1
+            continue
+        trace = trace_digit(model_name, model, prepared.digit)
+        record = {
+            "image": path,
+            "model": model_name,
+            "digit": trace.digit,
+            "probs": [round(float(p), 6) for p in trace.probs],
+            "after_rows": None
+            if trace.after_rows is None
+            else [int(d) for d in trace.after_rows.argmax(axis=1)],
+        }
+        print(json.dumps(record), flush=True)
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m models", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -286,6 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain_cmd.add_argument("--out", type=Path, metavar="DIR", help="write overlay PNG and .npy")
 
+    digits_cmd = commands.add_parser("digits", help="read handwritten digits with four readers")
+    digits_cmd.add_argument("images", nargs="+", metavar="IMAGE")
+    digits_cmd.add_argument(
+        "--model", choices=list(DIGIT_READERS), default=DEFAULT_DIGIT_READER, help="which reader"
+    )
+
     commands.add_parser("summary", help="parameters, MACs, steps and reach of every model")
     profile_cmd = commands.add_parser("profile", help="time every model as its input grows")
     profile_cmd.add_argument(
@@ -317,6 +358,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return attribute(args.texts, args.file, model, args.method)
     if args.command == "summary":
         return summary()
+    if args.command == "digits":
+        return digits(args.images, args.model)
     if args.command == "profile":
         return profile(args.quick)
     return sentiment(args.texts, args.file, args.model)

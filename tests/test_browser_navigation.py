@@ -9,7 +9,14 @@ from tests.helpers.page_waits import wait_until_settled
 from tests.helpers.server import serve_app
 
 pytestmark = pytest.mark.browser
-TITLES = ["Home", "Guided tour", "CNN feature maps", "LSTM hidden states", "CNN vs RNN, measured"]
+TITLES = [
+    "Home",
+    "Guided tour",
+    "CNN feature maps",
+    "LSTM hidden states",
+    "CNN vs RNN, measured",
+    "Digits: one picture, two readers",
+]
 
 
 def test_a_deep_link_on_a_fresh_server_shows_every_page_by_name(page: Page) -> None:

@@ -14,7 +14,7 @@ def test_home_page_links_to_every_page() -> None:
     assert not at.exception
     assert at.title[0].value == "Inside neural networks"
     links = {link.proto.page for link in at.get("page_link")}
-    assert links == {"CNN_feature_maps", "LSTM_hidden_states", "CNN_vs_RNN"}
+    assert links == {"CNN_feature_maps", "LSTM_hidden_states", "CNN_vs_RNN", "digits"}
     assert at.button[0].label.startswith("Start the guided tour")
 
 

@@ -1,0 +1,38 @@
+"""Digits page: one handwritten digit read by a CNN, all at once, and by three RNNs, row by row."""
+
+import streamlit as st
+
+from ui.digits_views import (
+    choose_digit,
+    show_experiments,
+    show_readings,
+    show_recipe,
+    show_rows_until_known,
+)
+from ui.theme import current_theme
+
+
+def main() -> None:
+    st.set_page_config(page_title="One picture, two readers", page_icon="✍️", layout="wide")
+    st.title("One picture, two readers")
+    st.markdown(
+        "The same handwritten digit goes to a small **CNN**, which sees the whole 28×28 grid at "
+        "once, and to an **LSTM**, a **GRU** and a plain **RNN**, which read it one row at a "
+        "time, top to bottom, like a sentence of 28 words of 28 pixels. All four were trained "
+        "the same way on the same 4,000 digits. Draw one, and watch both ways of reading."
+    )
+    theme = current_theme()
+    left, right = st.columns([1, 2])
+    with left:
+        chosen = choose_digit()
+    if chosen is None:
+        st.stop()
+    prepared, label = chosen
+    with right:
+        show_recipe(prepared)
+    traces = show_readings(prepared, label, theme)
+    show_rows_until_known(theme)
+    show_experiments(prepared, traces)
+
+
+main()

@@ -1,0 +1,39 @@
+"""The four digit readers: one registry of specs that the page, the tour and the command line
+read (what each reader is, how it reads, its colour), and the shipped weights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.digits.readers import DigitReader, load_reader
+
+
+@dataclass(frozen=True)
+class DigitSpec:
+    name: str  # the id on the command line and in the address
+    title: str
+    short: str  # for legends and tables
+    colour: str  # mid-tone: reads on light and dark
+    recurrent: bool  # reads row by row (True) or sees the whole grid at once (False)
+
+    @property
+    def reads(self) -> str:
+        return "one row at a time, top to bottom" if self.recurrent else "the whole grid at once"
+
+    def load(self, scrambled: bool = False) -> DigitReader:
+        """The shipped weights (sha256 checked), eval mode, gradients off."""
+        return load_reader(self.name, scrambled)
+
+
+DIGIT_READERS: dict[str, DigitSpec] = {
+    spec.name: spec
+    for spec in (
+        DigitSpec("cnn", "Small CNN, two convolution stages", "CNN", "#1f77b4", False),
+        DigitSpec("lstm", "LSTM, reading row by row", "LSTM", "#d62728", True),
+        DigitSpec("gru", "GRU, reading row by row", "GRU", "#ff7f0e", True),
+        DigitSpec("rnn", "Plain tanh RNN, reading row by row", "vanilla RNN", "#7f7f7f", True),
+    )
+}
+DEFAULT_DIGIT_READER = "cnn"
+# The one reader that sees the whole grid at once, beside the row readers.
+GRID_READER = next(name for name, spec in DIGIT_READERS.items() if not spec.recurrent)
