@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from models.cli import main
+from models.digits.data import digit_set
 from tests.helpers.bad_inputs import TEXT_CASES, image_cases, write_images
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -256,3 +257,26 @@ def test_explain_gradcam_at_a_layer_for_a_chosen_class(capsys: pytest.CaptureFix
     assert (record["class"], record["layer"], record["label"]) == (967, "block12", "espresso")
     assert main(["explain", chelsea, "--layer", "fire99"]) == 2
     assert "fire99" in capsys.readouterr().err
+
+
+def test_digits_reads_pictures_of_any_kind_and_reports_the_rows(tmp_path: Path) -> None:
+    data = digit_set()
+    index = int(data.test[3])
+    big = np.kron(data.images[index], np.ones((5, 5), dtype=np.uint8))
+    Image.fromarray(255 - big).save(tmp_path / "on_paper.png")  # dark ink on white
+    transparent = Image.new("RGBA", big.shape[::-1], (0, 0, 0, 0))
+    transparent.putalpha(Image.fromarray(big))  # black strokes held in the alpha channel
+    transparent.save(tmp_path / "canvas.png")
+    (tmp_path / "broken.png").write_bytes(b"no picture here")
+    paths = [str(tmp_path / name) for name in ("on_paper.png", "canvas.png", "broken.png")]
+    result = run_cli("digits", *paths, "--model", "gru")
+    assert result.returncode == 1 and "broken.png" in result.stderr
+    assert "Traceback" not in result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["image"] for r in records] == paths[:2]
+    for record in records:
+        assert record["model"] == "gru" and record["digit"] == int(data.labels[index])
+        assert len(record["probs"]) == 10 and abs(sum(record["probs"]) - 1) < 1e-4
+        assert len(record["after_rows"]) == 28 and record["after_rows"][-1] == record["digit"]
+    cnn = json.loads(run_cli("digits", paths[0]).stdout)
+    assert cnn["model"] == "cnn" and cnn["after_rows"] is None

@@ -15,6 +15,8 @@ PAGES = [
     "app_pages/1_CNN_feature_maps.py",
     "app_pages/2_LSTM_hidden_states.py",
     "app_pages/3_CNN_vs_RNN.py",
+    "app_pages/tour.py",
+    "app_pages/4_Digits.py",
 ]
 
 

@@ -21,7 +21,13 @@ from imaging.maps import colorize, scale_maps, tile, upscale_nearest
 from models.cnn.images import ImageInputError
 from models.digits.analysis import EARLY_ROWS, LATE_ROWS, SHIFTS, DigitTrace, early_to_late
 from models.digits.data import digit_set
-from models.digits.prepare import DigitInputError, PreparedDigit, open_digit_picture, prepare_digit
+from models.digits.prepare import (
+    DigitInputError,
+    PreparedDigit,
+    as_prepared,
+    open_digit_picture,
+    prepare_digit,
+)
 from models.digits.registry import DIGIT_READERS, GRID_READER
 from ui.digits_cache import (
     digit_key,
@@ -85,7 +91,7 @@ def heldout_digit() -> tuple[PreparedDigit, int]:
         key="digits_heldout",
     )
     index = int(data.test[number - 1])
-    return prepare_digit(Image.fromarray(data.images[index])), int(data.labels[index])
+    return as_prepared(data.images[index] / 255.0), int(data.labels[index])
 
 
 def uploaded_digit() -> PreparedDigit:
@@ -107,6 +113,14 @@ def picture(values: np.ndarray, side: int = 112) -> bytes:
 
 def show_recipe(prepared: PreparedDigit) -> None:
     st.subheader("The picture the models see", help="MNIST's own recipe, step by step.")
+    if prepared.from_mnist:  # a held-out MNIST digit: made by this very recipe
+        st.image(
+            picture(prepared.digit),
+            caption="an MNIST digit: already white on black, 20×20 ink centred in 28×28",
+            width=112,
+            alt="The held-out digit as the models read it",
+        )
+        return
     steps = (
         (prepared.grey, "grey, as sent"),
         (prepared.ink, "ink white on black" + (" (inverted)" if prepared.inverted else "")),

@@ -1,0 +1,95 @@
+"""The digits page in AppTest: every control, answers equal to the readers' own, bad pictures."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from models.digits.data import digit_set
+from models.digits.readers import final_scores
+from models.digits.registry import DIGIT_READERS
+from tests.helpers.apptest import open_page
+from tests.helpers.pictures import captions
+
+PAGE = "4_Digits.py"
+
+
+def subheaders(at) -> list[str]:
+    return [s.value for s in at.subheader]
+
+
+def answer_of(at, reader_title: str) -> int:
+    heading = next(s for s in subheaders(at) if s.startswith(reader_title))
+    return int(heading.rsplit("→", 1)[1])
+
+
+def png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_the_page_asks_for_a_drawing_first() -> None:
+    at = open_page(PAGE)
+    assert any("Draw a digit" in info.value for info in at.info)
+    assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("number", [1, 2, 500])
+def test_a_heldout_digit_is_read_by_all_four_as_the_readers_themselves_read_it(number: int) -> None:
+    at = open_page(PAGE)
+    at.radio(key="digits_source").set_value("A held-out digit").run()
+    at.number_input(key="digits_heldout").set_value(number).run()
+    assert not at.exception
+    data = digit_set()
+    index = int(data.test[number - 1])
+    image = torch.from_numpy(data.images[index].astype(np.float32) / 255)[None]
+    cnn = int(final_scores(DIGIT_READERS["cnn"].load(), image).argmax())
+    assert answer_of(at, "CNN") == cnn
+    table = at.dataframe[0].value  # the row readers' table comes first
+    assert "after 14 rows" in table.columns
+    for name in ("lstm", "gru", "rnn"):
+        model = DIGIT_READERS[name].load()
+        with torch.inference_mode():
+            rows = model(image)[0].argmax(dim=1)  # the guess after every row, torch's own layer
+        row = table[table["reader"] == DIGIT_READERS[name].short].iloc[0]
+        assert row["after all 28"] == int(rows[-1])
+        assert row["after 14 rows"] == int(rows[13])
+
+
+def test_each_row_reader_can_be_watched() -> None:
+    at = open_page(PAGE)
+    at.radio(key="digits_source").set_value("A held-out digit").run()
+    for name in ("gru", "rnn", "lstm"):
+        at.radio(key="digits_row_reader").set_value(name).run()
+        assert not at.exception
+        assert any(s.startswith(DIGIT_READERS[name].short + ":") for s in subheaders(at))
+
+
+def test_an_uploaded_picture_of_a_digit_drawn_dark_on_light_is_read() -> None:
+    data = digit_set()
+    index = int(data.test[3])
+    paper = 255 - np.kron(data.images[index], np.ones((6, 6), dtype=np.uint8))  # 168 px, inverted
+    at = open_page(PAGE)
+    at.radio(key="digits_source").set_value("Upload").run()
+    at.file_uploader(key="digits_upload").upload("seven.png", png(paper), "image/png").run()
+    assert not at.exception
+    assert answer_of(at, "CNN") == int(data.labels[index])
+    steps = captions(at, "digits_recipe")
+    assert len(steps) == 5 and steps[1] == "ink white on black (inverted)"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [(png(np.full((60, 60), 255, np.uint8)), "no digit"), (b"not a picture", "could not be read")],
+)
+def test_a_blank_or_broken_upload_says_why(data: bytes, message: str) -> None:
+    at = open_page(PAGE)
+    at.radio(key="digits_source").set_value("Upload").run()
+    at.file_uploader(key="digits_upload").upload("x.png", data, "image/png").run()
+    assert not at.exception
+    assert any(message in info.value for info in at.info)
