@@ -93,3 +93,12 @@ def test_a_blank_or_broken_upload_says_why(data: bytes, message: str) -> None:
     at.file_uploader(key="digits_upload").upload("x.png", data, "image/png").run()
     assert not at.exception
     assert any(message in info.value for info in at.info)
+
+
+def test_the_reading_orders_table_reads_top_down_as_trained() -> None:
+    at = open_page(PAGE)
+    at.radio(key="digits_source").set_value("A held-out digit").run()
+    orders = next(d.value for d in at.dataframe if "bottom-up" in d.value.columns)
+    for _, row in orders.iterrows():
+        as_trained = float(row["top-down"].rstrip("%"))
+        assert as_trained > 95 and as_trained > float(row["bottom-up"].rstrip("%")) + 30

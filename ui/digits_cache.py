@@ -11,6 +11,7 @@ import torch
 
 from charts.compare import Series
 from models.digits.analysis import (
+    READING_ORDERS,
     DigitTrace,
     accuracy_after_rows,
     accuracy_by_shift,
@@ -23,8 +24,6 @@ from models.digits.readers import DigitReader, final_scores
 from models.digits.registry import DIGIT_READERS
 from models.digits.training import row_order
 from ui.memory import exempt_loaded_objects
-
-ORDERS = ("top-down", "bottom-up", "columns")
 
 
 @st.cache_resource(max_entries=2 * len(DIGIT_READERS), show_spinner="Loading the readers…")
@@ -65,7 +64,7 @@ def order_accuracy() -> dict[str, dict[str, float]]:
         if spec.recurrent:
             model = digit_reader(name)
             found[name] = {
-                order: accuracy_read_as(model, images, labels, order) for order in ORDERS
+                order: accuracy_read_as(model, images, labels, order) for order in READING_ORDERS
             }
     return found
 

@@ -107,11 +107,18 @@ def accuracy_by_shift(model: DigitReader, images: torch.Tensor, labels: torch.Te
     return np.array(found)
 
 
+READING_ORDERS = {
+    "top-down": lambda images: images,  # as trained
+    "bottom-up": lambda images: images.flip(1),
+    "columns": lambda images: images.transpose(1, 2),  # column by column, left to right
+}
+
+
 def accuracy_read_as(
     model: DigitReader, images: torch.Tensor, labels: torch.Tensor, order: str
 ) -> float:
-    """Accuracy when the digits are given "bottom-up" (rows reversed) or "columns" (transposed)."""
-    given = images.flip(1) if order == "bottom-up" else images.transpose(1, 2)
+    """Accuracy when the digits are given in one of READING_ORDERS."""
+    given = READING_ORDERS[order](images)
     with torch.inference_mode():
         return float((final_scores(model, given).argmax(1) == labels).float().mean())
 

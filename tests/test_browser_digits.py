@@ -1,0 +1,39 @@
+"""In a real browser: a 7 drawn with the mouse on the canvas, read by all four readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.helpers.browser import full_screenshot
+from tests.helpers.page_waits import wait_until_settled
+
+pytestmark = pytest.mark.browser
+SEVEN = ((80, 70), (200, 70), (190, 100), (150, 160), (120, 230))  # canvas pixels, one stroke
+
+
+def test_a_digit_drawn_with_the_mouse_is_read_by_all_four(
+    page: Page, app_server: str, screenshot_dir: Path
+) -> None:
+    page.goto(f"{app_server}/digits")
+    expect(page.get_by_text("Draw a digit in the black square")).to_be_visible(timeout=90_000)
+    wait_until_settled(page)
+    canvas = page.locator(".st-key-digits_canvas canvas").last
+    expect(canvas).to_be_visible()
+    box = canvas.bounding_box()
+    (x, y), rest = SEVEN[0], SEVEN[1:]
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.mouse.down()
+    for x, y in rest:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=8)
+    page.mouse.up()
+    expect(page.get_by_role("heading", name="CNN: all at once → 7")).to_be_visible(timeout=60_000)
+    wait_until_settled(page)
+    for reader in ("LSTM", "GRU", "vanilla RNN"):
+        page.locator(".st-key-digits_row_reader").get_by_text(reader, exact=True).click()
+        expect(page.get_by_role("heading", name=f"{reader}: row by row → 7")).to_be_visible()
+        wait_until_settled(page)
+    full_screenshot(page, screenshot_dir / "screenshot-digits.png")
+    assert page.locator('[data-testid="stException"]').count() == 0
