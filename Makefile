@@ -61,5 +61,7 @@ weights: $(VENV)/.installed
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-convert.txt
 	$(PY) scripts/convert_cnn_weights.py
 	$(PY) scripts/convert_textgenrnn.py
+	$(PY) scripts/make_digits.py
+	$(PY) scripts/train_digits.py
 	$(PY) scripts/train_sentiment.py
 	$(PY) scripts/make_samples.py

@@ -20,7 +20,7 @@ def main() -> None:
         "watch both happen, and measure what each costs and buys."
     )
     if st.button(
-        "Start the guided tour: eight steps, guess first, then see", type="primary", icon="🧭"
+        "Start the guided tour: nine steps, guess first, then see", type="primary", icon="🧭"
     ):
         st.switch_page("app_pages/tour.py")
     left, right = st.columns(2)

@@ -1,4 +1,4 @@
-"""Guided tour: eight steps through the app's key ideas; at each, guess first, then see."""
+"""Guided tour: nine steps through the app's key ideas; at each, guess first, then see."""
 
 import streamlit as st
 
@@ -12,7 +12,7 @@ def main() -> None:
     st.set_page_config(page_title="Guided tour", page_icon="🧭", layout="wide")
     st.title("Guided tour")
     st.markdown(
-        "Eight short steps through what this app shows, on **your** photo and sentence (or "
+        "Nine short steps through what this app shows, on **your** photo and sentence (or "
         "ours, until you choose your own). At each step, make a guess before you look: the "
         "answer is computed by the real models, so a different photo or sentence can change it."
     )

@@ -23,4 +23,4 @@ def test_the_main_call_to_action_opens_the_guided_tour() -> None:
     at.button[0].click().run()
     assert not at.exception
     assert at.title[0].value == "Guided tour"
-    assert any("Step 1 of 8" in bar.proto.text for bar in at.get("progress"))
+    assert any("Step 1 of 9" in bar.proto.text for bar in at.get("progress"))

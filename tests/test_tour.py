@@ -45,10 +45,10 @@ def revealed_answer(at, step: int) -> str:
     return match.group(1)
 
 
-@pytest.mark.parametrize("step", range(1, 9))
+@pytest.mark.parametrize("step", range(1, 10))
 def test_every_step_asks_before_it_answers(step: int) -> None:
     at = open_page("tour.py", {"step": str(step)})
-    assert any(f"Step {step} of 8" in bar.proto.text for bar in at.get("progress"))
+    assert any(f"Step {step} of 9" in bar.proto.text for bar in at.get("progress"))
     assert not at.success  # nothing revealed yet
     assert at.button(key=f"tour_reveal_{step}").disabled  # not before a guess
     options = at.radio(key=f"tour_guess_{step}").options
@@ -110,3 +110,13 @@ def test_a_new_sentence_asks_the_question_again() -> None:
     at.session_state["shared_text"] = "not bad at all"
     at.run()
     assert not at.success  # the answer may differ: guess again
+
+
+def test_the_row_reader_sure_first_follows_the_digit() -> None:
+    at = open_page("tour.py", {"step": "8"})
+    answers = {}
+    for number in (2, 4):
+        at.number_input(key="tour_digit").set_value(number).run()
+        answers[number] = revealed_answer(at, 8)
+        at.session_state["tour_revealed_8"] = None  # ask again for the next digit
+    assert answers == {2: "LSTM", 4: "vanilla RNN"}  # rows 6 against 7 and 9; 16 against 23, 25

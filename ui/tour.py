@@ -1,4 +1,4 @@
-"""The guided tour: eight steps through the app's key ideas, each a question before its answer.
+"""The guided tour: nine steps through the app's key ideas, each a question before its answer.
 
 Every step reads the visitor's own photo or sentence (or the defaults), asks one question, and
 only then reveals the answer, computed from what the real models did (models/lessons.py), with
@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 
 from charts.cnn import shape_ladder_figure
 from charts.compare import gradient_figure, negation_gap_figure, running_scores_figure
+from charts.digits import rows_accuracy_figure
 from charts.explain import PICTURE_SIDE, draw_box, mark_point
-from imaging.encode import jpeg_bytes
-from imaging.maps import overlay_image
+from imaging.encode import jpeg_bytes, png_bytes
+from imaging.maps import overlay_image, upscale_nearest
 from models import lessons
 from models.cnn.explain import class_activation_map_of
 from models.cnn.imagenet import class_names
@@ -24,6 +26,8 @@ from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
 from models.cnn.trace import CnnTrace
 from models.compare.claims import Evidence, check_claim, model_roles
 from models.compare.negation_gap import PAIRS_PER_GAP
+from models.digits.data import digit_set
+from models.digits.registry import DIGIT_READERS, GRID_READER
 from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS
 from models.sequence.trace import EmptyTextError, SequenceTrace
 from ui.cnn_cache import cnn_model, cnn_trace
@@ -35,6 +39,7 @@ from ui.compare_cache import (
     reader_accuracy,
     summaries,
 )
+from ui.digits_cache import digit_key, digit_styles, digit_traces, rows_accuracy
 from ui.pictures import show_stage_pictures
 from ui.sequence_cache import sequence_trace
 from ui.state import loaded_photo, shared_photo, shared_text, text_box
@@ -44,6 +49,8 @@ from ui.theme import current_theme
 CNN_PAGE = "app_pages/1_CNN_feature_maps.py"
 LSTM_PAGE = "app_pages/2_LSTM_hidden_states.py"
 COMPARE_PAGE = "app_pages/3_CNN_vs_RNN.py"
+DIGITS_PAGE = "app_pages/4_Digits.py"
+TOUR_DIGIT = 2  # the held-out digit the digits step starts with (a 0)
 NOT_GAP = 6  # words between a "not" and its word in step 5's question
 LONG_TEXT = 1000  # words of the text in step 7's question
 MAX_RADIO_CHOICES = 12  # more (the words of a long sentence) go in a drop-down
@@ -341,7 +348,59 @@ def steps_view(lesson: Lesson) -> None:
     )
 
 
-# 8 · An article's claim, checked.
+# 8 · One picture, two readers: which row reader is sure first.
+def heldout_number() -> int:
+    return int(st.session_state.get("tour_digit", TOUR_DIGIT))
+
+
+def digit_of_the_step() -> tuple[np.ndarray, int]:
+    data = digit_set()
+    index = int(data.test[heldout_number() - 1])
+    return data.images[index] / 255.0, int(data.labels[index])
+
+
+def first_sure_lesson() -> Lesson:
+    digit, label = digit_of_the_step()
+    traces = digit_traces(digit_key(digit), digit)
+    styles = digit_styles()
+    sure = {n: traces[n].first_sure_row() for n, s in DIGIT_READERS.items() if s.recurrent}
+    earliest = min(sure.values())
+    first = [n for n, row in sure.items() if row == earliest]
+    tie = "they are sure at the same row"
+    return Lesson(
+        question=f"This handwritten {label} is read one row at a time, top to bottom, by an "
+        "LSTM, a GRU and a plain RNN. Which of them is sure of its answer first?",
+        choices=(*(styles[n].label for n in sure), tie),
+        answer=styles[first[0]].label if len(first) == 1 else tie,
+        why="From these rows on, each one's guess no longer changes: "
+        + ", ".join(
+            f"{styles[n].label} row {row} (says {traces[n].digit})" for n, row in sure.items()
+        )
+        + f". The CNN sees all 28 rows at once and says {traces[GRID_READER].digit}.",
+    )
+
+
+def show_tour_digit() -> None:
+    digit, _ = digit_of_the_step()
+    st.number_input("Another held-out digit (1–1,000)", 1, 1000, key="tour_digit")
+    st.image(
+        png_bytes(np.repeat(upscale_nearest((digit * 255).astype(np.uint8), 140)[..., None], 3, 2)),
+        width=140,
+        alt="The handwritten digit of this step, white on black",
+    )
+
+
+def first_sure_view(lesson: Lesson) -> None:
+    st.plotly_chart(
+        rows_accuracy_figure(rows_accuracy(), digit_styles()),
+        width="stretch",
+        key="tour_rows",
+        alt="Over 1,000 held-out digits: each reader's accuracy against the rows read so far",
+    )
+    st.caption("Over 1,000 held-out digits, each reader's accuracy as the rows come in.")
+
+
+# 9 · An article's claim, checked.
 def claim_evidence() -> Evidence:
     return Evidence(
         summaries=summaries(),
@@ -435,6 +494,16 @@ STEPS: tuple[Step, ...] = (
         lambda: None,
         steps_view,
         text_link(COMPARE_PAGE, "Measure the times on the comparison page"),
+    ),
+    Step(
+        "One picture, two readers",
+        "A small CNN sees the whole 28×28 digit at once. Three recurrent networks read the same "
+        "digit like a sentence: one row of 28 pixels per step, carrying a state down the rows, "
+        "with a guess after every row.",
+        first_sure_lesson,
+        show_tour_digit,
+        first_sure_view,
+        lambda: (DIGITS_PAGE, "Draw your own on the digits page", {}),
     ),
     Step(
         "An article's claim, checked",
