@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.digits_training_views import show_training
 from ui.digits_views import (
     choose_digit,
     show_experiments,
@@ -25,14 +26,15 @@ def main() -> None:
     left, right = st.columns([1, 2])
     with left:
         chosen = choose_digit()
-    if chosen is None:
-        st.stop()
-    prepared, label = chosen
-    with right:
-        show_recipe(prepared)
-    traces = show_readings(prepared, label, theme)
+    traces = None
+    if chosen is not None:
+        prepared, label = chosen
+        with right:
+            show_recipe(prepared)
+        traces = show_readings(prepared, label, theme)
     show_rows_until_known(theme)
-    show_experiments(prepared, traces)
+    show_experiments(chosen[0] if chosen else None, traces)
+    show_training()
 
 
 main()

@@ -300,3 +300,43 @@ def row_gradient_figure(curves: Mapping[str, np.ndarray], styles: Styles) -> go.
             "yaxis": log_axis(values, "|∂ score / ∂ row|"),
         },
     )
+
+
+def training_figure(
+    history: list, styles: Styles, along: str, measure: str, title: str, epochs: int
+) -> go.Figure:
+    """One line per reader: `measure` ("accuracy" or "loss") of every epoch so far, against
+    "epoch" or the reader's own training "seconds"."""
+    lines = []
+    for name, style in styles.items():
+        rows = [r for r in history if r.reader == name]
+        if not rows:
+            continue
+        lines.append(
+            trace(
+                "scatter",
+                x=[getattr(r, along) for r in rows],
+                y=[getattr(r, measure) for r in rows],
+                mode="lines+markers",
+                name=style.label,
+                line={"color": style.colour, "width": 2},
+                hovertemplate=f"{style.label}: %{{y:.3f}} at %{{x:.1f}}<extra></extra>",
+            )
+        )
+    axis = {"title": {"text": "epoch" if along == "epoch" else "seconds of training"}}
+    if along == "epoch":
+        axis |= {"range": [0.5, epochs + 0.5], "dtick": 1}
+    value = {"title": {"text": title}}
+    if measure == "accuracy":
+        value |= {"tickformat": ".0%", "range": [0, 1.02]}
+    return go.Figure(
+        lines,
+        {
+            "height": 300,
+            "margin": {"l": 50, "r": 10, "t": 40, "b": 50},
+            "paper_bgcolor": PAPER,
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+            "xaxis": axis,
+            "yaxis": value,
+        },
+    )

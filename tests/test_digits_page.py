@@ -33,10 +33,11 @@ def png(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def test_the_page_asks_for_a_drawing_first() -> None:
+def test_the_page_asks_for_a_drawing_and_shows_the_held_out_results_meanwhile() -> None:
     at = open_page(PAGE)
     assert any("Draw a digit" in info.value for info in at.info)
-    assert not at.get("plotly_chart")
+    keys = {chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")}
+    assert keys == {"digits_rows_accuracy", "digits_shift", "digits_gradient_heldout"}
 
 
 @pytest.mark.parametrize("number", [1, 2, 500])

@@ -246,7 +246,8 @@ def show_rows_until_known(theme: Theme) -> None:
     )
 
 
-def show_experiments(prepared: PreparedDigit, traces: dict[str, DigitTrace]) -> None:
+def show_experiments(prepared: PreparedDigit | None, traces: dict[str, DigitTrace] | None) -> None:
+    """Experiments over the held-out digits, and on the visitor's digit when there is one."""
     st.header("Experiments on the same digits")
     styles = digit_styles()
     left, right = st.columns(2)
@@ -315,21 +316,25 @@ def show_experiments(prepared: PreparedDigit, traces: dict[str, DigitTrace]) -> 
     show_row_gradients(prepared, traces)
 
 
-def show_row_gradients(prepared: PreparedDigit, traces: dict[str, DigitTrace]) -> None:
+def show_row_gradients(
+    prepared: PreparedDigit | None, traces: dict[str, DigitTrace] | None
+) -> None:
     st.subheader(
         "How much can each row still move the verdict?", help=explain("vanishing gradient")
     )
     styles = digit_styles()
-    digit = prepared.digit
-    label = traces[GRID_READER].digit
     left, right = st.columns(2)
-    left.plotly_chart(
-        row_gradient_figure(digit_row_gradients(digit_key(digit), digit, label), styles),
-        width="stretch",
-        key="digits_gradient_yours",
-        alt="On your digit: the size of the gradient of the verdict with respect to each row",
-    )
-    left.caption(f"On your digit (the score of {label}).")
+    if prepared is None or traces is None:
+        left.info("Draw or pick a digit above to see this on your own digit.")
+    else:
+        digit, label = prepared.digit, traces[GRID_READER].digit
+        left.plotly_chart(
+            row_gradient_figure(digit_row_gradients(digit_key(digit), digit, label), styles),
+            width="stretch",
+            key="digits_gradient_yours",
+            alt="On your digit: the size of the gradient of the verdict with respect to each row",
+        )
+        left.caption(f"On your digit (the score of {label}).")
     average = heldout_row_gradients()
     right.plotly_chart(
         row_gradient_figure(average, styles),

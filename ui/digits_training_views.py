@@ -1,0 +1,143 @@
+"""The digits page's "Watch them learn": settings, a run started on request, and its progress
+read every second while it trains (the run itself trains in its own thread)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import streamlit as st
+
+from charts.digits import row_gradient_figure, training_figure
+from imaging.maps import colorize, tile, upscale_nearest
+from models.checkpoints import WEIGHTS_DIR
+from models.digits.training import TrainSettings
+from ui.digits_cache import digit_styles
+from ui.digits_training import Run, training_runs
+
+HIDDEN = (32, 64, 128)
+RATES = (0.0005, 0.001, 0.002, 0.005)
+MAX_EPOCHS = 12  # all four on 4,000 digits: about 30 s at 128 units on one core
+
+
+def shipped_seconds_per_epoch() -> dict[str, float]:
+    """Each reader's seconds per epoch when the shipped weights were trained (one thread)."""
+    metrics = json.loads((WEIGHTS_DIR / "digits_metrics.json").read_text(encoding="utf-8"))
+    return {n: r["seconds_per_epoch"] for n, r in metrics["readers"]["plain"].items()}
+
+
+def choose_settings() -> TrainSettings:
+    columns = st.columns(4)
+    hidden = columns[0].select_slider("Units (or dense size)", HIDDEN, 64, key="train_hidden")
+    rate = columns[1].select_slider("Learning rate", RATES, 0.002, key="train_rate")
+    epochs = columns[2].slider("Epochs", 1, MAX_EPOCHS, 4, key="train_epochs")
+    scrambled = columns[3].toggle("Scrambled rows", key="train_scrambled")
+    return TrainSettings(epochs=epochs, hidden=hidden, learning_rate=rate, scrambled=scrambled)
+
+
+def show_training() -> None:
+    st.header("Watch them learn")
+    st.markdown(
+        "Train all four readers from scratch on this server, on the same 4,000 digits in the "
+        "same batches, and watch their held-out accuracy climb. One run at a time for the whole "
+        "server: if someone else's run is going, you see theirs; a run already finished with "
+        "your settings is shown at once."
+    )
+    settings = choose_settings()
+    per_epoch = sum(shipped_seconds_per_epoch().values()) * settings.hidden / 128
+    st.caption(
+        f"About {per_epoch * settings.epochs:.0f} s on one core for these settings (less with "
+        "fewer units); the page stays usable meanwhile."
+    )
+    runs = training_runs()
+    if st.button("Train all four from scratch", icon=":material/model_training:", key="train_go"):
+        runs.start(settings)
+    run = runs.latest()
+    if run is None:
+        st.caption("Nothing trained on this server yet.")
+        return
+    if run.settings != settings and not run.done:
+        st.info("Someone's run with other settings is training; here it is as it goes.")
+    if run.done:
+        show_run(run)
+    else:
+        follow_run()
+
+
+@st.fragment(run_every=1.0)
+def follow_run() -> None:
+    """Redrawn every second while a run trains; once it ends, the whole page is drawn again."""
+    run = training_runs().latest()
+    if run is None or run.done:
+        st.rerun()
+    show_run(run)
+
+
+def show_run(run: Run) -> None:
+    history = list(run.history)  # a snapshot: the training thread keeps appending
+    settings = run.settings
+    last = history[-1] if history else None
+    status = (
+        "finished" if run.done and not run.stopped else "stopped" if run.stopped else "training"
+    )
+    where = f"epoch {last.epoch} of {settings.epochs}, {last.reader}" if last else "starting"
+    st.progress(run.progress, text=f"{status.capitalize()}: {where}")
+    if run.error:
+        st.error(f"The run failed: {run.error}")
+    if not run.done and st.button("Stop this run", key="train_stop"):
+        run.stop.set()
+    styles = {n: s for n, s in digit_styles().items() if n in settings.readers}
+    left, right = st.columns(2)
+    left.plotly_chart(
+        training_figure(history, styles, "epoch", "accuracy", "held-out accuracy", settings.epochs),
+        width="stretch",
+        key="train_by_epoch",
+        alt="Held-out accuracy of each reader after every epoch of this run",
+    )
+    right.plotly_chart(
+        training_figure(
+            history, styles, "seconds", "accuracy", "held-out accuracy", settings.epochs
+        ),
+        width="stretch",
+        key="train_by_seconds",
+        alt="Held-out accuracy of each reader against its own seconds of training",
+    )
+    if last is not None:
+        finals = {r.reader: r for r in history}  # the last epoch of each reader so far
+        st.caption(
+            "So far: "
+            + "; ".join(
+                f"{styles[n].label} {r.accuracy:.1%} after {r.epoch} epoch"
+                f"{'' if r.epoch == 1 else 's'}, {r.seconds / r.epoch:.2f} s an epoch"
+                for n, r in finals.items()
+            )
+            + "."
+        )
+    show_snapshots(run)
+
+
+def show_snapshots(run: Run) -> None:
+    left, right = st.columns(2)
+    if run.filters:
+        epoch = max(run.filters)
+        weights = run.filters[epoch]
+        scaled = [(w - w.min()) / (w.max() - w.min() or 1) for w in weights]
+        picture = tile(np.stack([upscale_nearest(colorize(s), 40) for s in scaled]), 8, 2, 255)
+        left.image(
+            picture,
+            caption=f"The CNN's 16 first-layer filters after epoch {epoch}",
+            width="stretch",
+            alt=f"The CNN's first-layer filters after epoch {epoch}, as 5×5 patches",
+        )
+    if run.gradients:
+        epoch = max(run.gradients)
+        right.plotly_chart(
+            row_gradient_figure(run.gradients[epoch], digit_styles()),
+            width="stretch",
+            key="train_gradients",
+            alt=f"Each row reader's gradient by row after epoch {epoch} of this run",
+        )
+        right.caption(
+            f"After epoch {epoch}: how much each row moves the verdict (median over 200 held-out "
+            f"digits). Measured at epochs {', '.join(map(str, sorted(run.gradients)))}."
+        )
