@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from models.cnn.registry import load_cnn
-from models.compare.claims import DEPENDS, NOT_SUPPORTED, SUPPORTED, Evidence, check_claims, reach
+from models.compare.claims import (
+    DEPENDS,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    Evidence,
+    check_claim,
+    check_claims,
+    reach,
+)
 from models.compare.summary import summarise
 from models.sequence.registry import load_sequence_model
 
@@ -74,3 +82,24 @@ def test_no_reader_remembering_anything_does_not_break_the_table(evidence: Evide
     claims = check_claims(forgetful)
     assert len(claims) == 8
     assert all(c.verdict in (SUPPORTED, NOT_SUPPORTED, DEPENDS) for c in claims)
+
+
+def test_training_speed_on_identical_digits_is_judged_by_epoch_times(evidence: Evidence) -> None:
+    def verdict_for(cnn: float) -> str:
+        timed = replace(
+            evidence,
+            digit_epoch_seconds={"cnn": cnn, "lstm": 0.54, "gru": 0.86, "rnn": 0.37},
+            digit_timing_source="a test",
+        )
+        return check_claim("train-speed", timed).verdict
+
+    assert verdict_for(0.30) == SUPPORTED  # faster than every row reader
+    assert verdict_for(0.81) == DEPENDS  # between the RNN's 0.37 and the GRU's 0.86
+    assert verdict_for(0.90) == NOT_SUPPORTED  # slower than every one
+    claim = check_claim(
+        "train-speed",
+        replace(
+            evidence, digit_epoch_seconds={"cnn": 0.81, "lstm": 0.54, "gru": 0.86, "rnn": 0.37}
+        ),
+    )
+    assert "the CNN 0.81 s; LSTM 0.54 s, GRU 0.86 s, vanilla RNN 0.37 s" in claim.evidence

@@ -39,6 +39,7 @@ from ui.compare_cache import (
     sentence_gradients,
     summaries,
 )
+from ui.digits_training import digit_epoch_seconds
 from ui.glossary import explain, glossary_help
 from ui.pictures import show_stage_pictures
 from ui.sequence_cache import sequence_trace
@@ -439,12 +440,15 @@ def show_costs() -> None:
 def show_claims(corpus: dict[str, np.ndarray]) -> None:
     st.header("5 · The articles' claims, checked")
     report = profile_store().report
+    digit_seconds, timing_source = digit_epoch_seconds()
     evidence = Evidence(
         summaries=summaries(),
         accuracy=reader_accuracy(),
         negation=negation_table(),
         gradients=corpus,
         train_ms_per_token=None if report is None else report.train_ms_per_token,
+        digit_epoch_seconds=digit_seconds,
+        digit_timing_source=timing_source,
     )
     st.table(
         [
@@ -455,7 +459,8 @@ def show_claims(corpus: dict[str, np.ndarray]) -> None:
     st.caption(
         "Each verdict follows a fixed rule (written beside it in models/compare/claims.py) "
         "applied to the numbers on this page, so it can change with the machine or the "
-        "weights: for example, training speed is judged only after a measurement."
+        "weights: training speed, for example, is judged on the digits, from the last live "
+        "training run on this server (the digits page) or the shipped readers' own training."
     )
 
 

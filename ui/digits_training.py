@@ -8,6 +8,7 @@ runs are kept per settings, so a class that asks for the same settings sees the 
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import numpy as np
 import streamlit as st
 import torch
 
+from models.checkpoints import WEIGHTS_DIR
 from models.digits.analysis import gradient_by_row
 from models.digits.data import digit_set
 from models.digits.readers import DigitCNN, DigitReader
@@ -110,3 +112,19 @@ class TrainingRuns:
 def training_runs() -> TrainingRuns:
     """One store of runs for the whole server, shared by every session."""
     return TrainingRuns()
+
+
+def digit_epoch_seconds() -> tuple[dict[str, float], str]:
+    """Each digit reader's seconds per epoch on identical data, and where that was measured: the
+    last finished live run on unscrambled digits, or else the shipped readers' training."""
+    for run in reversed(training_runs().finished.values()):
+        if not run.settings.scrambled:
+            last = {report.reader: report for report in run.history}
+            seconds = {name: r.seconds / r.epoch for name, r in last.items()}
+            return seconds, (
+                f"measured live on this server, {run.settings.epochs} epochs of "
+                f"{run.settings.hidden}-unit readers"
+            )
+    metrics = json.loads((WEIGHTS_DIR / "digits_metrics.json").read_text(encoding="utf-8"))
+    seconds = {n: r["seconds_per_epoch"] for n, r in metrics["readers"]["plain"].items()}
+    return seconds, "measured when the shipped readers were trained, on one thread"

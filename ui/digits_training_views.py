@@ -3,27 +3,18 @@ read every second while it trains (the run itself trains in its own thread)."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import streamlit as st
 
 from charts.digits import row_gradient_figure, training_figure
 from imaging.maps import colorize, tile, upscale_nearest
-from models.checkpoints import WEIGHTS_DIR
 from models.digits.training import TrainSettings
 from ui.digits_cache import digit_styles
-from ui.digits_training import Run, training_runs
+from ui.digits_training import Run, digit_epoch_seconds, training_runs
 
 HIDDEN = (32, 64, 128)
 RATES = (0.0005, 0.001, 0.002, 0.005)
 MAX_EPOCHS = 12  # all four on 4,000 digits: about 30 s at 128 units on one core
-
-
-def shipped_seconds_per_epoch() -> dict[str, float]:
-    """Each reader's seconds per epoch when the shipped weights were trained (one thread)."""
-    metrics = json.loads((WEIGHTS_DIR / "digits_metrics.json").read_text(encoding="utf-8"))
-    return {n: r["seconds_per_epoch"] for n, r in metrics["readers"]["plain"].items()}
 
 
 def choose_settings() -> TrainSettings:
@@ -44,7 +35,7 @@ def show_training() -> None:
         "your settings is shown at once."
     )
     settings = choose_settings()
-    per_epoch = sum(shipped_seconds_per_epoch().values()) * settings.hidden / 128
+    per_epoch = sum(digit_epoch_seconds()[0].values()) * settings.hidden / 128
     st.caption(
         f"About {per_epoch * settings.epochs:.0f} s on one core for these settings (less with "
         "fewer units); the page stays usable meanwhile."
