@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-limit", type=int, default=None, metavar="N")
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR, metavar="DIR")
     parser.add_argument("--plain-only", action="store_true", help="skip the scrambled readers")
+    parser.add_argument(
+        "--weights-only", action="store_true", help="write the weights, measure nothing more"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -96,9 +99,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         for model in result.models.values():
             save_reader(model, args.out)
+        if args.weights_only:
+            continue
         key = "scrambled" if scrambled else "plain"
         metrics["readers"][key] = measure(result, settings)
         metrics[f"{key}_wall_seconds"] = round(time.perf_counter() - started, 1)
+    if args.weights_only:
+        return 0
     (args.out / METRICS_NAME).write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(metrics["readers"], indent=1))
     return 0

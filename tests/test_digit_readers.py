@@ -3,6 +3,11 @@ that is seeded, the same for every reader, and reproducible."""
 
 from __future__ import annotations
 
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +16,7 @@ from models.digits.analysis import accuracy_after_rows, gradient_by_row, shifted
 from models.digits.data import digit_set
 from models.digits.readers import DigitConfig, build
 from models.digits.training import TrainSettings, batches, row_order, train_readers
+from tests.helpers.paths import ROOT
 
 
 def random_digits(n: int = 5, seed: int = 0) -> torch.Tensor:
@@ -115,3 +121,16 @@ def test_a_run_stops_when_asked() -> None:
         should_stop=lambda: len(seen) >= 3,
     )
     assert result.stopped and len(seen) == 3
+
+
+def test_the_training_script_writes_the_same_weights_twice(tmp_path: Path) -> None:
+    digests = []
+    for run in ("one", "two"):
+        out = tmp_path / run
+        script = ["scripts/train_digits.py", "--epochs", "1", "--train-limit", "300"]
+        command = [sys.executable, *script, "--plain-only", "--weights-only", "--out", str(out)]
+        subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
+        digests.append(
+            {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(out.glob("*.pt"))}
+        )
+    assert len(digests[0]) == 4 and digests[0] == digests[1]

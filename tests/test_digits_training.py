@@ -89,3 +89,19 @@ def test_the_page_starts_a_run_and_shows_its_curves(epochs: int, monkeypatch) ->
     keys = {chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")}
     assert {"train_by_epoch", "train_by_seconds", "train_gradients"} <= keys
     assert any("after 1 epoch" in text for text in texts(at))
+
+
+def test_the_stop_button_stops_a_run_from_the_page(monkeypatch) -> None:
+    import ui.digits_training_views
+
+    runs = TrainingRuns()
+    monkeypatch.setattr(ui.digits_training_views, "training_runs", lambda: runs)
+    at = open_page(PAGE)
+    at.slider(key="train_epochs").set_value(12).run()
+    at.select_slider(key="train_hidden").set_value(128).run()
+    at.button(key="train_go").click().run()
+    run = runs.latest()
+    assert not run.done
+    at.button(key="train_stop").click().run()
+    wait_done(run)
+    assert run.stopped and len(run.history) < 12 * 4

@@ -78,20 +78,29 @@ def show_run(run: Run) -> None:
     if not run.done and st.button("Stop this run", key="train_stop"):
         run.stop.set()
     styles = {n: s for n, s in digit_styles().items() if n in settings.readers}
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     left.plotly_chart(
         training_figure(history, styles, "epoch", "accuracy", "held-out accuracy", settings.epochs),
         width="stretch",
         key="train_by_epoch",
         alt="Held-out accuracy of each reader after every epoch of this run",
     )
-    right.plotly_chart(
+    middle.plotly_chart(
         training_figure(
             history, styles, "seconds", "accuracy", "held-out accuracy", settings.epochs
         ),
         width="stretch",
         key="train_by_seconds",
         alt="Held-out accuracy of each reader against its own seconds of training",
+    )
+    right.plotly_chart(
+        training_figure(history, styles, "epoch", "loss", "training loss", settings.epochs),
+        width="stretch",
+        key="train_loss",
+        alt="Each reader's mean training loss in every epoch of this run",
+    )
+    right.caption(
+        "A row reader's loss also counts its guess after every row, so it sits above the CNN's."
     )
     if last is not None:
         finals = {r.reader: r for r in history}  # the last epoch of each reader so far
@@ -121,7 +130,12 @@ def show_snapshots(run: Run) -> None:
             alt=f"The CNN's first-layer filters after epoch {epoch}, as 5×5 patches",
         )
     if run.gradients:
-        epoch = max(run.gradients)
+        moments = sorted(run.gradients)
+        epoch = moments[-1]
+        if len(moments) > 1:
+            epoch = right.select_slider(
+                "Gradient by row after epoch", moments, moments[-1], key="train_moment"
+            )
         right.plotly_chart(
             row_gradient_figure(run.gradients[epoch], digit_styles()),
             width="stretch",
