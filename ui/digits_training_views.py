@@ -35,10 +35,13 @@ def show_training() -> None:
         "your settings is shown at once."
     )
     settings = choose_settings()
-    per_epoch = sum(digit_epoch_seconds()[0].values()) * settings.hidden / 128
+    # The last measured seconds per epoch (a live run, or the shipped training at 128 units),
+    # plus about a third for scoring the held-out digits
+    # after every epoch and the gradient snapshots.
+    per_epoch = sum(digit_epoch_seconds()[0].values()) * 1.3
     st.caption(
-        f"About {per_epoch * settings.epochs:.0f} s on one core for these settings (less with "
-        "fewer units); the page stays usable meanwhile."
+        f"Up to about {per_epoch * settings.epochs:.0f} s on one core for {settings.epochs} "
+        "epochs (less with fewer units); the page stays usable meanwhile."
     )
     runs = training_runs()
     if st.button("Train all four from scratch", icon=":material/model_training:", key="train_go"):
@@ -71,7 +74,8 @@ def show_run(run: Run) -> None:
     status = (
         "finished" if run.done and not run.stopped else "stopped" if run.stopped else "training"
     )
-    where = f"epoch {last.epoch} of {settings.epochs}, {last.reader}" if last else "starting"
+    label = digit_styles()[last.reader].label if last else ""
+    where = f"epoch {last.epoch} of {settings.epochs}, {label}" if last else "starting"
     st.progress(run.progress, text=f"{status.capitalize()}: {where}")
     if run.error:
         st.error(f"The run failed: {run.error}")
@@ -133,9 +137,8 @@ def show_snapshots(run: Run) -> None:
         moments = sorted(run.gradients)
         epoch = moments[-1]
         if len(moments) > 1:
-            epoch = right.select_slider(
-                "Gradient by row after epoch", moments, moments[-1], key="train_moment"
-            )
+            # No key: when a new moment is measured, the slider starts again on the latest.
+            epoch = right.select_slider("Gradient by row after epoch", moments, moments[-1])
         right.plotly_chart(
             row_gradient_figure(run.gradients[epoch], digit_styles()),
             width="stretch",
