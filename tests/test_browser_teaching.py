@@ -180,6 +180,7 @@ VIEWS = (
     ("LSTM_hidden_states?section=path", "The path through state space"),
     ("LSTM_hidden_states?section=pair", "Two sentences side by side"),
     ("CNN_vs_RNN", "One sentence, four readers"),
+    ("digits", "How many rows until it knows?"),
 )
 
 
