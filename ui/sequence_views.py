@@ -155,7 +155,7 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
     st.caption(
         f"Columns are tokens, rows are {spec.unit_noun}s; red is positive, blue negative, "
         "white 0 (for gates: white closed, red open). Press **▶ Play**: the veil lifts one "
-        "token at a time, the black box is the token being read, and the arrows point at the "
+        "token at a time, the framed column is the token being read, and the arrows point at the "
         f"3 {spec.unit_noun}s that changed most at that token. The curve underneath is "
         f"{lower}. Hover over a column for its token."
     )
