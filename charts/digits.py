@@ -206,100 +206,73 @@ def _row_slider(rows: int, guesses: np.ndarray) -> dict:
     }
 
 
-def rows_accuracy_figure(curves: Mapping[str, np.ndarray], styles: Styles) -> go.Figure:
-    """Held-out accuracy against the rows read so far (the CNN: with the rows below blanked)."""
-    rows = np.arange(1, 29)
+ACCURACY_AXIS = {
+    "title": {"text": "held-out digits right"},
+    "tickformat": ".0%",
+    "range": [0, 1.02],
+}
+
+
+def reader_lines(
+    curves: Mapping[str, np.ndarray],
+    x: object,
+    styles: Styles,
+    hover: str,
+    x_axis: dict,
+    y_axis: dict,
+    height: int = 320,
+) -> go.Figure:
+    """One line per reader over the same x, in the reader's colour; `hover` formats the value
+    after the reader's name (e.g. "after %{x} rows: %{y:.1%}")."""
     lines = [
         trace(
             "scatter",
-            x=rows,
+            x=x,
             y=curve,
             mode="lines+markers",
             name=styles[name].label,
             line={"color": styles[name].colour, "width": 2},
-            hovertemplate=f"{styles[name].label} after %{{x}} rows: %{{y:.1%}}<extra></extra>",
+            hovertemplate=f"{styles[name].label} {hover}<extra></extra>",
         )
         for name, curve in curves.items()
     ]
     return go.Figure(
         lines,
         {
-            "height": 320,
-            "margin": {"l": 50, "r": 10, "t": 40, "b": 50},
+            "height": height,
+            "margin": {"l": 60, "r": 10, "t": 40, "b": 50},
             "paper_bgcolor": PAPER,
             "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-            "xaxis": {"title": {"text": "rows read, from the top"}, "dtick": 2},
-            "yaxis": {
-                "title": {"text": "held-out digits right"},
-                "tickformat": ".0%",
-                "range": [0, 1.02],
-            },
+            "xaxis": x_axis,
+            "yaxis": y_axis,
         },
+    )
+
+
+def rows_accuracy_figure(curves: Mapping[str, np.ndarray], styles: Styles) -> go.Figure:
+    """Held-out accuracy against the rows read so far (the CNN: with the rows below blanked)."""
+    x_axis = {"title": {"text": "rows read, from the top"}, "dtick": 2}
+    return reader_lines(
+        curves, np.arange(1, 29), styles, "after %{x} rows: %{y:.1%}", x_axis, ACCURACY_AXIS
     )
 
 
 def shift_figure(
     curves: Mapping[str, np.ndarray], shifts: tuple[int, ...], styles: Styles
 ) -> go.Figure:
-    lines = [
-        trace(
-            "scatter",
-            x=list(shifts),
-            y=curve,
-            mode="lines+markers",
-            name=styles[name].label,
-            line={"color": styles[name].colour, "width": 2},
-            hovertemplate=f"{styles[name].label}, moved %{{x}} px: %{{y:.1%}}<extra></extra>",
-        )
-        for name, curve in curves.items()
-    ]
-    return go.Figure(
-        lines,
-        {
-            "height": 300,
-            "margin": {"l": 50, "r": 10, "t": 40, "b": 50},
-            "paper_bgcolor": PAPER,
-            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-            "xaxis": {
-                "title": {"text": "digit moved by (pixels, up, down, left or right)"},
-                "dtick": 1,
-            },
-            "yaxis": {
-                "title": {"text": "held-out digits right"},
-                "tickformat": ".0%",
-                "range": [0, 1.02],
-            },
-        },
+    x_axis = {"title": {"text": "digit moved by (pixels, up, down, left or right)"}, "dtick": 1}
+    return reader_lines(
+        curves, list(shifts), styles, "moved %{x} px: %{y:.1%}", x_axis, ACCURACY_AXIS, 300
     )
 
 
 def row_gradient_figure(curves: Mapping[str, np.ndarray], styles: Styles) -> go.Figure:
-    """How much each row can move the verdict, by row, on a log scale."""
-    rows = np.arange(1, 29)
+    """How much each row can move the verdict, by row, on a log scale (zeros left out)."""
+    shown = {name: np.where(curve > 0, curve, np.nan) for name, curve in curves.items()}
     values = [v for curve in curves.values() for v in curve]
-    lines = [
-        trace(
-            "scatter",
-            x=rows,
-            y=np.where(curve > 0, curve, np.nan),
-            mode="lines+markers",
-            name=styles[name].label,
-            line={"color": styles[name].colour, "width": 2},
-            hovertemplate=f"{styles[name].label}, row %{{x}}: %{{y:.2e}}<extra></extra>",
-        )
-        for name, curve in curves.items()
-    ]
-    return go.Figure(
-        lines,
-        {
-            "height": 320,
-            "margin": {"l": 60, "r": 10, "t": 40, "b": 50},
-            "paper_bgcolor": PAPER,
-            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-            "xaxis": {"title": {"text": "row (1 = top, read first)"}, "dtick": 3},
-            "yaxis": log_axis(values, "|∂ score / ∂ row|"),
-        },
-    )
+    x_axis = {"title": {"text": "row (1 = top, read first)"}, "dtick": 3}
+    y_axis = log_axis(values, "|∂ score / ∂ row|")
+    return reader_lines(shown, np.arange(1, 29), styles, "row %{x}: %{y:.2e}", x_axis, y_axis)
 
 
 def training_figure(
