@@ -36,9 +36,9 @@ from models.digits.analysis import (  # noqa: E402
 )
 from models.digits.data import digit_set  # noqa: E402
 from models.digits.readers import save_reader  # noqa: E402
+from models.digits.registry import METRICS_FILE  # noqa: E402
 from models.digits.training import TrainSettings, row_order, train_readers  # noqa: E402
 
-METRICS_NAME = "digits_metrics.json"
 EPOCHS = 40
 
 
@@ -106,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         metrics[f"{key}_wall_seconds"] = round(time.perf_counter() - started, 1)
     if args.weights_only:
         return 0
-    (args.out / METRICS_NAME).write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
+    (args.out / METRICS_FILE.name).write_text(
+        json.dumps(metrics, indent=1) + "\n", encoding="utf-8"
+    )
     print(json.dumps(metrics["readers"], indent=1))
     return 0
 

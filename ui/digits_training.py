@@ -8,7 +8,6 @@ runs are kept per settings, so a class that asks for the same settings sees the 
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,10 +16,10 @@ import numpy as np
 import streamlit as st
 import torch
 
-from models.checkpoints import WEIGHTS_DIR
 from models.digits.analysis import gradient_by_row
 from models.digits.data import digit_set
 from models.digits.readers import DigitCNN, DigitReader
+from models.digits.registry import training_metrics
 from models.digits.training import EpochReport, TrainSettings, row_order, train_readers
 
 KEPT_RUNS = 8  # finished runs kept, the oldest dropped first
@@ -125,6 +124,6 @@ def digit_epoch_seconds() -> tuple[dict[str, float], str]:
                 f"measured live on this server, {run.settings.epochs} epochs of "
                 f"{run.settings.hidden}-unit readers"
             )
-    metrics = json.loads((WEIGHTS_DIR / "digits_metrics.json").read_text(encoding="utf-8"))
-    seconds = {n: r["seconds_per_epoch"] for n, r in metrics["readers"]["plain"].items()}
+    plain = training_metrics()["readers"]["plain"]
+    seconds = {name: reader["seconds_per_epoch"] for name, reader in plain.items()}
     return seconds, "measured when the shipped readers were trained, on one thread"

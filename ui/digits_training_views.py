@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from charts.digits import row_gradient_figure, training_figure
 from imaging.maps import colorize, tile, upscale_nearest
@@ -58,17 +59,19 @@ def show_training() -> None:
         follow_run()
 
 
-@st.fragment(run_every=1.0)
+@st.fragment(run_every=2.0)
 def follow_run() -> None:
-    """Redrawn every second while a run trains; once it ends, the whole page is drawn again."""
+    """Redrawn every two seconds while a run trains, lightly (a class may be watching the same
+    run, all in this one process); once it ends, the whole page is drawn again, in full."""
     run = training_runs().latest()
     if run is None or run.done:
         st.rerun()
-    show_run(run)
+    show_progress(run, list(run.history))
+    show_accuracy_by_epoch(st, run, list(run.history))
 
 
-def show_run(run: Run) -> None:
-    history = list(run.history)  # a snapshot: the training thread keeps appending
+def show_progress(run: Run, history: list) -> None:
+    """The progress bar, what is training now, and the stop button while it trains."""
     settings = run.settings
     last = history[-1] if history else None
     status = (
@@ -81,14 +84,29 @@ def show_run(run: Run) -> None:
         st.error(f"The run failed: {run.error}")
     if not run.done and st.button("Stop this run", key="train_stop"):
         run.stop.set()
-    styles = {n: s for n, s in digit_styles().items() if n in settings.readers}
-    left, middle, right = st.columns(3)
-    left.plotly_chart(
-        training_figure(history, styles, "epoch", "accuracy", "held-out accuracy", settings.epochs),
+
+
+def show_accuracy_by_epoch(place: DeltaGenerator, run: Run, history: list) -> None:
+    styles = {n: s for n, s in digit_styles().items() if n in run.settings.readers}
+    place.plotly_chart(
+        training_figure(
+            history, styles, "epoch", "accuracy", "held-out accuracy", run.settings.epochs
+        ),
         width="stretch",
         key="train_by_epoch",
         alt="Held-out accuracy of each reader after every epoch of this run",
     )
+
+
+def show_run(run: Run) -> None:
+    """A finished (or stopped) run in full: curves, the latest figures and snapshots."""
+    history = list(run.history)
+    settings = run.settings
+    last = history[-1] if history else None
+    show_progress(run, history)
+    styles = {n: s for n, s in digit_styles().items() if n in settings.readers}
+    left, middle, right = st.columns(3)
+    show_accuracy_by_epoch(left, run, history)
     middle.plotly_chart(
         training_figure(
             history, styles, "seconds", "accuracy", "held-out accuracy", settings.epochs

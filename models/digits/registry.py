@@ -3,9 +3,15 @@ read (what each reader is, how it reads, its colour), and the shipped weights.""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
+from models.checkpoints import WEIGHTS_DIR
 from models.digits.readers import DigitReader, load_reader
+
+METRICS_FILE = WEIGHTS_DIR / "digits_metrics.json"
 
 
 @dataclass(frozen=True)
@@ -37,3 +43,9 @@ DIGIT_READERS: dict[str, DigitSpec] = {
 DEFAULT_DIGIT_READER = "cnn"
 # The one reader that sees the whole grid at once, beside the row readers.
 GRID_READER = next(name for name, spec in DIGIT_READERS.items() if not spec.recurrent)
+
+
+@cache
+def training_metrics() -> dict[str, Any]:
+    """What scripts/train_digits.py measured when it trained the shipped readers."""
+    return json.loads(METRICS_FILE.read_text(encoding="utf-8"))
