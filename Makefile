@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 PYTHON ?= python3
 
-.PHONY: run test lint format bench weights chromium nginx screenshots
+.PHONY: run test lint format bench weights chromium nginx screenshots cluster
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 # otherwise stay scattered over per-thread arenas (make bench: docs/bench-history.md).
 run: $(VENV)/.installed
 	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT)
+
+# N app processes behind nginx on PORT (the processes on PORT+1 ... PORT+N); a process that
+# dies is started again; Ctrl-C stops everything. See README, "Serving a class".
+PROCESSES ?= 2
+cluster: $(VENV)/.installed nginx
+	$(PY) deploy/cluster.py --processes $(PROCESSES) --port $(PORT)
 
 # Playwright cannot download its own browser here: the tests drive Debian's chromium.
 chromium:

@@ -11,26 +11,66 @@ from __future__ import annotations
 import argparse
 import shlex
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parent / "nginx.conf.template"
 DEFAULT_BACKENDS = ("127.0.0.1:8501", "127.0.0.1:8502")
 
 
-def render(listen: str, backends: list[str] | tuple[str, ...]) -> str:
-    """The nginx configuration: listen on `listen`, spread sessions over `backends` (host:port)."""
+@dataclass(frozen=True)
+class Timeouts:
+    """How soon nginx gives up on a process: see the template's comments."""
+
+    read: str = "10s"  # an HTTP answer (a page, a health check, an upload): a hanging process
+    fail: str = "10s"  # how long a process that failed is left out before it is tried again
+    websocket: str = "45s"  # silence on a websocket; the processes ping it every 30 s
+
+
+def render(
+    listen: str, backends: list[str] | tuple[str, ...], timeouts: Timeouts = Timeouts()
+) -> str:
+    """The nginx configuration: listen on `listen`, spread sessions over `backends` (host:port),
+    a group per backend that prefers it and falls back to the others."""
     if not backends:
         raise ValueError("at least one backend is needed")
-    servers = "\n".join(f"        server {backend} max_fails=0;" for backend in backends)
-    return TEMPLATE.read_text().replace("@LISTEN@", listen).replace("@BACKENDS@", servers)
+    server = f"max_fails=1 fail_timeout={timeouts.fail}"
+    groups = []
+    for index, backend in enumerate(backends):
+        backups = "".join(
+            f"        server {other} backup;\n" for other in backends if other != backend
+        )
+        groups.append(
+            f"    upstream st_{index} {{\n        server {backend} {server};\n{backups}    }}"
+        )
+    values = {
+        "@LISTEN@": listen,
+        "@NEW_SERVERS@": "\n".join(f"        server {backend} {server};" for backend in backends),
+        "@GROUPS@": "\n".join(groups),
+        "@GROUP_MAP@": "\n".join(
+            f'        "{backend}" st_{i};' for i, backend in enumerate(backends)
+        ),
+        "@READ_TIMEOUT@": timeouts.read,
+        "@FAIL_TIMEOUT@": timeouts.fail,
+        "@WS_TIMEOUT@": timeouts.websocket,
+    }
+    text = TEMPLATE.read_text()
+    for marker, value in values.items():
+        text = text.replace(marker, value)
+    return text
 
 
-def prepare(prefix: Path, listen: str, backends: list[str] | tuple[str, ...]) -> Path:
+def prepare(
+    prefix: Path,
+    listen: str,
+    backends: list[str] | tuple[str, ...],
+    timeouts: Timeouts = Timeouts(),
+) -> Path:
     """Write PREFIX/nginx.conf and the directories it names; return the configuration's path."""
     for folder in ("logs", "tmp"):
         (prefix / folder).mkdir(parents=True, exist_ok=True)
     conf = prefix / "nginx.conf"
-    conf.write_text(render(listen, backends))
+    conf.write_text(render(listen, backends, timeouts))
     return conf
 
 

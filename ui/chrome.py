@@ -6,6 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.state import note_session_start
+
 # Read once per server process: app.py runs on every rerun of every session.
 ANCHOR_SCRIPT = f"<script>{(Path(__file__).parent / 'anchors.js').read_text()}</script>"
 STYLE = (
@@ -17,6 +19,7 @@ STYLE = (
 
 
 def page_chrome() -> None:
+    note_session_start()  # first: before anything puts a key in the session
     st.html(STYLE)
     # Section links land on their section even while the charts above it are still drawing.
     st.html(ANCHOR_SCRIPT, unsafe_allow_javascript=True)

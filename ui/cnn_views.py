@@ -33,6 +33,7 @@ from ui.state import (
     ChosenPhoto,
     Param,
     choice,
+    restored_session,
     sample_photo,
     set_shared_photo,
     shared_photo,
@@ -59,10 +60,12 @@ def choose_photo() -> ChosenPhoto | None:
     run would cost a whole page for nothing.
     """
     current = shared_photo()
-    st.session_state.setdefault("cnn_source", SOURCES[current.kind])
+    # The default from the shared photo, not a value put in the session: a tab rebuilt on
+    # another process sends the choice it had, and that must win.
     source = st.radio(
         "Photo",
         list(SOURCES.values()),
+        index=list(SOURCES).index(current.kind),
         horizontal=True,
         key="cnn_source",
         label_visibility="collapsed",
@@ -124,7 +127,10 @@ def new_file(file: UploadedFile | None, kind: str, current: ChosenPhoto) -> Chos
             )
             return current
         verb = "Drop a photo above" if kind == "upload" else "Take a picture above"
-        st.info(f"{verb}, or pick **Sample photo** to use one of ours.")
+        if restored_session() and current.kind != kind:
+            st.warning(f"The server restarted: your {kind} could not be kept. {verb} again.")
+        else:
+            st.info(f"{verb}, or pick **Sample photo** to use one of ours.")
         return None
     st.session_state[UPLOAD_SEEN_KEY] = visit()  # the uploader held a file in this visit
     data = file.getvalue()

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from models.cnn.images import LoadedPhoto
 from ui.cnn_cache import decoded_photo, samples
@@ -26,6 +27,8 @@ PHOTO_KEY = "shared_photo"
 TEXT_KEY = "shared_text"
 NOTICES_KEY = "address_notices"
 VISIT_KEY = "page_visit"  # (the page of the last run, how many page visits so far)
+KNOWN_KEY = "session_known"  # set in a session's first run on this process
+RESTORED_KEY = "session_restored"  # the session came from another process: rebuilt here
 TEXT_LIMIT = 5000  # characters: the text boxes' limit, and what an address can carry
 
 
@@ -173,3 +176,43 @@ LINK_NOTE = (
     "The address in your browser reopens this view. An uploaded photo cannot travel in a link: "
     "whoever opens it sees the first sample photo instead."
 )
+
+
+def note_session_start() -> None:
+    """Notice a browser tab whose session this process has never seen, though the tab has one.
+
+    A new visitor's first run finds the session empty. A tab whose process died (or hung, and
+    was failed over) reconnects here with the values of its widgets, but everything else the
+    page kept (the shared photo and sentence) is gone: the page is rebuilt from its address,
+    and says so once.
+    """
+    if KNOWN_KEY in st.session_state:
+        return
+    came_with_widgets = browser_sent_widget_values()
+    st.session_state[KNOWN_KEY] = True
+    if came_with_widgets:
+        st.session_state[RESTORED_KEY] = True
+        st.info(
+            "The server restarted, so this page was rebuilt from its address.",
+            icon=":material/restart_alt:",
+        )
+
+
+def restored_session() -> bool:
+    """True in a session that came from another process (see note_session_start)."""
+    return bool(st.session_state.get(RESTORED_KEY))
+
+
+def browser_sent_widget_values() -> bool:
+    """Whether this run's request carried widget values from the browser.
+
+    `st.session_state` cannot tell: it only lists widgets this process has registered, and a
+    new process has registered none. Streamlit 1.67 keeps what the browser sent in the session
+    state's new widget state (a private field), read here inside a guard: if a later version
+    moves it, the page just does not say that it was rebuilt.
+    """
+    context = get_script_run_ctx()
+    try:
+        return len(context.session_state._state._new_widget_state) > 0
+    except AttributeError:
+        return False

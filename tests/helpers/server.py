@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.helpers.paths import ROOT
+import deploy.cluster
 
 
 def free_port() -> int:
@@ -68,17 +66,4 @@ def serve_apps(count: int) -> Iterator[list[str]]:
 
 def start_app(port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
     """One streamlit process of app.py on a loopback port; `env` adds to the environment."""
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.headless", "true", "--server.address", "127.0.0.1",
-        "--server.port", str(port), "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    return subprocess.Popen(
-        command,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
-    )
+    return deploy.cluster.start_app(port, env)

@@ -1,0 +1,216 @@
+"""A process dies or hangs behind nginx, and nobody loses their work without a word.
+
+Two app processes and nginx as `make cluster` runs them (deploy/cluster.py: a shared cookie
+secret, a supervisor that starts a dead process again). Browser contexts are visitors with
+their own cookies; the st_backend cookie names the process that answered each one last.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from deploy.cluster import NGINX, Supervisor, start_app, start_nginx
+from deploy.nginx_conf import Timeouts
+from tests.helpers.browser import UPLOAD_INPUT
+from tests.helpers.page_waits import wait_until_settled
+from tests.helpers.paths import SAMPLES
+from tests.helpers.server import free_port, wait_healthy
+
+pytestmark = pytest.mark.browser
+TIMEOUTS = Timeouts(read="5s", fail="5s", websocket="45s")
+RESTARTED = "The server restarted, so this page was rebuilt from its address."
+CONNECTED = "() => document.querySelector('[data-testid=stApp]')?.dataset.testConnectionState"
+SENTENCE = "the plot was thin but I did not mind at all"
+
+
+@dataclass
+class Cluster:
+    proxy: str
+    ports: list[int]
+    supervisor: Supervisor
+    prefix: Path
+
+    def pid(self, port: int) -> int:
+        return self.supervisor.processes[port].pid
+
+    def wait_up(self, port: int, timeout: float = 60.0) -> None:
+        wait_healthy(f"http://127.0.0.1:{port}", self.supervisor.processes[port], timeout)
+
+    def errors(self) -> list[str]:
+        text = (self.prefix / "logs" / "access.log").read_text()
+        return [line for line in text.splitlines() if re.search(r" status=(400|404|5\d\d) ", line)]
+
+
+@pytest.fixture
+def cluster() -> Iterator[Cluster]:
+    if NGINX is None:
+        pytest.skip("nginx is not installed (make nginx)")
+    ports = sorted({free_port() for _ in range(2)})
+    prefix = Path(tempfile.mkdtemp(prefix="failover-"))
+    shared = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(16)}
+    supervisor = Supervisor(ports, lambda port: start_app(port, shared))
+    proxy_port = free_port()
+    nginx = start_nginx(
+        prefix, f"127.0.0.1:{proxy_port}", [f"127.0.0.1:{p}" for p in ports], TIMEOUTS
+    )
+    watcher = threading.Thread(target=supervisor.watch, args=(0.2,), daemon=True)
+    watcher.start()
+    found = Cluster(f"http://127.0.0.1:{proxy_port}", ports, supervisor, prefix)
+    try:
+        for port in ports:
+            found.wait_up(port)
+        wait_healthy(found.proxy, nginx, 30)
+        yield found
+    finally:
+        supervisor.stop()
+        nginx.terminate()
+        nginx.wait(timeout=10)
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+def backend_of(context: BrowserContext) -> int:
+    (value,) = [c["value"] for c in context.cookies() if c["name"] == "st_backend"]
+    return int(value.rsplit(":", 1)[1])
+
+
+def settled_page(context: BrowserContext, url: str, ready: str) -> Page:
+    page = context.new_page()
+    page.goto(url)
+    expect(page.get_by_text(ready).first).to_be_visible(timeout=90_000)
+    wait_until_settled(page)
+    return page
+
+
+@dataclass
+class Visitor:
+    name: str
+    context: BrowserContext
+    page: Page
+    check: str  # text the page shows once its state is back
+    puts: list[int]
+
+
+def open_visitors(browser: Browser, cluster: Cluster) -> list[Visitor]:
+    """Four visitors in four states, and at least one of them on each process."""
+    sentence = f"LSTM_hidden_states?model=gru&text={SENTENCE}"
+    plans = [
+        ("sample", "CNN_feature_maps?sample=coffee", "Top guess", "Top guess: espresso"),
+        ("sentence", sentence, "What the model reads", "What the model reads: 11 words"),
+        ("tour", "tour?step=3", "Step 3 of 9", "Step 3 of 9"),
+        ("upload", "CNN_feature_maps", "Top guess", "could not be kept"),
+    ]  # fmt: skip
+    visitors = []
+    for name, path, ready, check in plans:
+        context = browser.new_context()
+        puts: list[int] = []
+        page = settled_page(context, f"{cluster.proxy}/{path}", ready)
+        page.on(
+            "response",
+            lambda r, mine=puts: mine.append(r.status) if r.request.method == "PUT" else None,
+        )
+        visitors.append(Visitor(name, context, page, check, puts))
+    upload = visitors[-1].page
+    upload.get_by_text("Upload", exact=True).click()
+    wait_until_settled(upload)
+    upload.locator(UPLOAD_INPUT).set_input_files(SAMPLES / "china.jpg")
+    expect(upload.get_by_text("cannot travel in a link")).to_be_visible()
+    wait_until_settled(upload)
+    return visitors
+
+
+def test_a_killed_process_loses_no_one_and_its_return_breaks_no_upload(
+    browser: Browser, cluster: Cluster
+) -> None:
+    visitors = open_visitors(browser, cluster)
+    on = {v.name: backend_of(v.context) for v in visitors}
+    victim = on["upload"]
+    moved = [v for v in visitors if on[v.name] == victim]
+    sockets: dict[str, list] = {v.name: [] for v in moved}  # websockets opened after the kill
+    for visitor in moved:
+        visitor.page.on("websocket", lambda socket, mine=sockets[visitor.name]: mine.append(socket))
+    try:
+        killed = time.monotonic()
+        os.kill(cluster.pid(victim), signal.SIGKILL)
+        back_after = {}
+        for visitor in moved:  # each reconnects by itself, then is rebuilt at its next run
+            if not sockets[visitor.name]:
+                visitor.page.wait_for_event("websocket", timeout=60_000)
+            visitor.page.wait_for_function(f"{CONNECTED} === 'CONNECTED'", timeout=60_000)
+            visitor.page.keyboard.press("r")  # Streamlit's rerun key: a run on the new process
+            expect(visitor.page.get_by_text(visitor.check).first).to_be_visible(timeout=60_000)
+            wait_until_settled(visitor.page)
+            back_after[visitor.name] = time.monotonic() - killed
+            expect(visitor.page.get_by_text(RESTARTED)).to_be_visible()
+            assert backend_of(visitor.context) != victim  # the cookie moved with the session
+            assert visitor.page.locator('[data-testid="stException"]').count() == 0
+        print("working again after (s):", {k: round(v, 1) for k, v in back_after.items()})
+
+        # The supervisor started the killed process again; new visitors may go there.
+        deadline = time.monotonic() + 60
+        while not cluster.supervisor.restarts and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [port for _, port in cluster.supervisor.restarts] == [victim]
+        cluster.wait_up(victim)
+
+        for visitor in visitors:  # every session uploads a photo and sees it: no 400, no 404
+            page = visitor.page
+            page.locator('[data-testid="stSidebarNav"] a', has_text="CNN feature maps").click()
+            expect(page.get_by_role("heading", name="CNN feature maps")).to_be_visible()
+            expect(page.get_by_text("Upload", exact=True)).to_be_visible(timeout=60_000)
+            wait_until_settled(page)
+            page.get_by_text("Upload", exact=True).click()
+            expect(page.locator(UPLOAD_INPUT)).to_be_attached()
+            wait_until_settled(page)
+            page.locator(UPLOAD_INPUT).set_input_files(SAMPLES / "coffee.jpg")
+            expect(page.get_by_text("Top guess: espresso")).to_be_visible(timeout=60_000)
+            wait_until_settled(page)
+            page.wait_for_function(
+                """() => [...document.querySelectorAll('[data-testid="stImage"] img')]
+                        .every(img => img.complete && img.naturalWidth > 0)"""
+            )
+            assert visitor.puts and set(visitor.puts) <= {200, 204}, (visitor.name, visitor.puts)
+    finally:
+        for visitor in visitors:
+            visitor.context.close()
+    # The frontend probes /<page>/_stcore/... for a base path: 404s by design, nothing else.
+    unexpected = [line for line in cluster.errors() if "/_stcore/" not in line.split('"')[1]]
+    assert not unexpected, unexpected[:5]
+
+
+def test_a_hanging_process_is_passed_over_for_new_visitors(
+    browser: Browser, cluster: Cluster
+) -> None:
+    hung = cluster.ports[0]
+    os.kill(cluster.pid(hung), signal.SIGSTOP)
+    try:
+        limit = float(TIMEOUTS.read.rstrip("s")) + 10  # one read timeout, then the other process
+        for _ in range(3):
+            context = browser.new_context()
+            started = time.monotonic()
+            try:
+                page = context.new_page()
+                page.goto(f"{cluster.proxy}/", timeout=limit * 1000)
+                expect(page.get_by_text("Inside neural networks")).to_be_visible(
+                    timeout=limit * 1000
+                )
+                took = time.monotonic() - started
+                assert backend_of(context) != hung
+                print(f"a new visitor served in {took:.1f} s with one process hanging")
+                assert took < limit
+            finally:
+                context.close()
+    finally:
+        os.kill(cluster.pid(hung), signal.SIGCONT)
