@@ -12,9 +12,17 @@ import numpy as np
 import pytest
 import torch
 
-from models.digits.analysis import accuracy_after_rows, gradient_by_row, shifted, trace_digit
+from models.digits.analysis import (
+    READING_ORDERS,
+    accuracy_after_rows,
+    accuracy_read_as,
+    gradient_by_row,
+    shifted,
+    trace_digit,
+)
 from models.digits.data import digit_set
-from models.digits.readers import DigitConfig, build
+from models.digits.readers import DigitConfig, build, final_scores
+from models.digits.registry import DIGIT_READERS, training_metrics
 from models.digits.training import TrainSettings, batches, row_order, train_readers
 from tests.helpers.paths import ROOT
 
@@ -134,3 +142,27 @@ def test_the_training_script_writes_the_same_weights_twice(tmp_path: Path) -> No
             {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(out.glob("*.pt"))}
         )
     assert len(digests[0]) == 4 and digests[0] == digests[1]
+
+
+def test_the_shipped_figures_are_what_the_shipped_readers_do() -> None:
+    """The page shows held-out figures the training script measured and keeps with the weights;
+    the cheap ones measured again here must be the same (the CNN's 28 and 17 passes are not)."""
+    metrics = training_metrics()["readers"]
+    for part, scrambled in (("plain", False), ("scrambled", True)):
+        images, labels = digit_set().tensors("test")
+        images = images[:, row_order(scrambled)]
+        for name, spec in DIGIT_READERS.items():
+            model = spec.load(scrambled)
+            figures = metrics[part][name]
+            with torch.inference_mode():
+                right = float((final_scores(model, images).argmax(1) == labels).float().mean())
+            assert figures["heldout_accuracy"] == pytest.approx(right, abs=1e-4)
+            if not spec.recurrent or scrambled:
+                continue
+            curve = accuracy_after_rows(model, images, labels)
+            np.testing.assert_allclose(figures["accuracy_after_rows"], curve, atol=1e-4)
+            for order in READING_ORDERS:
+                measured = accuracy_read_as(model, images, labels, order)
+                assert figures["accuracy_read"][order] == pytest.approx(measured, abs=1e-4)
+            grads = np.median(gradient_by_row(model, images, labels), axis=0)
+            np.testing.assert_allclose(figures["gradient_by_row"], grads, rtol=1e-3)
