@@ -4,8 +4,9 @@
 
 Starts N Streamlit processes on 127.0.0.1 (ports PORT+1 ... PORT+N), renders nginx's
 configuration for them (deploy/nginx_conf.py) into a temporary prefix and runs nginx on PORT.
-A process that dies is started again on its port within a second or two, and nginx takes it
-back into rotation by itself (see the template's failover comments). Ctrl-C (or SIGTERM) stops
+A process that dies is started again on its port within a second or two, one that stops
+answering its health check for 30 s (--hang-after) is killed and started again, and nginx takes
+it back into rotation by itself (see the template's failover comments). Ctrl-C (or SIGTERM) stops
 nginx and every process. Run as root, nginx runs as `nobody`.
 """
 
@@ -22,7 +23,9 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
@@ -80,22 +83,90 @@ def start_nginx(
     )
 
 
-class Supervisor:
-    """Keeps one app process running on each port: a process that exits is started again."""
+def answers_health(port: int, timeout: float = 2.0) -> bool:
+    """Whether the app process on a loopback port answers its health check in time."""
+    try:
+        url = f"http://127.0.0.1:{port}/_stcore/health"
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except (OSError, ValueError):
+        return False
 
-    def __init__(self, ports: list[int], start: Callable[[int], subprocess.Popen]) -> None:
+
+@dataclass(frozen=True)
+class Restart:
+    at: float  # time.time()
+    port: int
+    reason: str  # "exited" or "hung"
+
+
+class Supervisor:
+    """Keeps one app process answering on each port.
+
+    A process that exits is started again. So is one that is still running but has not
+    answered its health check for `hang_after` seconds (stopped, deadlocked, swapping): it is
+    killed first. nginx only passes a hanging process over for a while and then tries it
+    again, so without this every new visitor now and then waits out a read timeout. A
+    starting process (torch and the app load first) has `boot_within` to answer once.
+    """
+
+    def __init__(
+        self,
+        ports: list[int],
+        start: Callable[[int], subprocess.Popen],
+        probe: Callable[[int], bool] | None = answers_health,
+        hang_after: float = 30.0,
+        boot_within: float = 120.0,
+        probe_every: float = 2.0,
+    ) -> None:
         self.start = start
-        self.processes = {port: start(port) for port in ports}
-        self.restarts: list[tuple[float, int]] = []  # (time.time(), port) of every restart
+        self.probe = probe
+        self.hang_after = hang_after
+        self.boot_within = boot_within
+        self.probe_every = probe_every
+        self.restarts: list[Restart] = []
         self.stopping = threading.Event()
+        self.processes: dict[int, subprocess.Popen] = {}
+        self.started: dict[int, float] = {}  # monotonic times
+        self.answered: dict[int, float | None] = {}  # None until the process first answers
+        self.probed: dict[int, float] = {}
+        for port in ports:
+            self._start(port)
+
+    def _start(self, port: int) -> None:
+        self.processes[port] = self.start(port)
+        self.started[port] = self.probed[port] = time.monotonic()
+        self.answered[port] = None
+
+    def _restart(self, port: int, reason: str, detail: str) -> None:
+        self._start(port)
+        self.restarts.append(Restart(time.time(), port, reason))
+        print(f"process on port {port} {detail}; started again", flush=True)
+
+    def _hung(self, port: int) -> bool:
+        now = time.monotonic()
+        if self.probe is None or now - self.probed[port] < self.probe_every:
+            return False
+        self.probed[port] = now
+        if self.probe(port):
+            self.answered[port] = time.monotonic()
+            return False
+        answered = self.answered[port]
+        if answered is None:
+            return now - self.started[port] > self.boot_within
+        return now - answered > self.hang_after
 
     def check(self) -> None:
-        """Start again every process that has exited."""
+        """Start again every process that has exited or stopped answering."""
         for port, process in list(self.processes.items()):
-            if process.poll() is not None and not self.stopping.is_set():
-                self.processes[port] = self.start(port)
-                self.restarts.append((time.time(), port))
-                print(f"process on port {port} exited ({process.returncode}); started again")
+            if self.stopping.is_set():
+                return
+            if process.poll() is not None:
+                self._restart(port, "exited", f"exited ({process.returncode})")
+            elif self._hung(port):
+                process.kill()
+                process.wait()
+                self._restart(port, "hung", "stopped answering its health check")
 
     def watch(self, every: float = 0.5) -> None:
         while not self.stopping.wait(every):
@@ -116,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processes", type=int, default=2, help="app processes (default 2)")
     parser.add_argument("--port", type=int, default=8080, help="nginx's port (default 8080)")
+    parser.add_argument(
+        "--hang-after",
+        type=float,
+        default=30.0,
+        help="restart a process silent this many seconds (default 30)",
+    )
     args = parser.parse_args(argv)
     ports = [args.port + 1 + i for i in range(args.processes)]
     prefix = Path(tempfile.mkdtemp(prefix="nn-cluster-"))
@@ -123,7 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     # so an upload still works after its session moved.
     shared = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
     supervisor = Supervisor(
-        ports, lambda port: start_app(port, env=shared, log=prefix / f"app-{port}.log")
+        ports,
+        lambda port: start_app(port, env=shared, log=prefix / f"app-{port}.log"),
+        hang_after=args.hang_after,
     )
     nginx = start_nginx(prefix, str(args.port), [f"127.0.0.1:{port}" for port in ports])
     stop = threading.Event()
