@@ -41,7 +41,8 @@ def render(
             f"        server {other} backup;\n" for other in backends if other != backend
         )
         groups.append(
-            f"    upstream st_{index} {{\n        server {backend} {server};\n{backups}    }}"
+            f"    upstream st_{index} {{\n        zone st_{index} 64k;\n"
+            f"        server {backend} {server};\n{backups}    }}"
         )
     values = {
         "@LISTEN@": listen,
