@@ -21,10 +21,12 @@ run: $(VENV)/.installed
 	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT)
 
 # N app processes behind nginx on PORT (the processes on PORT+1 ... PORT+N); a process that
-# dies is started again; Ctrl-C stops everything. See README, "Serving a class".
+# dies, or is silent to its health check for HANG_AFTER seconds, is started again; Ctrl-C
+# stops everything. See README, "Serving a class".
 PROCESSES ?= 2
+HANG_AFTER ?= 30
 cluster: $(VENV)/.installed nginx
-	$(PY) deploy/cluster.py --processes $(PROCESSES) --port $(PORT)
+	$(PY) deploy/cluster.py --processes $(PROCESSES) --port $(PORT) --hang-after $(HANG_AFTER)
 
 # Playwright cannot download its own browser here: the tests drive Debian's chromium.
 chromium:
