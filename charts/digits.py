@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from charts.compare import Styles
 from charts.layout import FIXED_MARGIN, log_axis, trace
-from charts.playback import STILL, play_buttons
+from charts.playback import play_buttons, slider_steps
 from charts.theme import LIGHT, PAPER, Theme, diverging_rgb
 from imaging.encode import png_data_uri
 from imaging.maps import colorize
@@ -192,17 +192,7 @@ def _row_slider(rows: int, guesses: np.ndarray) -> dict:
         "pad": {"t": 0, "b": 0},
         "currentvalue": {"prefix": "after row ", "xanchor": "left"},
         "transition": {"duration": 0},
-        "steps": [
-            {
-                "label": f"{k}: guesses {guesses[k - 1]}",
-                "method": "animate",
-                "args": [
-                    [str(k)],
-                    {"frame": STILL, "transition": {"duration": 0}, "mode": "immediate"},
-                ],
-            }
-            for k in range(1, rows + 1)
-        ],
+        "steps": slider_steps([f"{k}: guesses {guesses[k - 1]}" for k in range(1, rows + 1)]),
     }
 
 

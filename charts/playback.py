@@ -14,6 +14,21 @@ def frame_ms(n_tokens: int) -> int:
 STILL = {"duration": 0, "redraw": False}
 
 
+def slider_steps(labels: list[str]) -> list[dict]:
+    """One slider step per label, each jumping to its frame ("1", "2", ...) without a redraw."""
+    return [
+        {
+            "label": label,
+            "method": "animate",
+            "args": [
+                [str(k)],
+                {"frame": STILL, "transition": {"duration": 0}, "mode": "immediate"},
+            ],
+        }
+        for k, label in enumerate(labels, start=1)
+    ]
+
+
 def play_buttons(milliseconds: int, y: float = -0.2) -> dict:
     """▶ Play and ❚❚ Pause buttons below a figure, for frames drawn without a redraw."""
     return {

@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.layout import FIXED_MARGIN
-from charts.playback import STILL, frame_ms, play_buttons
+from charts.playback import frame_ms, play_buttons, slider_steps
 from charts.theme import CLEAR, DIVERGING, LIGHT, PAPER, Theme, diverging_pixels
 from charts.tokens import display_token, token_ticks
 from imaging.encode import png_data_uri
@@ -297,17 +297,7 @@ def _token_slider(trace: SequenceTrace, theme: Theme) -> dict:
             "xanchor": "left",
         },
         "transition": {"duration": 0},
-        "steps": [
-            {
-                "label": f"{t} of {n_tokens}: {names[t - 1]}",
-                "method": "animate",
-                "args": [
-                    [str(t)],
-                    {"frame": STILL, "transition": {"duration": 0}, "mode": "immediate"},
-                ],
-            }
-            for t in range(1, n_tokens + 1)
-        ],
+        "steps": slider_steps([f"{t} of {n_tokens}: {name}" for t, name in enumerate(names, 1)]),
     }
 
 
