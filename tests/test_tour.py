@@ -30,7 +30,10 @@ def reveal(at, step: int, guess_index: int = 0):
 
 
 def answer(at) -> str:
-    (box,) = at.success
+    """The revealed answer: a green box when the guess was right, an amber one when not."""
+    (box,) = [*at.success, *at.warning]
+    right = box.value.startswith("✓ Right.")
+    assert (box in at.success) == right, box.value
     return box.value
 
 
@@ -49,7 +52,7 @@ def revealed_answer(at, step: int) -> str:
 def test_every_step_asks_before_it_answers(step: int) -> None:
     at = open_page("tour.py", {"step": str(step)})
     assert any(f"Step {step} of 9" in bar.proto.text for bar in at.get("progress"))
-    assert not at.success  # nothing revealed yet
+    assert not at.success and not at.warning  # nothing revealed yet
     assert at.button(key=f"tour_reveal_{step}").disabled  # not before a guess
     options = at.radio(key=f"tour_guess_{step}").options
     right = revealed_answer(at, step)
@@ -106,10 +109,21 @@ def test_the_reader_that_hears_a_not_longest_follows_the_measured_table() -> Non
 def test_a_new_sentence_asks_the_question_again() -> None:
     at = open_page("tour.py", {"step": "4"})
     reveal(at, 4)
-    assert at.success
+    assert answer(at)
     at.session_state["shared_text"] = "not bad at all"
     at.run()
-    assert not at.success  # the answer may differ: guess again
+    assert not at.success and not at.warning  # the answer may differ: guess again
+
+
+def test_the_digit_asked_about_is_the_digit_shown_and_stays_through_the_guess() -> None:
+    at = open_page("tour.py", {"step": "8"})
+    assert at.number_input(key="tour_digit").value == ui.tour.TOUR_DIGIT
+    question = at.radio(key="tour_guess_8")
+    asked = question.label
+    assert "handwritten 0 " in asked  # held-out digit 2 is a 0
+    question.set_value(question.options[0]).run()
+    assert at.radio(key="tour_guess_8").label == asked
+    assert at.number_input(key="tour_digit").value == ui.tour.TOUR_DIGIT
 
 
 def test_the_row_reader_sure_first_follows_the_digit() -> None:

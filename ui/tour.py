@@ -382,7 +382,7 @@ def first_sure_lesson() -> Lesson:
 
 def show_tour_digit() -> None:
     digit, _ = digit_of_the_step()
-    st.number_input("Another held-out digit (1–1,000)", 1, 1000, key="tour_digit")
+    st.number_input("Another held-out digit (1–1,000)", 1, 1000, TOUR_DIGIT, key="tour_digit")
     st.image(
         png_bytes(np.repeat(upscale_nearest((digit * 255).astype(np.uint8), 140)[..., None], 3, 2)),
         width=140,
@@ -559,8 +559,10 @@ def show_step(number: int) -> None:
                 st.rerun()
             st.caption("Make your guess first: the answer comes from the models, not from us.")
             return
-    verdict = "✓ Right." if guess == lesson.answer else f"Not quite: it is **{lesson.answer}**."
-    st.success(f"{verdict} {lesson.why}")
+    if guess == lesson.answer:
+        st.success(f"✓ Right. {lesson.why}")
+    else:
+        st.warning(f"Not quite: it is **{lesson.answer}**. {lesson.why}")
     step.after(lesson)
     page, label, address = step.link()
     st.page_link(page, label=label, query_params=address, icon="➡️")
