@@ -187,6 +187,21 @@ def test_very_long_text_is_cut_with_a_visible_note(model: str, limit: int, unit:
     assert size < 600_000
 
 
+def test_a_paste_longer_than_the_box_is_cut_and_said_not_dropped() -> None:
+    pasted = LONG_TEXT * 3  # 15,000 characters
+    at = type_text(open_page(), pasted)
+    assert at.session_state["shared_text"] == pasted[:5000]
+    assert at.text_input(key="lstm_text").value == pasted[:5000]
+    assert any("15,000 characters: only its first 5,000" in box.value for box in at.info)
+    assert any("only its first 200 words" in warning.value for warning in at.warning)
+    assert heatmap_shape(at) == (128, 200)
+    at.radio(key="lstm_deeper").set_value("pair").run()  # a rerun: the notice was said once
+    assert not any("15,000 characters" in box.value for box in at.info)
+    at.text_input(key="lstm_text_b").set_value(pasted).run()
+    assert any("15,000 characters" in box.value for box in at.info)
+    assert not at.exception and "pair" in charts(at)
+
+
 def test_memory_split_shows_what_each_word_left_in_the_cell() -> None:
     at = open_page()
     at.select_slider(key="lstm_step").set_value(5).run()  # "good", right after "not"

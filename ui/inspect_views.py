@@ -18,6 +18,7 @@ from models.sequence.unit_analysis import rank_units, top_examples
 from ui.glossary import explain, glossary_help
 from ui.inspect_cache import attributions, cloud_sample, corpus_for, pca_for
 from ui.sequence_cache import sequence_trace
+from ui.state import TEXT_LIMIT, cut_note
 from ui.text import escape_markdown
 from ui.theme import current_theme
 
@@ -210,7 +211,10 @@ def show_pair(trace: SequenceTrace, spec: SequenceSpec) -> None:
     if st.session_state.get("lstm_text_b_of") != trace.text:
         st.session_state["lstm_text_b_of"] = trace.text
         st.session_state[key] = default_second(trace.text)
-    second_text = st.text_input("A second text to compare (press Enter)", key=key, max_chars=5000)
+    second_text = st.text_input("A second text to compare (press Enter)", key=key)
+    if len(second_text) > TEXT_LIMIT:
+        st.info(cut_note(len(second_text)))
+        second_text = second_text[:TEXT_LIMIT]
     try:
         second = sequence_trace(spec.name, second_text)
     except EmptyTextError as error:

@@ -30,6 +30,7 @@ VISIT_KEY = "page_visit"  # (the page of the last run, how many page visits so f
 KNOWN_KEY = "session_known"  # set in a session's first run on this process
 RESTORED_KEY = "session_restored"  # the session came from another process: rebuilt here
 TEXT_LIMIT = 5000  # characters: the text boxes' limit, and what an address can carry
+CUT_KEY = "text_cut"  # the length of a text just cut to TEXT_LIMIT, for one notice
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,29 @@ def read_text(text: str) -> bool:
 
 
 def text_box(label: str, key: str) -> str:
-    """A text box showing the shared sentence; what is typed in it becomes the shared one."""
+    """A text box showing the shared sentence; what is typed in it becomes the shared one.
+
+    The box has no `max_chars`: with one, the browser drops a longer paste whole and says
+    nothing. A longer text is cut here instead, and the page says so.
+    """
+
+    def typed() -> None:
+        text = st.session_state[key]
+        set_shared_text(text[:TEXT_LIMIT])
+        if len(text) > TEXT_LIMIT:
+            st.session_state[CUT_KEY] = len(text)
+
     st.session_state[key] = shared_text()
-    return st.text_input(
-        label,
-        key=key,
-        max_chars=TEXT_LIMIT,
-        on_change=lambda: set_shared_text(st.session_state[key]),
+    text = st.text_input(label, key=key, on_change=typed)
+    if pasted := st.session_state.pop(CUT_KEY, None):
+        st.info(cut_note(pasted))
+    return text
+
+
+def cut_note(length: int) -> str:
+    return (
+        f"Your text has {length:,} characters: only its first {TEXT_LIMIT:,} were kept "
+        "(a link can carry no more)."
     )
 
 
