@@ -79,9 +79,9 @@ def main() -> None:
     st.sidebar.caption(CNN_MODELS[model_name].describe(cnn_model(model_name)))
 
     chosen = choose_photo()
-    write_address("CNN_feature_maps", address)
-    if chosen is None:
+    if chosen is None:  # (replacing an upload reruns once without a file: widgets below unset)
         st.stop()
+    write_address("CNN_feature_maps", address)
     if not chosen.travels_in_links:
         st.caption(LINK_NOTE)
     photo, source_key = loaded_photo(chosen), chosen.source_key

@@ -40,6 +40,22 @@ def test_upload_shows_prediction_and_feature_maps(
     full_screenshot(page, screenshot_dir / "screenshot-cnn.png")
 
 
+def test_replacing_the_upload_keeps_the_layer_in_the_page_and_its_address(
+    page: Page, app_server: str
+) -> None:
+    # Replacing a file reruns the page once without one, which does not draw the layer box:
+    # the chosen layer once came back as another, in the page or only in its address.
+    uploader = open_cnn_upload_mode(page, app_server, path="CNN_feature_maps?layer=fire7")
+    layer_box = page.get_by_role("combobox", name="Layer")
+    for name in ("coffee.jpg", "china.jpg", "rocket.jpg", "coffee.jpg"):
+        uploader.set_input_files(ROOT / "assets" / "samples" / name)
+        expect(page.get_by_test_id("stFileChip")).to_contain_text(name, timeout=30_000)
+        expect(page.get_by_text("Top guess:")).to_be_visible(timeout=30_000)
+        wait_until_settled(page)
+        expect(layer_box).to_have_value("fire7")
+        assert "layer=fire7" in page.url, (name, page.url)
+
+
 # The worst of the bad-input corpus, sent one after the other in one page.
 WORST = ("bomb.png", "text.png", "cmyk.jpg", "truncated.jpg")
 

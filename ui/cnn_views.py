@@ -242,6 +242,11 @@ def show_overview(trace: CnnTrace, theme: Theme) -> None:
 SECTIONS = ("class", "unit", "statistics")  # the "Look deeper" sections, in order
 
 
+def kept_layer_key(model: str) -> str:
+    """The session key of the layer chosen for a model (the layer box copies it each run)."""
+    return f"cnn_layer_kept_{model}"
+
+
 def cnn_address() -> list[Param]:
     """What the CNN page's address names: model, sample photo, layer and section."""
 
@@ -258,7 +263,7 @@ def cnn_address() -> list[Param]:
         return photo.sample.rsplit(".", 1)[0] if photo.sample else None
 
     def layer_key() -> str:
-        return f"cnn_layer_{st.session_state.get('cnn_model', DEFAULT_CNN)}"
+        return kept_layer_key(st.session_state.get("cnn_model", DEFAULT_CNN))
 
     def read_layer(layer: str) -> bool:
         model = st.session_state.get("cnn_model", DEFAULT_CNN)
@@ -300,9 +305,16 @@ def layer_explorer(trace: CnnTrace) -> None:
 def choose_channels(trace: CnnTrace) -> ChannelView:
     names = [stage.name for stage in trace.stages]
     controls = st.columns([2, 2, 2, 2])
-    st.session_state.setdefault(f"cnn_layer_{trace.model}", names[1])
+    # The choice lives in a plain session key, copied into the box each run: a widget's own
+    # state is set aside after a run that does not draw it (replacing an upload reruns once
+    # without a file) and came back as another layer.
+    box, kept = f"cnn_layer_{trace.model}", kept_layer_key(trace.model)
+    st.session_state[box] = st.session_state.get(kept, names[1])
     layer = controls[0].selectbox(
-        "Layer", names, key=f"cnn_layer_{trace.model}", persist_state="session"
+        "Layer",
+        names,
+        key=box,
+        on_change=lambda: st.session_state.update({kept: st.session_state[box]}),
     )
     stage = trace.stage(layer)
     channels_total = stage.shape[0]

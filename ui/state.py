@@ -166,18 +166,19 @@ def show_address_notices() -> None:
 
 
 def write_address(page: str, params: Sequence[Param]) -> None:
-    """Put the view's current choices in the address (defaults left out, to keep it short)."""
+    """Put the view's current choices in the address (defaults left out, to keep it short).
+
+    The address is sent even when this run's copy already matches: that copy came with the
+    run's request, and the browser's may have changed since (a run that stopped early, while a
+    replaced upload was on its way, wrote its own). An unchanged address adds no history entry.
+    """
     written: dict[str, str | None] = {}
     for param in params:
         value = param.current()
-        if value is None or value == param.default:
-            if param.name in st.query_params:
-                del st.query_params[param.name]
-            written[param.name] = None
-        else:
-            if st.query_params.get(param.name) != value:
-                st.query_params[param.name] = value
-            written[param.name] = value
+        written[param.name] = None if value is None or value == param.default else value
+        if written[param.name] is None:
+            st.query_params.pop(param.name, None)
+    st.query_params.update({name: value for name, value in written.items() if value is not None})
     st.session_state[f"address_{page}"] = written
 
 

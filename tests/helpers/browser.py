@@ -38,10 +38,12 @@ expect.set_options(timeout=30_000)
 UPLOAD_INPUT = '[data-testid="stFileUploader"] input[type="file"]'
 
 
-def open_cnn_upload_mode(page: Page, url: str, timeout: float = 60_000) -> Locator:
-    """The CNN page, its default sample analysed (it never opens empty), switched to Upload:
-    the file input, once the run that draws it has finished."""
-    page.goto(f"{url}/CNN_feature_maps")
+def open_cnn_upload_mode(
+    page: Page, url: str, timeout: float = 60_000, path: str = "CNN_feature_maps"
+) -> Locator:
+    """The CNN page (at `path`, which may carry an address), its sample analysed (it never opens
+    empty), switched to Upload: the file input, once the run that draws it has finished."""
+    page.goto(f"{url}/{path}")
     expect(page.get_by_text("Top guess:")).to_be_visible(timeout=timeout)
     wait_until_settled(page)
     page.get_by_text("Upload", exact=True).click()
