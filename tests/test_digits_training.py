@@ -85,7 +85,9 @@ def test_the_page_starts_a_run_and_shows_its_curves(epochs: int, monkeypatch) ->
     wait_done(run)
     at.run()
     assert not at.exception
-    assert any("Finished: epoch 1 of 1" in bar.proto.text for bar in at.get("progress"))
+    readers = len(run.settings.readers)
+    finished = f"Finished: {readers} readers, 1 epoch each, one after another"
+    assert any(finished in bar.proto.text for bar in at.get("progress"))
     keys = {chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")}
     assert {"train_by_epoch", "train_by_seconds", "train_gradients"} <= keys
     assert any("after 1 epoch" in text for text in texts(at))
@@ -102,6 +104,16 @@ def test_the_stop_button_stops_a_run_from_the_page(monkeypatch) -> None:
     at.button(key="train_go").click().run()
     run = runs.latest()
     assert not run.done
+    deadline = time.monotonic() + 120
+    while not run.history:  # one epoch measured, so the bar has a reader to name
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     at.button(key="train_stop").click().run()
     wait_done(run)
     assert run.stopped and len(run.history) < 12 * 4
+    at.run()
+    last = run.history[-1]
+    number = list(run.settings.readers).index(last.reader) + 1
+    texts_ = [bar.proto.text for bar in at.get("progress")]
+    wanted = f"(reader {number} of 4), epoch {last.epoch} of 12"
+    assert any(t.startswith("Stopped: ") and wanted in t for t in texts_), texts_

@@ -77,8 +77,18 @@ def show_progress(run: Run, history: list) -> None:
     status = (
         "finished" if run.done and not run.stopped else "stopped" if run.stopped else "training"
     )
-    label = digit_styles()[last.reader].label if last else ""
-    where = f"epoch {last.epoch} of {settings.epochs}, {label}" if last else "starting"
+    readers = list(settings.readers)
+    if status == "finished":
+        epochs = f"{settings.epochs} epoch{'s' if settings.epochs > 1 else ''}"
+        where = f"{len(readers)} readers, {epochs} each, one after another"
+    elif last:
+        label = digit_styles()[last.reader].label
+        where = (
+            f"{label} (reader {readers.index(last.reader) + 1} of {len(readers)}), "
+            f"epoch {last.epoch} of {settings.epochs}"
+        )
+    else:
+        where = "starting"
     st.progress(run.progress, text=f"{status.capitalize()}: {where}")
     if run.error:
         st.error(f"The run failed: {run.error}")

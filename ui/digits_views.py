@@ -89,6 +89,7 @@ def heldout_digit() -> tuple[PreparedDigit, int]:
         len(data.test),
         1,
         key="digits_heldout",
+        help=explain("held-out"),
     )
     index = int(data.test[number - 1])
     return as_prepared(data.images[index] / 255.0), int(data.labels[index])

@@ -6,6 +6,24 @@ from __future__ import annotations
 import streamlit as st
 
 TERMS: dict[str, str] = {
+    "CNN (convolutional network)": "A network built from filters that slide over a grid (a "
+    "photo's pixels, a digit's rows): every place is computed the same way and at the same "
+    "time, and each layer sees a wider patch than the one before.",
+    "RNN (recurrent network)": "A network that reads a sequence one item at a time and carries "
+    "a list of numbers, its hidden state, from each item to the next: its only memory of what "
+    "came before. A plain (vanilla) RNN rewrites that list completely at every step.",
+    "LSTM": "Long short-term memory: an RNN with a second memory, the cell state, and gates "
+    "that decide at every step what to forget, what to write and what to show. It keeps "
+    "things over longer stretches than a plain RNN.",
+    "GRU": "Gated recurrent unit: a lighter LSTM with one memory (the hidden state) and two "
+    "gates, one deciding how much of it to keep and one how much of it to use.",
+    "token": "One unit of what a sequence model reads: a word for the word-level readers, one "
+    "character for the character LSTM, one row of pixels for the digit readers.",
+    "ImageNet": "A collection of over a million labelled photos in 1000 classes (breeds of dog, "
+    "tools, foods, vehicles...). The photo CNNs here were trained on it by their authors.",
+    "epoch": "One pass of training over every example of the training set.",
+    "held-out": "Examples kept out of training and used only to measure the model: how it does "
+    "on them is how it would do on new ones.",
     "feature map": "A grid of numbers a convolutional layer computes from the grid before it: "
     "one number per place, saying how strongly a learned pattern (an edge, a texture, an eye) "
     "shows there. Bright means strong.",

@@ -40,6 +40,7 @@ from ui.compare_cache import (
     summaries,
 )
 from ui.digits_cache import digit_key, digit_styles, digit_traces, rows_accuracy
+from ui.glossary import explain
 from ui.pictures import show_stage_pictures
 from ui.sequence_cache import sequence_trace
 from ui.state import loaded_photo, shared_photo, shared_text, text_box
@@ -382,7 +383,14 @@ def first_sure_lesson() -> Lesson:
 
 def show_tour_digit() -> None:
     digit, _ = digit_of_the_step()
-    st.number_input("Another held-out digit (1–1,000)", 1, 1000, TOUR_DIGIT, key="tour_digit")
+    st.number_input(
+        "Another held-out digit (1–1,000)",
+        1,
+        1000,
+        TOUR_DIGIT,
+        key="tour_digit",
+        help=explain("held-out"),
+    )
     st.image(
         png_bytes(np.repeat(upscale_nearest((digit * 255).astype(np.uint8), 140)[..., None], 3, 2)),
         width=140,
