@@ -169,8 +169,8 @@ def write_address(page: str, params: Sequence[Param]) -> None:
     """Put the view's current choices in the address (defaults left out, to keep it short).
 
     The address is sent even when this run's copy already matches: that copy came with the
-    run's request, and the browser's may have changed since (a run that stopped early, while a
-    replaced upload was on its way, wrote its own). An unchanged address adds no history entry.
+    run's request, and the browser's may have changed since (an earlier run that ended after
+    the request left wrote its own). An unchanged address adds no history entry.
     """
     written: dict[str, str | None] = {}
     for param in params:
