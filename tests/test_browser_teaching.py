@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -77,8 +78,32 @@ def test_a_link_reopens_the_view_and_a_bad_value_gets_a_notice(page: Page, app_s
     expect(sidebar.locator('label[data-selected="true"]', has_text="GRU")).to_have_count(1)
 
     open_view(page, app_server, "LSTM_hidden_states?model=bert", "What the model reads")
-    expect(page.get_by_text("The address asked for the model “bert”")).to_be_visible()
+    expect(
+        page.get_by_text("The address asked for the model bert, which is not here")
+    ).to_be_visible()
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+# A link a stranger could send: markdown, a picture, colour, maths and a right-to-left override.
+LINK_AND_PICTURE = "[Log in again](https://evil.example/x) ![p](http://127.0.0.1:9/p.png)"
+STYLES_AND_OVERRIDE = "**b** :red[c] $x^2$ <b>h</b> &#x202e; \u202egpj.exe"
+
+
+def test_an_address_value_is_quoted_as_text_and_a_malformed_hash_is_ignored(
+    page: Page, app_server: str
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    values = f"model={quote(LINK_AND_PICTURE)}&sample={quote(STYLES_AND_OVERRIDE)}"
+    open_view(page, app_server, f"CNN_feature_maps?{values}#%E0%A4%A", "Top guess")
+    notices = page.locator('[data-testid="stAlert"]', has_text="The address asked for")
+    expect(notices).to_have_count(2)
+    for markup in ("a", "img", ".katex", "strong", "b", "[style*=color]"):
+        expect(notices.locator(f"[data-testid='stMarkdownContainer'] p {markup}")).to_have_count(0)
+    shown = " ".join(notices.all_inner_texts())
+    assert LINK_AND_PICTURE in shown
+    assert "**b** :red[c] $x^2$ <b>h</b> &#x202e; gpj.exe" in shown and "\u202e" not in shown
+    assert not errors, errors
 
 
 def test_an_uploaded_photo_follows_the_visitor_to_the_comparison(

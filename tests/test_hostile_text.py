@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from models.sequence.registry import CHARACTERS, SEQUENCE_MODELS, WORDS
 from tests.helpers.apptest import texts
 from tests.helpers.bad_inputs import SCRIPT, TEXT_CASES, TextCase
+from ui.text import escape_markdown, inline_code, plain
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +47,9 @@ def check_reader(at: AppTest, case: TextCase, model: str) -> None:
     cut = [warning.value for warning in at.warning if "only its first" in warning.value]
     assert bool(cut) == case.long, (model, case.name, cut)
     if not case.long:  # every character the user typed is shown (words lower-cased)
-        missing = {ch for ch in case.text if not ch.isspace() and ch.lower() not in strip.lower()}
+        missing = {
+            ch for ch in plain(case.text) if not ch.isspace() and ch.lower() not in strip.lower()
+        }
         assert not missing, (model, case.name, missing)
     if case.text == SCRIPT and spec.tokens is CHARACTERS:
         assert SCRIPT in strip
@@ -93,3 +96,14 @@ def test_removing_every_unit_gives_a_message() -> None:
     chooser.set_value([]).run()
     assert not at.exception
     assert any("Pick at least one unit" in info.value for info in at.info)
+
+
+def test_plain_drops_controls_and_direction_overrides_and_cuts_with_an_ellipsis() -> None:
+    assert plain("a\u202eb\u2066c\x00d\te\u200df") == "abcd e\u200df"  # the emoji joiner stays
+    assert plain("x" * 100, 10) == "x" * 9 + "…"
+
+
+def test_a_quoted_value_is_one_code_span_whatever_backticks_it_holds() -> None:
+    assert inline_code("[a](http://x)") == "` [a](http://x) `"
+    assert inline_code("a `` b") == "``` a `` b ```"
+    assert escape_markdown("&#x202e; [x](y)") == r"\&\#x202e; \[x\]\(y\)"

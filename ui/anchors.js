@@ -10,8 +10,15 @@
     return !!app && app.dataset.testScriptState === "notRunning"
       && !document.querySelector('[data-testid="stSkeleton"]');
   };
+  const sectionId = () => {
+    try {
+      return decodeURIComponent(location.hash.slice(1));
+    } catch {
+      return "";  // a malformed hash (#%E0%A4%A) names no section
+    }
+  };
   const keep = () => {
-    const id = decodeURIComponent(location.hash.slice(1));
+    const id = sectionId();
     if (!id) return;
     let stopped = false;
     const stop = () => { stopped = true; };

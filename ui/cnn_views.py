@@ -40,7 +40,7 @@ from ui.state import (
     visit,
     write_address,
 )
-from ui.text import escape_markdown
+from ui.text import VALUE_LIMIT, escape_markdown
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 
@@ -144,7 +144,7 @@ def new_file(file: UploadedFile | None, kind: str, current: ChosenPhoto) -> Chos
             reject_upload(str(error))
         st.error(f"That file can't be used: {error}")  # a camera keeps its picture: no retry
         return None
-    name = escape_markdown(file.name) if kind == "upload" else "camera picture"
+    name = escape_markdown(file.name, VALUE_LIMIT) if kind == "upload" else "camera picture"
     chosen = ChosenPhoto(kind, key, name, photo=photo)
     set_shared_photo(chosen)
     return chosen

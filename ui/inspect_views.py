@@ -19,7 +19,7 @@ from ui.glossary import explain, glossary_help
 from ui.inspect_cache import attributions, cloud_sample, corpus_for, pca_for
 from ui.sequence_cache import sequence_trace
 from ui.state import TEXT_LIMIT, cut_note
-from ui.text import escape_markdown
+from ui.text import escape_markdown, plain
 from ui.theme import current_theme
 
 STATE_NAMES = {"h": "h · hidden state", "c": "c · cell memory"}
@@ -215,6 +215,7 @@ def show_pair(trace: SequenceTrace, spec: SequenceSpec) -> None:
     if len(second_text) > TEXT_LIMIT:
         st.info(cut_note(len(second_text)))
         second_text = second_text[:TEXT_LIMIT]
+    second_text = plain(second_text)
     try:
         second = sequence_trace(spec.name, second_text)
     except EmptyTextError as error:

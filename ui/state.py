@@ -22,6 +22,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from models.cnn.images import LoadedPhoto
 from ui.cnn_cache import decoded_photo, samples
 from ui.sequence_cache import example_sentences
+from ui.text import inline_code, plain
 
 PHOTO_KEY = "shared_photo"
 TEXT_KEY = "shared_text"
@@ -75,7 +76,8 @@ def shared_text() -> str:
 
 
 def set_shared_text(text: str) -> None:
-    st.session_state[TEXT_KEY] = text
+    """Control and direction-changing characters are dropped: the model reads what is shown."""
+    st.session_state[TEXT_KEY] = plain(text)
 
 
 def read_text(text: str) -> bool:
@@ -154,8 +156,8 @@ def read_address(page: str, params: Sequence[Param]) -> None:
     for param in params:
         value = found[param.name]
         if value is not None and not param.read(value):
-            shown = value if len(value) <= 40 else value[:39] + "…"
-            notice = f"The address asked for {param.what} “{shown}”, which is not here."
+            # The value is the visitor's (or a link's author's): quoted as code, never markdown.
+            notice = f"The address asked for {param.what} {inline_code(value)}, which is not here."
             st.session_state.setdefault(NOTICES_KEY, []).append(notice)
 
 
