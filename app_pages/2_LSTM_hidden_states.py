@@ -8,7 +8,7 @@ from models.sequence.trace import EmptyTextError
 from ui.inspect_views import show_attribution, show_downloads, show_pair, show_path, show_units
 from ui.sections import show_one_section
 from ui.sequence_cache import example_sentences, sequence_model, sequence_trace
-from ui.sequence_views import show_step, show_tokens, show_verdict, show_watch
+from ui.sequence_views import show_step, show_tokens, show_verdict, show_watch, watch_address
 from ui.state import (
     Param,
     choice,
@@ -66,11 +66,13 @@ def choose_text() -> str:
 
 
 def lstm_address() -> list[Param]:
-    """What the LSTM page's address names: model, text and section."""
+    """What the LSTM page's address names: model, text, the heatmap's state and layer, the
+    token looked at, and the section."""
 
     return [
         choice("model", "the model", "lstm_model", list(SEQUENCE_MODELS), DEFAULT_SEQUENCE),
         Param("text", "the text", read_text, shared_text, example_sentences()[0]),
+        *watch_address(lambda: st.session_state.get("lstm_model", DEFAULT_SEQUENCE)),
         choice("section", "the section", "lstm_deeper", SECTIONS, SECTIONS[0]),
     ]
 

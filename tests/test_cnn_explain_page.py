@@ -135,9 +135,9 @@ def test_one_units_field_and_gradient() -> None:
     at = open_cnn_page()
     at.radio(key="cnn_deeper").set_value("unit").run()
     at.selectbox(key="cnn_rf_stage_squeezenet1_1").set_value("fire4").run()
-    at.number_input(key="cnn_rf_row_fire4").set_value(3).run()
+    at.number_input(key="cnn_rf_row_squeezenet1_1_fire4").set_value(3).run()
     with recorded_media() as media:
-        at.number_input(key="cnn_rf_col_fire4").set_value(20).run()
+        at.number_input(key="cnn_rf_col_squeezenet1_1_fire4").set_value(20).run()
     assert not at.exception
     spec = CNN_MODELS["squeezenet1_1"]
     field = next(f for f in receptive_fields(spec.spatial_ops(227)) if f.stage == "fire4")

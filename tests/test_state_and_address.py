@@ -105,3 +105,85 @@ def test_a_section_the_character_model_lacks_falls_back_to_one_it_has(section: s
     at = open_page(LSTM, {"model": "char", "section": section})
     assert not at.exception
     assert at.radio(key="lstm_deeper").value == "units"
+
+
+def cnn_view(at) -> dict:
+    """Every choice of the CNN page's view, as its widgets show it."""
+    return {
+        "summary": at.radio(key="cnn_overview_summary").value,
+        "layer": at.selectbox(key="cnn_layer_squeezenet1_1").value,
+        "order": at.radio(key="cnn_sort").value,
+        "scale": at.radio(key="cnn_scale").value,
+        "shown": at.select_slider(key="cnn_count").value,
+        "first": at.select_slider(key="cnn_page").value,
+        "channel": at.number_input(key="cnn_channel_squeezenet1_1_fire6").value,
+        "unit_stage": at.selectbox(key="cnn_rf_stage_squeezenet1_1").value,
+        "row": at.number_input(key="cnn_rf_row_squeezenet1_1_fire3").value,
+        "col": at.number_input(key="cnn_rf_col_squeezenet1_1_fire3").value,
+    }
+
+
+def test_every_choice_of_the_cnn_view_travels_in_its_link() -> None:
+    at = open_page(CNN)
+    at.radio(key="cnn_overview_summary").set_value("strongest").run()
+    at.selectbox(key="cnn_layer_squeezenet1_1").set_value("fire6").run()
+    at.radio(key="cnn_sort").set_value("index").run()
+    at.radio(key="cnn_scale").set_value("channel").run()
+    at.select_slider(key="cnn_count").set_value(32).run()
+    at.select_slider(key="cnn_page").set_value(64).run()
+    at.number_input(key="cnn_channel_squeezenet1_1_fire6").set_value(70).run()
+    at.radio(key="cnn_deeper").set_value("unit").run()
+    at.selectbox(key="cnn_rf_stage_squeezenet1_1").set_value("fire3").run()
+    at.number_input(key="cnn_rf_row_squeezenet1_1_fire3").set_value(5).run()
+    at.number_input(key="cnn_rf_col_squeezenet1_1_fire3").set_value(9).run()
+    assert not at.exception
+    seen = cnn_view(at)
+    assert seen == {
+        "summary": "strongest",
+        "layer": "fire6",
+        "order": "index",
+        "scale": "channel",
+        "shown": 32,
+        "first": 64,
+        "channel": 70,
+        "unit_stage": "fire3",
+        "row": 5,
+        "col": 9,
+    }
+    link = dict(at.query_params)
+    assert link["channel"] == "70" and link["row"] == "5" and link["first"] == "64", link
+    reopened = open_page(CNN, link)  # another visitor opens the link
+    assert not reopened.exception and not notices(reopened)
+    assert cnn_view(reopened) == seen
+    assert dict(reopened.query_params) == link
+
+
+def test_a_channel_the_layer_does_not_have_falls_back_with_a_notice() -> None:
+    at = open_page(CNN, {"layer": "fire6", "channel": "4000", "row": "x"})
+    assert not at.exception
+    found = [info.value for info in at.info if "The address asked for" in info.value]
+    assert len(found) == 2 and "4000" in "".join(found) and "x" in "".join(found), found
+    channel = at.number_input(key="cnn_channel_squeezenet1_1_fire6").value
+    assert 0 <= channel < 384
+    assert "channel" not in at.query_params
+
+
+def test_the_heatmaps_state_layer_and_token_travel_in_the_link() -> None:
+    at = open_page(LSTM, {"model": "char"})
+    at.radio(key="lstm_state_char").set_value("c").run()
+    at.radio(key="lstm_layer_char").set_value(1).run()
+    at.select_slider(key="lstm_step").set_value(3).run()
+    assert not at.exception
+    link = dict(at.query_params)
+    assert link["show"] == "c" and link["layer"] == "2" and link["step"] == "3", link
+    reopened = open_page(LSTM, link)
+    assert not reopened.exception and not notices(reopened)
+    assert reopened.radio(key="lstm_state_char").value == "c"
+    assert reopened.radio(key="lstm_layer_char").value == 1
+    assert reopened.select_slider(key="lstm_step").value == 3
+    assert dict(reopened.query_params) == link
+    bad = open_page(LSTM, {"model": "lstm", "show": "z", "step": "900"})
+    assert len([i for i in bad.info if "The address asked for" in i.value]) == 2
+    assert bad.select_slider(key="lstm_step").value == len(
+        bad.select_slider(key="lstm_step").options
+    )

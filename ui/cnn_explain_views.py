@@ -38,6 +38,7 @@ from models.cnn.trace import CnnTrace
 from ui.cnn_cache import class_evidence, cnn_model, cnn_trace, model_input, unit_gradient
 from ui.glossary import explain, glossary_help
 from ui.pictures import show_stage_pictures
+from ui.state import keep, kept_value, rewrite_address
 from ui.theme import current_theme
 
 METHOD_NAMES = {
@@ -196,17 +197,37 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
 
 
 @st.fragment
+def chosen_unit_stage(model: str) -> str:
+    """The stage of "What one unit sees"; the fifth (or last) until the visitor picks one."""
+    stages = CNN_MODELS[model].stages()
+    return st.session_state.get(f"cnn_rf_stage_kept_{model}", stages[min(4, len(stages) - 1)])
+
+
+def kept_unit_key(model: str, stage: str, axis: str) -> str:
+    return f"cnn_rf_{axis}_kept_{model}_{stage}"
+
+
 def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
     st.subheader("What one unit sees", help=explain("receptive field"))
     fields = CNN_MODELS[trace.model].receptive_fields()
     names = [stage.name for stage in trace.stages]
     controls = st.columns(3)
-    stage_name = controls[0].selectbox(
-        "Stage", names, index=min(4, len(names) - 1), key=f"cnn_rf_stage_{trace.model}"
-    )
+    # Each choice lives in a plain session key copied into its box (ui/state.py, kept_value):
+    # the section is not drawn in every run, and the address names the unit.
+    box, kept = f"cnn_rf_stage_{trace.model}", f"cnn_rf_stage_kept_{trace.model}"
+    kept_value(box, kept, chosen_unit_stage(trace.model), names, "the unit's stage")
+    stage_name = controls[0].selectbox("Stage", names, key=box, on_change=keep(box, kept))
     side = trace.stage(stage_name).shape[1]
-    row = controls[1].number_input("Row", 0, side - 1, side // 2, key=f"cnn_rf_row_{stage_name}")
-    col = controls[2].number_input("Column", 0, side - 1, side // 2, key=f"cnn_rf_col_{stage_name}")
+    place = {}
+    for column, (axis, label) in zip(
+        controls[1:], (("row", "Row"), ("col", "Column")), strict=True
+    ):
+        box = f"cnn_rf_{axis}_{trace.model}_{stage_name}"
+        kept = kept_unit_key(trace.model, stage_name, axis)
+        kept_value(box, kept, side // 2, range(side), f"the unit's {label.lower()}")
+        place[axis] = column.number_input(label, 0, side - 1, key=box, on_change=keep(box, kept))
+    row, col = place["row"], place["col"]
+    rewrite_address()  # this fragment reruns alone: its unit goes in the address now
     field = fields[stage_name]
     box = field.box(int(row), int(col), trace.shown.shape[0])
     gradient = unit_gradient(trace.model, source_key, stage_name, int(row), int(col), photo.image)

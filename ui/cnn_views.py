@@ -3,6 +3,7 @@ layer's channels up close."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import NoReturn
@@ -26,19 +27,23 @@ from models.cnn.images import ImageInputError, LoadedPhoto
 from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
 from models.cnn.trace import CnnTrace, Stage
 from ui.cnn_cache import content_key, decoded_photo, samples
-from ui.cnn_explain_views import apply_top5_click
+from ui.cnn_explain_views import apply_top5_click, chosen_unit_stage, kept_unit_key
 from ui.glossary import glossary_help
 from ui.pictures import crisp_pixels, show_stage_pictures
 from ui.state import (
     ChosenPhoto,
     Param,
     choice,
+    keep,
+    kept_value,
+    lazy_choice,
+    number_param,
     restored_session,
+    rewrite_address,
     sample_photo,
     set_shared_photo,
     shared_photo,
     visit,
-    write_address,
 )
 from ui.text import VALUE_LIMIT, escape_markdown
 
@@ -219,7 +224,7 @@ def show_overview(trace: CnnTrace, theme: Theme) -> None:
     )
     how = st.radio(
         "Summarise each stage by",
-        ["mean", "strongest"],
+        SUMMARIES,
         format_func={"mean": "mean of all channels", "strongest": "its strongest channel"}.get,
         horizontal=True,
         key="cnn_overview_summary",
@@ -240,6 +245,9 @@ def show_overview(trace: CnnTrace, theme: Theme) -> None:
 
 
 SECTIONS = ("class", "unit", "statistics")  # the "Look deeper" sections, in order
+SUMMARIES = ("mean", "strongest")  # how the overview summarises a stage
+ORDERS = ("mean", "index")  # how the layer explorer orders channels
+SCALES = ("layer", "channel")  # one colour scale for the layer, or one per channel
 
 
 def kept_layer_key(model: str) -> str:
@@ -247,8 +255,23 @@ def kept_layer_key(model: str) -> str:
     return f"cnn_layer_kept_{model}"
 
 
+def chosen_model() -> str:
+    return st.session_state.get("cnn_model", DEFAULT_CNN)
+
+
+def chosen_layer(model: str) -> str:
+    """The layer chosen for a model; the second stage until the visitor picks one."""
+    return st.session_state.get(kept_layer_key(model), CNN_MODELS[model].stages()[1])
+
+
+def kept_channel_key(model: str, layer: str) -> str:
+    return f"cnn_channel_kept_{model}_{layer}"
+
+
 def cnn_address() -> list[Param]:
-    """What the CNN page's address names: model, sample photo, layer and section."""
+    """What the CNN page's address names: model, sample photo, the overview's summary, the
+    layer explorer's layer, order, scale, count, first channel and channel, the section, and
+    the unit a visitor follows."""
 
     def read_sample(stem: str) -> bool:
         files = {sample.path.stem: sample.path.name for sample in samples()}
@@ -262,21 +285,37 @@ def cnn_address() -> list[Param]:
         photo = shared_photo()
         return photo.sample.rsplit(".", 1)[0] if photo.sample else None
 
-    def layer_key() -> str:
-        return kept_layer_key(st.session_state.get("cnn_model", DEFAULT_CNN))
-
-    def read_layer(layer: str) -> bool:
-        model = st.session_state.get("cnn_model", DEFAULT_CNN)
-        if layer not in CNN_MODELS[model].stages():
-            return False
-        st.session_state[layer_key()] = layer
-        return True
+    def unit_key(axis: str) -> Callable[[], str]:
+        return lambda: kept_unit_key(chosen_model(), chosen_unit_stage(chosen_model()), axis)
 
     return [
         choice("model", "the model", "cnn_model", list(CNN_MODELS), DEFAULT_CNN),
         Param("sample", "the sample photo", read_sample, current_sample, samples()[0].path.stem),
-        Param("layer", "the layer", read_layer, lambda: st.session_state.get(layer_key())),
+        choice("summary", "the summary", "cnn_overview_summary", SUMMARIES, SUMMARIES[0]),
+        lazy_choice(
+            "layer",
+            "the layer",
+            lambda: kept_layer_key(chosen_model()),
+            lambda: CNN_MODELS[chosen_model()].stages(),
+        ),
+        choice("order", "the channel order", "cnn_sort", ORDERS, ORDERS[0]),
+        choice("scale", "the colour scale", "cnn_scale", SCALES, SCALES[0]),
+        number_param("shown", "the number of channels shown", lambda: "cnn_count_kept"),
+        number_param("first", "the first channel shown", lambda: "cnn_page_kept"),
+        number_param(
+            "channel",
+            "the channel",
+            lambda: kept_channel_key(chosen_model(), chosen_layer(chosen_model())),
+        ),
         choice("section", "the section", "cnn_deeper", SECTIONS, SECTIONS[0]),
+        lazy_choice(
+            "unit_stage",
+            "the unit's stage",
+            lambda: f"cnn_rf_stage_kept_{chosen_model()}",
+            lambda: CNN_MODELS[chosen_model()].stages(),
+        ),
+        number_param("row", "the unit's row", unit_key("row")),
+        number_param("col", "the unit's column", unit_key("col")),
     ]
 
 
@@ -297,9 +336,7 @@ def layer_explorer(trace: CnnTrace) -> None:
     view = choose_channels(trace)
     show_channel_grid(trace, view)
     show_one_channel(trace, view)
-    write_address(
-        "CNN_feature_maps", cnn_address()
-    )  # this fragment reruns alone when the layer changes
+    rewrite_address()  # this fragment reruns alone when the layer changes
 
 
 def choose_channels(trace: CnnTrace) -> ChannelView:
@@ -309,31 +346,25 @@ def choose_channels(trace: CnnTrace) -> ChannelView:
     # state is set aside after a run that does not draw it (replacing an upload reruns once
     # without a file) and came back as another layer.
     box, kept = f"cnn_layer_{trace.model}", kept_layer_key(trace.model)
-    st.session_state[box] = st.session_state.get(kept, names[1])
-    layer = controls[0].selectbox(
-        "Layer",
-        names,
-        key=box,
-        on_change=lambda: st.session_state.update({kept: st.session_state[box]}),
-    )
+    kept_value(box, kept, names[1], names, "the layer")
+    layer = controls[0].selectbox("Layer", names, key=box, on_change=keep(box, kept))
     stage = trace.stage(layer)
     channels_total = stage.shape[0]
     order_by = controls[1].radio(
         "Order channels by",
-        ["mean", "index"],
+        ORDERS,
         format_func={"mean": "mean activation", "index": "channel number"}.get,
         horizontal=True,
         key="cnn_sort",
     )
-    count = controls[2].select_slider(
-        "Channels shown",
-        [n for n in (8, 16, 32, 64) if n <= channels_total] or [channels_total],
-        value=min(16, channels_total),  # 8 a row; more on request (each tile is a file)
-        key="cnn_count",
+    counts = [n for n in (8, 16, 32, 64) if n <= channels_total] or [channels_total]
+    kept_value("cnn_count", "cnn_count_kept", min(16, channels_total), counts, "that many channels")
+    count = controls[2].select_slider(  # 8 a row; more on request (each tile is a file)
+        "Channels shown", counts, key="cnn_count", on_change=keep("cnn_count", "cnn_count_kept")
     )
     scale = controls[3].radio(
         "Colour scale",
-        ["layer", "channel"],
+        SCALES,
         format_func={"layer": "shared by the layer", "channel": "per channel"}.get,
         horizontal=True,
         key="cnn_scale",
@@ -343,11 +374,13 @@ def choose_channels(trace: CnnTrace) -> ChannelView:
     starts = list(range(0, channels_total, count))
     start = 0
     if len(starts) > 1:
+        kept_value("cnn_page", "cnn_page_kept", 0, starts, "channels from")
         start = st.select_slider(
             "Which channels (in the order chosen above)",
             starts,
             format_func=lambda first: f"{first + 1}–{min(first + count, channels_total)}",
             key="cnn_page",
+            on_change=keep("cnn_page", "cnn_page_kept"),
         )
     is_class_maps = layer == CNN_MODELS[trace.model].class_channels_stage
     return ChannelView(
@@ -400,12 +433,15 @@ def show_one_channel(trace: CnnTrace, view: ChannelView) -> None:
     st.subheader("One channel on the photo")
     left, right = st.columns([1, 2])
     with left:
+        box = f"cnn_channel_{trace.model}_{stage.name}"
+        kept = kept_channel_key(trace.model, stage.name)
+        kept_value(box, kept, view.shown[0], range(channels_total), "the channel")
         channel = st.number_input(
             f"Channel (0–{channels_total - 1})",
             min_value=0,
             max_value=channels_total - 1,
-            value=view.shown[0],
-            key=f"cnn_channel_{trace.model}_{stage.name}",
+            key=box,
+            on_change=keep(box, kept),
         )
         opacity = st.slider("Overlay opacity", 0.0, 1.0, 0.6, 0.05, key="cnn_opacity")
         means = channel_means(stage.maps)

@@ -3,6 +3,8 @@ close and the cell memory split by word."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import streamlit as st
 
@@ -11,12 +13,20 @@ from charts.steps import movement_figure, next_char_figure, step_figure
 from charts.theme import Theme
 from charts.watch import WatchView, watch_figure
 from models.sequence.lstm_memory import memory_at_step
-from models.sequence.registry import SequenceSpec
+from models.sequence.registry import SequenceSpec, spec_of
 from models.sequence.state_analysis import movement, top_moved_units
 from models.sequence.trace import SequenceTrace
 from ui.glossary import glossary_help
 from ui.pictures import crisp_pixels
 from ui.sequence_cache import sequence_model
+from ui.state import (
+    Param,
+    keep,
+    kept_value,
+    lazy_choice,
+    rewrite_address,
+    show_bad_value,
+)
 from ui.text import escape_markdown
 
 
@@ -118,18 +128,21 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
         "Show in the heatmap",
         list(spec.states),
         format_func=spec.states.get,
-        key=f"lstm_state_{spec.name}",
+        key=state_key(spec.name),
         help=spec.state_help + "\n\n" + glossary_help("hidden state (h)", "cell state (c)", "gate"),
     )
     layer = 0
     if len(trace.layers) > 1:
         first = f" (reads {spec.tokens.noun}s)"
+        box, kept = f"lstm_layer_{spec.name}", kept_layer_key(spec.name)
+        kept_value(box, kept, 0, range(len(trace.layers)), "the layer")
         layer = st.sidebar.radio(
             "Layer",
             list(range(len(trace.layers))),
             format_func=lambda n: f"layer {n + 1}" + (first if n == 0 else ""),
             horizontal=True,
-            key=f"lstm_layer_{spec.name}",
+            key=box,
+            on_change=keep(box, kept),
         )
     view = WatchView(
         state=state,
@@ -162,6 +175,54 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
     return layer
 
 
+STEP_KEY, WANTED_STEP_KEY, LAST_STEP_KEY = "lstm_step", "lstm_step_wanted", "lstm_step_last"
+
+
+def state_key(model: str) -> str:
+    return f"lstm_state_{model}"
+
+
+def kept_layer_key(model: str) -> str:
+    return f"lstm_layer_kept_{model}"
+
+
+def watch_address(model: Callable[[], str]) -> list[Param]:
+    """What the address names of the heatmap and the step up close: the state shown (h, c or
+    a gate), the layer (counted from 1) and the token looked at (the last one is left out)."""
+
+    def read_layer(value: str) -> bool:
+        if not (value.isdigit() and 1 <= int(value) <= 9):
+            return False
+        st.session_state[kept_layer_key(model())] = int(value) - 1
+        return True
+
+    def current_layer() -> str | None:
+        layer = st.session_state.get(kept_layer_key(model()), 0)
+        return None if layer == 0 else str(layer + 1)
+
+    def read_step(value: str) -> bool:
+        if not (value.isdigit() and len(value) <= 6):
+            return False
+        st.session_state[WANTED_STEP_KEY] = int(value)
+        return True
+
+    def current_step() -> str | None:
+        step = st.session_state.get(STEP_KEY)
+        return None if step is None or step == st.session_state.get(LAST_STEP_KEY) else str(step)
+
+    return [
+        lazy_choice(
+            "show",
+            "the state",
+            lambda: state_key(model()),
+            lambda: list(spec_of(model()).states),
+            lambda: next(iter(spec_of(model()).states)),
+        ),
+        Param("layer", "the layer", read_layer, current_layer),
+        Param("step", "the token", read_step, current_step),
+    ]
+
+
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return "the" if n == 1 else f"the {n}{suffix}"
@@ -173,16 +234,25 @@ def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme
     st.subheader("One step up close")
     n_tokens = len(trace.tokens)
     steps = list(range(1, n_tokens + 1))
-    # A new text starts at its last token (the slider's labels name tokens, so they change too).
+    # A new text starts at its last token (the slider's labels name tokens, so they change too),
+    # unless the address asked for another.
     if st.session_state.get("lstm_step_of") != (trace.model, trace.text):
         st.session_state["lstm_step_of"] = (trace.model, trace.text)
         st.session_state["lstm_step"] = n_tokens
+    st.session_state[LAST_STEP_KEY] = n_tokens
+    if (wanted := st.session_state.pop(WANTED_STEP_KEY, None)) is not None:
+        st.session_state["lstm_step"] = n_tokens
+        if wanted in steps:
+            st.session_state["lstm_step"] = wanted
+        else:
+            show_bad_value("the token", str(wanted))
     step = st.select_slider(
         "Token to look at",
         steps,
         format_func=lambda t: f"{t}: {trace.tokens[t - 1]}",
-        key="lstm_step",
+        key=STEP_KEY,
     )
+    rewrite_address()  # this fragment reruns alone: its token goes in the address now
     h = trace.layers[layer].h
     left, right = st.columns([3, 2])
     with left:

@@ -13,8 +13,9 @@ the page does not know falls back to the default, with a short notice; never an 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
@@ -31,6 +32,7 @@ VISIT_KEY = "page_visit"  # (the page of the last run, how many page visits so f
 KNOWN_KEY = "session_known"  # set in a session's first run on this process
 RESTORED_KEY = "session_restored"  # the session came from another process: rebuilt here
 TEXT_LIMIT = 5000  # characters: the text boxes' limit, and what an address can carry
+ADDRESS_KEY = "page_address"  # (page, its Params) as the page's run read them
 CUT_KEY = "text_cut"  # the length of a text just cut to TEXT_LIMIT, for one notice
 
 
@@ -138,6 +140,77 @@ def choice(
     return Param(name, what, read, lambda: st.session_state.get(key), default)
 
 
+def lazy_choice(
+    name: str,
+    what: str,
+    key: Callable[[], str],
+    options: Callable[[], Sequence[str]],
+    default: Callable[[], str | None] = lambda: None,
+) -> Param:
+    """A Param whose session key and options depend on earlier choices (the model, the layer):
+    both are looked up when the address is read or written, after the params before it."""
+
+    def read(value: str) -> bool:
+        if value not in options():
+            return False
+        st.session_state[key()] = value
+        return True
+
+    def current() -> str | None:
+        value = st.session_state.get(key())
+        return None if value is None or value == default() else str(value)
+
+    return Param(name, what, read, current)
+
+
+def number_param(name: str, what: str, key: Callable[[], str]) -> Param:
+    """A Param for a whole number kept under a session key. Its range is known only when the
+    page has the model's result, so `kept_value` checks it where the number's box is drawn."""
+
+    def read(value: str) -> bool:
+        if not (value.isdigit() and len(value) <= 6):
+            return False
+        st.session_state[key()] = int(value)
+        return True
+
+    def current() -> str | None:
+        value = st.session_state.get(key())
+        return None if value is None else str(value)
+
+    return Param(name, what, read, current)
+
+
+def kept_value(box: str, kept: str, default: Any, allowed: Container[Any], what: str) -> None:
+    """Seed a widget from its kept value (or `default`) before it is drawn; `keep` keeps what
+    the visitor sets in it.
+
+    The value lives in a plain session key, copied into the widget each run: a widget's own
+    state is dropped after a run that does not draw it. A kept value not `allowed` (only an
+    address can bring one: a channel the layer does not have) falls back to the default, with
+    a notice.
+    """
+    value = st.session_state.get(kept, default)
+    if value not in allowed:
+        show_bad_value(what, str(value))
+        st.session_state.pop(kept, None)
+        value = default
+    st.session_state[box] = value
+
+
+def show_bad_value(what: str, value: str) -> None:
+    """The notice for a value the address asked for that this view does not have."""
+    st.info(
+        f"The address asked for {what} {inline_code(value)}, which is not here. "
+        "Showing the default instead.",
+        icon=":material/link_off:",
+    )
+
+
+def keep(box: str, kept: str) -> Callable[[], None]:
+    """An on_change callback that keeps a box's new value under its kept key."""
+    return lambda: st.session_state.update({kept: st.session_state[box]})
+
+
 def visit() -> int:
     """Which visit to a page this run belongs to: it grows each time the visitor opens another
     page, so a page can tell "back from elsewhere" from "still here"."""
@@ -147,6 +220,7 @@ def visit() -> int:
 def read_address(page: str, params: Sequence[Param]) -> None:
     """Apply the address's values when it changed since this page last wrote it: opened from a
     link or edited by hand. Unknown values are dropped and named in a notice."""
+    st.session_state[ADDRESS_KEY] = (page, params)
     last_page, visits = st.session_state.get(VISIT_KEY, (None, 0))
     if last_page != page:
         st.session_state[VISIT_KEY] = (page, visits + 1)
@@ -182,6 +256,13 @@ def write_address(page: str, params: Sequence[Param]) -> None:
             st.query_params.pop(param.name, None)
     st.query_params.update({name: value for name, value in written.items() if value is not None})
     st.session_state[f"address_{page}"] = written
+
+
+def rewrite_address() -> None:
+    """Write the address of the page this run read it for: a fragment that reruns alone (the
+    layer explorer, a unit, a token) calls this at its end, so its choice reaches the address."""
+    if ADDRESS_KEY in st.session_state:
+        write_address(*st.session_state[ADDRESS_KEY])
 
 
 def loaded_photo(chosen: ChosenPhoto) -> LoadedPhoto:
