@@ -5,11 +5,13 @@ import streamlit as st
 from ui.digits_training_views import show_training
 from ui.digits_views import (
     choose_digit,
+    digits_address,
     show_experiments,
     show_readings,
     show_recipe,
     show_rows_until_known,
 )
+from ui.state import read_address, show_address_notices, write_address
 from ui.theme import current_theme
 
 
@@ -22,10 +24,14 @@ def main() -> None:
         "time, top to bottom, like a sentence of 28 words of 28 pixels. All four were trained "
         "the same way on the same 4,000 digits. Draw one, and watch both ways of reading."
     )
+    address = digits_address()
+    read_address("Digits", address)
+    show_address_notices()
     theme = current_theme()
     left, right = st.columns([1, 2])
     with left:
         chosen = choose_digit()
+    write_address("Digits", address)
     traces = None
     if chosen is not None:
         prepared, label = chosen
@@ -35,6 +41,7 @@ def main() -> None:
     show_rows_until_known(theme)
     show_experiments(chosen[0] if chosen else None, traces)
     show_training()
+    write_address("Digits", address)
 
 
 main()

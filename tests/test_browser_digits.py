@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,19 @@ def test_a_digit_drawn_with_the_mouse_is_read_by_all_four(
         wait_until_settled(page)
     full_screenshot(page, screenshot_dir / "screenshot-digits.png")
     assert page.locator('[data-testid="stException"]').count() == 0
+    # The drawing travels in the link: another visitor who opens it sees the same 7 read.
+    expect(page).to_have_url(re.compile(r"[?&]drawing=[\w-]{40,}"))
+    cnn_heading = page.get_by_role("heading", name=re.compile(r"CNN: all at once → \d")).first
+    cnn_answer = cnn_heading.inner_text()
+    other = page.context.browser.new_page()
+    try:
+        other.goto(page.url)
+        expect(other.get_by_text("came with the link")).to_be_visible(timeout=60_000)
+        expect(other.get_by_role("heading", name=cnn_answer)).to_be_visible()
+        expect(
+            other.get_by_text("the drawing from the link, as the models read it")
+        ).to_be_visible()
+        wait_until_settled(other)
+        assert other.locator('[data-testid="stException"]').count() == 0
+    finally:
+        other.close()

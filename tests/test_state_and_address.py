@@ -187,3 +187,30 @@ def test_the_heatmaps_state_layer_and_token_travel_in_the_link() -> None:
     assert bad.select_slider(key="lstm_step").value == len(
         bad.select_slider(key="lstm_step").options
     )
+
+
+def test_a_held_out_digit_and_a_drawing_travel_in_the_link() -> None:
+    from models.digits.data import digit_set
+    from models.digits.link import digit_from_text, digit_to_text
+
+    at = open_page("4_Digits.py")
+    at.radio(key="digits_source").set_value("A held-out digit").run()
+    at.number_input(key="digits_heldout").set_value(37).run()
+    link = dict(at.query_params)
+    assert link == {"digit": "heldout", "heldout": "37"}
+    reopened = open_page("4_Digits.py", link)
+    assert reopened.number_input(key="digits_heldout").value == 37
+    data = digit_set()
+    # A drawing in the address is read as it is; a broken one gets a notice, never an error.
+    digit = data.images[int(data.test[36])] / 255.0
+    text = digit_to_text(digit)
+    assert (digit_from_text(text) * 255).round().astype(int).tolist() == (
+        (digit * 255).round().astype(int).tolist()
+    )
+    drawn = open_page("4_Digits.py", {"drawing": text})
+    assert not drawn.exception
+    assert any("came with the link" in c.value for c in drawn.caption)
+    assert dict(drawn.query_params) == {"drawing": text}
+    for bad in ("not-base64!!", "eJzLSM3JyQcABiwCFQ", "A" * 3000):
+        broken = open_page("4_Digits.py", {"drawing": bad})
+        assert not broken.exception and len(notices(broken)) == 1, bad

@@ -3,6 +3,8 @@ step by step, the two ways of reading, how many rows until a reader knows, and e
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 from PIL import Image
@@ -21,6 +23,7 @@ from imaging.maps import colorize, scale_maps, tile, upscale_nearest
 from models.cnn.images import ImageInputError
 from models.digits.analysis import EARLY_ROWS, LATE_ROWS, SHIFTS, DigitTrace, early_to_late
 from models.digits.data import digit_set
+from models.digits.link import digit_from_text, digit_to_text, quantised
 from models.digits.prepare import (
     DigitInputError,
     PreparedDigit,
@@ -42,9 +45,48 @@ from ui.digits_cache import (
 )
 from ui.glossary import explain
 from ui.pictures import crisp_pixels
+from ui.state import Param, keep, kept_value, number_param
 
 SOURCES = ("Draw", "A held-out digit", "Upload")
+SOURCE_NAMES = dict(zip(("draw", "heldout", "upload"), SOURCES, strict=True))  # in the address
 CANVAS_SIDE = 280
+LINKED_KEY = "digits_linked_drawing"  # a drawn digit that came with a link, until one is drawn
+SHOWN_KEY = "digits_drawn_shown"  # the drawn digit read in this run, for the address
+HELDOUT_KEY = "digits_heldout_kept"
+
+
+def digits_address() -> list[Param]:
+    """What the digits page's address names: where the digit comes from, which held-out digit,
+    and a drawn digit itself (28×28 at 256 grey levels fits in a link)."""
+
+    def read_source(value: str) -> bool:
+        if value not in SOURCE_NAMES:
+            return False
+        st.session_state["digits_source"] = SOURCE_NAMES[value]
+        return True
+
+    def current_source() -> str | None:
+        shown = st.session_state.get("digits_source", SOURCES[0])
+        return next(name for name, label in SOURCE_NAMES.items() if label == shown)
+
+    def read_drawing(value: str) -> bool:
+        try:
+            st.session_state[LINKED_KEY] = digit_from_text(value)
+        except DigitInputError:
+            return False
+        st.session_state["digits_source"] = SOURCES[0]
+        return True
+
+    def current_drawing() -> str | None:
+        shown = st.session_state.get(SHOWN_KEY)
+        drawing = st.session_state.get("digits_source", SOURCES[0]) == SOURCES[0]
+        return digit_to_text(shown) if drawing and shown is not None else None
+
+    return [
+        Param("digit", "the kind of digit", read_source, current_source, "draw"),
+        number_param("heldout", "the held-out digit", lambda: HELDOUT_KEY),
+        Param("drawing", "the drawing", read_drawing, current_drawing),
+    ]
 
 
 def choose_digit() -> tuple[PreparedDigit, int | None] | None:
@@ -53,6 +95,7 @@ def choose_digit() -> tuple[PreparedDigit, int | None] | None:
     source = st.radio(
         "Digit", SOURCES, horizontal=True, key="digits_source", label_visibility="collapsed"
     )
+    st.session_state.pop(SHOWN_KEY, None)
     try:
         if source == SOURCES[0]:
             return drawn_digit(), None
@@ -65,6 +108,8 @@ def choose_digit() -> tuple[PreparedDigit, int | None] | None:
 
 
 def drawn_digit() -> PreparedDigit:
+    """The digit drawn in the canvas, kept at 256 grey levels (so that a link to it reopens
+    the very same input), or else the drawing a link brought."""
     st.caption("Draw one digit, 0 to 9, with the mouse or a finger. The toolbar undoes or clears.")
     canvas = st_canvas(
         stroke_width=20,
@@ -76,19 +121,34 @@ def drawn_digit() -> PreparedDigit:
         key="digits_canvas",
     )
     pixels = canvas.image_data
-    if pixels is None:
-        raise DigitInputError("Draw a digit in the black square to see all four readers read it.")
-    return prepare_digit(Image.fromarray(np.asarray(pixels, dtype=np.uint8), mode="RGBA"))
+    try:
+        if pixels is None:
+            raise DigitInputError(
+                "Draw a digit in the black square to see all four readers read it."
+            )
+        prepared = prepare_digit(Image.fromarray(np.asarray(pixels, dtype=np.uint8), mode="RGBA"))
+    except DigitInputError:
+        linked = st.session_state.get(LINKED_KEY)
+        if linked is None:
+            raise
+        st.caption("The digit read below came with the link: draw in the square to read yours.")
+        st.session_state[SHOWN_KEY] = linked
+        return as_prepared(linked)
+    st.session_state.pop(LINKED_KEY, None)
+    prepared = replace(prepared, digit=quantised(prepared.digit))
+    st.session_state[SHOWN_KEY] = prepared.digit
+    return prepared
 
 
 def heldout_digit() -> tuple[PreparedDigit, int]:
     data = digit_set()
+    kept_value("digits_heldout", HELDOUT_KEY, 1, range(1, len(data.test) + 1), "held-out digit")
     number = st.number_input(
         f"Held-out digit (1–{len(data.test):,}; none of the readers trained on these)",
         1,
         len(data.test),
-        1,
         key="digits_heldout",
+        on_change=keep("digits_heldout", HELDOUT_KEY),
         help=explain("held-out"),
     )
     index = int(data.test[number - 1])
@@ -114,10 +174,14 @@ def picture(values: np.ndarray, side: int = 112) -> bytes:
 
 def show_recipe(prepared: PreparedDigit) -> None:
     st.subheader("The picture the models see", help="MNIST's own recipe, step by step.")
-    if prepared.from_mnist:  # a held-out MNIST digit: made by this very recipe
+    if prepared.from_mnist:  # a held-out MNIST digit (made by this very recipe), or a link's
+        link = st.session_state.get(LINKED_KEY)
+        linked = link is not None and np.array_equal(link, prepared.digit)
         st.image(
             picture(prepared.digit),
-            caption="an MNIST digit: already white on black, 20×20 ink centred in 28×28",
+            caption="the drawing from the link, as the models read it"
+            if linked
+            else "an MNIST digit: already white on black, 20×20 ink centred in 28×28",
             width=112,
             alt="The held-out digit as the models read it",
         )
