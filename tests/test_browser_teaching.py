@@ -124,6 +124,12 @@ def test_an_uploaded_photo_follows_the_visitor_to_the_comparison(
     expect(page.get_by_text("Top guess: espresso")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("sent earlier in this visit")).to_be_visible()
     expect(page.locator(UPLOAD_INPUT)).to_be_attached()  # and another can be sent
+    wait_until_settled(page)
+    page.reload()  # the photo is not kept: the page says so instead of showing a sample
+    expect(page.get_by_text("kept neither in a link nor across a reload")).to_be_visible(
+        timeout=60_000
+    )
+    expect(page.get_by_text("Top guess")).to_have_count(0)
 
 
 def test_a_section_link_lands_on_its_section(page: Page, app_server: str) -> None:

@@ -214,3 +214,15 @@ def test_a_held_out_digit_and_a_drawing_travel_in_the_link() -> None:
     for bad in ("not-base64!!", "eJzLSM3JyQcABiwCFQ", "A" * 3000):
         broken = open_page("4_Digits.py", {"drawing": bad})
         assert not broken.exception and len(notices(broken)) == 1, bad
+
+
+def test_a_reload_after_an_upload_says_the_photo_was_not_kept() -> None:
+    at = upload(open_page(CNN), "coffee.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg")
+    assert top_labels(at)[0] == "espresso"
+    link = dict(at.query_params)
+    assert link.get("photo") == "upload" and "sample" not in link, link
+    reloaded = open_page(CNN, link)  # a reload is a new session with the same address
+    assert not reloaded.exception
+    assert reloaded.radio(key="cnn_source").value == "Upload"
+    assert any("kept neither in a link nor across a reload" in w.value for w in reloaded.warning)
+    assert not reloaded.get("plotly_chart")  # no sample shown as if it were the upload

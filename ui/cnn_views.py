@@ -54,6 +54,7 @@ SOURCES = {"sample": "Sample photo", "upload": "Upload", "camera": "Camera"}
 UPLOAD_ERROR_KEY = "cnn_upload_error"
 UPLOAD_SEEN_KEY = "cnn_upload_seen"  # the page visit in which the uploader last held a file
 UPLOADER_KEY = "cnn_uploader_round"  # a new uploader (empty) after a rejected file
+NOT_KEPT_KEY = "cnn_photo_not_kept"  # the address named an upload or camera picture: gone
 
 
 def choose_photo() -> ChosenPhoto | None:
@@ -132,12 +133,19 @@ def new_file(file: UploadedFile | None, kind: str, current: ChosenPhoto) -> Chos
             )
             return current
         verb = "Drop a photo above" if kind == "upload" else "Take a picture above"
+        what = "uploaded photo" if kind == "upload" else "camera picture"
         if restored_session() and current.kind != kind:
-            st.warning(f"The server restarted: your {kind} could not be kept. {verb} again.")
+            st.warning(f"The server restarted: your {what} could not be kept. {verb} again.")
+        elif st.session_state.get(NOT_KEPT_KEY) == kind and current.kind != kind:
+            st.warning(
+                f"This view showed an {what}, and photos are kept neither in a link nor "
+                f"across a reload. {verb} again, or pick **Sample photo** to use one of ours."
+            )
         else:
             st.info(f"{verb}, or pick **Sample photo** to use one of ours.")
         return None
     st.session_state[UPLOAD_SEEN_KEY] = visit()  # the uploader held a file in this visit
+    st.session_state.pop(NOT_KEPT_KEY, None)
     data = file.getvalue()
     key = content_key(kind, file.file_id, data)
     if current.source_key == key:
@@ -285,12 +293,27 @@ def cnn_address() -> list[Param]:
         photo = shared_photo()
         return photo.sample.rsplit(".", 1)[0] if photo.sample else None
 
+    def read_kind(kind: str) -> bool:
+        """An upload or camera picture cannot travel: the page asks for it again, saying why,
+        rather than showing a sample as if nothing had been lost."""
+        if kind not in ("upload", "camera"):
+            return False
+        if shared_photo().kind != kind:
+            st.session_state["cnn_source"] = SOURCES[kind]
+            st.session_state[NOT_KEPT_KEY] = kind
+        return True
+
+    def current_kind() -> str | None:
+        kind = shared_photo().kind
+        return None if kind == "sample" else kind
+
     def unit_key(axis: str) -> Callable[[], str]:
         return lambda: kept_unit_key(chosen_model(), chosen_unit_stage(chosen_model()), axis)
 
     return [
         choice("model", "the model", "cnn_model", list(CNN_MODELS), DEFAULT_CNN),
         Param("sample", "the sample photo", read_sample, current_sample, samples()[0].path.stem),
+        Param("photo", "the kind of photo", read_kind, current_kind),
         choice("summary", "the summary", "cnn_overview_summary", SUMMARIES, SUMMARIES[0]),
         lazy_choice(
             "layer",
