@@ -234,3 +234,42 @@ def browser_sent_widget_values() -> bool:
         return len(context.session_state._state._new_widget_state) > 0
     except AttributeError:
         return False
+
+
+def read_sample(stem: str) -> bool:
+    """A sample photo named in an address (its file name without the extension) becomes the
+    shared photo."""
+    files = {sample.path.stem: sample.path.name for sample in samples()}
+    if stem not in files:
+        return False
+    set_shared_photo(sample_photo(files[stem]))
+    return True
+
+
+def current_sample() -> str | None:
+    """The shared photo as an address names it: a sample's stem, or None for an upload."""
+    photo = shared_photo()
+    return photo.sample.rsplit(".", 1)[0] if photo.sample else None
+
+
+def history_navigation() -> bool:
+    """Whether this run comes from the browser's Back or Forward button.
+
+    The browser sends a flag with that rerun, which Streamlit 1.67 keeps on the run's context;
+    read inside a guard: if a later version moves it, Back just leaves out-of-address values be.
+    """
+    return bool(getattr(get_script_run_ctx(), "is_history_navigation", False))
+
+
+def read_walked_address(params: Sequence[Param]) -> None:
+    """After Back or Forward, the address is the whole view: each choice it leaves out goes
+    back to its default (read_address applies only the values an address names).
+
+    Without this, Back to an address without a value (a default, not written) kept the value
+    of the view the visitor left, and the next write replaced that history entry with it.
+    """
+    if not history_navigation():
+        return
+    for param in params:
+        if param.default is not None and param.name not in st.query_params:
+            param.read(param.default)
