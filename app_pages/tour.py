@@ -2,10 +2,8 @@
 
 import streamlit as st
 
-from ui.state import choice, read_address, show_address_notices, write_address
-from ui.tour import STEPS, show_step
-
-STEP_NUMBERS = [str(number) for number in range(1, len(STEPS) + 1)]
+from ui.state import read_address, show_address_notices, write_address
+from ui.tour import STEP_NUMBERS, STEPS, show_step, tour_address
 
 
 def main() -> None:
@@ -16,7 +14,7 @@ def main() -> None:
         "ours, until you choose your own). At each step, make a guess before you look: the "
         "answer is computed by the real models, so a different photo or sentence can change it."
     )
-    address = [choice("step", "the step", "tour_step", STEP_NUMBERS, STEP_NUMBERS[0])]
+    address = tour_address()
     read_address("tour", address)
     show_address_notices()
     st.session_state.setdefault("tour_step", STEP_NUMBERS[0])

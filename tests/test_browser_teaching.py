@@ -170,6 +170,30 @@ def test_clicking_through_the_tour(page: Page, app_server: str, screenshot_dir: 
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
+def test_back_and_forward_walk_through_the_tour_steps(page: Page, app_server: str) -> None:
+    """The browser's Back and Forward buttons move between the steps the visitor has seen."""
+    titles = {1: "Maps shrink, channels grow", 2: "Where the network looked", 3: "How much"}
+
+    def shows(step: int) -> None:
+        expect(page.get_by_role("heading", name=titles[step])).to_be_visible(timeout=60_000)
+        wait_until_settled(page)
+        expect(page.get_by_text(f"Step {step} of 9")).to_be_visible()
+        expect(
+            page.get_by_role("heading", name=re.compile("^(Maps|Where|How much)"))
+        ).to_have_count(1)
+        found = re.findall(r"[?&]step=(\d+)", page.url)
+        assert found == ([] if step == 1 else [str(step)]), page.url  # step 1: the default
+
+    open_view(page, app_server, "tour", "Step 1 of 9")
+    shows(1)
+    for step in (2, 3):
+        page.get_by_role("button", name="Next →").click()
+        shows(step)
+    for step, move in ((2, page.go_back), (1, page.go_back), (2, page.go_forward)):
+        move()
+        shows(step)
+
+
 def test_a_phone_has_play_under_the_slider_and_a_compact_photo_picker(
     browser: Browser, app_server: str, screenshot_dir: Path
 ) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+import ui.state
 import ui.tour
 from models import lessons
 from models.cnn.explain import class_activation_map_of
@@ -16,14 +17,25 @@ from models.cnn.images import load_photo
 from models.cnn.registry import load_cnn
 from models.cnn.trace import trace_image
 from models.sequence.registry import load_sequence_model, trace_text
-from tests.helpers.apptest import open_page
+from tests.helpers.apptest import open_cnn_page, open_page, texts, upload
 from tests.helpers.paths import SAMPLES
+from ui.sequence_cache import example_sentences
+
+
+def unescape(markdown: str) -> str:
+    """Text escaped for markdown, as it reads: the tour escapes a radio's options."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def choices(at, step: int) -> list[str]:
+    """The step's choices as the page holds them (the radio shows them escaped)."""
+    return [unescape(option) for option in at.radio(key=f"tour_guess_{step}").options]
 
 
 def reveal(at, step: int, guess_index: int = 0):
     """Guess the option at `guess_index`, then press Reveal; the page after it."""
     question = at.radio(key=f"tour_guess_{step}")
-    question.set_value(question.options[guess_index]).run()
+    question.set_value(choices(at, step)[guess_index]).run()
     at.button(key=f"tour_reveal_{step}").click().run()
     assert not at.exception
     return at
@@ -39,13 +51,13 @@ def answer(at) -> str:
 
 def revealed_answer(at, step: int) -> str:
     """Guess the first option and reveal: the answer the page gives, whether right or not."""
-    first = at.radio(key=f"tour_guess_{step}").options[0]
+    first = choices(at, step)[0]
     text = answer(reveal(at, step))
     if text.startswith("✓ Right."):
         return first
     match = re.match(r"Not quite: it is \*\*(.+?)\*\*\.", text)
     assert match, text
-    return match.group(1)
+    return unescape(match.group(1))
 
 
 @pytest.mark.parametrize("step", range(1, 10))
@@ -54,7 +66,7 @@ def test_every_step_asks_before_it_answers(step: int) -> None:
     assert any(f"Step {step} of 9" in bar.proto.text for bar in at.get("progress"))
     assert not at.success and not at.warning  # nothing revealed yet
     assert at.button(key=f"tour_reveal_{step}").disabled  # not before a guess
-    options = at.radio(key=f"tour_guess_{step}").options
+    options = choices(at, step)
     right = revealed_answer(at, step)
     assert right in options
     again = open_page("tour.py", {"step": str(step)})
@@ -134,3 +146,70 @@ def test_the_row_reader_sure_first_follows_the_digit() -> None:
         answers[number] = revealed_answer(at, 8)
         at.session_state["tour_revealed_8"] = None  # ask again for the next digit
     assert answers == {2: "LSTM", 4: "vanilla RNN"}  # rows 6 against 7 and 9; 16 against 23, 25
+
+
+def lstm_turn(sentence: str) -> str:
+    """Step 4's answer for `sentence`, from the LSTM itself: "k: word"."""
+    trace = trace_text(load_sequence_model("lstm"), "lstm", sentence)
+    turn = int(np.argmax(np.abs(np.diff(trace.sentiment, prepend=0.0))))
+    return f"{turn + 1}: {trace.tokens[turn]}"
+
+
+def test_the_words_to_choose_from_read_as_typed_in_the_drop_down_and_the_radio() -> None:
+    long = "**bold** it was great . * _ not bad at all [link](http://x)"  # 24 words: a drop-down
+    at = open_page("tour.py", {"step": "4"})
+    at.session_state["shared_text"] = long
+    at.run()
+    tokens = trace_text(load_sequence_model("lstm"), "lstm", long).tokens
+    numbered = [f"{t + 1}: {token}" for t, token in enumerate(tokens)]
+    assert len(numbered) > ui.tour.MAX_RADIO_CHOICES
+    assert at.selectbox(key="tour_guess_4").options == numbered  # "1: *", not "1: \\*"
+    assert {"1: *", "9: .", "20: <url>"} <= set(numbered), numbered
+
+    at.session_state["shared_text"] = "it was great . * bad"
+    at.run()
+    radio = at.radio(key="tour_guess_4")  # a radio's options are markdown: escaped, once
+    assert radio.options == [
+        "1\\: it",
+        "2\\: was",
+        "3\\: great",
+        "4\\: \\.",
+        "5\\: \\*",
+        "6\\: bad",
+    ]
+
+
+def test_a_typed_sentence_travels_in_the_tour_address() -> None:
+    sentence = "I loved it. Then it was dull."
+    default = example_sentences()[0]
+    assert lstm_turn(sentence) != lstm_turn(default)  # so the link must carry the sentence
+
+    at = open_page("tour.py", {"step": "4"})
+    assert dict(at.query_params) == {"step": "4"}  # the default sentence is not written
+    at.text_input(key="tour_text").set_value(sentence).run()
+    assert dict(at.query_params) == {"step": "4", "text": sentence}
+
+    opened = open_page("tour.py", dict(at.query_params))  # the link, in another browser
+    assert opened.text_input(key="tour_text").value == sentence
+    assert revealed_answer(opened, 4) == lstm_turn(sentence)
+
+
+def test_a_sample_photo_travels_in_the_tour_address_and_an_upload_says_it_cannot() -> None:
+    at = open_page("1_CNN_feature_maps.py", {"sample": "coffee"})  # the visitor's photo
+    at.query_params.clear()  # another page's address (AppTest keeps it; a browser does not)
+    at.switch_page("app_pages/tour.py").run()
+    at.session_state["tour_step"] = "2"
+    at.run()
+    assert dict(at.query_params) == {"step": "2", "sample": "coffee"}
+    assert ui.state.LINK_NOTE not in texts(at)
+
+    opened = open_page("tour.py", dict(at.query_params))
+    assert revealed_answer(opened, 2) == "middle centre"  # coffee's; the cat's is bottom left
+    assert revealed_answer(open_page("tour.py", {"step": "2"}), 2) == "bottom left"
+
+    uploaded = upload(
+        open_cnn_page(), "mine.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg"
+    )
+    uploaded.switch_page("app_pages/tour.py").run()
+    assert ui.state.LINK_NOTE in texts(uploaded)  # said where the photo is shown
+    assert "sample" not in uploaded.query_params

@@ -218,8 +218,20 @@ def watch_address(model: Callable[[], str]) -> list[Param]:
             lambda: list(spec_of(model()).states),
             lambda: next(iter(spec_of(model()).states)),
         ),
-        Param("layer", "the layer", read_layer, current_layer),
-        Param("step", "the token", read_step, current_step),
+        Param(
+            "layer",
+            "the layer",
+            read_layer,
+            current_layer,
+            forget=lambda: st.session_state.pop(kept_layer_key(model()), None),
+        ),
+        Param(
+            "step",
+            "the token",
+            read_step,
+            current_step,
+            forget=lambda: st.session_state.pop("lstm_step_of", None),  # back to the last token
+        ),
     ]
 
 

@@ -124,6 +124,7 @@ class Param:
     read: Callable[[str], bool]  # applies a value from the address; False when it is unknown
     current: Callable[[], str | None]  # the value shown now (None: nothing to write)
     default: str | None = None  # not written to the address
+    forget: Callable[[], None] | None = None  # back to the default, for one with no fixed default
 
 
 def choice(
@@ -160,7 +161,7 @@ def lazy_choice(
         value = st.session_state.get(key())
         return None if value is None or value == default() else str(value)
 
-    return Param(name, what, read, current)
+    return Param(name, what, read, current, forget=lambda: st.session_state.pop(key(), None))
 
 
 def number_param(name: str, what: str, key: Callable[[], str]) -> Param:
@@ -177,7 +178,7 @@ def number_param(name: str, what: str, key: Callable[[], str]) -> Param:
         value = st.session_state.get(key())
         return None if value is None else str(value)
 
-    return Param(name, what, read, current)
+    return Param(name, what, read, current, forget=lambda: st.session_state.pop(key(), None))
 
 
 def kept_value(box: str, kept: str, default: Any, allowed: Container[Any], what: str) -> None:
@@ -227,6 +228,7 @@ def read_address(page: str, params: Sequence[Param]) -> None:
     found = {p.name: st.query_params.get(p.name) for p in params}
     if st.session_state.get(f"address_{page}") == found:
         return
+    read_walked_address(params)
     for param in params:
         value = found[param.name]
         if value is not None and not param.read(value):
@@ -317,3 +319,46 @@ def browser_sent_widget_values() -> bool:
         return len(context.session_state._state._new_widget_state) > 0
     except AttributeError:
         return False
+
+
+def read_sample(stem: str) -> bool:
+    """A sample photo named in an address (its file name without the extension) becomes the
+    shared photo."""
+    files = {sample.path.stem: sample.path.name for sample in samples()}
+    if stem not in files:
+        return False
+    set_shared_photo(sample_photo(files[stem]))
+    return True
+
+
+def current_sample() -> str | None:
+    """The shared photo as an address names it: a sample's stem, or None for an upload."""
+    photo = shared_photo()
+    return photo.sample.rsplit(".", 1)[0] if photo.sample else None
+
+
+def history_navigation() -> bool:
+    """Whether this run comes from the browser's Back or Forward button.
+
+    The browser sends a flag with that rerun, which Streamlit 1.67 keeps on the run's context;
+    read inside a guard: if a later version moves it, Back just leaves out-of-address values be.
+    """
+    return bool(getattr(get_script_run_ctx(), "is_history_navigation", False))
+
+
+def read_walked_address(params: Sequence[Param]) -> None:
+    """After Back or Forward, the address is the whole view: each choice it leaves out goes
+    back to its default (read_address applies only the values an address names).
+
+    Without this, Back to an address without a value (a default, not written) kept the value
+    of the view the visitor left, and the next write replaced that history entry with it.
+    """
+    if not history_navigation():
+        return
+    for param in params:
+        if param.name in st.query_params:
+            continue
+        if param.forget is not None:
+            param.forget()
+        elif param.default is not None:
+            param.read(param.default)

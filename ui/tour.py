@@ -30,7 +30,7 @@ from models.digits.data import digit_set
 from models.digits.registry import DIGIT_READERS, GRID_READER
 from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS
 from models.sequence.trace import EmptyTextError, SequenceTrace
-from ui.cnn_cache import cnn_model, cnn_trace
+from ui.cnn_cache import cnn_model, cnn_trace, samples
 from ui.compare_cache import (
     CORPUS_WORDS,
     corpus_gradients,
@@ -42,8 +42,19 @@ from ui.compare_cache import (
 from ui.digits_cache import digit_key, digit_styles, digit_traces, rows_accuracy
 from ui.glossary import explain
 from ui.pictures import show_stage_pictures
-from ui.sequence_cache import sequence_trace
-from ui.state import loaded_photo, shared_photo, shared_text, text_box
+from ui.sequence_cache import example_sentences, sequence_trace
+from ui.state import (
+    LINK_NOTE,
+    Param,
+    choice,
+    current_sample,
+    loaded_photo,
+    read_sample,
+    read_text,
+    shared_photo,
+    shared_text,
+    text_box,
+)
 from ui.text import escape_markdown
 from ui.theme import current_theme
 
@@ -63,8 +74,8 @@ class Lesson:
     """One step's question and its answer, computed from the models."""
 
     question: str
-    choices: tuple[str, ...]
-    answer: str
+    choices: tuple[str, ...]  # plain text, as typed: a word of the visitor's sentence stays one
+    answer: str  # one of the choices
     why: str  # the numbers behind the answer, in a sentence or two (markdown)
 
 
@@ -97,6 +108,8 @@ def show_photo() -> None:
         width=300,
         alt=f"Your photo as the network sees it, {trace.shown.shape[0]} pixels square",
     )
+    if not shared_photo().travels_in_links:
+        st.caption(LINK_NOTE)
 
 
 def show_sentence() -> None:
@@ -106,8 +119,8 @@ def show_sentence() -> None:
 
 def cnn_link(**address: str) -> Callable[[], tuple[str, str, dict[str, str]]]:
     def link() -> tuple[str, str, dict[str, str]]:
-        chosen = shared_photo()
-        sample = {"sample": chosen.sample.rsplit(".", 1)[0]} if chosen.sample else {}
+        stem = current_sample()
+        sample = {"sample": stem} if stem else {}
         return CNN_PAGE, "Open this on the CNN page", {"model": DEFAULT_CNN, **sample, **address}
 
     return link
@@ -216,7 +229,7 @@ def turn_lesson() -> Lesson:
     if trace is None:
         raise EmptyTextError()
     turn = lessons.biggest_turn(trace.sentiment)
-    numbered = tuple(f"{t + 1}: {escape_markdown(token)}" for t, token in enumerate(trace.tokens))
+    numbered = tuple(f"{t + 1}: {token}" for t, token in enumerate(trace.tokens))
     before = 0.0 if turn == 0 else float(trace.sentiment[turn - 1])
     return Lesson(
         question="The LSTM reads your sentence one word at a time and keeps a running "
@@ -525,6 +538,19 @@ STEPS: tuple[Step, ...] = (
 )
 
 
+STEP_NUMBERS = tuple(str(number) for number in range(1, len(STEPS) + 1))
+
+
+def tour_address() -> list[Param]:
+    """What the tour's address names: the step, the sentence and the sample photo (an upload
+    cannot travel in a link), each left out when it is the default."""
+    return [
+        choice("step", "the step", "tour_step", STEP_NUMBERS, STEP_NUMBERS[0]),
+        Param("text", "the text", read_text, shared_text, example_sentences()[0]),
+        Param("sample", "the sample photo", read_sample, current_sample, samples()[0].path.stem),
+    ]
+
+
 def signature() -> tuple[str, str]:
     """What a step's answer depends on: a new photo or sentence asks the question again."""
     return shared_photo().source_key, shared_text()
@@ -550,8 +576,13 @@ def show_step(number: int) -> None:
         key = f"tour_guess_{number}"
         if len(lesson.choices) <= MAX_RADIO_CHOICES:
             horizontal = len(lesson.choices) > 4  # words or regions: a few lines, not a column
-            guess = st.radio(
-                lesson.question, lesson.choices, index=None, key=key, horizontal=horizontal
+            guess = st.radio(  # a radio's options are markdown, a drop-down's plain text
+                lesson.question,
+                lesson.choices,
+                index=None,
+                key=key,
+                horizontal=horizontal,
+                format_func=escape_markdown,
             )
         else:
             guess = st.selectbox(lesson.question, lesson.choices, index=None, key=key)
@@ -570,7 +601,7 @@ def show_step(number: int) -> None:
     if guess == lesson.answer:
         st.success(f"✓ Right. {lesson.why}")
     else:
-        st.warning(f"Not quite: it is **{lesson.answer}**. {lesson.why}")
+        st.warning(f"Not quite: it is **{escape_markdown(lesson.answer)}**. {lesson.why}")
     step.after(lesson)
     page, label, address = step.link()
     st.page_link(page, label=label, query_params=address, icon="➡️")
