@@ -226,3 +226,14 @@ def test_a_reload_after_an_upload_says_the_photo_was_not_kept() -> None:
     assert reloaded.radio(key="cnn_source").value == "Upload"
     assert any("kept neither in a link nor across a reload" in w.value for w in reloaded.warning)
     assert not reloaded.get("plotly_chart")  # no sample shown as if it were the upload
+
+
+def test_a_sample_chosen_in_the_tour_after_an_upload_is_shown_on_the_cnn_page() -> None:
+    at = upload(open_page(CNN), "coffee.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg")
+    at.query_params["sample"] = "rocket"
+    at.switch_page("app_pages/tour.py").run()
+    at.query_params.clear()
+    at.switch_page("app_pages/1_CNN_feature_maps.py").run()
+    assert not at.exception
+    assert at.radio(key="cnn_source").value == "Sample photo"
+    assert top_labels(at)[0] in {"missile", "projectile", "space shuttle"}

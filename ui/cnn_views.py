@@ -54,6 +54,7 @@ SOURCES = {"sample": "Sample photo", "upload": "Upload", "camera": "Camera"}
 UPLOAD_ERROR_KEY = "cnn_upload_error"
 UPLOAD_SEEN_KEY = "cnn_upload_seen"  # the page visit in which the uploader last held a file
 UPLOADER_KEY = "cnn_uploader_round"  # a new uploader (empty) after a rejected file
+SHOWN_KEY = "cnn_shown_photo"  # the shared photo as this page last found it
 NOT_KEPT_KEY = "cnn_photo_not_kept"  # the address named an upload or camera picture: gone
 
 
@@ -66,6 +67,13 @@ def choose_photo() -> ChosenPhoto | None:
     run would cost a whole page for nothing.
     """
     current = shared_photo()
+    # A sample chosen elsewhere since this page last showed a photo (a tour link, say) is shown
+    # here too, even if this page was left in Upload mode.
+    if current.kind == "sample" and st.session_state.get(SHOWN_KEY, current.source_key) != (
+        current.source_key
+    ):
+        st.session_state["cnn_source"] = SOURCES["sample"]
+    st.session_state[SHOWN_KEY] = current.source_key
     # The default from the shared photo, not a value put in the session: a tab rebuilt on
     # another process sends the choice it had, and that must win.
     source = st.radio(
