@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from deploy.cluster import NGINX, Supervisor, start_app, start_nginx
 from deploy.nginx_conf import Timeouts
@@ -46,6 +46,7 @@ WATCH_NOTICE = """(text) => {
   }, 50);
 }"""
 SENTENCE = "the plot was thin but I did not mind at all"
+CHOSEN = '[data-testid="stRadioOption"][data-selected="true"]'
 
 
 @dataclass
@@ -118,6 +119,19 @@ def wait_restarted(cluster: Cluster, port: int, restarts: int) -> None:
         (port, "exited")
     ]
     cluster.wait_up(port)
+
+
+def chosen_model(page: Page) -> Locator:
+    """The LSTM page's chosen model (its radio comes first in the sidebar)."""
+    return page.locator(f'[data-testid="stSidebar"] label{CHOSEN}').first
+
+
+def choose_model(page: Page, title: str) -> None:
+    """From the GRU, which the tabs' addresses name, to the model called `title`."""
+    expect(chosen_model(page)).to_contain_text("Sentiment GRU")
+    options = page.locator('[data-testid="stSidebar"] label[data-testid="stRadioOption"]')
+    options.filter(has_text=title).click()
+    expect(chosen_model(page)).to_contain_text(title)
 
 
 def cookie_for(cluster: Cluster, port: int) -> dict:
@@ -263,21 +277,15 @@ def test_a_moved_tab_says_so_at_once_and_its_first_action_takes_effect(
         for page in (lstm, cnn):
             wait_until_settled(page)
 
-        chosen = '[data-testid="stRadioOption"][data-selected="true"]'
-        lstm_model = lstm.locator(f'[data-testid="stSidebar"] label{chosen}').first
-        expect(lstm_model).to_contain_text("Sentiment GRU")
-        lstm.locator('[data-testid="stSidebar"] label[data-testid="stRadioOption"]').filter(
-            has_text="Sentiment LSTM"
-        ).click()
-        expect(lstm_model).to_contain_text("Sentiment LSTM")
+        choose_model(lstm, "Sentiment LSTM")
         expect(lstm).not_to_have_url(re.compile("model=gru"))
         wait_until_settled(lstm)
-        expect(lstm_model).to_contain_text("Sentiment LSTM")  # and the run kept it
+        expect(chosen_model(lstm)).to_contain_text("Sentiment LSTM")  # and the run kept it
 
         cnn.get_by_text("Upload", exact=True).click()
         expect(cnn.locator(UPLOAD_INPUT)).to_be_attached()
         wait_until_settled(cnn)
-        expect(cnn.locator(f"label{chosen}").filter(has_text="Upload")).to_have_count(1)
+        expect(cnn.locator(f"label{CHOSEN}").filter(has_text="Upload")).to_have_count(1)
         assert [backend_of(context) for context in contexts] == [survivor] * 2
     finally:
         for context in contexts:
@@ -306,8 +314,16 @@ def test_a_hanging_process_is_passed_over_then_replaced(browser: Browser, cluste
     hung = cluster.ports[0]
     stopped = cluster.supervisor.processes[hung]
     restarts = len(cluster.supervisor.restarts)
+    context = browser.new_context()  # a tab on the process about to hang
+    context.add_cookies([cookie_for(cluster, hung)])
+    address = f"{cluster.proxy}/LSTM_hidden_states?model=gru&text={SENTENCE}"
+    tab = settled_page(context, address, "What the model reads")
+    assert backend_of(context) == hung
     stopped.send_signal(signal.SIGSTOP)
     try:
+        # The visitor picks another model: the run it asks for waits on the stopped process,
+        # and reaches the other one once the supervisor kills this one: the rebuilding run.
+        choose_model(tab, "Sentiment LSTM")
         served = []  # new visitors keep coming while the supervisor waits HANG_AFTER
         deadline = time.monotonic() + HANG_AFTER + 60
         while len(cluster.supervisor.restarts) == restarts or len(served) < 2:
@@ -317,9 +333,18 @@ def test_a_hanging_process_is_passed_over_then_replaced(browser: Browser, cluste
         (replaced,) = cluster.supervisor.restarts[restarts:]
         assert (replaced.port, replaced.reason) == (hung, "hung")
         assert stopped.poll() is not None  # killed, not left stopped beside its replacement
+        expect(tab.get_by_text(RESTARTED)).to_be_visible(timeout=30_000)
+        expect(tab).not_to_have_url(re.compile("model=gru"))  # the click took effect
+        wait_until_settled(tab)
+        expect(chosen_model(tab)).to_contain_text("Sentiment LSTM")  # and the radio shows it
+        expect(tab.get_by_text(RESTARTED)).to_be_visible()
     finally:
+        context.close()
         if stopped.poll() is None:
             stopped.send_signal(signal.SIGCONT)
     cluster.wait_up(hung)
-    # A visitor whose cookie names the replaced process is served by it again.
-    assert new_visitor(browser, cluster, [cookie_for(cluster, hung)]) == hung
+    # A visitor whose cookie names the replaced process is served by it again, once nginx tries
+    # it again: the moved tab's reconnect found it down, so it is left out for TIMEOUTS.fail.
+    deadline = time.monotonic() + 30
+    while new_visitor(browser, cluster, [cookie_for(cluster, hung)]) != hung:
+        assert time.monotonic() < deadline, "the replaced process got no visitor back"
