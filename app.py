@@ -12,6 +12,7 @@ import pandas  # noqa: F401
 import streamlit as st
 
 from ui.chrome import page_chrome
+from ui.state import replay_sent_widget_values
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon="🔬", default=True),
@@ -41,3 +42,4 @@ PAGES = [
 
 page_chrome()
 st.navigation(PAGES).run()
+replay_sent_widget_values()  # a session just rebuilt from its address: the browser's values win

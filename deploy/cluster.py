@@ -7,7 +7,8 @@ configuration for them (deploy/nginx_conf.py) into a temporary prefix and runs n
 A process that dies is started again on its port within a second or two, one that stops
 answering its health check for 30 s (--hang-after) is killed and started again, and nginx takes
 it back into rotation by itself (see the template's failover comments). Ctrl-C (or SIGTERM) stops
-nginx and every process. Run as root, nginx runs as `nobody`.
+nginx and every process and removes the temporary prefix (logs included). Run as root, nginx
+runs as `nobody`.
 """
 
 from __future__ import annotations
@@ -195,7 +196,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     ports = [args.port + 1 + i for i in range(args.processes)]
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    # nginx's configuration, its temporary files and every log live here, and go at the stop.
     prefix = Path(tempfile.mkdtemp(prefix="nn-cluster-"))
+    try:
+        return serve(args, ports, prefix, stop)
+    finally:
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+def serve(args: argparse.Namespace, ports: list[int], prefix: Path, stop: threading.Event) -> int:
+    """Run the processes and nginx from `prefix` until `stop` is set or nginx exits."""
     # One cookie secret for all: the XSRF cookie one process sets is then good on the others,
     # so an upload still works after its session moved.
     shared = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
@@ -204,21 +217,24 @@ def main(argv: list[str] | None = None) -> int:
         lambda port: start_app(port, env=shared, log=prefix / f"app-{port}.log"),
         hang_after=args.hang_after,
     )
-    nginx = start_nginx(prefix, str(args.port), [f"127.0.0.1:{port}" for port in ports])
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    print(f"http://localhost:{args.port}  ({args.processes} processes; logs in {prefix})")
+    nginx = None
     try:
+        nginx = start_nginx(prefix, str(args.port), [f"127.0.0.1:{port}" for port in ports])
+        where = f"{args.processes} processes; logs in {prefix} until it stops"
+        print(f"http://localhost:{args.port}  ({where})", flush=True)
         while not stop.wait(0.5):
             supervisor.check()
-            if nginx.poll() is not None:
-                print(f"nginx exited: see {prefix / 'logs' / 'error.log'}")
+            if nginx.poll() is not None:  # its log goes with the folder: show its end now
+                log = prefix / "logs" / "error.log"
+                tail = log.read_text(errors="replace").splitlines()[-10:] if log.exists() else []
+                print("nginx exited:", *tail, sep="\n")
                 return 1
     finally:
-        nginx.terminate()
+        if nginx is not None:
+            nginx.terminate()
         supervisor.stop()
-        nginx.wait(timeout=10)
+        if nginx is not None:
+            nginx.wait(timeout=10)
     return 0
 
 

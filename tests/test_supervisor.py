@@ -1,4 +1,5 @@
-"""The cluster's supervisor (deploy/cluster.py) on stand-in processes and a stand-in probe.
+"""The cluster's supervisor (deploy/cluster.py) on stand-in processes and a stand-in probe,
+and the cluster itself starting and stopping.
 
 Real processes (`sleep`), so exits and kills are real; the health probe is a switch, so a
 hang is whatever the test says it is.
@@ -6,10 +7,19 @@ hang is whatever the test says it is.
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
-from deploy.cluster import Supervisor
+import pytest
+
+from deploy.cluster import NGINX, ROOT, Supervisor
+from tests.helpers.server import free_port, wait_healthy
 
 
 class Probe:
@@ -81,3 +91,37 @@ def test_a_process_that_never_answers_is_replaced_after_boot_within() -> None:
         assert supervisor.restarts[0].reason == "hung"
     finally:
         supervisor.stop()
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_the_cluster_removes_its_temporary_folder_when_it_stops(stop_signal: int) -> None:
+    """`make cluster` (deploy/cluster.py) serving through nginx, then Ctrl-C or SIGTERM: its
+    processes end and the folder of nginx's configuration and the logs is gone."""
+    if NGINX is None:
+        pytest.skip("nginx is not installed (make nginx)")
+    port = free_port()
+    script = str(ROOT / "deploy" / "cluster.py")
+    cluster = subprocess.Popen(
+        [sys.executable, script, "--processes", "1", "--port", str(port)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        first_line = cluster.stdout.readline()
+        found = re.search(r"logs in ([^\s)]+)", first_line)
+        assert found, first_line
+        prefix = Path(found[1])
+        assert (prefix / "nginx.conf").exists()
+        wait_healthy(f"http://127.0.0.1:{port}", cluster)  # an app process answers through nginx
+        cluster.send_signal(stop_signal)
+        assert cluster.wait(timeout=30) == 0
+    finally:
+        if cluster.poll() is None:
+            cluster.kill()
+            cluster.wait()
+    assert not prefix.exists()
+    for served in (port, port + 1):  # nginx and the app process are gone with it
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", served)) != 0

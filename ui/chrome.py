@@ -10,6 +10,7 @@ from ui.state import note_session_start
 
 # Read once per server process: app.py runs on every rerun of every session.
 ANCHOR_SCRIPT = f"<script>{(Path(__file__).parent / 'anchors.js').read_text()}</script>"
+RECONNECT_SCRIPT = f"<script>{(Path(__file__).parent / 'reconnect.js').read_text()}</script>"
 STYLE = (
     # Less empty space above each page's title, so its key idea and main picture fit a
     # 1280×720 screen; headings reached by a link stop below Streamlit's top bar.
@@ -23,3 +24,5 @@ def page_chrome() -> None:
     st.html(STYLE)
     # Section links land on their section even while the charts above it are still drawing.
     st.html(ANCHOR_SCRIPT, unsafe_allow_javascript=True)
+    # A tab that reconnects (its process died: now on another one) runs again at once.
+    st.html(RECONNECT_SCRIPT, unsafe_allow_javascript=True)

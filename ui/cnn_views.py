@@ -142,13 +142,14 @@ def new_file(file: UploadedFile | None, kind: str, current: ChosenPhoto) -> Chos
             return current
         verb = "Drop a photo above" if kind == "upload" else "Take a picture above"
         what = "uploaded photo" if kind == "upload" else "camera picture"
-        if restored_session() and current.kind != kind:
-            st.warning(f"The server restarted: your {what} could not be kept. {verb} again.")
-        elif st.session_state.get(NOT_KEPT_KEY) == kind and current.kind != kind:
-            st.warning(
-                f"This view showed an {what}, and photos are kept neither in a link nor "
-                f"across a reload. {verb} again, or pick **Sample photo** to use one of ours."
+        if st.session_state.get(NOT_KEPT_KEY) == kind and current.kind != kind:
+            # The address said the view showed an upload or a camera picture: it is gone.
+            why = (
+                "The server restarted"
+                if restored_session()
+                else "Photos are kept neither in a link nor across a reload"
             )
+            st.warning(f"{why}: the {what} this view showed could not be kept. {verb} again.")
         else:
             st.info(f"{verb}, or pick **Sample photo** to use one of ours.")
         return None
