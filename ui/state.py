@@ -22,7 +22,7 @@ import streamlit as st
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-from streamlit.runtime.state.session_state import SessionState
+from streamlit.runtime.state.session_state import SessionState, WStates
 
 from models.cnn.images import LoadedPhoto
 from ui.cnn_cache import decoded_photo, samples
@@ -418,6 +418,8 @@ def replay_sent_widget_values() -> None:
     context = get_script_run_ctx()
     if sent is None or context is None or context.script_requests is None:
         return
+    if not sent_values_differ(sent):  # the address rebuilt just what the tab had: no replay
+        return
     try:
         internal = _internal_state()
         keys = internal._key_id_mapper.id_key_mapping
@@ -437,6 +439,32 @@ def replay_sent_widget_values() -> None:
             context_info=context.context_info,
         )
     )
+
+
+def sent_values_differ(sent: WidgetStates) -> bool:
+    """Whether any widget drawn in this run shows another value than the browser sent.
+
+    A tab that only reconnected sends what its address already says; replaying that would
+    run the page a second time for nothing (and the images of the first run, replaced at
+    once, would be asked for after they are gone). When in doubt: True.
+    """
+    try:
+        internal = _internal_state()
+        metadata = internal._new_widget_state.widget_metadata
+        for widget in sent.widgets:
+            meta = metadata.get(widget.id)
+            if meta is None:  # not drawn in this run
+                continue
+            if "trigger" in (widget.WhichOneof("value") or ""):  # a click: always replayed
+                return True
+            probe = WStates()
+            probe.set_widget_metadata(meta)
+            probe.set_widget_from_proto(widget)
+            if bool(probe[widget.id] != internal[widget.id]):
+                return True
+    except Exception:  # private parts of Streamlit 1.67, or values that do not compare
+        return True
+    return False
 
 
 def _internal_state() -> SessionState:
