@@ -197,7 +197,8 @@ def test_another_visitors_run_is_watched_not_stopped_nor_taken_for_yours(monkeyp
     assert not pupil.exception
     assert not [b for b in pupil.button if b.key == "train_stop"]  # not theirs to stop
     assert [b for b in teacher.button if b.key == "train_stop"]
-    wanted = "Another visitor's run (32 units, rate 0.002, 1 epoch, plain rows) is training"
+    settings = "(32 units, rate 0.002, 1 epoch, plain rows)"
+    wanted = f"Another visitor's run no. {run.number} {settings} is training"
     assert any(wanted in text for text in plain_texts(pupil)), plain_texts(pupil)
     assert all(text.startswith("Another visitor's run, ") for text in bars(pupil)), bars(pupil)
     wait_done(run)
@@ -221,7 +222,7 @@ def test_stop_then_train_again_on_the_page_queues_the_new_run(monkeypatch) -> No
         assert not at.exception
         second = at.session_state["train_mine"]
         assert second is not first and second.live
-        assert any("Your run (128 units" in text for text in plain_texts(at))
+        assert any(f"Your run no. {second.number} (128 units" in t for t in plain_texts(at))
         wait_done(first)
         wait_until(lambda: second.state == "training")
     finally:

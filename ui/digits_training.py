@@ -192,7 +192,7 @@ class TrainingRuns:
         limit = settings.train_limit
         share = 1.0 if limit is None else min(1.0, limit / len(digit_set().tensors("train")[1]))
         seconds = settings.epochs * sum(per_epoch) * EVALUATION_SHARE * share
-        return Estimate(seconds, True, "the shipped readers' training (128 units, one core)")
+        return Estimate(seconds, True, "the shipped readers' training at 128 units, one core")
 
     def left(self, run: Run) -> Estimate:
         """Seconds until `run` ends: the runs ahead of it in the queue, then itself."""
@@ -210,7 +210,7 @@ class TrainingRuns:
             current = self.current
         seconds = whole.seconds + sum(self.estimate(r.settings).seconds for r in ahead)
         bound = whole.upper_bound
-        if current is not None and not current.done:
+        if current is not None and current.state == "training":  # a stopping run: a batch
             before = self.left(current)
             seconds += before.seconds
             bound = bound or before.upper_bound

@@ -79,15 +79,16 @@ def describe(runs: TrainingRuns, me: str, settings: TrainSettings, run: Run) -> 
     """Whose run this is for this visitor, what it does, and when it should end."""
     state = run.state
     left = seconds_text(runs.left(run))
+    named = f"no. {run.number} ({settings_text(run.settings)})"  # numbered per server
     if run.owner == me:
-        whose = f"Your run ({settings_text(run.settings)})"
+        whose = f"Your run {named}"
     elif run.settings == settings:
-        whose = f"A run with your settings ({settings_text(run.settings)})"
+        whose = f"A run with your settings, {named},"
         if state == "finished":
             return f"{whose} finished earlier on this server: here is its result."
-        whose += ", asked for by another visitor (only they can stop it),"
+        whose += " asked for by another visitor (only they can stop it),"
     else:
-        whose = f"Another visitor's run ({settings_text(run.settings)})"
+        whose = f"Another visitor's run {named}"
     if state == "waiting":
         position = runs.position(run)
         where = f"{ordinal(position)} in the queue" if position else "in the queue"
@@ -115,9 +116,12 @@ def queue_text(runs: TrainingRuns, shown: Run | None) -> str | None:
         return None
     waiting = len(runs.waiting)
     behind = f"; {waiting} waiting" if waiting else ""
+    doing = (
+        "stopping" if current.state == "stopping" else f"{seconds_text(runs.left(current))} left"
+    )
     return (
-        f"The server trains one run at a time. Now: a run of {settings_text(current.settings)}, "
-        f"{seconds_text(runs.left(current))} left{behind}."
+        f"The server trains one run at a time. Now: run no. {current.number} "
+        f"({settings_text(current.settings)}), {doing}{behind}."
     )
 
 
@@ -136,8 +140,8 @@ def show_training() -> None:
     me = visitor()
     estimate = runs.estimate(settings)
     st.caption(
-        f"A run of {settings_text(settings)} takes {seconds_text(estimate)} on this server "
-        f"(from {estimate.source}), once it starts; the page stays usable meanwhile."
+        f"A run of {settings_text(settings)} takes {seconds_text(estimate)} on this server, "
+        f"once it starts (from {estimate.source}); the page stays usable meanwhile."
     )
     if st.button("Train all four from scratch", icon=":material/model_training:", key="train_go"):
         answer = runs.ask(me, settings)
