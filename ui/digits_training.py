@@ -9,10 +9,14 @@ a run finished with, gives that run instead of a second copy. Only the visitor w
 run stops it (or takes it out of the queue). The queue is first come, first served, so with one
 run each, visitors take turns.
 
-A run trains in a thread of its own with a lower OS priority (on Linux, for that thread only)
-and hands the process's other threads their turn after every batch, so other visitors' pages
-stay quick while it trains (bench/training_load.py measures it). Estimates come from the pace
-runs have kept on this server, and a running run's own pace as it goes.
+A run trains in a thread of its own, and gives way to visitors' pages: between two batches it
+waits while any page's script runs in this process (up to a quarter of a second at a time, so
+it still moves on a busy server), and its OS priority is lowered (on Linux, for that thread
+only), so pages served by other processes on the machine come first too. Lowering the priority
+alone was not enough: the thread holds the interpreter's lock between torch's operations, and a
+page that waits for that lock waits longer for a thread the OS runs less often
+(bench/training_load.py measures a CNN upload during a run). Estimates come from the pace runs
+have kept on this server, and a running run's own pace as it goes.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import itertools
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +42,8 @@ from models.digits.training import EpochReport, TrainSettings, row_order, train_
 KEPT_RUNS = 8  # finished runs kept, the oldest dropped first
 GRADIENT_DIGITS = 200  # held-out digits the gradient by row is averaged over, at each moment
 NICENESS = 10  # the training thread's OS priority: below every page's (0)
+SCRIPT_THREAD = "ScriptRunner.scriptThread"  # streamlit's name for the thread of a page's run
+GIVE_WAY_S = 0.25  # the longest a run waits for pages before its next batch
 # The shipped readers' seconds per epoch left out scoring the held-out digits after every epoch
 # and the gradient snapshots: about a third more, measured on the live runs.
 EVALUATION_SHARE = 1.3
@@ -111,6 +119,38 @@ def moments(epochs: int) -> tuple[int, ...]:
     return tuple(sorted({1, (epochs + 1) // 2, epochs}))
 
 
+_watching: set[int] = set()  # script threads that only redraw a run's progress
+
+
+@contextmanager
+def watching() -> Iterator[None]:
+    """Around the light redraw of a run's progress: a run does not give way to it (a class
+    watching a run would otherwise hold it up)."""
+    _watching.add(threading.get_ident())
+    try:
+        yield
+    finally:
+        _watching.discard(threading.get_ident())
+
+
+def pages_running() -> bool:
+    """Whether a visitor's page script is running in this process now."""
+    return any(
+        thread.name == SCRIPT_THREAD and thread.ident not in _watching
+        for thread in threading.enumerate()
+    )
+
+
+def give_way(limit: float = GIVE_WAY_S) -> None:
+    """Between two batches: wait while a page's script runs (up to `limit` seconds), then
+    yield the core."""
+    deadline = time.monotonic() + limit
+    while pages_running() and time.monotonic() < deadline:
+        time.sleep(0.002)
+    if hasattr(os, "sched_yield"):
+        os.sched_yield()
+
+
 def pace_key(settings: TrainSettings) -> tuple[int, int | None, int]:
     """What a run's pace depends on: units, training digits, and how many readers."""
     return settings.hidden, settings.train_limit, len(settings.readers)
@@ -119,7 +159,7 @@ def pace_key(settings: TrainSettings) -> tuple[int, int | None, int]:
 @dataclass(frozen=True)
 class Estimate:
     seconds: float
-    upper_bound: bool  # measured at more units than asked for: fewer train faster
+    upper_bound: bool  # measured here at more units than asked for: fewer train faster
     source: str  # where the pace was measured, for the page
 
 
@@ -179,20 +219,32 @@ class TrainingRuns:
         steps = settings.epochs * len(settings.readers)
         current = self.current
         if current is not None and pace_key(current.settings) == key and current.pace():
-            return Estimate(steps * current.pace(), False, "the pace of the run training now")
+            return Estimate(
+                steps * current.pace(), False, "measured on this server by the run training now"
+            )
         if key in self.paces:
-            return Estimate(steps * self.paces[key], False, "runs on this server")
+            return Estimate(
+                steps * self.paces[key], False, "measured on this server by earlier runs"
+            )
         larger = sorted(k for k in self.paces if k[1:] == key[1:] and k[0] > key[0])
         if larger:
             return Estimate(
-                steps * self.paces[larger[0]], True, f"runs of {larger[0]} units on this server"
+                steps * self.paces[larger[0]],
+                True,
+                f"measured on this server by runs of {larger[0]} units",
             )
         shipped = training_metrics()["readers"]["plain"]
         per_epoch = [shipped[name]["seconds_per_epoch"] for name in settings.readers]
         limit = settings.train_limit
         share = 1.0 if limit is None else min(1.0, limit / len(digit_set().tensors("train")[1]))
         seconds = settings.epochs * sum(per_epoch) * EVALUATION_SHARE * share
-        return Estimate(seconds, True, "the shipped readers' training at 128 units, one core")
+        # Neither a bound nor this server's pace (a loaded server trains slower): said so.
+        return Estimate(
+            seconds,
+            False,
+            "not measured on this server yet: the shipped readers' pace at 128 units on an "
+            "idle core",
+        )
 
     def left(self, run: Run) -> Estimate:
         """Seconds until `run` ends: the runs ahead of it in the queue, then itself."""
@@ -200,7 +252,9 @@ class TrainingRuns:
             return Estimate(0.0, False, "")
         own = run.pace()
         if own is not None:  # it trains: its own pace so far
-            return Estimate(own * (run.steps - len(run.history)), False, "this run's pace so far")
+            return Estimate(
+                own * (run.steps - len(run.history)), False, "measured by this run so far"
+            )
         whole = self.estimate(run.settings)
         if run.began is not None:  # before its first epoch ends
             spent = time.monotonic() - run.began
@@ -253,7 +307,7 @@ class TrainingRuns:
                 run.settings,
                 on_epoch=run.record,
                 should_stop=run.stop.is_set,
-                between_batches=os.sched_yield if hasattr(os, "sched_yield") else None,
+                between_batches=give_way,
             )
             run.stopped = result.stopped
         except Exception as error:

@@ -14,7 +14,7 @@ from charts.digits import row_gradient_figure, training_figure
 from imaging.maps import colorize, tile, upscale_nearest
 from models.digits.training import TrainSettings
 from ui.digits_cache import digit_styles
-from ui.digits_training import Estimate, Run, TrainingRuns, training_runs
+from ui.digits_training import Estimate, Run, TrainingRuns, training_runs, watching
 
 HIDDEN = (32, 64, 128)
 RATES = (0.0005, 0.001, 0.002, 0.005)
@@ -132,16 +132,16 @@ def show_training() -> None:
         "same batches, and watch their held-out accuracy climb. The server trains one run at a "
         "time; the others wait in one queue, first come, first served. You can have one run "
         "waiting or training: training again while yours waits replaces it in its place, and "
-        "only you can stop it. Settings someone already trained (or is training) are shown "
-        "at once, without a second run."
+        "only you can stop it. Settings someone already asked for are shown at once (their "
+        "run, finished, training or waiting), without a second run."
     )
     settings = choose_settings()
     runs = training_runs()
     me = visitor()
     estimate = runs.estimate(settings)
     st.caption(
-        f"A run of {settings_text(settings)} takes {seconds_text(estimate)} on this server, "
-        f"once it starts (from {estimate.source}); the page stays usable meanwhile."
+        f"A run of {settings_text(settings)} takes {seconds_text(estimate)} once it starts "
+        f"({estimate.source}); the page stays usable meanwhile."
     )
     if st.button("Train all four from scratch", icon=":material/model_training:", key="train_go"):
         answer = runs.ask(me, settings)
@@ -180,10 +180,11 @@ def follow_runs(settings: TrainSettings, drawn: tuple) -> None:
     me = visitor()
     if signature(runs, me, settings) != drawn:
         st.rerun()
-    shown = shown_run(runs, me, settings, st.session_state.get("train_mine"))
-    show_status(runs, me, settings, shown)
-    if shown is not None and not shown.done and shown.history:
-        show_accuracy_by_epoch(st, shown, list(shown.history))
+    with watching():
+        shown = shown_run(runs, me, settings, st.session_state.get("train_mine"))
+        show_status(runs, me, settings, shown)
+        if shown is not None and not shown.done and shown.history:
+            show_accuracy_by_epoch(st, shown, list(shown.history))
 
 
 def show_status(runs: TrainingRuns, me: str, settings: TrainSettings, run: Run | None) -> None:
