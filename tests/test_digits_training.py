@@ -270,6 +270,25 @@ def test_stop_then_train_again_on_the_page_queues_the_new_run(monkeypatch) -> No
         end_all(runs)
 
 
+def test_a_stop_and_a_train_that_reach_the_server_together_both_take_effect(monkeypatch) -> None:
+    """Stop pressed, then Train, while the page was busy: streamlit folds both clicks into one
+    run. The stop comes first, so the new run is queued rather than refused."""
+    runs = TrainingRuns()
+    at = page_for(runs, monkeypatch, 128, 12)
+    at.button(key="train_go").click().run()
+    first = runs.latest()
+    try:
+        at.button(key="train_stop").click()
+        at.button(key="train_go").click().run()  # one run with both clicks
+        assert not at.exception
+        second = at.session_state["train_mine"]
+        assert first.stop.is_set()
+        assert second is not first and second.live
+        wait_until(lambda: second.state == "training")
+    finally:
+        end_all(runs)
+
+
 def test_the_stop_button_stops_a_run_from_the_page(monkeypatch) -> None:
     runs = TrainingRuns()
     at = page_for(runs, monkeypatch, 128, 12)

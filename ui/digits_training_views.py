@@ -24,11 +24,48 @@ POLL_S = 2.0
 
 def choose_settings() -> TrainSettings:
     columns = st.columns(4)
-    hidden = columns[0].select_slider("Units (or dense size)", HIDDEN, 64, key="train_hidden")
-    rate = columns[1].select_slider("Learning rate", RATES, 0.002, key="train_rate")
-    epochs = columns[2].slider("Epochs", 1, MAX_EPOCHS, 4, key="train_epochs")
-    scrambled = columns[3].toggle("Scrambled rows", key="train_scrambled")
-    return TrainSettings(epochs=epochs, hidden=hidden, learning_rate=rate, scrambled=scrambled)
+    columns[0].select_slider("Units (or dense size)", HIDDEN, 64, key="train_hidden")
+    columns[1].select_slider("Learning rate", RATES, 0.002, key="train_rate")
+    columns[2].slider("Epochs", 1, MAX_EPOCHS, 4, key="train_epochs")
+    columns[3].toggle("Scrambled rows", key="train_scrambled")
+    return chosen_settings()
+
+
+def chosen_settings() -> TrainSettings:
+    """The settings in the boxes (read by the buttons' callbacks too)."""
+    state = st.session_state
+    return TrainSettings(
+        epochs=state["train_epochs"],
+        hidden=state["train_hidden"],
+        learning_rate=state["train_rate"],
+        scrambled=state["train_scrambled"],
+    )
+
+
+# No click is lost. The buttons' callbacks only note the click: streamlit runs them before the
+# script, even when a newer click cuts that run short (read in the script's body, a Stop pressed
+# just before a Train was lost when the Train's run cut the fragment's run short). The next run,
+# whole page or fragment, acts on what was noted, a stop before a request: two clicks that
+# reach the server together (Stop, then Train) come in one run, in any order.
+
+
+def note_request() -> None:
+    st.session_state["train_requested"] = chosen_settings()
+
+
+def note_stop(run: Run) -> None:
+    st.session_state["train_stop_requested"] = run
+
+
+def act_on_clicks(runs: TrainingRuns, me: str) -> None:
+    stop = st.session_state.pop("train_stop_requested", None)
+    if stop is not None:
+        runs.stop(me, stop)
+    settings = st.session_state.pop("train_requested", None)
+    if settings is not None:
+        answer = runs.ask(me, settings)
+        st.session_state["train_mine"] = answer
+        st.session_state["train_refused"] = answer.owner == me and answer.settings != settings
 
 
 def visitor() -> str:
@@ -138,16 +175,20 @@ def show_training() -> None:
     settings = choose_settings()
     runs = training_runs()
     me = visitor()
+    act_on_clicks(runs, me)
     estimate = runs.estimate(settings)
     st.caption(
         f"A run of {settings_text(settings)} takes {seconds_text(estimate)} once it starts "
         f"({estimate.source}); the page stays usable meanwhile."
     )
-    if st.button("Train all four from scratch", icon=":material/model_training:", key="train_go"):
-        answer = runs.ask(me, settings)
-        st.session_state["train_mine"] = answer
-        if answer.owner == me and answer.settings != settings and answer.state == "training":
-            st.warning("Your run is still training: stop it first to train other settings.")
+    st.button(
+        "Train all four from scratch",
+        icon=":material/model_training:",
+        key="train_go",
+        on_click=note_request,
+    )
+    if st.session_state.pop("train_refused", False):
+        st.warning("Your run is still training: stop it first to train other settings.")
     mine = st.session_state.get("train_mine")
     shown = shown_run(runs, me, settings, mine)
     busy = runs.current is not None and not runs.current.done
@@ -178,6 +219,7 @@ def follow_runs(settings: TrainSettings, drawn: tuple) -> None:
     all in this one process); when the run shown changes state, the whole page is drawn again."""
     runs = training_runs()
     me = visitor()
+    act_on_clicks(runs, me)
     if signature(runs, me, settings) != drawn:
         st.rerun()
     with watching():
@@ -194,9 +236,8 @@ def show_status(runs: TrainingRuns, me: str, settings: TrainSettings, run: Run |
         show_progress(run, list(run.history), mine=run.owner == me or run.settings == settings)
         if run.owner == me and run.live:
             label = "Stop my run" if run.state == "training" else "Take my run out of the queue"
-            if st.button(label, key="train_stop"):
-                runs.stop(me, run)
-                st.rerun()
+            if st.button(label, key="train_stop", on_click=note_stop, args=(run,)):
+                st.rerun()  # the whole page: the run's state changed
     line = queue_text(runs, run)
     if line:
         st.caption(line)
