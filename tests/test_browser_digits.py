@@ -54,3 +54,27 @@ def test_a_digit_drawn_with_the_mouse_is_read_by_all_four(
         assert other.locator('[data-testid="stException"]').count() == 0
     finally:
         other.close()
+
+
+def test_train_stop_train_at_once_trains_the_second_run(page: Page, app_server: str) -> None:
+    """Every click takes effect: a Train pressed while the stopped run is still ending queues a
+    new run, which trains once the first has stopped (it used to be swallowed by the old one)."""
+    page.goto(f"{app_server}/digits")
+    train = page.locator(".st-key-train_go button")
+    expect(train).to_be_visible(timeout=90_000)
+    wait_until_settled(page)
+    train.click()
+    stop = page.locator(".st-key-train_stop button")
+    expect(stop).to_have_text("Stop my run")
+    first = page.get_by_text(re.compile(r"^Your run no\. \d+ \(64 units")).first.inner_text()
+    number = int(re.match(r"Your run no\. (\d+)", first).group(1))
+    stop.click()
+    train.click()  # at once, while the first run ends its batch
+    second = page.get_by_text(
+        f"Your run no. {number + 1} (64 units, rate 0.002, 4 epochs, plain rows) is training"
+    )
+    expect(second).to_be_visible(timeout=30_000)
+    expect(stop).to_have_text("Stop my run")
+    stop.click()
+    expect(page.get_by_text(f"Your run no. {number + 1} (64 units")).to_contain_text("was stopped")
+    assert page.locator('[data-testid="stException"]').count() == 0

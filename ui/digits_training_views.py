@@ -1,7 +1,10 @@
-"""The digits page's "Watch them learn": settings, a run started on request, and its progress
-read every second while it trains (the run itself trains in its own thread)."""
+"""The digits page's "Watch them learn": settings, a run asked for on request (queued for the
+whole server, owned by this session), and its progress read every two seconds while anything
+trains (the runs themselves train in a thread of their own, see ui/digits_training.py)."""
 
 from __future__ import annotations
+
+import secrets
 
 import numpy as np
 import streamlit as st
@@ -11,76 +14,246 @@ from charts.digits import row_gradient_figure, training_figure
 from imaging.maps import colorize, tile, upscale_nearest
 from models.digits.training import TrainSettings
 from ui.digits_cache import digit_styles
-from ui.digits_training import Run, digit_epoch_seconds, training_runs
+from ui.digits_training import Estimate, Run, TrainingRuns, training_runs, watching
 
 HIDDEN = (32, 64, 128)
 RATES = (0.0005, 0.001, 0.002, 0.005)
 MAX_EPOCHS = 12  # all four on 4,000 digits: about 30 s at 128 units on one core
+POLL_S = 2.0
 
 
 def choose_settings() -> TrainSettings:
     columns = st.columns(4)
-    hidden = columns[0].select_slider("Units (or dense size)", HIDDEN, 64, key="train_hidden")
-    rate = columns[1].select_slider("Learning rate", RATES, 0.002, key="train_rate")
-    epochs = columns[2].slider("Epochs", 1, MAX_EPOCHS, 4, key="train_epochs")
-    scrambled = columns[3].toggle("Scrambled rows", key="train_scrambled")
-    return TrainSettings(epochs=epochs, hidden=hidden, learning_rate=rate, scrambled=scrambled)
+    columns[0].select_slider("Units (or dense size)", HIDDEN, 64, key="train_hidden")
+    columns[1].select_slider("Learning rate", RATES, 0.002, key="train_rate")
+    columns[2].slider("Epochs", 1, MAX_EPOCHS, 4, key="train_epochs")
+    columns[3].toggle("Scrambled rows", key="train_scrambled")
+    return chosen_settings()
+
+
+def chosen_settings() -> TrainSettings:
+    """The settings in the boxes (read by the buttons' callbacks too)."""
+    state = st.session_state
+    return TrainSettings(
+        epochs=state["train_epochs"],
+        hidden=state["train_hidden"],
+        learning_rate=state["train_rate"],
+        scrambled=state["train_scrambled"],
+    )
+
+
+# No click is lost. The buttons' callbacks only note the click: streamlit runs them before the
+# script, even when a newer click cuts that run short (read in the script's body, a Stop pressed
+# just before a Train was lost when the Train's run cut the fragment's run short). The next run,
+# whole page or fragment, acts on what was noted, a stop before a request: two clicks that
+# reach the server together (Stop, then Train) come in one run, in any order.
+
+
+def note_request() -> None:
+    st.session_state["train_requested"] = chosen_settings()
+
+
+def note_stop(run: Run) -> None:
+    st.session_state["train_stop_requested"] = run
+
+
+def act_on_clicks(runs: TrainingRuns, me: str) -> None:
+    stop = st.session_state.pop("train_stop_requested", None)
+    if stop is not None:
+        runs.stop(me, stop)
+    settings = st.session_state.pop("train_requested", None)
+    if settings is not None:
+        answer = runs.ask(me, settings)
+        st.session_state["train_mine"] = answer
+        st.session_state["train_refused"] = answer.owner == me and answer.settings != settings
+
+
+def visitor() -> str:
+    """This session's id: a run belongs to the session (the tab) that asked for it."""
+    if "train_visitor" not in st.session_state:
+        st.session_state["train_visitor"] = secrets.token_hex(8)
+    return st.session_state["train_visitor"]
+
+
+def epochs_text(count: int) -> str:
+    return f"{count} epoch{'' if count == 1 else 's'}"
+
+
+def settings_text(settings: TrainSettings) -> str:
+    rows = "scrambled" if settings.scrambled else "plain"
+    return (
+        f"{settings.hidden} units, rate {settings.learning_rate:g}, "
+        f"{epochs_text(settings.epochs)}, {rows} rows"
+    )
+
+
+def seconds_text(estimate: Estimate) -> str:
+    seconds = estimate.seconds
+    amount = f"{seconds / 60:.0f} min" if seconds >= 90 else f"{max(seconds, 1):.0f} s"
+    return f"{'up to ' if estimate.upper_bound else ''}about {amount}"
+
+
+def ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10)
+    return f"{number}{suffix or 'th'}"
+
+
+def shown_run(runs: TrainingRuns, me: str, settings: TrainSettings, mine: Run | None) -> Run | None:
+    """The run this session sees: the one it asked for while that waits or trains; else a
+    finished run of its settings; else its own ended run; else whatever trains now. Another
+    visitor's run with other settings is never shown once it ended."""
+    if mine is not None and not mine.done:
+        return mine
+    if settings in runs.finished:
+        return runs.finished[settings]
+    if mine is not None and (mine.owner == me or mine.settings == settings):
+        return mine
+    current = runs.current
+    return current if current is not None and not current.done else None
+
+
+def describe(runs: TrainingRuns, me: str, settings: TrainSettings, run: Run) -> str:
+    """Whose run this is for this visitor, what it does, and when it should end."""
+    state = run.state
+    left = seconds_text(runs.left(run))
+    named = f"no. {run.number} ({settings_text(run.settings)})"  # numbered per server
+    if run.owner == me:
+        whose = f"Your run {named}"
+    elif run.settings == settings:
+        whose = f"A run with your settings, {named},"
+        if state == "finished":
+            return f"{whose} finished earlier on this server: here is its result."
+        whose += " asked for by another visitor (only they can stop it),"
+    else:
+        whose = f"Another visitor's run {named}"
+    if state == "waiting":
+        position = runs.position(run)
+        where = f"{ordinal(position)} in the queue" if position else "in the queue"
+        return f"{whose} is waiting, {where}: it should end in {left}."
+    if state == "training":
+        text = f"{whose} is training: {left} left"
+        if run.owner != me and run.settings != settings:
+            text += "; yours would start after it (and after the runs in the queue)"
+        return text + "."
+    if state == "stopping":
+        return f"{whose} is stopping, within a batch."
+    if state == "failed":
+        return f"{whose} failed."
+    ended = "finished" if state == "finished" else "was stopped"
+    text = f"{whose} {ended}."
+    if run.settings != settings:
+        text += " Your settings have changed since: train to run them."
+    return text
+
+
+def queue_text(runs: TrainingRuns, shown: Run | None) -> str | None:
+    """The server's queue in one line, when the run training is not the one on screen."""
+    current = runs.current
+    if current is None or current.done or current is shown:
+        return None
+    waiting = len(runs.waiting)
+    behind = f"; {waiting} waiting" if waiting else ""
+    doing = (
+        "stopping" if current.state == "stopping" else f"{seconds_text(runs.left(current))} left"
+    )
+    return (
+        f"The server trains one run at a time. Now: run no. {current.number} "
+        f"({settings_text(current.settings)}), {doing}{behind}."
+    )
 
 
 def show_training() -> None:
     st.header("Watch them learn")
     st.markdown(
         "Train all four readers from scratch on this server, on the same 4,000 digits in the "
-        "same batches, and watch their held-out accuracy climb. One run at a time for the whole "
-        "server: if someone else's run is going, you see theirs; a run already finished with "
-        "your settings is shown at once."
+        "same batches, and watch their held-out accuracy climb. The server trains one run at a "
+        "time; the others wait in one queue, first come, first served. You can have one run "
+        "waiting or training: training again while yours waits replaces it in its place, and "
+        "only you can stop it. Settings someone already asked for are shown at once (their "
+        "run, finished, training or waiting), without a second run."
     )
     settings = choose_settings()
-    # The last measured seconds per epoch (a live run, or the shipped training at 128 units),
-    # plus about a third for scoring the held-out digits
-    # after every epoch and the gradient snapshots.
-    per_epoch = sum(digit_epoch_seconds()[0].values()) * 1.3
-    st.caption(
-        f"Up to about {per_epoch * settings.epochs:.0f} s on one core for {settings.epochs} "
-        "epochs (less with fewer units); the page stays usable meanwhile."
-    )
     runs = training_runs()
-    if st.button("Train all four from scratch", icon=":material/model_training:", key="train_go"):
-        runs.start(settings)
-    run = runs.latest()
-    if run is None:
-        st.caption("Nothing trained on this server yet.")
+    me = visitor()
+    act_on_clicks(runs, me)
+    estimate = runs.estimate(settings)
+    st.caption(
+        f"A run of {settings_text(settings)} takes {seconds_text(estimate)} once it starts "
+        f"({estimate.source}); the page stays usable meanwhile."
+    )
+    st.button(
+        "Train all four from scratch",
+        icon=":material/model_training:",
+        key="train_go",
+        on_click=note_request,
+    )
+    if st.session_state.pop("train_refused", False):
+        st.warning("Your run is still training: stop it first to train other settings.")
+    mine = st.session_state.get("train_mine")
+    shown = shown_run(runs, me, settings, mine)
+    busy = runs.current is not None and not runs.current.done
+    if shown is None and not busy:
+        st.caption("Nothing trained with your settings on this server yet.")
         return
-    if run.settings != settings and not run.done:
-        st.info("Someone's run with other settings is training; here it is as it goes.")
-    if run.done:
-        show_run(run)
+    if busy or (shown is not None and not shown.done):
+        follow_runs(settings, signature(runs, me, settings))
     else:
-        follow_run()
+        show_status(runs, me, settings, shown)
+    if shown is not None and shown.done and shown.history:
+        show_run(shown)
 
 
-@st.fragment(run_every=2.0)
-def follow_run() -> None:
-    """Redrawn every two seconds while a run trains, lightly (a class may be watching the same
-    run, all in this one process); once it ends, the whole page is drawn again, in full."""
-    run = training_runs().latest()
-    if run is None or run.done:
+def signature(runs: TrainingRuns, me: str, settings: TrainSettings) -> tuple:
+    """What decides the page's layout: the run shown, its state, and whether any run trains."""
+    shown = shown_run(runs, me, settings, st.session_state.get("train_mine"))
+    current = runs.current
+    return (
+        (shown.number, shown.state) if shown else None,
+        current.number if current is not None and not current.done else None,
+    )
+
+
+@st.fragment(run_every=POLL_S)
+def follow_runs(settings: TrainSettings, drawn: tuple) -> None:
+    """Redrawn every two seconds while a run waits or trains, lightly (a class may be watching,
+    all in this one process); when the run shown changes state, the whole page is drawn again."""
+    runs = training_runs()
+    me = visitor()
+    act_on_clicks(runs, me)
+    if signature(runs, me, settings) != drawn:
         st.rerun()
-    show_progress(run, list(run.history))
-    show_accuracy_by_epoch(st, run, list(run.history))
+    with watching():
+        shown = shown_run(runs, me, settings, st.session_state.get("train_mine"))
+        show_status(runs, me, settings, shown)
+        if shown is not None and not shown.done and shown.history:
+            show_accuracy_by_epoch(st, shown, list(shown.history))
 
 
-def show_progress(run: Run, history: list) -> None:
-    """The progress bar, what is training now, and the stop button while it trains."""
+def show_status(runs: TrainingRuns, me: str, settings: TrainSettings, run: Run | None) -> None:
+    """Whose run is shown and how far it got, the queue, and a stop button for its owner."""
+    if run is not None:
+        st.text(describe(runs, me, settings, run))
+        show_progress(run, list(run.history), mine=run.owner == me or run.settings == settings)
+        if run.owner == me and run.live:
+            label = "Stop my run" if run.state == "training" else "Take my run out of the queue"
+            if st.button(label, key="train_stop", on_click=note_stop, args=(run,)):
+                st.rerun()  # the whole page: the run's state changed
+    line = queue_text(runs, run)
+    if line:
+        st.caption(line)
+
+
+def show_progress(run: Run, history: list, mine: bool = True) -> None:
+    """The progress bar: what trains now, or how the run ended. A run that is neither this
+    visitor's nor of their settings is labelled as another visitor's."""
     settings = run.settings
     last = history[-1] if history else None
-    status = (
-        "finished" if run.done and not run.stopped else "stopped" if run.stopped else "training"
-    )
+    status = {"stopping": "training", "failed": "stopped"}.get(run.state, run.state)
     readers = list(settings.readers)
     if status == "finished":
-        epochs = f"{settings.epochs} epoch{'s' if settings.epochs > 1 else ''}"
-        where = f"{len(readers)} readers, {epochs} each, one after another"
+        where = f"{len(readers)} readers, {epochs_text(settings.epochs)} each, one after another"
+    elif status == "waiting":
+        where = "in the queue"
     elif last:
         label = digit_styles()[last.reader].label
         where = (
@@ -89,11 +262,12 @@ def show_progress(run: Run, history: list) -> None:
         )
     else:
         where = "starting"
-    st.progress(run.progress, text=f"{status.capitalize()}: {where}")
+    text = f"{status.capitalize()}: {where}"
+    if not mine:
+        text = f"Another visitor's run, {status}: {where}"
+    st.progress(run.progress, text=text)
     if run.error:
         st.error(f"The run failed: {run.error}")
-    if not run.done and st.button("Stop this run", key="train_stop"):
-        run.stop.set()
 
 
 def show_accuracy_by_epoch(place: DeltaGenerator, run: Run, history: list) -> None:
@@ -109,11 +283,10 @@ def show_accuracy_by_epoch(place: DeltaGenerator, run: Run, history: list) -> No
 
 
 def show_run(run: Run) -> None:
-    """A finished (or stopped) run in full: curves, the latest figures and snapshots."""
+    """An ended run in full: curves, the latest figures and snapshots."""
     history = list(run.history)
     settings = run.settings
     last = history[-1] if history else None
-    show_progress(run, history)
     styles = {n: s for n, s in digit_styles().items() if n in settings.readers}
     left, middle, right = st.columns(3)
     show_accuracy_by_epoch(left, run, history)

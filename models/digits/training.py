@@ -116,10 +116,13 @@ def train_readers(
     settings: TrainSettings,
     on_epoch: Callable[[EpochReport, DigitReader], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    between_batches: Callable[[], None] | None = None,
 ) -> TrainedReaders:
     """Train every reader of `settings` from scratch, epoch by epoch side by side (epoch 1 of
     each, then epoch 2, ...), so a live view can show all of them learning at once. New models:
-    nothing shared is touched."""
+    nothing shared is touched. `should_stop` is asked before every batch: a stop ends the run
+    within one batch, and the epoch it cut short is not reported. `between_batches` runs after
+    every batch (the live run gives the other threads of the process their turn there)."""
     data = digit_set()
     order = row_order(settings.scrambled)
     train_x, train_y = data.tensors("train", settings.train_limit)
@@ -142,8 +145,15 @@ def train_readers(
                 return finish(result)
             started = time.perf_counter()
             losses = train_epoch(
-                model, optimisers[reader], batches(train_x, train_y, settings, epoch)
+                model,
+                optimisers[reader],
+                batches(train_x, train_y, settings, epoch),
+                should_stop,
+                between_batches,
             )
+            if should_stop():
+                result.stopped = True
+                return finish(result)
             schedule[reader].step()
             spent[reader] += time.perf_counter() - started
             model.eval()
@@ -169,15 +179,22 @@ def train_epoch(
     model: nn.Module,
     optimiser: torch.optim.Optimizer,
     epoch_batches: Iterator[tuple[torch.Tensor, torch.Tensor]],
+    should_stop: Callable[[], bool] = lambda: False,
+    between_batches: Callable[[], None] | None = None,
 ) -> list[float]:
+    """One pass over the batches; it ends early, mid-epoch, once `should_stop` says so."""
     losses = []
     for x, y in epoch_batches:
+        if should_stop():
+            break
         loss = loss_of(model, x, y)
         optimiser.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # a plain RNN's gradient can explode
         optimiser.step()
         losses.append(float(loss.detach()))
+        if between_batches is not None:
+            between_batches()
     return losses
 
 
