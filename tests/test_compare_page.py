@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from models.compare.memory_reach import gradient_by_distance
 from models.sequence.registry import SENTIMENT_READERS, load_sequence_model, trace_text
-from tests.helpers.apptest import charts
+from tests.helpers.apptest import charts, texts
 from tests.helpers.pictures import pictures
 from tests.helpers.plotly_arrays import decode
 
@@ -122,6 +123,11 @@ def test_measuring_on_request_draws_the_growth_curves() -> None:
     claims = table(at, "cmp_claims")
     training = next(row for row in claims if "faster to train" in row["claim"])
     assert "µs per word" in training["what the models show"]
+    # The next visitor is told how long it took on this server, not "a few seconds".
+    took = [
+        re.search(r"This took (\d+) s the last time on this server", c.value) for c in at.caption
+    ]
+    assert [int(m.group(1)) for m in took if m] and not any("a few seconds" in t for t in texts(at))
 
 
 def test_empty_text_keeps_the_rest_of_the_page() -> None:

@@ -81,6 +81,7 @@ class ProfileStore:
     lock: threading.Lock = field(default_factory=threading.Lock)
     report: ProfileReport | None = None
     finished: float | None = None  # time.time() when the last run ended
+    seconds: dict[ProfilePlan, float] = field(default_factory=dict)  # each plan's last duration
 
     def measure(self, plan: ProfilePlan, progress: Callable[[float, str], None]) -> bool:
         """Time every model by `plan`, reporting (fraction done, model) as it goes; False, and
@@ -88,12 +89,14 @@ class ProfileStore:
         if not self.lock.acquire(blocking=False):
             return False
         try:
+            started = time.monotonic()
             cnns = {name: cnn_model(name) for name in CNN_MODELS}
             found = []
             for done, measurement in run_profile(cnns, readers(), plan):
                 found.append(measurement)
                 progress(done, measurement.model)
             self.report, self.finished = profile_report(found, plan), time.time()
+            self.seconds[plan] = time.monotonic() - started
         finally:
             self.lock.release()
         return True

@@ -251,12 +251,22 @@ def show_profile() -> None:
     st.markdown(
         "A recurrent reader must finish word t before it can start word t + 1; a convolution "
         "computes every position at once. Press the button to time all six models on this "
-        "server now (a few seconds; one measurement runs at a time, shared by everyone)."
+        "server now (one measurement runs at a time, shared by everyone)."
     )
     store = profile_store()
     quick = st.toggle("Quick (fewer sizes, three repeats)", key="cmp_quick")
+    plan = ProfilePlan.quick() if quick else ProfilePlan.full()
+    if (seconds := store.seconds.get(plan)) is not None:
+        st.caption(
+            f"This took {seconds:.0f} s the last time on this server; more while it is busy. "
+            "The time left is shown as it goes."
+        )
+    else:
+        st.caption(
+            "Not measured on this server yet: the time left is shown as it goes, from its pace."
+        )
     if st.button("Measure on this server", icon=":material/timer:", key="cmp_measure"):
-        if measure(ProfilePlan.quick() if quick else ProfilePlan.full()):
+        if measure(plan):
             st.rerun()  # the whole page: the claims below use the new measurements
         st.info("Someone else is measuring right now; their results will show here.")
     if store.report is None:
