@@ -20,6 +20,7 @@ from imaging.encode import png_bytes
 from imaging.maps import colorize, scale_maps, tile, upscale_nearest
 from models.cnn.images import ImageInputError
 from models.digits.analysis import EARLY_ROWS, LATE_ROWS, SHIFTS, DigitTrace, early_to_late
+from models.digits.confidence import SURE_FROM, looks_like_a_digit
 from models.digits.data import digit_set
 from models.digits.prepare import (
     DigitInputError,
@@ -106,9 +107,26 @@ def uploaded_digit() -> PreparedDigit:
     return prepare_digit(open_digit_picture(upload.getvalue()))
 
 
-def picture(values: np.ndarray, side: int = 112) -> bytes:
-    """A grey (h, w) array in [0, 1] as a PNG enlarged with square pixels."""
+def picture(values: np.ndarray, side: int = 112, longest: int = 4) -> bytes:
+    """A grey (h, w) array in [0, 1] as a PNG enlarged with square pixels; a step a pixel or
+    so thick (the ink of a single stroke, cropped) is first padded with its own background to
+    at most `longest` times as long as wide, or enlarging it would make a picture of millions
+    of pixels, too large to send, for a strip 112 pixels wide."""
     grey = (np.clip(values, 0, 1) * 255).astype(np.uint8)
+    height, width = grey.shape
+    need_height, need_width = -(-width // longest), -(-height // longest)
+    if height < need_height or width < need_width:
+        extra_rows, extra_cols = max(0, need_height - height), max(0, need_width - width)
+        grey = np.pad(
+            grey,
+            (
+                (extra_rows // 2, extra_rows - extra_rows // 2),
+                (extra_cols // 2, extra_cols - extra_cols // 2),
+            ),
+            constant_values=int(
+                np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]))
+            ),
+        )
     return png_bytes(np.repeat(upscale_nearest(grey, side)[..., None], 3, axis=2))
 
 
@@ -157,6 +175,16 @@ def show_readings(
     traces = digit_traces(digit_key(digit), digit)
     styles = digit_styles()
     truth = f" (it is a {label})" if label is not None else ""
+    if label is None and not looks_like_a_digit(traces):
+        cnn = traces[GRID_READER]
+        st.warning(
+            f"This does not look like a digit to the readers. The CNN, which sees the whole "
+            f"picture at once, is only {cnn.probs.max():.0%} sure of its best answer, {cnn.digit} "
+            f"(of nearly every held-out digit it is at least {SURE_FROM:.0%} sure); "
+            "the row readers name some digit for anything. Their answers, for what they are "
+            "worth:",
+            icon=":material/help:",
+        )
     left, right = st.columns([2, 3])
     with left:
         cnn = traces[GRID_READER]

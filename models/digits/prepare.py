@@ -24,6 +24,9 @@ from models.cnn.images import KEEP_SIDE, decode_picture, fit_side
 
 FIELD, BOX = 28, 20
 INK_THRESHOLD = 0.15  # of the strongest ink: fainter pixels do not set the crop
+# A picture thinner than this, or longer than THINNEST_SHAPE times its width, holds no digit
+# that could be read: MNIST's own digits are 20 pixels tall and 4 to 20 wide.
+THINNEST_SIDE, THINNEST_SHAPE = 8, 50
 
 
 class DigitInputError(ValueError):
@@ -126,4 +129,14 @@ def open_digit_picture(data: bytes) -> Image.Image:
     pixels a side, in "L", "LA", "RGB" or "RGBA": 16-bit and float pictures are scaled into
     grey levels first, so a float TIFF of a digit is read as one.
     """
-    return decode_picture(data, fit_side(KEEP_SIDE)).image
+    picture = decode_picture(data, fit_side(KEEP_SIDE))
+    width, height = picture.image.size
+    if min(width, height) < THINNEST_SIDE or max(width, height) > THINNEST_SHAPE * min(
+        width, height
+    ):
+        sent_width, sent_height = picture.original_size
+        raise DigitInputError(
+            f"This picture is {sent_width:,}×{sent_height:,} pixels: too thin to hold a digit. "
+            f"Send one at least {THINNEST_SIDE} pixels each way, roughly as wide as it is tall."
+        )
+    return picture.image

@@ -232,6 +232,73 @@ def image_cases() -> tuple[ImageCase, ...]:
     )
 
 
+def thin_png(width: int, height: int) -> bytes:
+    """A 1-bit PNG a pixel or so thick, white with a dark stretch in the middle (a stroke seen
+    edge-on): 1×20,000 takes about 140 bytes."""
+    values = np.ones((height, width), dtype=bool)
+    if width >= height:
+        values[:, width * 2 // 5 : width * 3 // 5] = False
+    else:
+        values[height * 2 // 5 : height * 3 // 5] = False
+    return encode(Image.fromarray(values), "PNG", optimize=True)
+
+
+def big_digit_png(side: int = 7990) -> bytes:
+    """A side×side greyscale PNG of a dark 7 on white, drawn small and enlarged without
+    smoothing, so it compresses to about 80 kB (about 200 kB in RGB) yet decodes to 64 MP."""
+    from PIL import ImageDraw
+
+    small = Image.new("L", (64, 64), 255)
+    ImageDraw.Draw(small).line([(20, 12), (44, 12), (30, 52)], fill=0, width=6)
+    return encode(small.resize((side, side), Image.Resampling.NEAREST), "PNG", compress_level=9)
+
+
+@dataclass(frozen=True)
+class DigitCase:
+    """A picture sent to the digits page, and what it must do with it."""
+
+    name: str
+    data: bytes
+    mime: str
+    digit: int | None = None  # read as this digit by the CNN ...
+    says: str | None = None  # ... or a message with these words instead (no reading)
+    not_a_digit: bool = False  # read, but the page says no reader is confident
+
+
+def _mnist_picture(position: int, kind: str) -> tuple[bytes, int]:
+    """Held-out digit `position`, enlarged 4× as dark ink on white, saved as `kind`: a float
+    TIFF (0.0 ink to 1.0 paper, mode F) or a 16-bit TIFF (mode I;16, 0 to 65535)."""
+    from models.digits.data import digit_set
+
+    data = digit_set()
+    index = int(data.test[position])
+    paper = 1.0 - np.kron(data.images[index], np.ones((4, 4))) / 255.0
+    if kind == "F":
+        image = Image.fromarray(paper.astype(np.float32), mode="F")
+    else:
+        image = Image.fromarray((paper * 65535).astype(np.uint16))
+    return encode(image, "TIFF"), int(data.labels[index])
+
+
+@cache
+def digit_cases() -> tuple[DigitCase, ...]:
+    """The digits page's odd pictures: degenerate shapes, 16-bit and float TIFFs, a photo, and
+    a 64-megapixel PNG."""
+    float_tiff, float_label = _mnist_picture(3, "F")
+    wide_tiff, wide_label = _mnist_picture(5, "I;16")
+    return (
+        DigitCase("column.png", thin_png(1, 20_000), "image/png", says="too thin"),
+        DigitCase("row.png", thin_png(20_000, 1), "image/png", says="too thin"),
+        DigitCase("float.tif", float_tiff, "image/tiff", digit=float_label),
+        DigitCase("gray16.tif", wide_tiff, "image/tiff", digit=wide_label),
+        DigitCase("big7.png", big_digit_png(), "image/png", digit=7),
+        # A cat: all four readers said 4 (the CNN 27% sure, the row readers 85-99%).
+        DigitCase(
+            "chelsea.jpg", (SAMPLES / "chelsea.jpg").read_bytes(), "image/jpeg", not_a_digit=True
+        ),
+    )
+
+
 def image_case(name: str) -> ImageCase:
     return next(case for case in image_cases() if case.name == name)
 
@@ -240,7 +307,7 @@ def write_images(folder: Path) -> dict[str, Path]:
     """Write every image case into `folder`; returns name -> path."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for case in image_cases():
+    for case in (*image_cases(), *digit_cases()):
         path = folder / case.name
         path.write_bytes(case.data)
         paths[case.name] = path
