@@ -24,19 +24,9 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def big_png(side: int, mode: str) -> bytes:
-    """A side×side PNG that compresses well (a few hundred kB): flat areas and a dark digit-like
-    stroke, drawn at a small size and enlarged without smoothing."""
-    from PIL import Image, ImageDraw
-
-    small = Image.new(mode, (64, 64), "white")
-    ImageDraw.Draw(small).line([(20, 10), (44, 10), (30, 54)], fill="black", width=6)
-    image = small.resize((side, side), Image.Resampling.NEAREST)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=9)
-    return buffer.getvalue()
+from tests.helpers.bad_inputs import big_digit_png  # noqa: E402
 
 
 def status(field: str) -> int:
@@ -49,7 +39,6 @@ def status(field: str) -> int:
 
 def measure(scenario: str, path: str, threads: int) -> float:
     """Run inside the child: peak RSS added by the decodes, in MB."""
-    sys.path.insert(0, str(ROOT))
     from models.cnn.images import load_photo
     from models.digits.prepare import open_digit_picture, prepare_digit
 
@@ -92,7 +81,7 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "big.png"
-        path.write_bytes(big_png(args.size, args.mode))
+        path.write_bytes(big_digit_png(args.size, args.mode))
         kb = path.stat().st_size / 1024
         print(f"{args.size}×{args.size} {args.mode} PNG, {kb:.0f} kB")
         for scenario, threads in (("cnn", args.threads), ("cnn", 1), ("digits", 1)):

@@ -122,6 +122,10 @@ def decode_reduced(image: Image.Image, target: tuple[int, int]) -> tuple[Image.I
         image.load()
         reduced = shrink(image, target)
         orientation = int(image.getexif().get(0x0112, 1) or 1)
-        if reduced is not image:
-            image.close()  # the full-size pixels go before the next large decode starts
+        if reduced is image:
+            reduced = image.copy()  # small: not worth keeping the file's object alive
+        image.close()  # the full-size pixels go before the next large decode starts
+    # Nothing of the file's metadata goes on: its EXIF orientation, applied by the caller,
+    # would be applied again by anyone who calls ImageOps.exif_transpose on the result.
+    reduced.info = {}
     return reduced, orientation

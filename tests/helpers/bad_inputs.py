@@ -229,6 +229,26 @@ def image_cases() -> tuple[ImageCase, ...]:
             top=frozenset({"espresso"}),
         ),
         ImageCase("alpha.png", _rgba(), "image/png", size=(640, 427), mode="RGBA"),
+        # Degenerate shapes, 16-bit and float TIFFs, 64 megapixels in 80 kB: the digits page
+        # gets the same files (digit_cases).
+        ImageCase("column.png", thin_png(1, 20_000), "image/png", size=(1, 20_000), mode="1"),
+        ImageCase("row.png", thin_png(20_000, 1), "image/png", size=(20_000, 1), mode="1"),
+        ImageCase("float.tif", _mnist_picture(3, "F")[0], "image/tiff", size=(112, 112), mode="F"),
+        ImageCase(
+            "gray16.tif",
+            _mnist_picture(5, "I;16")[0],
+            "image/tiff",
+            size=(112, 112),
+            mode="I;16",
+        ),
+        ImageCase(
+            "64mp.png",
+            big_digit_png(),
+            "image/png",
+            size=(7990, 7990),
+            mode="L",
+            notes=("scaled to 1024×1024 px",),
+        ),
     )
 
 
@@ -243,13 +263,13 @@ def thin_png(width: int, height: int) -> bytes:
     return encode(Image.fromarray(values), "PNG", optimize=True)
 
 
-def big_digit_png(side: int = 7990) -> bytes:
-    """A side×side greyscale PNG of a dark 7 on white, drawn small and enlarged without
-    smoothing, so it compresses to about 80 kB (about 200 kB in RGB) yet decodes to 64 MP."""
+def big_digit_png(side: int = 7990, mode: str = "L") -> bytes:
+    """A side×side PNG of a dark 7 on white, drawn small and enlarged without smoothing, so
+    it compresses to about 80 kB in grey (200 kB in RGB) yet decodes to 64 megapixels."""
     from PIL import ImageDraw
 
-    small = Image.new("L", (64, 64), 255)
-    ImageDraw.Draw(small).line([(20, 12), (44, 12), (30, 52)], fill=0, width=6)
+    small = Image.new(mode, (64, 64), "white")
+    ImageDraw.Draw(small).line([(20, 12), (44, 12), (30, 52)], fill="black", width=6)
     return encode(small.resize((side, side), Image.Resampling.NEAREST), "PNG", compress_level=9)
 
 
@@ -265,6 +285,7 @@ class DigitCase:
     not_a_digit: bool = False  # read, but the page says no reader is confident
 
 
+@cache
 def _mnist_picture(position: int, kind: str) -> tuple[bytes, int]:
     """Held-out digit `position`, enlarged 4× as dark ink on white, saved as `kind`: a float
     TIFF (0.0 ink to 1.0 paper, mode F) or a 16-bit TIFF (mode I;16, 0 to 65535)."""
@@ -283,15 +304,18 @@ def _mnist_picture(position: int, kind: str) -> tuple[bytes, int]:
 @cache
 def digit_cases() -> tuple[DigitCase, ...]:
     """The digits page's odd pictures: degenerate shapes, 16-bit and float TIFFs, a photo, and
-    a 64-megapixel PNG."""
-    float_tiff, float_label = _mnist_picture(3, "F")
-    wide_tiff, wide_label = _mnist_picture(5, "I;16")
+    a 64-megapixel PNG (the same files as the CNN page's cases of the same names)."""
+
+    def same(name: str, **expected: object) -> DigitCase:
+        case = image_case(name)
+        return DigitCase(case.name, case.data, case.mime, **expected)
+
     return (
-        DigitCase("column.png", thin_png(1, 20_000), "image/png", says="too thin"),
-        DigitCase("row.png", thin_png(20_000, 1), "image/png", says="too thin"),
-        DigitCase("float.tif", float_tiff, "image/tiff", digit=float_label),
-        DigitCase("gray16.tif", wide_tiff, "image/tiff", digit=wide_label),
-        DigitCase("big7.png", big_digit_png(), "image/png", digit=7),
+        same("column.png", says="too thin"),
+        same("row.png", says="too thin"),
+        same("float.tif", digit=_mnist_picture(3, "F")[1]),
+        same("gray16.tif", digit=_mnist_picture(5, "I;16")[1]),
+        same("64mp.png", digit=7),
         # A cat: all four readers said 4 (the CNN 27% sure, the row readers 85-99%).
         DigitCase(
             "chelsea.jpg", (SAMPLES / "chelsea.jpg").read_bytes(), "image/jpeg", not_a_digit=True
@@ -303,11 +327,13 @@ def image_case(name: str) -> ImageCase:
     return next(case for case in image_cases() if case.name == name)
 
 
-def write_images(folder: Path) -> dict[str, Path]:
-    """Write every image case into `folder`; returns name -> path."""
+def write_images(
+    folder: Path, cases: tuple[ImageCase | DigitCase, ...] | None = None
+) -> dict[str, Path]:
+    """Write every image case (or `cases`) into `folder`; returns name -> path."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for case in (*image_cases(), *digit_cases()):
+    for case in image_cases() if cases is None else cases:
         path = folder / case.name
         path.write_bytes(case.data)
         paths[case.name] = path
@@ -344,7 +370,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m tests.helpers.bad_inputs DIR", file=sys.stderr)
         return 2
     folder = Path(argv[0])
-    for name, path in write_images(folder).items():
+    for name, path in write_images(folder, (*image_cases(), *digit_cases())).items():
         print(f"{name}\t{path.stat().st_size} bytes")
     texts = "\n".join(case.text.replace("\n", " ") for case in TEXT_CASES)
     (folder / "texts.txt").write_text(texts + "\n", encoding="utf-8")
