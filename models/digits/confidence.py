@@ -1,7 +1,7 @@
 """Whether a picture looks like a digit to the readers, judged from their own probabilities.
 
 Softmax readers always give some digit; the question is how sure they are. Measured on the
-shipped readers (bench: tests/test_digit_confidence.py keeps the figures true), the row
+shipped readers (tests/test_digit_confidence.py checks that they still hold), the row
 readers are sure of almost anything: on 63 pictures cut from the sample photos (each whole, its
 quarters, centre and thirds, through the page's recipe) their median top probability was
 0.81 (GRU) to 0.93 (LSTM). The CNN, which sees the whole grid at once, is the one whose
