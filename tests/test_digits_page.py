@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import torch
 from PIL import Image
 
 from models.digits.data import digit_set
+from models.digits.prepare import open_digit_picture
 from models.digits.readers import final_scores
 from models.digits.registry import DIGIT_READERS
 from tests.helpers.apptest import open_page
@@ -112,6 +114,18 @@ def test_an_odd_picture_is_read_or_gets_a_message_never_an_error(case: DigitCase
         assert answer_of(at, "CNN") == case.digit
     warned = any("does not look like a digit" in w.value for w in at.warning)
     assert warned == case.not_a_digit
+
+
+def test_an_upload_is_decoded_once_however_often_the_page_reruns() -> None:
+    case = next(case for case in digit_cases() if case.name == "64mp.png")
+    at = open_page(PAGE)  # imports ui.digits_views, which can only be imported in a run
+    with patch("ui.digits_views.open_digit_picture", wraps=open_digit_picture) as opened:
+        at.radio(key="digits_source").set_value("Upload").run()
+        at.file_uploader(key="digits_upload").upload(case.name, case.data, case.mime).run()
+        for reader in ("gru", "rnn", "lstm"):
+            at.radio(key="digits_row_reader").set_value(reader).run()
+        assert not at.exception and answer_of(at, "CNN") == 7
+        assert opened.call_count == 1
 
 
 def test_a_stroke_one_pixel_thick_shows_every_step_of_the_recipe() -> None:

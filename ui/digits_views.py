@@ -104,7 +104,26 @@ def uploaded_digit() -> PreparedDigit:
     )
     if upload is None:
         raise DigitInputError("Send a picture of one handwritten digit.")
-    return prepare_digit(open_digit_picture(upload.getvalue()))
+    return prepare_digit(uploaded_picture(upload.file_id, upload.getvalue()))
+
+
+UPLOADED_KEY = "digits_uploaded_picture"
+
+
+def uploaded_picture(file_id: str, data: bytes) -> Image.Image:
+    """The sent file decoded once, kept in the session for the page's reruns (at most 1024
+    pixels a side): decoding a 64-megapixel PNG again on every click took a second and a
+    quarter of a gigabyte each time. A refusal is kept and given again the same way."""
+    held = st.session_state.get(UPLOADED_KEY)
+    if held is None or held[0] != file_id:
+        try:
+            held = (file_id, open_digit_picture(data))
+        except (DigitInputError, ImageInputError) as error:
+            held = (file_id, error)
+        st.session_state[UPLOADED_KEY] = held
+    if isinstance(held[1], Exception):
+        raise held[1]
+    return held[1]
 
 
 def picture(values: np.ndarray, side: int = 112, longest: int = 4) -> bytes:
