@@ -2,8 +2,10 @@
 
 Images: `image_cases()` builds each file in memory (name, bytes, mime) with its expectation:
 refused with a message containing some words, or analysed with the original size and mode
-the page reports (and, for copies of a sample photo, the top guess). `write_images(folder)`
-writes them for the command line and the browser. Texts: `TEXT_CASES`, each marked empty
+the page reports (and, for copies of a sample photo, the top guess). `digit_cases()` gives the
+digits page the same odd files (thin strips, 16-bit and float TIFFs, 64 megapixels) and a
+photo, each with what that page must do. `write_images(folder)` writes the image cases for
+the command line and the browser. Texts: `TEXT_CASES`, each marked empty
 (a message instead of a result) or not, and whether a word reader must cut it short.
 
 `python -m tests.helpers.bad_inputs DIR` writes every image case into DIR (texts as
