@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -10,9 +11,11 @@ import torch
 from PIL import Image
 
 from models.digits.data import digit_set
+from models.digits.prepare import open_digit_picture
 from models.digits.readers import final_scores
 from models.digits.registry import DIGIT_READERS
 from tests.helpers.apptest import open_page
+from tests.helpers.bad_inputs import DigitCase, digit_cases
 from tests.helpers.pictures import captions
 
 PAGE = "4_Digits.py"
@@ -94,6 +97,45 @@ def test_a_blank_or_broken_upload_says_why(data: bytes, message: str) -> None:
     at.file_uploader(key="digits_upload").upload("x.png", data, "image/png").run()
     assert not at.exception
     assert any(message in info.value for info in at.info)
+
+
+@pytest.mark.parametrize("case", digit_cases(), ids=lambda case: case.name)
+def test_an_odd_picture_is_read_or_gets_a_message_never_an_error(case: DigitCase) -> None:
+    at = open_page(PAGE)
+    at.radio(key="digits_source").set_value("Upload").run()
+    at.file_uploader(key="digits_upload").upload(case.name, case.data, case.mime).run()
+    assert not at.exception
+    if case.says:
+        assert any(case.says in info.value for info in at.info), [i.value for i in at.info]
+        assert not any(s.startswith("CNN") for s in subheaders(at))
+        return
+    assert len(captions(at, "digits_recipe")) == 5
+    if case.digit is not None:
+        assert answer_of(at, "CNN") == case.digit
+    warned = any("does not look like a digit" in w.value for w in at.warning)
+    assert warned == case.not_a_digit
+
+
+def test_an_upload_is_decoded_once_however_often_the_page_reruns() -> None:
+    case = next(case for case in digit_cases() if case.name == "64mp.png")
+    at = open_page(PAGE)  # imports ui.digits_views, which can only be imported in a run
+    with patch("ui.digits_views.open_digit_picture", wraps=open_digit_picture) as opened:
+        at.radio(key="digits_source").set_value("Upload").run()
+        at.file_uploader(key="digits_upload").upload(case.name, case.data, case.mime).run()
+        for reader in ("gru", "rnn", "lstm"):
+            at.radio(key="digits_row_reader").set_value(reader).run()
+        assert not at.exception and answer_of(at, "CNN") == 7
+        assert opened.call_count == 1
+
+
+def test_a_stroke_one_pixel_thick_shows_every_step_of_the_recipe() -> None:
+    paper = np.full((200, 200), 255, np.uint8)
+    paper[100, 20:180] = 0  # cropped to the ink, this is 160×1 pixels
+    at = open_page(PAGE)
+    at.radio(key="digits_source").set_value("Upload").run()
+    at.file_uploader(key="digits_upload").upload("line.png", png(paper), "image/png").run()
+    assert not at.exception
+    assert len(captions(at, "digits_recipe")) == 5
 
 
 def test_the_reading_orders_table_reads_top_down_as_trained() -> None:

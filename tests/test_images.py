@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
-from models.cnn.images import KEEP_SIDE, ImageInputError, kept_size, load_photo, to_rgb
-from tests.helpers.bad_inputs import ImageCase, encode, image_cases, png_of_zeros
+from models.cnn.images import (
+    KEEP_PIXELS,
+    KEEP_SIDE,
+    ImageInputError,
+    LoadedPhoto,
+    decode_picture,
+    kept_size,
+    load_photo,
+    to_rgb,
+)
+from tests.helpers.bad_inputs import (
+    ImageCase,
+    big_digit_png,
+    encode,
+    image_case,
+    image_cases,
+    png_of_zeros,
+)
 
 
 @pytest.mark.parametrize("case", image_cases(), ids=lambda case: case.name)
@@ -79,6 +95,9 @@ def test_exif_rotation_is_applied() -> None:
     exif[0x0112] = 6  # rotate 90 degrees clockwise on display
     photo = load_photo(encode(image, "JPEG", exif=exif.tobytes()))
     assert photo.image.size == (20, 40)
+    # ... once: the result carries no orientation for the models' own exif_transpose to redo
+    assert photo.image.getexif().get(0x0112) in (None, 1)
+    assert ImageOps.exif_transpose(photo.image).size == (20, 40)
 
 
 def test_large_photo_is_scaled_down_but_keeps_aspect() -> None:
@@ -114,3 +133,44 @@ def test_a_huge_image_gets_the_apps_message_with_its_size(
     with pytest.raises(ImageInputError, match=r"^The image") as raised:
         load_photo(png_of_zeros(width, height))
     assert expected in str(raised.value)
+
+
+@pytest.mark.parametrize(("side", "mode"), [(7990, "L"), (4500, "RGB")])
+def test_a_large_png_is_decoded_to_the_kept_size_in_its_own_mode(side: int, mode: str) -> None:
+    data = image_case("64mp.png").data if side == 7990 else big_digit_png(side, mode)
+    picture = decode_picture(data)
+    assert (picture.original_size, picture.original_mode) == ((side, side), mode)
+    assert (picture.image.size, picture.image.mode) == ((1024, 1024), mode)
+    grey = np.asarray(picture.image.convert("L"))
+    # the 7's bar, 12/64 of the way down, survives the reduction; the paper stays white
+    assert grey[1024 * 12 // 64, 512] < 40 and grey[5, 5] > 250
+
+
+def test_a_float_tiff_is_stretched_into_grey_levels_without_a_float64_copy() -> None:
+    values = np.linspace(-2.0, 6.0, 64 * 48, dtype=np.float32).reshape(48, 64)
+    picture = decode_picture(encode(Image.fromarray(values, mode="F"), "TIFF"))
+    assert picture.original_mode == "F" and picture.image.mode == "L"
+    grey = np.asarray(picture.image)
+    assert grey[0, 0] == 0 and grey[-1, -1] == 255 and 120 <= grey[24, 32] <= 135
+    photo = load_photo(encode(Image.fromarray(values, mode="F"), "TIFF"))
+    assert photo.image.mode == "RGB" and photo.image.getpixel((63, 47)) == (255, 255, 255)
+
+
+def test_a_large_sixteen_bit_picture_is_reduced_on_the_same_scale_as_a_small_one() -> None:
+    values = np.full((3000, 3000), 16384, dtype=np.uint16)  # a quarter of the 16-bit range
+    photo = load_photo(encode(Image.fromarray(values), "PNG"))
+    assert photo.image.size == (1024, 1024)
+    assert 60 <= photo.image.getpixel((500, 500))[0] <= 68
+
+
+def test_a_strip_a_pixel_thick_is_kept_at_most_keep_pixels_long() -> None:
+    width, height = kept_size(1, 64_000_000)
+    assert width == 1 and height == KEEP_PIXELS
+    width, height = kept_size(3, 9_000_000)
+    assert width * height <= KEEP_PIXELS and height == round(9e6 * (KEEP_PIXELS / 27e6) ** 0.5)
+    assert kept_size(16 * 1024, 256) == (16 * 1024, 256)  # a 64:1 panorama keeps its rows
+
+
+def test_points_map_back_along_each_axis_of_a_squeezed_strip() -> None:
+    photo = LoadedPhoto(Image.new("RGB", (1, 100)), (1, 400), "L", 1)
+    assert photo.to_original(0, 99) == pytest.approx((0.0, 397.5))

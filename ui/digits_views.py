@@ -22,6 +22,7 @@ from imaging.encode import png_bytes
 from imaging.maps import colorize, scale_maps, tile, upscale_nearest
 from models.cnn.images import ImageInputError
 from models.digits.analysis import EARLY_ROWS, LATE_ROWS, SHIFTS, DigitTrace, early_to_late
+from models.digits.confidence import SURE_FROM, looks_like_a_digit
 from models.digits.data import digit_set
 from models.digits.link import digit_from_text, digit_to_text, quantised
 from models.digits.prepare import (
@@ -163,12 +164,48 @@ def uploaded_digit() -> PreparedDigit:
     )
     if upload is None:
         raise DigitInputError("Send a picture of one handwritten digit.")
-    return prepare_digit(open_digit_picture(upload.getvalue()))
+    return prepare_digit(uploaded_picture(upload.file_id, upload.getvalue()))
 
 
-def picture(values: np.ndarray, side: int = 112) -> bytes:
-    """A grey (h, w) array in [0, 1] as a PNG enlarged with square pixels."""
+UPLOADED_KEY = "digits_uploaded_picture"
+
+
+def uploaded_picture(file_id: str, data: bytes) -> Image.Image:
+    """The sent file decoded once, kept in the session for the page's reruns (at most 1024
+    pixels a side): decoding a 64-megapixel PNG again on every click took a second and a
+    quarter of a gigabyte each time. A refusal is kept and given again the same way."""
+    held = st.session_state.get(UPLOADED_KEY)
+    if held is None or held[0] != file_id:
+        try:
+            held = (file_id, open_digit_picture(data))
+        except (DigitInputError, ImageInputError) as error:
+            held = (file_id, error)
+        st.session_state[UPLOADED_KEY] = held
+    if isinstance(held[1], Exception):
+        raise held[1]
+    return held[1]
+
+
+def picture(values: np.ndarray, side: int = 112, longest: int = 4) -> bytes:
+    """A grey (h, w) array in [0, 1] as a PNG enlarged with square pixels; a step a pixel or
+    so thick (the ink of a single stroke, cropped) is first padded with its own background to
+    at most `longest` times as long as wide, or enlarging it would make a picture of millions
+    of pixels, too large to send, for a strip 112 pixels wide."""
     grey = (np.clip(values, 0, 1) * 255).astype(np.uint8)
+    height, width = grey.shape
+    need_height, need_width = -(-width // longest), -(-height // longest)
+    if height < need_height or width < need_width:
+        extra_rows, extra_cols = max(0, need_height - height), max(0, need_width - width)
+        grey = np.pad(
+            grey,
+            (
+                (extra_rows // 2, extra_rows - extra_rows // 2),
+                (extra_cols // 2, extra_cols - extra_cols // 2),
+            ),
+            constant_values=int(
+                np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]))
+            ),
+        )
     return png_bytes(np.repeat(upscale_nearest(grey, side)[..., None], 3, axis=2))
 
 
@@ -221,6 +258,16 @@ def show_readings(
     traces = digit_traces(digit_key(digit), digit)
     styles = digit_styles()
     truth = f" (it is a {label})" if label is not None else ""
+    if label is None and not looks_like_a_digit(traces):
+        cnn = traces[GRID_READER]
+        st.warning(
+            f"This does not look like a digit to the readers. The CNN, which sees the whole "
+            f"picture at once, is only {cnn.probs.max():.0%} sure of its best answer, {cnn.digit} "
+            f"(of nearly every held-out digit it is at least {SURE_FROM:.0%} sure); "
+            "the row readers name some digit for anything. Their answers, for what they are "
+            "worth:",
+            icon=":material/help:",
+        )
     left, right = st.columns([2, 3])
     with left:
         cnn = traces[GRID_READER]

@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from models.cnn.decoding import decode_reduced
 
 # Bigger than any camera photo, small enough that decoding cannot exhaust the server's memory.
 MAX_PIXELS = 64_000_000
@@ -17,17 +20,49 @@ KEEP_SIDE = 1024
 # ... but both first scale the photo's short side to 256, so a panorama keeps at least that
 # many rows: capping its long side alone would leave its centre crop blurred.
 KEEP_SHORT_SIDE = 256
+# ... and no photo is kept with more pixels than this (a 16:1 panorama keeps its 256 rows; a
+# 1×64,000,000 strip, which cannot get narrower, gives way along its length).
+KEEP_PIXELS = 4096 * 1024
 
 
 def kept_size(width: int, height: int) -> tuple[int, int]:
     """The size a photo is kept at: longest side KEEP_SIDE, or short side KEEP_SHORT_SIDE if
-    that is larger; never enlarged."""
-    factor = min(1.0, max(KEEP_SIDE / max(width, height), KEEP_SHORT_SIDE / min(width, height)))
-    return max(1, round(width * factor)), max(1, round(height * factor))
+    that is larger, at most KEEP_PIXELS; never enlarged."""
+    factor = min(
+        1.0,
+        max(KEEP_SIDE / max(width, height), KEEP_SHORT_SIDE / min(width, height)),
+        (KEEP_PIXELS / (width * height)) ** 0.5,
+    )
+    kept_width, kept_height = max(1, round(width * factor)), max(1, round(height * factor))
+    if kept_width * kept_height > KEEP_PIXELS:  # a strip a pixel or two thick
+        if kept_width > kept_height:
+            kept_width = KEEP_PIXELS // kept_height
+        else:
+            kept_height = KEEP_PIXELS // kept_width
+    return kept_width, kept_height
+
+
+def fit_side(side: int) -> Callable[[int, int], tuple[int, int]]:
+    """A size rule: the longest side at most `side`, the shape kept, never enlarged (Pillow's
+    thumbnail)."""
+
+    def fit(width: int, height: int) -> tuple[int, int]:
+        factor = min(1.0, side / max(width, height))
+        return max(1, round(width * factor)), max(1, round(height * factor))
+
+    return fit
 
 
 class ImageInputError(ValueError):
     """The file cannot be used as a photo; the message is written for the person who sent it."""
+
+
+@dataclass(frozen=True)
+class DecodedPicture:
+    image: Image.Image  # "L", "LA", "RGB" or "RGBA", upright, at the size asked for
+    original_size: tuple[int, int]  # (width, height) of the file as sent
+    original_mode: str  # Pillow mode of the file, e.g. "CMYK", "I;16", "P"
+    frames: int  # more than 1 for animated or multi-page files; only the first is used
 
 
 @dataclass(frozen=True)
@@ -47,13 +82,46 @@ class LoadedPhoto:
 
     def to_original(self, x: float, y: float) -> tuple[float, float]:
         """A point of `image` in the upright original's pixel coordinates (centre of i is i)."""
-        width, _ = self.upright_size
-        factor = width / self.image.width
-        return (x + 0.5) * factor - 0.5, (y + 0.5) * factor - 0.5
+        width, height = self.upright_size
+        across, down = width / self.image.width, height / self.image.height
+        return (x + 0.5) * across - 0.5, (y + 0.5) * down - 0.5
 
 
 def load_photo(data: bytes) -> LoadedPhoto:
-    """Decode bytes of any common image format into an RGB photo (first frame only)."""
+    """Decode bytes of any common image format into an RGB photo (first frame only), at most
+    kept_size() of the original."""
+    picture = decode_picture(data, kept_size)
+    return LoadedPhoto(
+        image=to_rgb(picture.image),
+        original_size=picture.original_size,
+        original_mode=picture.original_mode,
+        frames=picture.frames,
+    )
+
+
+# EXIF orientation -> the turn that makes the picture upright (as ImageOps.exif_transpose).
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+ROTATIONS = (  # the turns that swap width and height
+    Image.Transpose.TRANSPOSE,
+    Image.Transpose.ROTATE_270,
+    Image.Transpose.TRANSVERSE,
+    Image.Transpose.ROTATE_90,
+)
+
+
+def decode_picture(
+    data: bytes, fit: Callable[[int, int], tuple[int, int]] = kept_size
+) -> DecodedPicture:
+    """Decode the first frame of any common image format, upright, at `fit(width, height)` of
+    the upright original, in memory bounded by models/cnn/decoding.py; or say why not."""
     if not data:
         raise ImageInputError("The file is empty.")
     try:
@@ -69,9 +137,8 @@ def load_photo(data: bytes) -> LoadedPhoto:
             frames = getattr(image, "n_frames", 1)
             image.seek(0)
             mode = image.mode
-            image.draft("RGB", (KEEP_SIDE, KEEP_SIDE))  # JPEG: decode at reduced size, fast
-            image.load()
-            image = ImageOps.exif_transpose(image)
+            stored = fit(width, height)  # the rules are symmetric: turning comes after
+            picture, orientation = decode_reduced(image, stored)
     except ImageInputError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -80,10 +147,13 @@ def load_photo(data: bytes) -> LoadedPhoto:
         raise ImageInputError(
             "This file could not be read as an image. Try a JPEG, PNG, WebP, BMP, TIFF or GIF."
         ) from error
-    rgb = to_rgb(image)
-    if kept_size(*rgb.size) != rgb.size:
-        rgb = rgb.resize(kept_size(*rgb.size), Image.Resampling.LANCZOS)
-    return LoadedPhoto(image=rgb, original_size=(width, height), original_mode=mode, frames=frames)
+    turn = UPRIGHT.get(orientation)
+    size = (stored[1], stored[0]) if turn in ROTATIONS else stored
+    if turn is not None:
+        picture = picture.transpose(turn)
+    if picture.size != size:
+        picture = picture.resize(size, Image.Resampling.LANCZOS)
+    return DecodedPicture(picture, (width, height), mode, frames)
 
 
 def too_large(data: bytes, error: Exception) -> str:

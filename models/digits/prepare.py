@@ -15,16 +15,18 @@ steps here, each kept so the page can show them:
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
-from models.cnn.images import KEEP_SIDE, load_photo
+from models.cnn.images import KEEP_SIDE, decode_picture, fit_side
 
 FIELD, BOX = 28, 20
 INK_THRESHOLD = 0.15  # of the strongest ink: fainter pixels do not set the crop
+# A picture thinner than this, or longer than THINNEST_SHAPE times its width, holds no digit
+# that could be read: MNIST's own digits are 20 pixels tall and 4 to 20 wide.
+THINNEST_SIDE, THINNEST_SHAPE = 8, 50
 
 
 class DigitInputError(ValueError):
@@ -122,15 +124,19 @@ def centre_by_mass(boxed: np.ndarray, field: int = FIELD) -> np.ndarray:
 def open_digit_picture(data: bytes) -> Image.Image:
     """A sent file as a picture of a digit, its transparency kept (the ink may live there).
 
-    The bytes first pass the app's photo checks (models/cnn/images.py: empty, corrupt, too
-    large), which raise ImageInputError with a message for the person; only then are they
-    opened again in their own mode, upright, at most 1024 pixels a side.
+    Decoded once, by the app's bounded decoder (models/cnn/images.py: empty, corrupt and too
+    large files raise ImageInputError with a message for the person), upright, at most 1024
+    pixels a side, in "L", "LA", "RGB" or "RGBA": 16-bit and float pictures are scaled into
+    grey levels first, so a float TIFF of a digit is read as one.
     """
-    load_photo(data)
-    image = Image.open(io.BytesIO(data))
-    image.seek(0)
-    image = ImageOps.exif_transpose(image)
-    if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "PA"):
-        image = image.convert("RGBA" if "A" in image.mode else "RGB")
-    image.thumbnail((KEEP_SIDE, KEEP_SIDE))
-    return image
+    picture = decode_picture(data, fit_side(KEEP_SIDE))
+    width, height = picture.image.size
+    if min(width, height) < THINNEST_SIDE or max(width, height) > THINNEST_SHAPE * min(
+        width, height
+    ):
+        sent_width, sent_height = picture.original_size
+        raise DigitInputError(
+            f"This picture is {sent_width:,}×{sent_height:,} pixels: too thin to hold a digit. "
+            f"Send one at least {THINNEST_SIDE} pixels each way, roughly as wide as it is tall."
+        )
+    return picture.image

@@ -2,8 +2,10 @@
 
 Images: `image_cases()` builds each file in memory (name, bytes, mime) with its expectation:
 refused with a message containing some words, or analysed with the original size and mode
-the page reports (and, for copies of a sample photo, the top guess). `write_images(folder)`
-writes them for the command line and the browser. Texts: `TEXT_CASES`, each marked empty
+the page reports (and, for copies of a sample photo, the top guess). `digit_cases()` gives the
+digits page the same odd files (thin strips, 16-bit and float TIFFs, 64 megapixels) and a
+photo, each with what that page must do. `write_images(folder)` writes the image cases for
+the command line and the browser. Texts: `TEXT_CASES`, each marked empty
 (a message instead of a result) or not, and whether a word reader must cut it short.
 
 `python -m tests.helpers.bad_inputs DIR` writes every image case into DIR (texts as
@@ -229,6 +231,97 @@ def image_cases() -> tuple[ImageCase, ...]:
             top=frozenset({"espresso"}),
         ),
         ImageCase("alpha.png", _rgba(), "image/png", size=(640, 427), mode="RGBA"),
+        # Degenerate shapes, 16-bit and float TIFFs, 64 megapixels in 80 kB: the digits page
+        # gets the same files (digit_cases).
+        ImageCase("column.png", thin_png(1, 20_000), "image/png", size=(1, 20_000), mode="1"),
+        ImageCase("row.png", thin_png(20_000, 1), "image/png", size=(20_000, 1), mode="1"),
+        ImageCase("float.tif", _mnist_picture(3, "F")[0], "image/tiff", size=(112, 112), mode="F"),
+        ImageCase(
+            "gray16.tif",
+            _mnist_picture(5, "I;16")[0],
+            "image/tiff",
+            size=(112, 112),
+            mode="I;16",
+        ),
+        ImageCase(
+            "64mp.png",
+            big_digit_png(),
+            "image/png",
+            size=(7990, 7990),
+            mode="L",
+            notes=("scaled to 1024×1024 px",),
+        ),
+    )
+
+
+def thin_png(width: int, height: int) -> bytes:
+    """A 1-bit PNG a pixel or so thick, white with a dark stretch in the middle (a stroke seen
+    edge-on): 1×20,000 takes about 140 bytes."""
+    values = np.ones((height, width), dtype=bool)
+    if width >= height:
+        values[:, width * 2 // 5 : width * 3 // 5] = False
+    else:
+        values[height * 2 // 5 : height * 3 // 5] = False
+    return encode(Image.fromarray(values), "PNG", optimize=True)
+
+
+def big_digit_png(side: int = 7990, mode: str = "L") -> bytes:
+    """A side×side PNG of a dark 7 on white, drawn small and enlarged without smoothing, so
+    it compresses to about 80 kB in grey (200 kB in RGB) yet decodes to 64 megapixels."""
+    from PIL import ImageDraw
+
+    small = Image.new(mode, (64, 64), "white")
+    ImageDraw.Draw(small).line([(20, 12), (44, 12), (30, 52)], fill="black", width=6)
+    return encode(small.resize((side, side), Image.Resampling.NEAREST), "PNG", compress_level=9)
+
+
+@dataclass(frozen=True)
+class DigitCase:
+    """A picture sent to the digits page, and what it must do with it."""
+
+    name: str
+    data: bytes
+    mime: str
+    digit: int | None = None  # read as this digit by the CNN ...
+    says: str | None = None  # ... or a message with these words instead (no reading)
+    not_a_digit: bool = False  # read, but the page says no reader is confident
+
+
+@cache
+def _mnist_picture(position: int, kind: str) -> tuple[bytes, int]:
+    """Held-out digit `position`, enlarged 4× as dark ink on white, saved as `kind`: a float
+    TIFF (0.0 ink to 1.0 paper, mode F) or a 16-bit TIFF (mode I;16, 0 to 65535)."""
+    from models.digits.data import digit_set
+
+    data = digit_set()
+    index = int(data.test[position])
+    paper = 1.0 - np.kron(data.images[index], np.ones((4, 4))) / 255.0
+    if kind == "F":
+        image = Image.fromarray(paper.astype(np.float32), mode="F")
+    else:
+        image = Image.fromarray((paper * 65535).astype(np.uint16))
+    return encode(image, "TIFF"), int(data.labels[index])
+
+
+@cache
+def digit_cases() -> tuple[DigitCase, ...]:
+    """The digits page's odd pictures: degenerate shapes, 16-bit and float TIFFs, a photo, and
+    a 64-megapixel PNG (the same files as the CNN page's cases of the same names)."""
+
+    def same(name: str, **expected: object) -> DigitCase:
+        case = image_case(name)
+        return DigitCase(case.name, case.data, case.mime, **expected)
+
+    return (
+        same("column.png", says="too thin"),
+        same("row.png", says="too thin"),
+        same("float.tif", digit=_mnist_picture(3, "F")[1]),
+        same("gray16.tif", digit=_mnist_picture(5, "I;16")[1]),
+        same("64mp.png", digit=7),
+        # A cat: all four readers said 4 (the CNN 27% sure, the row readers 85-99%).
+        DigitCase(
+            "chelsea.jpg", (SAMPLES / "chelsea.jpg").read_bytes(), "image/jpeg", not_a_digit=True
+        ),
     )
 
 
@@ -236,11 +329,13 @@ def image_case(name: str) -> ImageCase:
     return next(case for case in image_cases() if case.name == name)
 
 
-def write_images(folder: Path) -> dict[str, Path]:
-    """Write every image case into `folder`; returns name -> path."""
+def write_images(
+    folder: Path, cases: tuple[ImageCase | DigitCase, ...] | None = None
+) -> dict[str, Path]:
+    """Write every image case (or `cases`) into `folder`; returns name -> path."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for case in image_cases():
+    for case in image_cases() if cases is None else cases:
         path = folder / case.name
         path.write_bytes(case.data)
         paths[case.name] = path
@@ -277,7 +372,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m tests.helpers.bad_inputs DIR", file=sys.stderr)
         return 2
     folder = Path(argv[0])
-    for name, path in write_images(folder).items():
+    for name, path in write_images(folder, (*image_cases(), *digit_cases())).items():
         print(f"{name}\t{path.stat().st_size} bytes")
     texts = "\n".join(case.text.replace("\n", " ") for case in TEXT_CASES)
     (folder / "texts.txt").write_text(texts + "\n", encoding="utf-8")
