@@ -237,3 +237,10 @@ def test_a_sample_chosen_in_the_tour_after_an_upload_is_shown_on_the_cnn_page() 
     assert not at.exception
     assert at.radio(key="cnn_source").value == "Sample photo"
     assert top_labels(at)[0] in {"missile", "projectile", "space shuttle"}
+
+
+def test_a_text_in_the_address_longer_than_the_limit_is_cut_and_the_page_says_so() -> None:
+    at = open_page(LSTM, {"text": "not bad " * 800})  # 6,400 characters
+    assert not at.exception
+    assert any("6,400 characters: only its first 5,000 were kept" in i.value for i in at.info)
+    assert len(at.text_input(key="lstm_text").value) == 5000

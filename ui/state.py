@@ -89,8 +89,11 @@ def set_shared_text(text: str) -> None:
 
 
 def read_text(text: str) -> bool:
-    """A sentence from the address becomes the shared one (any text will do)."""
+    """A sentence from the address becomes the shared one (any text will do); one too long is
+    cut, and the text box says so."""
     set_shared_text(text[:TEXT_LIMIT])
+    if len(text) > TEXT_LIMIT:
+        st.session_state[CUT_KEY] = len(text)
     return True
 
 
