@@ -194,6 +194,25 @@ def test_back_and_forward_walk_through_the_tour_steps(page: Page, app_server: st
         shows(step)
 
 
+def test_one_back_after_a_model_switch_returns_to_the_view_before_it(
+    page: Page, app_server: str
+) -> None:
+    """A change of view is one entry in the browser's history, whatever it changed: Back after
+    another model returns to the layer and channel shown before, not to a view in between."""
+    before = "CNN_feature_maps?sample=flower&layer=fire6&channel=77"
+    open_view(page, app_server, before, "Top guess")
+    expect(page.get_by_text(re.compile(r"^fire6 · .*output"))).to_be_visible()
+    page.locator('[data-testid="stSidebar"]').get_by_text("EfficientNet-Lite0").click()
+    expect(page).to_have_url(re.compile("model=efficientnet_lite0"))
+    wait_until_settled(page)
+    page.go_back()
+    expect(page).not_to_have_url(re.compile("model="))
+    wait_until_settled(page)
+    assert "layer=fire6" in page.url and "channel=77" in page.url, page.url
+    expect(page.get_by_text(re.compile(r"^fire6 · .*output"))).to_be_visible()
+    expect(page.get_by_text("Channel #77")).to_be_visible()
+
+
 def test_a_phone_has_play_under_the_slider_and_a_compact_photo_picker(
     browser: Browser, app_server: str, screenshot_dir: Path
 ) -> None:

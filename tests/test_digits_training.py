@@ -18,6 +18,7 @@ from ui.digits_training import (
     Run,
     TrainingRuns,
     give_way,
+    pace_key,
     pages_running,
     watching,
 )
@@ -318,3 +319,20 @@ def test_another_visitors_page_is_answered_while_a_run_trains() -> None:
         assert not run.done, f"the run ended before the page was answered ({elapsed:.1f} s)"
     finally:
         end_all(runs)
+
+
+def test_a_first_epoch_slower_than_the_pace_kept_here_never_counts_down_to_nothing() -> None:
+    runs = TrainingRuns()
+    settings = TrainSettings(epochs=2, hidden=16, train_limit=300)
+    runs.paces[pace_key(settings)] = 0.01  # the earlier runs here: 0.01 s a reader-epoch
+    run = Run(settings, "me")
+    run.began = time.monotonic() - 5.0  # its first epoch has taken 5 s so far
+    left = runs.left(run)
+    assert left.seconds > 30 and "busy" in left.source  # 5 s for 1 of 8 steps: ~35 s more
+
+
+def test_an_estimate_from_larger_runs_names_their_units() -> None:
+    runs = TrainingRuns()
+    runs.paces[pace_key(TrainSettings(epochs=4, hidden=64))] = 1.0
+    estimate = runs.estimate(TrainSettings(epochs=1, hidden=32))
+    assert estimate.upper_bound and estimate.source.endswith("by runs of 64 units")

@@ -244,3 +244,14 @@ def test_a_text_in_the_address_longer_than_the_limit_is_cut_and_the_page_says_so
     assert not at.exception
     assert any("6,400 characters: only its first 5,000 were kept" in i.value for i in at.info)
     assert len(at.text_input(key="lstm_text").value) == 5000
+
+
+def test_values_a_view_cannot_show_are_named_as_written_and_left_out_of_the_address() -> None:
+    at = open_page(LSTM, {"model": "char", "layer": "3"})
+    assert [n for n in notices(at) if "the layer ` 3 `" in n], notices(at)
+    word = open_page(LSTM, {"layer": "2"})  # the word LSTM has one layer
+    assert len(notices(word)) == 1 and "layer" not in word.query_params
+    digits = open_page("4_Digits.py", {"heldout": "5"})  # a drawing is shown, not digit 5
+    assert "heldout" not in digits.query_params
+    empty = open_page("4_Digits.py", {"drawing": ""})  # names nothing: no notice
+    assert not empty.exception and not notices(empty)

@@ -390,7 +390,13 @@ def choose_channels(trace: CnnTrace) -> ChannelView:
         key="cnn_sort",
     )
     counts = [n for n in (8, 16, 32, 64) if n <= channels_total] or [channels_total]
-    kept_value("cnn_count", "cnn_count_kept", min(16, channels_total), counts, "that many channels")
+    kept_value(
+        "cnn_count",
+        "cnn_count_kept",
+        min(16, channels_total),
+        counts,
+        "the number of channels shown",
+    )
     count = controls[2].select_slider(  # 8 a row; more on request (each tile is a file)
         "Channels shown", counts, key="cnn_count", on_change=keep("cnn_count", "cnn_count_kept")
     )
@@ -406,7 +412,7 @@ def choose_channels(trace: CnnTrace) -> ChannelView:
     starts = list(range(0, channels_total, count))
     start = 0
     if len(starts) > 1:
-        kept_value("cnn_page", "cnn_page_kept", 0, starts, "channels from")
+        kept_value("cnn_page", "cnn_page_kept", 0, starts, "the first channel shown")
         start = st.select_slider(
             "Which channels (in the order chosen above)",
             starts,

@@ -218,7 +218,8 @@ class TrainingRuns:
         key = pace_key(settings)
         steps = settings.epochs * len(settings.readers)
         current = self.current
-        if current is not None and pace_key(current.settings) == key and current.pace():
+        training = current is not None and not current.done
+        if training and pace_key(current.settings) == key and current.pace():
             return Estimate(
                 steps * current.pace(), False, "measured on this server by the run training now"
             )
@@ -231,7 +232,7 @@ class TrainingRuns:
             return Estimate(
                 steps * self.paces[larger[0]],
                 True,
-                f"measured on this server by runs of {larger[0]} units",
+                f"measured on this server by runs of {larger[0][0]} units",
             )
         shipped = training_metrics()["readers"]["plain"]
         per_epoch = [shipped[name]["seconds_per_epoch"] for name in settings.readers]
@@ -258,7 +259,14 @@ class TrainingRuns:
         whole = self.estimate(run.settings)
         if run.began is not None:  # before its first epoch ends
             spent = time.monotonic() - run.began
-            return Estimate(max(whole.seconds - spent, 0.0), whole.upper_bound, whole.source)
+            first = whole.seconds / run.steps  # what its first reader-epoch should take
+            if spent > first:  # slower than that pace (a busy server): no countdown to 0
+                return Estimate(
+                    whole.seconds * spent / first - spent,
+                    whole.upper_bound,
+                    "its first epoch is slower than that pace: the server is busy",
+                )
+            return Estimate(whole.seconds - spent, whole.upper_bound, whole.source)
         with self.lock:
             ahead = self.waiting[: self.waiting.index(run)] if run in self.waiting else []
             current = self.current

@@ -133,7 +133,9 @@ def describe(runs: TrainingRuns, me: str, settings: TrainSettings, run: Run) -> 
     if state == "training":
         text = f"{whose} is training: {left} left"
         if run.owner != me and run.settings != settings:
-            text += "; yours would start after it (and after the runs in the queue)"
+            text += "; a run of yours would start after it" + (
+                " and the runs waiting" if runs.waiting else ""
+            )
         return text + "."
     if state == "stopping":
         return f"{whose} is stopping, within a batch."
@@ -310,7 +312,7 @@ def show_run(run: Run) -> None:
     if last is not None:
         finals = {r.reader: r for r in history}  # the last epoch of each reader so far
         st.caption(
-            "So far: "
+            ("After the run: " if run.done else "So far: ")
             + "; ".join(
                 f"{styles[n].label} {r.accuracy:.1%} after {r.epoch} epoch"
                 f"{'' if r.epoch == 1 else 's'}, {r.seconds / r.epoch:.2f} s an epoch"
@@ -348,5 +350,6 @@ def show_snapshots(run: Run) -> None:
         )
         right.caption(
             f"After epoch {epoch}: how much each row moves the verdict (median over 200 held-out "
-            f"digits). Measured at epochs {', '.join(map(str, sorted(run.gradients)))}."
+            f"digits). Measured at epoch{'s' if len(run.gradients) > 1 else ''} "
+            f"{', '.join(map(str, sorted(run.gradients)))}."
         )

@@ -85,7 +85,14 @@ def digits_address() -> list[Param]:
 
     return [
         Param("digit", "the kind of digit", read_source, current_source, "draw"),
-        number_param("heldout", "the held-out digit", lambda: HELDOUT_KEY),
+        replace(
+            number_param("heldout", "the held-out digit", lambda: HELDOUT_KEY),
+            current=lambda: (  # named only while a held-out digit is shown
+                str(st.session_state[HELDOUT_KEY])
+                if current_source() == "heldout" and HELDOUT_KEY in st.session_state
+                else None
+            ),
+        ),
         Param("drawing", "the drawing", read_drawing, current_drawing),
     ]
 
@@ -143,7 +150,7 @@ def drawn_digit() -> PreparedDigit:
 
 def heldout_digit() -> tuple[PreparedDigit, int]:
     data = digit_set()
-    kept_value("digits_heldout", HELDOUT_KEY, 1, range(1, len(data.test) + 1), "held-out digit")
+    kept_value("digits_heldout", HELDOUT_KEY, 1, range(1, len(data.test) + 1), "the held-out digit")
     number = st.number_input(
         f"Held-out digit (1–{len(data.test):,}; none of the readers trained on these)",
         1,

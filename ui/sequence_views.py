@@ -132,10 +132,13 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
         help=spec.state_help + "\n\n" + glossary_help("hidden state (h)", "cell state (c)", "gate"),
     )
     layer = 0
-    if len(trace.layers) > 1:
+    if len(trace.layers) == 1:  # a layer from the address that this model does not have
+        if asked := st.session_state.pop(kept_layer_key(spec.name), None):
+            show_bad_value("the layer", str(asked + 1))
+    else:
         first = f" (reads {spec.tokens.noun}s)"
         box, kept = f"lstm_layer_{spec.name}", kept_layer_key(spec.name)
-        kept_value(box, kept, 0, range(len(trace.layers)), "the layer")
+        kept_value(box, kept, 0, range(len(trace.layers)), "the layer", lambda n: str(n + 1))
         layer = st.sidebar.radio(
             "Layer",
             list(range(len(trace.layers))),
@@ -207,6 +210,8 @@ def watch_address(model: Callable[[], str]) -> list[Param]:
         return True
 
     def current_step() -> str | None:
+        if (wanted := st.session_state.get(WANTED_STEP_KEY)) is not None:
+            return str(wanted)  # asked for, not yet shown: the slider is drawn later in the run
         step = st.session_state.get(STEP_KEY)
         return None if step is None or step == st.session_state.get(LAST_STEP_KEY) else str(step)
 

@@ -190,18 +190,25 @@ def number_param(name: str, what: str, key: Callable[[], str]) -> Param:
     return Param(name, what, read, current, forget=lambda: st.session_state.pop(key(), None))
 
 
-def kept_value(box: str, kept: str, default: Any, allowed: Container[Any], what: str) -> None:
+def kept_value(
+    box: str,
+    kept: str,
+    default: Any,
+    allowed: Container[Any],
+    what: str,
+    as_written: Callable[[Any], str] = str,
+) -> None:
     """Seed a widget from its kept value (or `default`) before it is drawn; `keep` keeps what
     the visitor sets in it.
 
     The value lives in a plain session key, copied into the widget each run: a widget's own
     state is dropped after a run that does not draw it. A kept value not `allowed` (only an
     address can bring one: a channel the layer does not have) falls back to the default, with
-    a notice.
+    a notice quoting it as the address wrote it (`as_written`).
     """
     value = st.session_state.get(kept, default)
     if value not in allowed:
-        show_bad_value(what, str(value))
+        show_bad_value(what, as_written(value))
         st.session_state.pop(kept, None)
         value = default
     st.session_state[box] = value
@@ -234,7 +241,7 @@ def read_address(page: str, params: Sequence[Param]) -> None:
     last_page, visits = st.session_state.get(VISIT_KEY, (None, 0))
     if last_page != page:
         st.session_state[VISIT_KEY] = (page, visits + 1)
-    found = {p.name: st.query_params.get(p.name) for p in params}
+    found = {p.name: st.query_params.get(p.name) or None for p in params}  # "?x=" names nothing
     if st.session_state.get(f"address_{page}") == found:
         return
     read_walked_address(params)
@@ -263,9 +270,15 @@ def write_address(page: str, params: Sequence[Param]) -> None:
     for param in params:
         value = param.current()
         written[param.name] = None if value is None or value == param.default else value
-        if written[param.name] is None:
-            st.query_params.pop(param.name, None)
-    st.query_params.update({name: value for name, value in written.items() if value is not None})
+    # One change of the address, so one entry in the browser's history: Streamlit sends (and
+    # the browser pushes) every change of st.query_params on its own, and a value removed
+    # before another was set left a view no one saw for Back to land on.
+    others = {
+        name: st.query_params.get_all(name) for name in st.query_params if name not in written
+    }
+    st.query_params.from_dict(
+        others | {name: value for name, value in written.items() if value is not None}
+    )
     st.session_state[f"address_{page}"] = written
 
 
