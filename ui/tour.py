@@ -110,6 +110,7 @@ def show_photo() -> None:
     )
     if not shared_photo().travels_in_links:
         st.caption(LINK_NOTE)
+    st.page_link(CNN_PAGE, label="Pick or upload another photo", icon=":material/photo_camera:")
 
 
 def show_sentence() -> None:
