@@ -12,7 +12,7 @@ import pandas  # noqa: F401
 import streamlit as st
 
 from ui.chrome import page_chrome
-from ui.state import replay_sent_widget_values
+from ui.rebuilt_session import replay_sent_widget_values
 
 PAGES = [
     st.Page("app_pages/home.py", title="Home", icon="🔬", default=True),

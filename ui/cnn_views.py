@@ -30,6 +30,7 @@ from ui.cnn_cache import content_key, decoded_photo, samples
 from ui.cnn_explain_views import apply_top5_click, chosen_unit_stage, kept_unit_key
 from ui.glossary import glossary_help
 from ui.pictures import crisp_pixels, show_stage_pictures
+from ui.rebuilt_session import restored_session
 from ui.state import (
     ChosenPhoto,
     Param,
@@ -38,7 +39,6 @@ from ui.state import (
     kept_value,
     lazy_choice,
     number_param,
-    restored_session,
     rewrite_address,
     sample_photo,
     set_shared_photo,
