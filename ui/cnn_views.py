@@ -35,6 +35,7 @@ from ui.state import (
     ChosenPhoto,
     Param,
     choice,
+    current_sample,
     keep,
     kept_value,
     lazy_choice,
@@ -45,6 +46,7 @@ from ui.state import (
     shared_photo,
     visit,
 )
+from ui.state import read_sample as read_shared_sample
 from ui.text import VALUE_LIMIT, escape_markdown
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
@@ -291,16 +293,10 @@ def cnn_address() -> list[Param]:
     the unit a visitor follows."""
 
     def read_sample(stem: str) -> bool:
-        files = {sample.path.stem: sample.path.name for sample in samples()}
-        if stem not in files:
+        if not read_shared_sample(stem):
             return False
-        set_shared_photo(sample_photo(files[stem]))
         st.session_state["cnn_source"] = SOURCES["sample"]
         return True
-
-    def current_sample() -> str | None:
-        photo = shared_photo()
-        return photo.sample.rsplit(".", 1)[0] if photo.sample else None
 
     def read_kind(kind: str) -> bool:
         """An upload or camera picture cannot travel: the page asks for it again, saying why,
