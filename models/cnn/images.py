@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from models.cnn.decoding import decode_reduced
+from models.cnn.decoding import decode_reduced, grey_range, to_working, working_mode
 
 # Bigger than any camera photo, small enough that decoding cannot exhaust the server's memory.
 MAX_PIXELS = 64_000_000
@@ -178,19 +178,14 @@ def too_large(data: bytes, error: Exception) -> str:
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
-    """RGB copy of an image in any Pillow mode; transparency is composited onto white."""
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-        values = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
-        if image.mode == "F":
-            low, top = float(values.min()), float(values.max())
-            values = values - low
-            top = (top - low) or 1.0
-        gray = np.clip(values / top * 255.0, 0, 255).astype(np.uint8)
-        return Image.fromarray(gray, mode="L").convert("RGB")
-    if image.mode == "P" and "transparency" in image.info:
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+    """RGB copy of a picture in any Pillow mode: 16-bit and float pictures scaled into grey as
+    the decoder scales them (models/cnn/decoding.py), transparency composited onto white."""
+    mode = working_mode(image)
+    if mode == "L" and image.mode not in ("L", "1"):
+        image = to_working(image, "L", grey_range(image))
+    elif image.mode != mode:
+        image = image.convert(mode)
+    if image.mode in ("RGBA", "LA"):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
