@@ -29,6 +29,7 @@ from models.digits.prepare import (
     DigitInputError,
     PreparedDigit,
     as_prepared,
+    border_level,
     open_digit_picture,
     prepare_digit,
 )
@@ -209,9 +210,7 @@ def picture(values: np.ndarray, side: int = 112, longest: int = 4) -> bytes:
                 (extra_rows // 2, extra_rows - extra_rows // 2),
                 (extra_cols // 2, extra_cols - extra_cols // 2),
             ),
-            constant_values=int(
-                np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]))
-            ),
+            constant_values=int(border_level(grey)),
         )
     return png_bytes(np.repeat(upscale_nearest(grey, side)[..., None], 3, axis=2))
 
