@@ -314,8 +314,8 @@ def show_run(run: Run) -> None:
         st.caption(
             ("After the run: " if run.done else "So far: ")
             + "; ".join(
-                f"{styles[n].label} {r.accuracy:.1%} after {r.epoch} epoch"
-                f"{'' if r.epoch == 1 else 's'}, {r.seconds / r.epoch:.2f} s an epoch"
+                f"{styles[n].label} {r.accuracy:.1%} after {epochs_text(r.epoch)}, "
+                f"{r.seconds / r.epoch:.2f} s an epoch"
                 for n, r in finals.items()
             )
             + "."
