@@ -11,35 +11,17 @@ page's address directly.
 import pandas  # noqa: F401
 import streamlit as st
 
-from ui.chrome import page_chrome
-from ui.rebuilt_session import replay_sent_widget_values
+from serving.process import configure_process
+from ui.common.chrome import page_chrome
+from ui.common.pages import ALL_PAGES, HOME
+from ui.common.rebuilt_session import replay_sent_widget_values
 
 PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon="🔬", default=True),
-    st.Page("app_pages/tour.py", title="Guided tour", icon="🧭", url_path="tour"),
-    st.Page(
-        "app_pages/1_CNN_feature_maps.py",
-        title="CNN feature maps",
-        icon="🧱",
-        url_path="CNN_feature_maps",
-    ),
-    st.Page(
-        "app_pages/2_LSTM_hidden_states.py",
-        title="LSTM hidden states",
-        icon="🔁",
-        url_path="LSTM_hidden_states",
-    ),
-    st.Page(
-        "app_pages/3_CNN_vs_RNN.py", title="CNN vs RNN, measured", icon="⚖️", url_path="CNN_vs_RNN"
-    ),
-    st.Page(
-        "app_pages/4_Digits.py",
-        title="Digits: one picture, two readers",
-        icon="✍️",
-        url_path="digits",
-    ),
+    st.Page(p.script, title=p.title, icon=p.icon, url_path=p.url_path, default=p is HOME)
+    for p in ALL_PAGES
 ]
 
+configure_process()
 page_chrome()
 st.navigation(PAGES).run()
 replay_sent_widget_values()  # a session just rebuilt from its address: the browser's values win

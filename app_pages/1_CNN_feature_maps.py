@@ -3,14 +3,14 @@
 import streamlit as st
 
 from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
-from ui.cnn_cache import cnn_model, cnn_trace
-from ui.cnn_explain_views import (
+from ui.cache.cnn import cnn_model, cnn_trace
+from ui.cnn.look_deeper import (
     show_class_evidence,
     show_compare_and_export,
     show_unit_field,
     show_units_and_statistics,
 )
-from ui.cnn_views import (
+from ui.cnn.views import (
     choose_photo,
     cnn_address,
     describe_photo,
@@ -18,15 +18,15 @@ from ui.cnn_views import (
     show_overview,
     show_prediction,
 )
-from ui.sections import show_one_section
-from ui.state import (
+from ui.common.sections import show_one_section
+from ui.common.state import (
     LINK_NOTE,
     loaded_photo,
     read_address,
     show_address_notices,
     write_address,
 )
-from ui.theme import current_theme
+from ui.common.theme import current_theme
 
 CNN_PRIMER = (
     "- **Filters and feature maps.** A convolution slides a small filter (3×3 pixels, say) "

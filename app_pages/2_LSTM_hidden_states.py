@@ -5,11 +5,9 @@ import streamlit as st
 from charts.steps import next_char_rows
 from models.sequence.registry import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSpec, spec_of
 from models.sequence.trace import EmptyTextError
-from ui.inspect_views import show_attribution, show_downloads, show_pair, show_path, show_units
-from ui.sections import show_one_section
-from ui.sequence_cache import example_sentences, sequence_model, sequence_trace
-from ui.sequence_views import show_step, show_tokens, show_verdict, show_watch, watch_address
-from ui.state import (
+from ui.cache.sequence import example_sentences, sequence_model, sequence_trace
+from ui.common.sections import show_one_section
+from ui.common.state import (
     Param,
     choice,
     read_address,
@@ -20,7 +18,9 @@ from ui.state import (
     text_box,
     write_address,
 )
-from ui.theme import current_theme
+from ui.common.theme import current_theme
+from ui.text.look_deeper import show_attribution, show_downloads, show_pair, show_path, show_units
+from ui.text.views import show_step, show_tokens, show_verdict, show_watch, watch_address
 
 SECTIONS = ("words", "units", "path", "pair")  # the "Look deeper" sections, in order
 LSTM_PRIMER = (

@@ -2,16 +2,8 @@
 
 import streamlit as st
 
-from ui.compare_views import (
-    show_claims,
-    show_costs,
-    show_profile,
-    show_reach,
-    show_readers,
-    show_side_by_side,
-)
-from ui.sequence_cache import example_sentences
-from ui.state import (
+from ui.cache.sequence import example_sentences
+from ui.common.state import (
     Param,
     read_address,
     read_text,
@@ -20,7 +12,15 @@ from ui.state import (
     text_box,
     write_address,
 )
-from ui.theme import current_theme
+from ui.common.theme import current_theme
+from ui.compare.views import (
+    show_claims,
+    show_costs,
+    show_profile,
+    show_reach,
+    show_readers,
+    show_side_by_side,
+)
 
 COMPARE_PRIMER = (
     "- **Memory.** A recurrent reader keeps a **hidden state** and updates it at every word; "

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from ui.digits_training_views import show_training
-from ui.digits_views import (
+from ui.common.state import read_address, show_address_notices, write_address
+from ui.common.theme import current_theme
+from ui.digits.training_views import show_training
+from ui.digits.views import (
     choose_digit,
     digits_address,
     show_experiments,
@@ -11,8 +13,6 @@ from ui.digits_views import (
     show_recipe,
     show_rows_until_known,
 )
-from ui.state import read_address, show_address_notices, write_address
-from ui.theme import current_theme
 
 
 def main() -> None:

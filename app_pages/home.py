@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui.glossary import show_glossary
+from ui.common.glossary import show_glossary
+from ui.common.pages import CNN, COMPARE, DIGITS, LSTM, TOUR
 
 
 def main() -> None:
@@ -22,7 +23,7 @@ def main() -> None:
     if st.button(
         "Start the guided tour: nine steps, guess first, then see", type="primary", icon="🧭"
     ):
-        st.switch_page("app_pages/tour.py")
+        st.switch_page(TOUR.script)
     left, right = st.columns(2)
     with left:
         st.subheader("🧱 Convolutional network: space")
@@ -32,7 +33,7 @@ def main() -> None:
             "maps shrink while the number of feature channels grows, and the last layer names "
             "one of 1000 classes."
         )
-        st.page_link("app_pages/1_CNN_feature_maps.py", label="Open the CNN feature maps", icon="➡️")
+        st.page_link(CNN.script, label="Open the CNN feature maps", icon="➡️")
     with right:
         st.subheader("🔁 Recurrent network: time")
         st.markdown(
@@ -40,9 +41,7 @@ def main() -> None:
             "carries memory forward; its gates decide what to keep, forget and write; its "
             "running sentiment (or next-character guess) changes as each token arrives."
         )
-        st.page_link(
-            "app_pages/2_LSTM_hidden_states.py", label="Open the LSTM hidden states", icon="➡️"
-        )
+        st.page_link(LSTM.script, label="Open the LSTM hidden states", icon="➡️")
     st.subheader("⚖️ Side by side: what the difference costs and buys")
     st.markdown(
         "The same sentence through an LSTM, a GRU, a plain RNN and a 1D CNN trained the same "
@@ -50,14 +49,14 @@ def main() -> None:
         "size, measured on this server; and the usual CNN-vs-RNN claims, each checked against "
         "the numbers."
     )
-    st.page_link("app_pages/3_CNN_vs_RNN.py", label="Open CNN vs RNN, measured", icon="➡️")
+    st.page_link(COMPARE.script, label="Open CNN vs RNN, measured", icon="➡️")
     st.subheader("✍️ One picture, two readers")
     st.markdown(
         "Draw a digit: a small CNN sees the whole grid at once while an LSTM, a GRU and a plain "
         "RNN read it row by row, like a sentence. How many rows until each one knows, what a "
         "shifted or scrambled digit does to each, and whose gradient fades over 28 rows."
     )
-    st.page_link("app_pages/4_Digits.py", label="Open the digits", icon="➡️")
+    st.page_link(DIGITS.script, label="Open the digits", icon="➡️")
     st.divider()
     st.markdown(
         "**Things to try.** Compare the first and last stages of the CNN on the cat photo; switch "

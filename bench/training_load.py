@@ -3,7 +3,7 @@ digits page trains a run, against the same with no run, in alternating samples o
 
 The CNN page runs in streamlit's AppTest (the whole script of a new upload: decoding, the
 forward pass and its traces, the charts) in this process, and the run trains here in its own
-thread exactly as on the server (ui.digits_training.TrainingRuns), so the two share the
+thread exactly as on the server (serving.training.TrainingRuns), so the two share the
 process's GIL and the machine's cores as they do in a server. Idle and training samples
 alternate (idle, training, idle, ...), each upload a photo not seen before, so a drift in the
 machine's speed falls on both alike.
@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.server_bench import photos  # noqa: E402
 from models.digits.training import TrainSettings  # noqa: E402
+from serving.training import TrainingRuns  # noqa: E402
 from tests.helpers.apptest import open_cnn_page, upload  # noqa: E402
-from ui.digits_training import TrainingRuns  # noqa: E402
 
 HEADING = "## A CNN upload while the digits page trains (`bench/training_load.py`)"
 RUN = TrainSettings(epochs=12, hidden=128)  # the page's longest run: all of a sample fits in it

@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-import ui.cnn_cache
+import ui.cache.cnn
 from charts.explain import PICTURE_SIDE, enlarged, mark_point
 from models.cnn.explain import effective_receptive_field, explain
 from models.cnn.geometry import receptive_fields
@@ -104,9 +104,9 @@ def test_occlusion_runs_on_request() -> None:
 
 
 def test_the_unit_and_statistics_sections_are_computed_only_when_chosen() -> None:
-    ui.cnn_cache.unit_gradient.clear()  # another test may have followed the same unit
+    ui.cache.cnn.unit_gradient.clear()  # another test may have followed the same unit
     with patch.object(
-        ui.cnn_cache, "effective_receptive_field", wraps=ui.cnn_cache.effective_receptive_field
+        ui.cache.cnn, "effective_receptive_field", wraps=ui.cache.cnn.effective_receptive_field
     ) as gradients:
         at = open_cnn_page()
         assert gradients.call_count == 0

@@ -8,7 +8,7 @@ from unittest.mock import patch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-import ui.cnn_cache
+import ui.cache.cnn
 from tests.helpers.apptest import open_cnn_page, top_five, top_labels, upload
 from tests.helpers.bad_inputs import CAT_CLASSES, ImageCase, image_cases
 from tests.helpers.paths import SAMPLES
@@ -34,8 +34,8 @@ def test_opens_on_a_sample_with_cat_predictions_and_all_charts() -> None:
 
 def test_upload_runs_the_model_once_and_layer_changes_reuse_it() -> None:
     at = open_cnn_page()
-    ui.cnn_cache.cnn_trace.clear()  # other tests may have traced coffee.jpg already
-    with patch.object(ui.cnn_cache, "trace_image", wraps=ui.cnn_cache.trace_image) as passes:
+    ui.cache.cnn.cnn_trace.clear()  # other tests may have traced coffee.jpg already
+    with patch.object(ui.cache.cnn, "trace_image", wraps=ui.cache.cnn.trace_image) as passes:
         upload(at, "coffee.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg")
         assert not at.exception
         assert top_labels(at)[0] == "espresso"
@@ -144,8 +144,8 @@ def test_channel_pages_step_through_the_layer() -> None:
 
 def test_the_same_photo_uploaded_again_is_not_traced_again() -> None:
     data = (SAMPLES / "coffee.jpg").read_bytes()
-    ui.cnn_cache.cnn_trace.clear()
-    with patch.object(ui.cnn_cache, "trace_image", wraps=ui.cnn_cache.trace_image) as passes:
+    ui.cache.cnn.cnn_trace.clear()
+    with patch.object(ui.cache.cnn, "trace_image", wraps=ui.cache.cnn.trace_image) as passes:
         first = upload(open_cnn_page(), "coffee.jpg", data, "image/jpeg")
         second = upload(open_cnn_page(), "renamed copy.jpg", data, "image/jpeg")  # another session
         assert not first.exception and not second.exception
@@ -157,8 +157,8 @@ def test_the_same_photo_uploaded_again_is_not_traced_again() -> None:
 def test_sessions_share_one_read_only_trace() -> None:
     image = Image.open(SAMPLES / "coffee.jpg")
     key = "sample:coffee.jpg"
-    one = ui.cnn_cache.cnn_trace("squeezenet1_1", key, image)
-    two = ui.cnn_cache.cnn_trace("squeezenet1_1", key, image)
+    one = ui.cache.cnn.cnn_trace("squeezenet1_1", key, image)
+    two = ui.cache.cnn.cnn_trace("squeezenet1_1", key, image)
     assert one is two  # one object for every session, not a copy each
     for array in (one.shown, one.probs, *(stage.maps for stage in one.stages)):
         assert not array.flags.writeable
@@ -167,7 +167,7 @@ def test_sessions_share_one_read_only_trace() -> None:
 def test_upload_without_a_file_asks_for_one_and_draws_nothing_else() -> None:
     """A replaced upload reruns once with no file: that run must not draw a whole page."""
     at = open_cnn_page()
-    with patch.object(ui.cnn_cache, "trace_image", wraps=ui.cnn_cache.trace_image) as passes:
+    with patch.object(ui.cache.cnn, "trace_image", wraps=ui.cache.cnn.trace_image) as passes:
         at.radio(key="cnn_source").set_value("Upload").run()
         assert not at.exception
         assert any("Drop a photo above" in info.value for info in at.info)

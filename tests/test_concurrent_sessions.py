@@ -27,8 +27,8 @@ from streamlit import config
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.util import patch_config_options
 
-import ui.cnn_cache
-import ui.sequence_cache
+import ui.cache.cnn
+import ui.cache.sequence
 from tests.helpers.bad_inputs import encode
 from tests.helpers.paths import SAMPLES
 
@@ -105,8 +105,8 @@ class Overlap:
 def forget_results() -> None:
     """Empty every cached result (traces, decoded photos, explanations), keep the models."""
     st.cache_data.clear()
-    ui.cnn_cache.cnn_trace.clear()
-    ui.cnn_cache.decoded_photo.clear()  # a shared resource now, not cleared with cache_data
+    ui.cache.cnn.cnn_trace.clear()
+    ui.cache.cnn.decoded_photo.clear()  # a shared resource now, not cleared with cache_data
 
 
 def elements(at: AppTest) -> list[tuple[tuple[int, ...], str, bytes]]:
@@ -240,7 +240,7 @@ def test_16_cnn_sessions_at_once_see_what_each_sees_alone() -> None:
     inputs = cnn_inputs()
     started = time.monotonic()
     jobs = [lambda args=args: cnn_session(*args) for args in inputs]
-    alone, wall, peak = alone_then_together(jobs, ui.cnn_cache, "trace_image")
+    alone, wall, peak = alone_then_together(jobs, ui.cache.cnn, "trace_image")
     print(f"16 CNN sessions: {wall:.1f} s at once, {time.monotonic() - started:.1f} s in all")
     print(f"at most {peak} photos traced at the same time")
     assert peak > 1  # the sessions did run the networks at the same time
@@ -253,7 +253,7 @@ def test_16_cnn_sessions_at_once_see_what_each_sees_alone() -> None:
 def test_lstm_sessions_at_once_see_what_each_sees_alone() -> None:
     started = time.monotonic()
     jobs = [lambda args=args: lstm_session(*args) for args in LSTM_INPUTS]
-    alone, wall, peak = alone_then_together(jobs, ui.sequence_cache, "trace_text")
+    alone, wall, peak = alone_then_together(jobs, ui.cache.sequence, "trace_text")
     print(f"at most {peak} texts traced at the same time")
     print(f"{len(jobs)} LSTM sessions: {wall:.1f} s at once, {time.monotonic() - started:.1f} s")
     assert all(result.headline for result in alone)

@@ -118,8 +118,8 @@ def test_an_odd_picture_is_read_or_gets_a_message_never_an_error(case: DigitCase
 
 def test_an_upload_is_decoded_once_however_often_the_page_reruns() -> None:
     case = next(case for case in digit_cases() if case.name == "64mp.png")
-    at = open_page(PAGE)  # imports ui.digits_views, which can only be imported in a run
-    with patch("ui.digits_views.open_digit_picture", wraps=open_digit_picture) as opened:
+    at = open_page(PAGE)  # imports ui.digits.views, which can only be imported in a run
+    with patch("ui.digits.views.open_digit_picture", wraps=open_digit_picture) as opened:
         at.radio(key="digits_source").set_value("Upload").run()
         at.file_uploader(key="digits_upload").upload(case.name, case.data, case.mime).run()
         for reader in ("gru", "rnn", "lstm"):

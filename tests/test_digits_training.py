@@ -11,8 +11,7 @@ import time
 import pytest
 
 from models.digits.training import TrainSettings
-from tests.helpers.apptest import open_page, texts
-from ui.digits_training import (
+from serving.training import (
     NICENESS,
     SCRIPT_THREAD,
     Run,
@@ -22,6 +21,7 @@ from ui.digits_training import (
     pages_running,
     watching,
 )
+from tests.helpers.apptest import open_page, texts
 
 PAGE = "4_Digits.py"
 LONG = TrainSettings(epochs=12, hidden=16, train_limit=2000)  # long enough to be stopped
@@ -190,9 +190,9 @@ def test_estimates_come_from_this_servers_pace_and_count_the_queue() -> None:
 
 
 def page_for(runs: TrainingRuns, monkeypatch, hidden: int, epochs: int):
-    import ui.digits_training_views
+    import ui.digits.training_views
 
-    monkeypatch.setattr(ui.digits_training_views, "training_runs", lambda: runs)
+    monkeypatch.setattr(ui.digits.training_views, "training_runs", lambda: runs)
     at = open_page(PAGE)
     at.select_slider(key="train_hidden").set_value(hidden).run()
     at.slider(key="train_epochs").set_value(epochs).run()

@@ -7,7 +7,7 @@ import pytest
 
 from imaging.maps import colorize, scale_maps, tile, upscale_nearest
 from models.cnn.channel_stats import channel_order, representative_map
-from ui.text import escape_markdown
+from ui.common.text import escape_markdown
 
 MAPS = np.stack(
     [

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from models.sequence.registry import CHARACTERS, SEQUENCE_MODELS, WORDS
 from tests.helpers.apptest import texts
 from tests.helpers.bad_inputs import SCRIPT, TEXT_CASES, TextCase
-from ui.text import escape_markdown, inline_code, plain
+from ui.common.text import escape_markdown, inline_code, plain
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import ui.inspect_cache
-import ui.sequence_cache
+import ui.cache.sequence
+import ui.cache.sequence_deeper
 from models.sequence.attribution import integrated_gradients
 from models.sequence.lstm_memory import memory_at_step
 from models.sequence.registry import load_sequence_model, spec_of, trace_text
@@ -74,7 +74,7 @@ def test_default_sentence_gives_the_charts() -> None:
 
 def test_no_chart_makes_the_browser_measure_its_tick_labels() -> None:
     """plotly.js measures every tick label to hide those past the edge unless told to allow
-    them, and on a long page each measurement lays out the whole page (ui/__init__.py)."""
+    them, and on a long page each measurement lays out the whole page (serving/process.py)."""
     specs = charts(open_page())
     assert len(specs) >= 6
     for key, spec in specs.items():
@@ -158,7 +158,7 @@ def test_char_model_shows_next_character_predictions() -> None:
 def test_moving_the_step_or_the_state_does_not_run_the_model_again() -> None:
     at = open_page()
     trace = trace_text(load_sequence_model("lstm"), "lstm", SENTENCE)
-    cache = ui.sequence_cache
+    cache = ui.cache.sequence
     with patch.object(cache, "trace_text", wraps=cache.trace_text) as passes:
         at.select_slider(key="lstm_step").set_value(4).run()
         assert not at.exception
@@ -246,7 +246,7 @@ def test_units_are_ranked_followed_and_shown_in_context() -> None:
     at.selectbox(key="units_property_lstm").set_value("negation").run()
     at.radio(key="units_state_lstm").set_value("c").run()
     assert not at.exception
-    corpus = ui.inspect_cache.corpus_for("lstm")
+    corpus = ui.cache.sequence_deeper.corpus_for("lstm")
     expected = rank_units(corpus, "c", "negation", k=8)
     table = next(df.value for df in at.dataframe if "correlation r" in df.value.columns)
     assert table["unit"].tolist() == [unit.unit for unit in expected]
@@ -306,8 +306,10 @@ def test_attribution_and_a_second_sentence() -> None:
 
 
 def test_the_state_space_is_fitted_once_per_server() -> None:
-    ui.inspect_cache.pca_for.clear()
-    with patch.object(ui.inspect_cache, "corpus_pca", wraps=ui.inspect_cache.corpus_pca) as fits:
+    ui.cache.sequence_deeper.pca_for.clear()
+    with patch.object(
+        ui.cache.sequence_deeper, "corpus_pca", wraps=ui.cache.sequence_deeper.corpus_pca
+    ) as fits:
         for text in ("Another sentence entirely", "And a third one, in a new session"):
             at = open_page()
             at.radio(key="lstm_deeper").set_value("path").run()

@@ -13,9 +13,9 @@ import pytest
 
 from models.cnn.trace import CnnTrace
 from models.sequence.trace import SequenceTrace
+from serving.memory import release_freed_memory
 from tests.helpers.apptest import open_cnn_page, top_labels, upload
 from tests.helpers.paths import SAMPLES
-from ui.memory import release_freed_memory
 
 
 def resident_mb() -> float:
@@ -46,9 +46,9 @@ def test_freed_blocks_return_to_the_system() -> None:
 # A fresh interpreter: what is frozen is process-wide, and other tests load models too.
 LOAD_AND_COUNT = """
 import gc, json
-import ui.sequence_cache
+import ui.cache.sequence
 before = len(gc.get_objects())
-ui.sequence_cache.sequence_model("lstm")
+ui.cache.sequence.sequence_model("lstm")
 left, frozen = len(gc.get_objects()), gc.get_freeze_count()
 print(json.dumps({"before": before, "left": left, "frozen": frozen}))
 """
@@ -78,7 +78,7 @@ def test_a_loaded_model_leaves_the_collector_little_to_walk() -> None:
 # and in a cycle must stay collectable.
 FREEZE_TWICE = """
 import gc, json, weakref
-from ui.memory import exempt_loaded_objects, reclaim_memory
+from serving.memory import exempt_loaded_objects, reclaim_memory
 exempt_loaded_objects()
 gc.disable()  # only the calls below collect
 class Node:

@@ -1,23 +1,2 @@
-"""Streamlit-side glue: cached model loaders and per-input results shared by the pages.
-
-Every session shares this one process, so torch runs on one thread here: with two, a forward
-pass that competes with other sessions (or a browser on the same machine) for the cores
-stalled for up to seconds (measured with the timing hook of shared/perf: a new sentence on
-the LSTM page took 340–2,260 ms of script time with two threads, 275–311 ms with one).
-
-Every chart keeps its tick labels (`ticklabeloverflow="allow"` in the template Streamlit
-gives every figure). By default plotly.js measures each tick label to hide the ones that cross
-the chart's edge, and on a long page each measurement makes the browser lay out the whole
-page again: on the LSTM page that was about a second of the browser's time per new sentence
-(Chrome's profiler, `_adjustTickLabelsOverflow`). Our labels fit, so nothing is hidden.
-"""
-
-import plotly.io as pio
-import streamlit.elements.plotly_chart  # noqa: F401  (registers the "streamlit" template)
-import torch
-
-torch.set_num_threads(1)
-
-_STREAMLIT_TEMPLATE = pio.templates["streamlit"].layout
-_STREAMLIT_TEMPLATE.xaxis.ticklabeloverflow = "allow"
-_STREAMLIT_TEMPLATE.yaxis.ticklabeloverflow = "allow"
+"""The pages' views: one wing per page family (cnn, text, compare, digits, tour), the cached
+results they share (cache), and what every page uses (common). Wings never import each other."""

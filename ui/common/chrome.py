@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.rebuilt_session import note_session_start
+from ui.common.rebuilt_session import note_session_start
 
 # Read once per server process: app.py runs on every rerun of every session.
 ANCHOR_SCRIPT = f"<script>{(Path(__file__).parent / 'anchors.js').read_text()}</script>"

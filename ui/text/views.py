@@ -16,10 +16,10 @@ from models.sequence.lstm_memory import memory_at_step
 from models.sequence.registry import SequenceSpec, spec_of
 from models.sequence.state_analysis import movement, top_moved_units
 from models.sequence.trace import SequenceTrace
-from ui.glossary import glossary_help
-from ui.pictures import crisp_pixels
-from ui.sequence_cache import sequence_model
-from ui.state import (
+from ui.cache.sequence import sequence_model
+from ui.common.glossary import glossary_help
+from ui.common.pictures import crisp_pixels
+from ui.common.state import (
     Param,
     keep,
     kept_value,
@@ -27,7 +27,7 @@ from ui.state import (
     rewrite_address,
     show_bad_value,
 )
-from ui.text import escape_markdown
+from ui.common.text import escape_markdown
 
 
 def token_strip(trace: SequenceTrace, spec: SequenceSpec) -> str:

@@ -34,7 +34,7 @@ from models.digits.prepare import (
     prepare_digit,
 )
 from models.digits.registry import DIGIT_READERS, GRID_READER
-from ui.digits_cache import (
+from ui.cache.digits import (
     digit_key,
     digit_row_gradients,
     digit_styles,
@@ -45,9 +45,9 @@ from ui.digits_cache import (
     scramble_accuracy,
     shift_accuracy,
 )
-from ui.glossary import explain
-from ui.pictures import crisp_pixels
-from ui.state import Param, keep, kept_value, number_param
+from ui.common.glossary import explain
+from ui.common.pictures import crisp_pixels
+from ui.common.state import Param, keep, kept_value, number_param
 
 SOURCES = ("Draw", "A held-out digit", "Upload")
 SOURCE_NAMES = dict(zip(("draw", "heldout", "upload"), SOURCES, strict=True))  # in the address

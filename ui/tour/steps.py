@@ -30,8 +30,8 @@ from models.digits.data import digit_set
 from models.digits.registry import DIGIT_READERS, GRID_READER
 from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS
 from models.sequence.trace import EmptyTextError, SequenceTrace
-from ui.cnn_cache import cnn_model, cnn_trace, samples
-from ui.compare_cache import (
+from ui.cache.cnn import cnn_model, cnn_trace, samples
+from ui.cache.compare import (
     CORPUS_WORDS,
     corpus_gradients,
     model_styles,
@@ -39,11 +39,12 @@ from ui.compare_cache import (
     reader_accuracy,
     summaries,
 )
-from ui.digits_cache import digit_key, digit_styles, digit_traces, rows_accuracy
-from ui.glossary import explain
-from ui.pictures import show_stage_pictures
-from ui.sequence_cache import example_sentences, sequence_trace
-from ui.state import (
+from ui.cache.digits import digit_key, digit_styles, digit_traces, rows_accuracy
+from ui.cache.sequence import example_sentences, sequence_trace
+from ui.common.glossary import explain
+from ui.common.pages import CNN, COMPARE, DIGITS, LSTM
+from ui.common.pictures import show_stage_pictures
+from ui.common.state import (
     LINK_NOTE,
     Param,
     choice,
@@ -55,13 +56,9 @@ from ui.state import (
     shared_text,
     text_box,
 )
-from ui.text import escape_markdown
-from ui.theme import current_theme
+from ui.common.text import escape_markdown
+from ui.common.theme import current_theme
 
-CNN_PAGE = "app_pages/1_CNN_feature_maps.py"
-LSTM_PAGE = "app_pages/2_LSTM_hidden_states.py"
-COMPARE_PAGE = "app_pages/3_CNN_vs_RNN.py"
-DIGITS_PAGE = "app_pages/4_Digits.py"
 TOUR_DIGIT = 2  # the held-out digit the digits step starts with (a 0)
 NOT_GAP = 6  # words between a "not" and its word in step 5's question
 LONG_TEXT = 1000  # words of the text in step 7's question
@@ -110,7 +107,7 @@ def show_photo() -> None:
     )
     if not shared_photo().travels_in_links:
         st.caption(LINK_NOTE)
-    st.page_link(CNN_PAGE, label="Pick or upload another photo", icon=":material/photo_camera:")
+    st.page_link(CNN.script, label="Pick or upload another photo", icon=":material/photo_camera:")
 
 
 def show_sentence() -> None:
@@ -122,7 +119,7 @@ def cnn_link(**address: str) -> Callable[[], tuple[str, str, dict[str, str]]]:
     def link() -> tuple[str, str, dict[str, str]]:
         stem = current_sample()
         sample = {"sample": stem} if stem else {}
-        return CNN_PAGE, "Open this on the CNN page", {"model": DEFAULT_CNN, **sample, **address}
+        return CNN.script, "Open this on the CNN page", {"model": DEFAULT_CNN, **sample, **address}
 
     return link
 
@@ -486,7 +483,7 @@ STEPS: tuple[Step, ...] = (
         turn_lesson,
         show_sentence,
         turn_view,
-        text_link(LSTM_PAGE, "Watch it read on the LSTM page"),
+        text_link(LSTM.script, "Watch it read on the LSTM page"),
     ),
     Step(
         "How long a “not” is heard",
@@ -496,7 +493,7 @@ STEPS: tuple[Step, ...] = (
         not_lesson,
         lambda: None,
         not_view,
-        text_link(COMPARE_PAGE, "See all four on the comparison page"),
+        text_link(COMPARE.script, "See all four on the comparison page"),
     ),
     Step(
         "Vanishing gradients",
@@ -506,7 +503,7 @@ STEPS: tuple[Step, ...] = (
         vanishing_lesson,
         lambda: None,
         vanishing_view,
-        text_link(COMPARE_PAGE, "See the gradients on the comparison page"),
+        text_link(COMPARE.script, "See the gradients on the comparison page"),
     ),
     Step(
         "One step after another, or all at once",
@@ -515,7 +512,7 @@ STEPS: tuple[Step, ...] = (
         steps_lesson,
         lambda: None,
         steps_view,
-        text_link(COMPARE_PAGE, "Measure the times on the comparison page"),
+        text_link(COMPARE.script, "Measure the times on the comparison page"),
     ),
     Step(
         "One picture, two readers",
@@ -525,7 +522,7 @@ STEPS: tuple[Step, ...] = (
         first_sure_lesson,
         show_tour_digit,
         first_sure_view,
-        lambda: (DIGITS_PAGE, "Draw your own on the digits page", {}),
+        lambda: (DIGITS.script, "Draw your own on the digits page", {}),
     ),
     Step(
         "An article's claim, checked",
@@ -534,7 +531,7 @@ STEPS: tuple[Step, ...] = (
         claim_lesson,
         lambda: None,
         claim_view,
-        text_link(COMPARE_PAGE, "Every claim on the comparison page"),
+        text_link(COMPARE.script, "Every claim on the comparison page"),
     ),
 )
 

@@ -21,9 +21,9 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from models.cnn.images import LoadedPhoto
-from ui.cnn_cache import decoded_photo, samples
-from ui.sequence_cache import example_sentences
-from ui.text import inline_code, plain
+from ui.cache.cnn import decoded_photo, samples
+from ui.cache.sequence import example_sentences
+from ui.common.text import inline_code, plain
 
 PHOTO_KEY = "shared_photo"
 TEXT_KEY = "shared_text"

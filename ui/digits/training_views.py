@@ -1,6 +1,6 @@
 """The digits page's "Watch them learn": settings, a run asked for on request (queued for the
 whole server, owned by this session), and its progress read every two seconds while anything
-trains (the runs themselves train in a thread of their own, see ui/digits_training.py)."""
+trains (the runs themselves train in a thread of their own, see serving/training.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from streamlit.delta_generator import DeltaGenerator
 from charts.digits import row_gradient_figure, training_figure
 from imaging.maps import colorize, tile, upscale_nearest
 from models.digits.training import TrainSettings
-from ui.digits_cache import digit_styles
-from ui.digits_training import Estimate, Run, TrainingRuns, training_runs, watching
+from serving.training import Estimate, Run, TrainingRuns, watching
+from ui.cache.digits import digit_styles, training_runs
 
 HIDDEN = (32, 64, 128)
 RATES = (0.0005, 0.001, 0.002, 0.005)

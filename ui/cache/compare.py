@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 import streamlit as st
@@ -14,14 +11,14 @@ from charts.compare import Series
 from models.cnn.registry import CNN_MODELS
 from models.compare.comparison import negation_effects
 from models.compare.memory_reach import gradient_by_distance, gradient_quantiles_by_distance
-from models.compare.profiling import ProfilePlan, run_profile
-from models.compare.report import ProfileReport, profile_report
+from models.compare.profiling import ProfilePlan
 from models.compare.summary import ModelSummary, summarise
 from models.sequence.corpus import paragraphs
 from models.sequence.registry import SENTIMENT_READERS, SEQUENCE_MODELS
 from models.sequence.sentiment import SentimentModel, training_metrics
-from ui.cnn_cache import cnn_model
-from ui.sequence_cache import sequence_model
+from serving.profiles import ProfileStore
+from ui.cache.cnn import cnn_model
+from ui.cache.sequence import sequence_model
 
 CORPUS_WORDS = 100  # paragraphs of this many words for the average gradient by distance
 CORPUS_PARAGRAPHS = 40
@@ -74,34 +71,12 @@ def summaries() -> dict[str, ModelSummary]:
     return found
 
 
-@dataclass
-class ProfileStore:
-    """The last profile measured on this server, shared by every session; one run at a time."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    report: ProfileReport | None = None
-    finished: float | None = None  # time.time() when the last run ended
-    seconds: dict[ProfilePlan, float] = field(default_factory=dict)  # each plan's last duration
-
-    def measure(self, plan: ProfilePlan, progress: Callable[[float, str], None]) -> bool:
-        """Time every model by `plan`, reporting (fraction done, model) as it goes; False, and
-        nothing measured, when another session is measuring right now."""
-        if not self.lock.acquire(blocking=False):
-            return False
-        try:
-            started = time.monotonic()
-            cnns = {name: cnn_model(name) for name in CNN_MODELS}
-            found = []
-            for done, measurement in run_profile(cnns, readers(), plan):
-                found.append(measurement)
-                progress(done, measurement.model)
-            self.report, self.finished = profile_report(found, plan), time.time()
-            self.seconds[plan] = time.monotonic() - started
-        finally:
-            self.lock.release()
-        return True
-
-
 @st.cache_resource
 def profile_store() -> ProfileStore:
     return ProfileStore()
+
+
+def measure_profile(plan: ProfilePlan, progress: Callable[[float, str], None]) -> bool:
+    """Time every shipped model by `plan` in the server's one store (see ProfileStore.measure)."""
+    cnns = {name: cnn_model(name) for name in CNN_MODELS}
+    return profile_store().measure(plan, cnns, readers(), progress)

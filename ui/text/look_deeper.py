@@ -15,12 +15,12 @@ from models.sequence.registry import SequenceSpec
 from models.sequence.state_analysis import pair_distance
 from models.sequence.trace import EmptyTextError, SequenceTrace
 from models.sequence.unit_analysis import rank_units, top_examples
-from ui.glossary import explain, glossary_help
-from ui.inspect_cache import attributions, cloud_sample, corpus_for, pca_for
-from ui.sequence_cache import sequence_trace
-from ui.state import TEXT_LIMIT, cut_note
-from ui.text import escape_markdown, plain
-from ui.theme import current_theme
+from ui.cache.sequence import sequence_trace
+from ui.cache.sequence_deeper import attributions, cloud_sample, corpus_for, pca_for
+from ui.common.glossary import explain, glossary_help
+from ui.common.state import TEXT_LIMIT, cut_note
+from ui.common.text import escape_markdown, plain
+from ui.common.theme import current_theme
 
 STATE_NAMES = {"h": "h · hidden state", "c": "c · cell memory"}
 

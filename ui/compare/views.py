@@ -26,11 +26,12 @@ from models.compare.profiling import ProfilePlan
 from models.compare.report import ProfileReport
 from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS
 from models.sequence.trace import EmptyTextError
-from ui.cnn_cache import cnn_trace
-from ui.compare_cache import (
+from ui.cache.cnn import cnn_trace
+from ui.cache.compare import (
     CORPUS_PARAGRAPHS,
     CORPUS_WORDS,
     corpus_gradients,
+    measure_profile,
     model_styles,
     negation_table,
     profile_store,
@@ -39,15 +40,15 @@ from ui.compare_cache import (
     sentence_gradients,
     summaries,
 )
-from ui.digits_training import digit_epoch_seconds
-from ui.glossary import explain, glossary_help
-from ui.pictures import show_stage_pictures
-from ui.sequence_cache import sequence_trace
-from ui.state import loaded_photo, shared_photo
-from ui.text import escape_markdown
-from ui.theme import current_theme
+from ui.cache.digits import digit_epoch_seconds
+from ui.cache.sequence import sequence_trace
+from ui.common.glossary import explain, glossary_help
+from ui.common.pages import CNN
+from ui.common.pictures import show_stage_pictures
+from ui.common.state import loaded_photo, shared_photo
+from ui.common.text import escape_markdown
+from ui.common.theme import current_theme
 
-CNN_PAGE = "app_pages/1_CNN_feature_maps.py"
 VERDICTS = {"supported": "✓ supported", "not supported": "✗ not supported", "depends": "± depends"}
 
 
@@ -304,7 +305,7 @@ def measure(plan: ProfilePlan) -> bool:
                 f"{left:.0f} s left at this pace."
             )
 
-        measured = profile_store().measure(plan, progress)
+        measured = measure_profile(plan, progress)
         status.update(
             label="Measured." if measured else "Not measured: a measurement is already running.",
             state="complete" if measured else "error",
@@ -478,7 +479,7 @@ def show_side_by_side(text: str, theme: Theme) -> None:
     st.header("6 · One photo beside one sentence")
     chosen = shared_photo()
     st.markdown(f"Your photo ({chosen.description}) beside your sentence.")
-    st.page_link(CNN_PAGE, label="Choose or upload another photo on the CNN page", icon="🧱")
+    st.page_link(CNN.script, label="Choose or upload another photo on the CNN page", icon="🧱")
     left, right = st.columns(2)
     with left:
         photo = loaded_photo(chosen)

@@ -26,12 +26,12 @@ from models.cnn.imagenet import class_names, class_synonyms
 from models.cnn.images import ImageInputError, LoadedPhoto
 from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
 from models.cnn.trace import CnnTrace, Stage
-from ui.cnn_cache import content_key, decoded_photo, samples
-from ui.cnn_explain_views import apply_top5_click, chosen_unit_stage, kept_unit_key
-from ui.glossary import glossary_help
-from ui.pictures import crisp_pixels, show_stage_pictures
-from ui.rebuilt_session import restored_session
-from ui.state import (
+from ui.cache.cnn import content_key, decoded_photo, samples
+from ui.cnn.look_deeper import apply_top5_click, chosen_unit_stage, kept_unit_key
+from ui.common.glossary import glossary_help
+from ui.common.pictures import crisp_pixels, show_stage_pictures
+from ui.common.rebuilt_session import restored_session
+from ui.common.state import (
     ChosenPhoto,
     Param,
     choice,
@@ -46,8 +46,8 @@ from ui.state import (
     shared_photo,
     visit,
 )
-from ui.state import read_sample as read_shared_sample
-from ui.text import VALUE_LIMIT, escape_markdown
+from ui.common.state import read_sample as read_shared_sample
+from ui.common.text import VALUE_LIMIT, escape_markdown
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"]
 

@@ -30,13 +30,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-import streamlit as st
 import torch
 
 from models.digits.analysis import gradient_by_row
 from models.digits.data import digit_set
-from models.digits.readers import DigitCNN, DigitReader
-from models.digits.registry import training_metrics
+from models.digits.readers import DigitReader
+from models.digits.registry import DIGIT_READERS, training_metrics
 from models.digits.training import EpochReport, TrainSettings, row_order, train_readers
 
 KEPT_RUNS = 8  # finished runs kept, the oldest dropped first
@@ -96,7 +95,7 @@ class Run:
 
     def record(self, report: EpochReport, model: DigitReader) -> None:
         """Called after every epoch of every reader, from the training thread."""
-        if isinstance(model, DigitCNN):
+        if not DIGIT_READERS[report.reader].recurrent:  # the grid reader: its filters
             self.filters[report.epoch] = model.conv1.weight.detach()[:, 0].numpy().copy()
         elif report.epoch in moments(self.settings.epochs):
             images, labels = digit_set().tensors("test", GRADIENT_DIGITS)
@@ -331,26 +330,3 @@ class TrainingRuns:
                     while len(self.finished) > KEPT_RUNS:
                         self.finished.pop(next(iter(self.finished)))
                 self._advance()
-
-
-@st.cache_resource
-def training_runs() -> TrainingRuns:
-    """One store of runs for the whole server, shared by every session."""
-    return TrainingRuns()
-
-
-def digit_epoch_seconds() -> tuple[dict[str, float], str]:
-    """Each digit reader's seconds per epoch on identical data, and where that was measured: the
-    last finished live run on unscrambled digits, or else the shipped readers' training."""
-    for run in reversed(training_runs().finished.values()):
-        if not run.settings.scrambled:
-            last = {report.reader: report for report in run.history}
-            seconds = {name: r.seconds / r.epoch for name, r in last.items()}
-            epochs = run.settings.epochs
-            return seconds, (
-                f"measured live on this server, {epochs} epoch{'' if epochs == 1 else 's'} of "
-                f"{run.settings.hidden}-unit readers"
-            )
-    plain = training_metrics()["readers"]["plain"]
-    seconds = {name: reader["seconds_per_epoch"] for name, reader in plain.items()}
-    return seconds, "measured when the shipped readers were trained, on one thread"

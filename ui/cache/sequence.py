@@ -9,9 +9,9 @@ from torch import nn
 
 from models.sequence.registry import SEQUENCE_MODELS, load_sequence_model, trace_text
 from models.sequence.trace import SequenceTrace
-from ui.memory import exempt_loaded_objects, reclaim_memory
+from serving.memory import exempt_loaded_objects, reclaim_memory
 
-SENTENCES = Path(__file__).resolve().parent.parent / "assets" / "sentences.txt"
+SENTENCES = Path(__file__).resolve().parents[2] / "assets" / "sentences.txt"
 
 
 @st.cache_resource(max_entries=len(SEQUENCE_MODELS), show_spinner="Loading the model…")

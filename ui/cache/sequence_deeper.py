@@ -10,8 +10,8 @@ from models.sequence.corpus_analysis import analysis_corpus, corpus_pca
 from models.sequence.registry import SEQUENCE_MODELS
 from models.sequence.state_pca import PcaFit
 from models.sequence.unit_analysis import CorpusStates
-from ui.memory import exempt_loaded_objects
-from ui.sequence_cache import sequence_model
+from serving.memory import exempt_loaded_objects
+from ui.cache.sequence import sequence_model
 
 
 @st.cache_resource(max_entries=len(SEQUENCE_MODELS), show_spinner="Reading the corpus once…")

@@ -35,11 +35,11 @@ from models.cnn.images import LoadedPhoto, crop_geometry
 from models.cnn.registry import CNN_MODELS
 from models.cnn.stage_stats import stage_statistics
 from models.cnn.trace import CnnTrace
-from ui.cnn_cache import class_evidence, cnn_model, cnn_trace, model_input, unit_gradient
-from ui.glossary import explain, glossary_help
-from ui.pictures import show_stage_pictures
-from ui.state import keep, kept_value, rewrite_address
-from ui.theme import current_theme
+from ui.cache.cnn import class_evidence, cnn_model, cnn_trace, model_input, unit_gradient
+from ui.common.glossary import explain, glossary_help
+from ui.common.pictures import show_stage_pictures
+from ui.common.state import keep, kept_value, rewrite_address
+from ui.common.theme import current_theme
 
 METHOD_NAMES = {
     "cam": "class activation map (exact)",
@@ -212,7 +212,7 @@ def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> Non
     fields = CNN_MODELS[trace.model].receptive_fields()
     names = [stage.name for stage in trace.stages]
     controls = st.columns(3)
-    # Each choice lives in a plain session key copied into its box (ui/state.py, kept_value):
+    # Each choice lives in a plain session key copied into its box (ui/common/state.py, kept_value):
     # the section is not drawn in every run, and the address names the unit.
     box, kept = f"cnn_rf_stage_{trace.model}", f"cnn_rf_stage_kept_{trace.model}"
     kept_value(box, kept, chosen_unit_stage(trace.model), names, "the unit's stage")

@@ -13,7 +13,8 @@ from charts.compare import Series
 from models.digits.analysis import DigitTrace, gradient_by_row, trace_digit
 from models.digits.readers import DigitReader
 from models.digits.registry import DIGIT_READERS, training_metrics
-from ui.memory import exempt_loaded_objects
+from serving.memory import exempt_loaded_objects
+from serving.training import TrainingRuns
 
 
 @st.cache_resource(max_entries=2 * len(DIGIT_READERS), show_spinner="Loading the readers…")
@@ -79,3 +80,26 @@ def digit_row_gradients(key: str, _digit: np.ndarray, label: int) -> dict[str, n
     x = torch.as_tensor(_digit, dtype=torch.float32)[None]
     target = torch.tensor([label])
     return {name: gradient_by_row(digit_reader(name), x, target)[0] for name in DIGIT_READERS}
+
+
+@st.cache_resource
+def training_runs() -> TrainingRuns:
+    """One store of runs for the whole server, shared by every session."""
+    return TrainingRuns()
+
+
+def digit_epoch_seconds() -> tuple[dict[str, float], str]:
+    """Each digit reader's seconds per epoch on identical data, and where that was measured: the
+    last finished live run on unscrambled digits, or else the shipped readers' training."""
+    for run in reversed(training_runs().finished.values()):
+        if not run.settings.scrambled:
+            last = {report.reader: report for report in run.history}
+            seconds = {name: r.seconds / r.epoch for name, r in last.items()}
+            epochs = run.settings.epochs
+            return seconds, (
+                f"measured live on this server, {epochs} epoch{'' if epochs == 1 else 's'} of "
+                f"{run.settings.hidden}-unit readers"
+            )
+    plain = training_metrics()["readers"]["plain"]
+    seconds = {name: reader["seconds_per_epoch"] for name, reader in plain.items()}
+    return seconds, "measured when the shipped readers were trained, on one thread"

@@ -17,9 +17,9 @@ from models.cnn.explain import Explanation, effective_receptive_field, explain
 from models.cnn.images import LoadedPhoto, load_photo
 from models.cnn.registry import CNN_MODELS, load_cnn
 from models.cnn.trace import CnnTrace, trace_image
-from ui.memory import exempt_loaded_objects, reclaim_memory
+from serving.memory import exempt_loaded_objects, reclaim_memory
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""What every page uses: the address and shared state, theme, chrome, glossary, pages."""

@@ -1,0 +1,1 @@
+"""The LSTM hidden states page: the tokens, the heatmap, one step, look deeper."""

@@ -1,0 +1,1 @@
+"""The guided tour: predict-then-reveal steps, one file per page family."""
