@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.common.state import read_address, show_address_notices, write_address
-from ui.tour.steps import STEP_NUMBERS, STEPS, show_step, tour_address
+from ui.tour.tour import STEP_NUMBERS, STEPS, show_step, tour_address
 
 
 def main() -> None:

@@ -10,7 +10,9 @@ import pytest
 import torch
 
 import ui.common.state
-import ui.tour.steps
+import ui.tour.compare_steps
+import ui.tour.digits_steps
+import ui.tour.tour
 from models import lessons
 from models.cnn.explain import class_activation_map_of
 from models.cnn.images import load_photo
@@ -108,12 +110,12 @@ def test_where_the_network_looked_is_its_class_maps_peak_and_changes_with_the_ph
 def test_the_reader_that_hears_a_not_longest_follows_the_measured_table() -> None:
     fading = {0: 0.8, 2: 0.5, 6: 0.0}
     table = {"lstm": fading, "gru": {0: 0.8, 2: 0.6, 6: 0.3}, "rnn": fading, "cnn1d": fading}
-    with patch.object(ui.tour.steps, "negation_table", return_value=table):
+    with patch.object(ui.tour.compare_steps, "negation_table", return_value=table):
         at = reveal(open_page("tour.py", {"step": "5"}), 5, guess_index=1)  # guess "GRU"
         assert answer(at).startswith("✓ Right.")
         assert "GRU +0.30" in answer(at)
     table["lstm"] = {0: 0.8, 2: 0.6, 6: 0.5}
-    with patch.object(ui.tour.steps, "negation_table", return_value=table):
+    with patch.object(ui.tour.compare_steps, "negation_table", return_value=table):
         at = reveal(open_page("tour.py", {"step": "5"}), 5, guess_index=1)
         assert "it is **LSTM**" in answer(at)
 
@@ -129,13 +131,13 @@ def test_a_new_sentence_asks_the_question_again() -> None:
 
 def test_the_digit_asked_about_is_the_digit_shown_and_stays_through_the_guess() -> None:
     at = open_page("tour.py", {"step": "8"})
-    assert at.number_input(key="tour_digit").value == ui.tour.steps.TOUR_DIGIT
+    assert at.number_input(key="tour_digit").value == ui.tour.digits_steps.TOUR_DIGIT
     question = at.radio(key="tour_guess_8")
     asked = question.label
     assert "handwritten 0 " in asked  # held-out digit 2 is a 0
     question.set_value(question.options[0]).run()
     assert at.radio(key="tour_guess_8").label == asked
-    assert at.number_input(key="tour_digit").value == ui.tour.steps.TOUR_DIGIT
+    assert at.number_input(key="tour_digit").value == ui.tour.digits_steps.TOUR_DIGIT
 
 
 def test_the_row_reader_sure_first_follows_the_digit() -> None:
@@ -162,7 +164,7 @@ def test_the_words_to_choose_from_read_as_typed_in_the_drop_down_and_the_radio()
     at.run()
     tokens = trace_text(load_sequence_model("lstm"), "lstm", long).tokens
     numbered = [f"{t + 1}: {token}" for t, token in enumerate(tokens)]
-    assert len(numbered) > ui.tour.steps.MAX_RADIO_CHOICES
+    assert len(numbered) > ui.tour.tour.MAX_RADIO_CHOICES
     assert at.selectbox(key="tour_guess_4").options == numbered  # "1: *", not "1: \\*"
     assert {"1: *", "9: .", "20: <url>"} <= set(numbered), numbered
 

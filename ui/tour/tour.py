@@ -1,0 +1,110 @@
+"""The guided tour: nine steps through the app's key ideas, each a question before its answer.
+
+Every step reads the visitor's own photo or sentence (or the defaults), asks one question, and
+only then reveals the answer, computed from what the real models did (models/lessons.py), with
+the numbers behind it and a link to the full view on its page, opened in the same state.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from models.sequence.trace import EmptyTextError
+from ui.cache.cnn import samples
+from ui.cache.sequence import example_sentences
+from ui.common.state import (
+    Param,
+    choice,
+    current_sample,
+    read_sample,
+    read_text,
+    shared_photo,
+    shared_text,
+)
+from ui.common.text import escape_markdown
+from ui.tour.cnn_steps import EVIDENCE, FIELD, SHRINKING
+from ui.tour.compare_steps import CLAIM, NOT_HEARD, ONE_AT_A_TIME, VANISHING
+from ui.tour.digits_steps import FIRST_SURE
+from ui.tour.lesson import Step, show_sentence
+from ui.tour.text_steps import TURN
+
+MAX_RADIO_CHOICES = 12  # more (the words of a long sentence) go in a drop-down
+
+STEPS: tuple[Step, ...] = (
+    SHRINKING,
+    EVIDENCE,
+    FIELD,
+    TURN,
+    NOT_HEARD,
+    VANISHING,
+    ONE_AT_A_TIME,
+    FIRST_SURE,
+    CLAIM,
+)
+STEP_NUMBERS = tuple(str(number) for number in range(1, len(STEPS) + 1))
+
+
+def tour_address() -> list[Param]:
+    """What the tour's address names: the step, the sentence and the sample photo (an upload
+    cannot travel in a link), each left out when it is the default."""
+    return [
+        choice("step", "the step", "tour_step", STEP_NUMBERS, STEP_NUMBERS[0]),
+        Param("text", "the text", read_text, shared_text, example_sentences()[0]),
+        Param("sample", "the sample photo", read_sample, current_sample, samples()[0].path.stem),
+    ]
+
+
+def signature() -> tuple[str, str]:
+    """What a step's answer depends on: a new photo or sentence asks the question again."""
+    return shared_photo().source_key, shared_text()
+
+
+def show_step(number: int) -> None:
+    """Step `number` (1-based): its text, its question, and once answered, what the models did."""
+    step = STEPS[number - 1]
+    st.progress(number / len(STEPS), text=f"Step {number} of {len(STEPS)}")
+    st.header(step.title)
+    st.markdown(step.text)
+    try:
+        lesson = step.lesson()
+    except EmptyTextError:
+        st.info("This step reads your sentence, and it has no words: type one.")
+        show_sentence()
+        return
+    left, right = st.columns([2, 3])
+    with left:
+        step.before()
+    revealed_key = f"tour_revealed_{number}"
+    with right:
+        key = f"tour_guess_{number}"
+        if len(lesson.choices) <= MAX_RADIO_CHOICES:
+            horizontal = len(lesson.choices) > 4  # words or regions: a few lines, not a column
+            guess = st.radio(  # a radio's options are markdown, a drop-down's plain text
+                lesson.question,
+                lesson.choices,
+                index=None,
+                key=key,
+                horizontal=horizontal,
+                format_func=escape_markdown,
+            )
+        else:
+            guess = st.selectbox(lesson.question, lesson.choices, index=None, key=key)
+        revealed = st.session_state.get(revealed_key) == signature()
+        if not revealed:
+            if st.button(
+                "Reveal the answer",
+                type="primary",
+                disabled=guess is None,
+                key=f"tour_reveal_{number}",
+            ):
+                st.session_state[revealed_key] = signature()
+                st.rerun()
+            st.caption("Make your guess first: the answer comes from the models, not from us.")
+            return
+    if guess == lesson.answer:
+        st.success(f"✓ Right. {lesson.why}")
+    else:
+        st.warning(f"Not quite: it is **{escape_markdown(lesson.answer)}**. {lesson.why}")
+    step.after(lesson)
+    page, label, address = step.link()
+    st.page_link(page, label=label, query_params=address, icon="➡️")
