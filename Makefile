@@ -47,6 +47,7 @@ nginx:
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache  # the import contracts in pyproject.toml
 
 format: $(VENV)/.dev-installed
 	$(PY) -m ruff format .
