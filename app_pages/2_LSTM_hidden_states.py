@@ -93,10 +93,10 @@ def show_text(spec: SequenceSpec, text: str) -> None:
     layer = show_watch(trace, spec, theme)
     with st.expander("How an LSTM decides what to remember"):
         st.markdown(LSTM_PRIMER)
-    show_verdict(trace)
+    show_verdict(trace, spec)
     show_tokens(trace, spec)
     show_step(trace, spec, layer, theme)
-    if trace.next_chars is not None:
+    if spec.guesses_next_char:
         with st.expander("Every next-character guess as a table"):
             st.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
 
