@@ -3,11 +3,8 @@ both models side by side, and downloads."""
 
 from __future__ import annotations
 
-import csv
-import io
 from functools import partial
 
-import numpy as np
 import streamlit as st
 
 from charts.cnn import top_classes_figure
@@ -30,6 +27,7 @@ from models.cnn.explain import (
     gradcam_default,
     occlusion_map,
 )
+from models.cnn.export import stages_npz, top5_csv
 from models.cnn.imagenet import class_names
 from models.cnn.images import LoadedPhoto, crop_geometry
 from models.cnn.registry import CNN_MODELS
@@ -313,24 +311,6 @@ def show_units_and_statistics(trace: CnnTrace) -> None:
         [{"channel": c, "mean activation": round(m, 4)} for c, m in stage_stats.top_channels],
         hide_index=True,
     )
-
-
-def top5_csv(trace: CnnTrace) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["rank", "class_index", "label", "probability"])
-    names = class_names()
-    for rank, (index, prob) in enumerate(trace.top(5), start=1):
-        writer.writerow([rank, index, names[index], f"{prob:.6f}"])
-    return out.getvalue()
-
-
-def stages_npz(trace: CnnTrace) -> bytes:
-    buffer = io.BytesIO()
-    np.savez_compressed(
-        buffer, probs=trace.probs, shown=trace.shown, **{s.name: s.maps for s in trace.stages}
-    )
-    return buffer.getvalue()
 
 
 def show_compare_and_export(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
