@@ -34,6 +34,7 @@ from models.cnn.registry import CNN_MODELS
 from models.cnn.stage_stats import stage_statistics
 from models.cnn.trace import CnnTrace
 from ui.cache.cnn import class_evidence, cnn_model, cnn_trace, model_input, unit_gradient
+from ui.common.downloads import download
 from ui.common.glossary import explain, glossary_help
 from ui.common.pictures import show_stage_pictures
 from ui.common.state import keep, kept_value, rewrite_address
@@ -184,13 +185,13 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
         f"Strongest evidence for **{names[class_index]}** at ({x:.0f}, {y:.0f}) in the "
         f"{width}×{height} photo (the white cross)."
     )
-    right.download_button(
+    download(
+        right,
         "This overlay (PNG)",
-        data=partial(png_bytes, blended),
-        file_name=f"{trace.model}_{evidence.method}.png",
-        mime="image/png",
-        on_click="ignore",
-        key="cnn_overlay_png",
+        partial(png_bytes, blended),
+        f"{trace.model}_{evidence.method}.png",
+        "image/png",
+        "cnn_overlay_png",
     )
 
 
@@ -316,21 +317,21 @@ def show_units_and_statistics(trace: CnnTrace) -> None:
 def show_compare_and_export(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
     st.header("Compare and export")
     left, right = st.columns(2)
-    left.download_button(
+    download(
+        left,
         "Top 5 (CSV)",
-        data=partial(top5_csv, trace),
-        file_name=f"{trace.model}_top5.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="cnn_top5_csv",
+        partial(top5_csv, trace),
+        f"{trace.model}_top5.csv",
+        "text/csv",
+        "cnn_top5_csv",
     )
-    right.download_button(
+    download(
+        right,
         "Every stage's activations (NPZ)",
-        data=partial(stages_npz, trace),
-        file_name=f"{trace.model}_stages.npz",
-        mime="application/octet-stream",
-        on_click="ignore",
-        key="cnn_stages_npz",
+        partial(stages_npz, trace),
+        f"{trace.model}_stages.npz",
+        "application/octet-stream",
+        "cnn_stages_npz",
     )
     if not st.toggle("The same photo through both models", key="cnn_both"):
         return
