@@ -18,6 +18,7 @@ from ui.cnn.views import (
     show_overview,
     show_prediction,
 )
+from ui.common.model_choice import choose_model
 from ui.common.sections import show_one_section
 from ui.common.state import (
     LINK_NOTE,
@@ -68,14 +69,7 @@ def main() -> None:
     address = cnn_address()
     read_address("CNN_feature_maps", address)
     show_address_notices()
-    st.session_state.setdefault("cnn_model", DEFAULT_CNN)
-    model_name = st.sidebar.radio(
-        "Model",
-        list(CNN_MODELS),
-        format_func=lambda name: CNN_MODELS[name].title,
-        key="cnn_model",
-        persist_state="session",
-    )
+    model_name = choose_model("cnn_model", CNN_MODELS, DEFAULT_CNN)
     st.sidebar.caption(CNN_MODELS[model_name].describe(cnn_model(model_name)))
 
     chosen = choose_photo()

@@ -6,6 +6,7 @@ from charts.steps import next_char_rows
 from models.sequence.registry import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSpec, spec_of
 from models.sequence.trace import EmptyTextError
 from ui.cache.sequence import example_sentences, sequence_model, sequence_trace
+from ui.common.model_choice import choose_model
 from ui.common.sections import show_one_section
 from ui.common.state import (
     Param,
@@ -93,10 +94,10 @@ def show_text(spec: SequenceSpec, text: str) -> None:
     layer = show_watch(trace, spec, theme)
     with st.expander("How an LSTM decides what to remember"):
         st.markdown(LSTM_PRIMER)
-    show_verdict(trace)
+    show_verdict(trace, spec)
     show_tokens(trace, spec)
     show_step(trace, spec, layer, theme)
-    if trace.next_chars is not None:
+    if spec.guesses_next_char:
         with st.expander("Every next-character guess as a table"):
             st.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
 
@@ -131,14 +132,7 @@ def main() -> None:
     address = lstm_address()
     read_address("LSTM_hidden_states", address)
     show_address_notices()
-    st.session_state.setdefault("lstm_model", DEFAULT_SEQUENCE)
-    model_name = st.sidebar.radio(
-        "Model",
-        list(SEQUENCE_MODELS),
-        format_func=lambda name: SEQUENCE_MODELS[name].title,
-        key="lstm_model",
-        persist_state="session",
-    )
+    model_name = choose_model("lstm_model", SEQUENCE_MODELS, DEFAULT_SEQUENCE)
     spec = spec_of(model_name)
     st.sidebar.markdown(spec.describe(sequence_model(model_name)))
     st.sidebar.caption(f"Reads at most {spec.max_tokens} {spec.tokens.noun}s of your text.")

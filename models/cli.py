@@ -6,8 +6,9 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -19,6 +20,11 @@ from models.cnn.registry import CNN_MODELS, DEFAULT_CNN, load_cnn
 from models.cnn.trace import trace_image
 from models.digits.registry import DEFAULT_DIGIT_READER, DIGIT_READERS
 from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS, SEQUENCE_MODELS
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from models.sequence.trace import SequenceTrace
 
 
 def _fail(subject: str, message: str) -> None:
@@ -171,11 +177,19 @@ def _texts(command: str, texts: Sequence[str], file: Path | None) -> list[str] |
     return list(texts)
 
 
-def sentiment(texts: Sequence[str], file: Path | None, model_name: str) -> int:
+def _read_each(
+    command: str,
+    texts: Sequence[str],
+    file: Path | None,
+    model_name: str,
+    record: Callable[[nn.Module, SequenceTrace], dict[str, object]],
+) -> int:
+    """Every text traced by the model, one JSON line each: the text, its tokens and `record`'s
+    fields. A text with nothing to read is reported on stderr and makes the exit status 1."""
     from models.sequence.registry import load_sequence_model, trace_text
     from models.sequence.trace import EmptyTextError
 
-    texts = _texts("sentiment", texts, file)
+    texts = _texts(command, texts, file)
     if isinstance(texts, int):
         return texts
     model = load_sequence_model(model_name)
@@ -187,38 +201,30 @@ def sentiment(texts: Sequence[str], file: Path | None, model_name: str) -> int:
             _fail(repr(text), str(error))
             status = 1
             continue
-        scores = [round(float(score), 4) for score in trace.sentiment]
-        record = {"text": text, "tokens": list(trace.tokens), "scores": scores, "final": scores[-1]}
-        print(json.dumps(record, ensure_ascii=False), flush=True)
+        line = {"text": text, "tokens": list(trace.tokens), **record(model, trace)}
+        print(json.dumps(line, ensure_ascii=False), flush=True)
     return status
+
+
+def sentiment(texts: Sequence[str], file: Path | None, model_name: str) -> int:
+    def scores(model: nn.Module, trace: SequenceTrace) -> dict[str, object]:
+        scores = [round(float(score), 4) for score in trace.sentiment]
+        return {"scores": scores, "final": scores[-1]}
+
+    return _read_each("sentiment", texts, file, model_name, scores)
 
 
 def attribute(texts: Sequence[str], file: Path | None, model_name: str, method: str) -> int:
     from models.sequence.attribution import attribute as attribute_tokens
-    from models.sequence.registry import load_sequence_model, trace_text
-    from models.sequence.trace import EmptyTextError
 
-    texts = _texts("attribute", texts, file)
-    if isinstance(texts, int):
-        return texts
-    model = load_sequence_model(model_name)
-    status = 0
-    for text in texts:
-        try:
-            trace = trace_text(model, model_name, text)
-        except EmptyTextError as error:
-            _fail(repr(text), str(error))
-            status = 1
-            continue
+    def attribution(model: nn.Module, trace: SequenceTrace) -> dict[str, object]:
         result = attribute_tokens(model, trace.tokens, method)
-        record = {
-            "text": text,
-            "tokens": list(trace.tokens),
+        return {
             "attribution": [round(float(v), 6) for v in result.values],
             "final": round(result.score, 6),
         }
-        print(json.dumps(record, ensure_ascii=False), flush=True)
-    return status
+
+    return _read_each("attribute", texts, file, model_name, attribution)
 
 
 def summary() -> int:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 from unittest.mock import patch
 
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from models.digits.data import digit_set
-from models.digits.prepare import open_digit_picture
+from models.digits.prepare import open_digit_picture, prepare_digit
 from models.digits.readers import final_scores
 from models.digits.registry import DIGIT_READERS
 from tests.helpers.apptest import open_page
@@ -145,3 +146,25 @@ def test_the_reading_orders_table_reads_top_down_as_trained() -> None:
     for _, row in orders.iterrows():
         as_trained = float(row["top-down"].rstrip("%"))
         assert as_trained > 95 and as_trained > float(row["bottom-up"].rstrip("%")) + 30
+
+
+def test_a_drawing_is_prepared_once_however_often_the_page_reruns() -> None:
+    import ui.cache.digits
+
+    canvas = Image.new("RGBA", (280, 280), (0, 0, 0, 255))  # as the canvas sends it: a PNG
+    seven = ((80, 70), (200, 70), (190, 100), (150, 160), (120, 230))
+    ImageDraw.Draw(canvas).line(seven, fill=(255, 255, 255, 255), width=20, joint="curve")
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="PNG")
+    drawn = SimpleNamespace(image_bytes=buffer.getvalue(), image_data=np.asarray(canvas))
+    at = open_page(PAGE)  # imports ui.digits.views, which can only be imported in a run
+    ui.cache.digits.prepared_drawing.clear()
+    with (
+        patch("ui.digits.views.st_canvas", return_value=drawn),
+        patch.object(ui.cache.digits, "prepare_digit", wraps=prepare_digit) as prepared,
+    ):
+        at.run()
+        for reader in ("gru", "rnn", "lstm"):
+            at.radio(key="digits_row_reader").set_value(reader).run()
+        assert not at.exception and answer_of(at, "CNN") == 7
+        assert prepared.call_count == 1

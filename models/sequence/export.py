@@ -7,6 +7,7 @@ import io
 
 import numpy as np
 
+from models.sequence.registry import spec_of
 from models.sequence.trace import SequenceTrace
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -19,7 +20,7 @@ def cell(text: str) -> str:
 
 def trace_scores(trace: SequenceTrace) -> np.ndarray:
     """(T,) the per-token output: running sentiment, or the top next-character probability."""
-    if trace.sentiment is not None:
+    if spec_of(trace.model).scores_sentiment:
         return np.asarray(trace.sentiment, dtype=np.float64)
     return np.array([guesses[0][1] for guesses in trace.next_chars or ()], dtype=np.float64)
 

@@ -124,6 +124,16 @@ class SequenceSpec:
         return self.summary.format(**model.facts())
 
     @property
+    def scores_sentiment(self) -> bool:
+        """Its output is a running sentiment score (the trace's `sentiment`)."""
+        return self.task is Task.SENTIMENT
+
+    @property
+    def guesses_next_char(self) -> bool:
+        """Its output is its top guesses of the next character (the trace's `next_chars`)."""
+        return self.task is Task.NEXT_CHARACTER
+
+    @property
     def family(self) -> str:
         return "recurrent" if self.recurrent else "convolutional"
 

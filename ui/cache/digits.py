@@ -1,16 +1,19 @@
 """Cached pieces of the digits page: the readers shared by every session, the held-out analyses
-computed once per server, and one trace per drawn digit."""
+computed once per server, one preparation per drawing and one trace per digit."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 
 import numpy as np
 import streamlit as st
 import torch
+from PIL import Image
 
 from charts.compare import Series
 from models.digits.analysis import DigitTrace, gradient_by_row, trace_digit
+from models.digits.prepare import PreparedDigit, prepare_digit
 from models.digits.readers import DigitReader
 from models.digits.registry import DIGIT_READERS, training_metrics
 from serving.memory import exempt_loaded_objects
@@ -67,6 +70,16 @@ def heldout_row_gradients() -> dict[str, np.ndarray]:
 
 def digit_key(digit: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(digit, dtype=np.float32).tobytes()).hexdigest()[:24]
+
+
+# About 1.4 MB each (the 280×280 steps of the recipe): a few visitors' latest strokes.
+@st.cache_data(max_entries=8, show_spinner=False)
+def prepared_drawing(png: bytes) -> PreparedDigit:
+    """The canvas's drawing (the PNG it sends) prepared as MNIST's digits were, once per drawing:
+    a rerun that leaves the drawing as it was neither decodes nor prepares it again. A drawing
+    with no digit raises DigitInputError, which is not kept."""
+    pixels = np.asarray(Image.open(io.BytesIO(png)))
+    return prepare_digit(Image.fromarray(np.asarray(pixels, dtype=np.uint8), mode="RGBA"))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -3,11 +3,8 @@ both models side by side, and downloads."""
 
 from __future__ import annotations
 
-import csv
-import io
 from functools import partial
 
-import numpy as np
 import streamlit as st
 
 from charts.cnn import top_classes_figure
@@ -30,12 +27,14 @@ from models.cnn.explain import (
     gradcam_default,
     occlusion_map,
 )
+from models.cnn.export import stages_npz, top5_csv
 from models.cnn.imagenet import class_names
 from models.cnn.images import LoadedPhoto, crop_geometry
 from models.cnn.registry import CNN_MODELS
 from models.cnn.stage_stats import stage_statistics
 from models.cnn.trace import CnnTrace
 from ui.cache.cnn import class_evidence, cnn_model, cnn_trace, model_input, unit_gradient
+from ui.common.downloads import download
 from ui.common.glossary import explain, glossary_help
 from ui.common.pictures import show_stage_pictures
 from ui.common.state import keep, kept_value, rewrite_address
@@ -186,13 +185,13 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
         f"Strongest evidence for **{names[class_index]}** at ({x:.0f}, {y:.0f}) in the "
         f"{width}×{height} photo (the white cross)."
     )
-    right.download_button(
+    download(
+        right,
         "This overlay (PNG)",
-        data=partial(png_bytes, blended),
-        file_name=f"{trace.model}_{evidence.method}.png",
-        mime="image/png",
-        on_click="ignore",
-        key="cnn_overlay_png",
+        partial(png_bytes, blended),
+        f"{trace.model}_{evidence.method}.png",
+        "image/png",
+        "cnn_overlay_png",
     )
 
 
@@ -315,42 +314,24 @@ def show_units_and_statistics(trace: CnnTrace) -> None:
     )
 
 
-def top5_csv(trace: CnnTrace) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["rank", "class_index", "label", "probability"])
-    names = class_names()
-    for rank, (index, prob) in enumerate(trace.top(5), start=1):
-        writer.writerow([rank, index, names[index], f"{prob:.6f}"])
-    return out.getvalue()
-
-
-def stages_npz(trace: CnnTrace) -> bytes:
-    buffer = io.BytesIO()
-    np.savez_compressed(
-        buffer, probs=trace.probs, shown=trace.shown, **{s.name: s.maps for s in trace.stages}
-    )
-    return buffer.getvalue()
-
-
 def show_compare_and_export(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
     st.header("Compare and export")
     left, right = st.columns(2)
-    left.download_button(
+    download(
+        left,
         "Top 5 (CSV)",
-        data=partial(top5_csv, trace),
-        file_name=f"{trace.model}_top5.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="cnn_top5_csv",
+        partial(top5_csv, trace),
+        f"{trace.model}_top5.csv",
+        "text/csv",
+        "cnn_top5_csv",
     )
-    right.download_button(
+    download(
+        right,
         "Every stage's activations (NPZ)",
-        data=partial(stages_npz, trace),
-        file_name=f"{trace.model}_stages.npz",
-        mime="application/octet-stream",
-        on_click="ignore",
-        key="cnn_stages_npz",
+        partial(stages_npz, trace),
+        f"{trace.model}_stages.npz",
+        "application/octet-stream",
+        "cnn_stages_npz",
     )
     if not st.toggle("The same photo through both models", key="cnn_both"):
         return

@@ -28,6 +28,7 @@ from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
 from models.cnn.trace import CnnTrace, Stage
 from ui.cache.cnn import content_key, decoded_photo, samples
 from ui.cnn.look_deeper import apply_top5_click, chosen_unit_stage, kept_unit_key
+from ui.common.downloads import download
 from ui.common.glossary import glossary_help
 from ui.common.pictures import crisp_pixels, show_stage_pictures
 from ui.common.rebuilt_session import restored_session
@@ -451,13 +452,13 @@ def show_channel_grid(trace: CnnTrace, view: ChannelView) -> None:
         "Bright = strong response. With a shared colour scale, dark tiles are channels that "
         "barely fired on this photo; with per-channel scaling every tile shows its own pattern."
     )
-    st.download_button(
+    download(
+        st,
         "These channels (PNG)",
-        data=partial(png_bytes, channel_grid_picture(stage.maps, view.shown, view.per_channel)),
-        file_name=f"{trace.model}_{stage.name}_channels.png",
-        mime="image/png",
-        on_click="ignore",
-        key="cnn_grid_png",
+        partial(png_bytes, channel_grid_picture(stage.maps, view.shown, view.per_channel)),
+        f"{trace.model}_{stage.name}_channels.png",
+        "image/png",
+        "cnn_grid_png",
     )
 
 

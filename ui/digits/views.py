@@ -41,6 +41,7 @@ from ui.cache.digits import (
     digit_traces,
     heldout_row_gradients,
     order_accuracy,
+    prepared_drawing,
     rows_accuracy,
     scramble_accuracy,
     shift_accuracy,
@@ -129,13 +130,13 @@ def drawn_digit() -> PreparedDigit:
         return_image_data=True,
         key="digits_canvas",
     )
-    pixels = canvas.image_data
+    drawing = canvas.image_bytes
     try:
-        if pixels is None:
+        if drawing is None:
             raise DigitInputError(
                 "Draw a digit in the black square to see all four readers read it."
             )
-        prepared = prepare_digit(Image.fromarray(np.asarray(pixels, dtype=np.uint8), mode="RGBA"))
+        prepared = prepared_drawing(drawing)
     except DigitInputError:
         linked = st.session_state.get(LINKED_KEY)
         if linked is None:

@@ -17,6 +17,7 @@ from models.sequence.trace import EmptyTextError, SequenceTrace
 from models.sequence.unit_analysis import rank_units, top_examples
 from ui.cache.sequence import sequence_trace
 from ui.cache.sequence_deeper import attributions, cloud_sample, corpus_for, pca_for
+from ui.common.downloads import download
 from ui.common.glossary import explain, glossary_help
 from ui.common.state import TEXT_LIMIT, cut_note
 from ui.common.text import escape_markdown, plain
@@ -184,13 +185,13 @@ def show_attribution(trace: SequenceTrace, spec: SequenceSpec) -> None:
         "explains the cell memory c, not the output: a word can hold much of c and still "
         "matter little to the score."
     )
-    st.download_button(
+    download(
+        st,
         "Attributions (CSV)",
-        data=partial(attribution_csv, trace.tokens, methods),
-        file_name="attributions.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="attr_csv",
+        partial(attribution_csv, trace.tokens, methods),
+        "attributions.csv",
+        "text/csv",
+        "attr_csv",
     )
 
 
@@ -243,19 +244,19 @@ def show_pair(trace: SequenceTrace, spec: SequenceSpec) -> None:
 
 def show_downloads(trace: SequenceTrace) -> None:
     left, right = st.columns(2)
-    left.download_button(
+    download(
+        left,
         "This trace as CSV (tokens, every state and gate, scores)",
-        data=partial(trace_csv, trace),
-        file_name="trace.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="trace_csv",
+        partial(trace_csv, trace),
+        "trace.csv",
+        "text/csv",
+        "trace_csv",
     )
-    right.download_button(
+    download(
+        right,
         "This trace as NPZ (numpy arrays)",
-        data=partial(trace_npz, trace),
-        file_name="trace.npz",
-        mime="application/octet-stream",
-        on_click="ignore",
-        key="trace_npz",
+        partial(trace_npz, trace),
+        "trace.npz",
+        "application/octet-stream",
+        "trace_npz",
     )

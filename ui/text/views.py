@@ -62,10 +62,10 @@ def show_tokens(trace: SequenceTrace, spec: SequenceSpec) -> None:
     st.caption(note)
 
 
-def show_verdict(trace: SequenceTrace) -> None:
+def show_verdict(trace: SequenceTrace, spec: SequenceSpec) -> None:
     columns = st.columns(3)
     tokens = trace.tokens
-    if trace.sentiment is not None:
+    if spec.scores_sentiment:
         score = trace.sentiment
         final = float(score[-1])
         mood = "positive" if final > 0.15 else "negative" if final < -0.15 else "mixed"
@@ -96,7 +96,7 @@ def show_verdict(trace: SequenceTrace) -> None:
             border=True,
         )
         return
-    if trace.next_chars is None:
+    if not spec.guesses_next_char:
         return
     char, prob = trace.next_chars[-1][0]
     hits = [
@@ -164,7 +164,7 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
     )
     lower = (
         "the running sentiment after each word"
-        if trace.sentiment is not None
+        if spec.scores_sentiment
         else "how sure the model is of its top guess for the next character (the guess is "
         "written above each point)"
     )
@@ -347,7 +347,7 @@ def show_step_numbers(
         key="lstm_top_units",
     )
     st.caption(f"The 5 {spec.unit_noun}s that moved most at this token.")
-    if trace.next_chars is not None:
+    if spec.guesses_next_char:
         st.markdown("**Its top 5 guesses for the next character**")
         st.plotly_chart(
             next_char_figure(trace.next_chars[step - 1], theme),

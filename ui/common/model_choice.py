@@ -1,0 +1,27 @@
+"""The sidebar's model chooser, the same on every page that offers several models."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+import streamlit as st
+
+
+class Titled(Protocol):
+    @property
+    def title(self) -> str: ...
+
+
+def choose_model(key: str, specs: Mapping[str, Titled], default: str) -> str:
+    """A radio of the models' titles in the sidebar; returns the chosen name. It starts at
+    `default` and keeps the choice for the session, so a page left and come back to shows the
+    same model."""
+    st.session_state.setdefault(key, default)
+    return st.sidebar.radio(
+        "Model",
+        list(specs),
+        format_func=lambda name: specs[name].title,
+        key=key,
+        persist_state="session",
+    )
