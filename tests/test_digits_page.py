@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image, ImageDraw
+from PIL.PngImagePlugin import PngImageFile
 
 from models.digits.data import digit_set
 from models.digits.prepare import open_digit_picture, prepare_digit
 from models.digits.readers import final_scores
 from models.digits.registry import DIGIT_READERS
-from tests.helpers.apptest import open_page
+from tests.helpers.apptest import open_page, texts
 from tests.helpers.bad_inputs import DigitCase, digit_cases
 from tests.helpers.pictures import captions
 
@@ -168,3 +169,28 @@ def test_a_drawing_is_prepared_once_however_often_the_page_reruns() -> None:
             at.radio(key="digits_row_reader").set_value(reader).run()
         assert not at.exception and answer_of(at, "CNN") == 7
         assert prepared.call_count == 1
+
+
+def test_a_drawing_larger_than_any_canvas_is_refused_before_it_is_decoded() -> None:
+    """The canvas's PNG comes from the browser: a forged one of 100 megapixels (a few kB when
+    compressed) is measured by its header and never decoded."""
+    huge = Image.new("L", (10_000, 10_000))
+    buffer = io.BytesIO()
+    huge.save(buffer, format="PNG")
+    drawn = SimpleNamespace(image_bytes=buffer.getvalue(), image_data=None)
+    decoded_sizes = []
+    real_load = PngImageFile.load
+
+    def load(picture: PngImageFile):
+        decoded_sizes.append(picture.size)
+        return real_load(picture)
+
+    at = open_page(PAGE)
+    with (
+        patch("ui.digits.views.st_canvas", return_value=drawn),
+        patch.object(PngImageFile, "load", load),
+    ):
+        at.run()
+    assert not at.exception
+    assert huge.size not in decoded_sizes
+    assert any("larger than the canvas" in text for text in texts(at))

@@ -13,11 +13,13 @@ from PIL import Image
 
 from charts.compare import Series
 from models.digits.analysis import DigitTrace, gradient_by_row, trace_digit
-from models.digits.prepare import PreparedDigit, prepare_digit
+from models.digits.prepare import DigitInputError, PreparedDigit, prepare_digit
 from models.digits.readers import DigitReader
 from models.digits.registry import DIGIT_READERS, training_metrics
 from serving.memory import exempt_loaded_objects
 from serving.training import TrainingRuns
+
+MAX_DRAWING_SIDE = 2048  # pixels: the canvas is 280 px wide, times a screen pixel ratio of up to 7
 
 
 @st.cache_resource(max_entries=2 * len(DIGIT_READERS), show_spinner="Loading the readers…")
@@ -77,8 +79,18 @@ def digit_key(digit: np.ndarray) -> str:
 def prepared_drawing(png: bytes) -> PreparedDigit:
     """The canvas's drawing (the PNG it sends) prepared as MNIST's digits were, once per drawing:
     a rerun that leaves the drawing as it was neither decodes nor prepares it again. A drawing
-    with no digit raises DigitInputError, which is not kept."""
-    pixels = np.asarray(Image.open(io.BytesIO(png)))
+    with no digit raises DigitInputError, which is not kept.
+
+    The bytes come from the browser, so their size is read from the header before decoding: a
+    canvas sends at most its own side times the screen's pixel ratio.
+    """
+    try:
+        image = Image.open(io.BytesIO(png))
+    except (OSError, ValueError) as error:
+        raise DigitInputError("The drawing could not be read: draw again.") from error
+    if max(image.size) > MAX_DRAWING_SIDE:
+        raise DigitInputError("The drawing is larger than the canvas: draw again.")
+    pixels = np.asarray(image)
     return prepare_digit(Image.fromarray(np.asarray(pixels, dtype=np.uint8), mode="RGBA"))
 
 
