@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from charts.steps import next_char_rows
 from models.sequence.registry import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSpec, spec_of
 from models.sequence.trace import EmptyTextError
 from ui.cache.sequence import example_sentences, sequence_model, sequence_trace
@@ -20,7 +19,14 @@ from ui.common.state import (
 )
 from ui.common.theme import current_theme
 from ui.text.look_deeper import show_attribution, show_downloads, show_pair, show_path, show_units
-from ui.text.views import show_step, show_tokens, show_verdict, show_watch, watch_address
+from ui.text.views import (
+    next_char_rows,
+    show_step,
+    show_tokens,
+    show_verdict,
+    show_watch,
+    watch_address,
+)
 
 SECTIONS = ("words", "units", "path", "pair")  # the "Look deeper" sections, in order
 LSTM_PRIMER = (
