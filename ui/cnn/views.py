@@ -13,14 +13,13 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from charts.cnn import (
     channel_captions,
-    channel_grid_picture,
-    channel_tiles,
     shape_ladder_figure,
     top_classes_figure,
 )
 from charts.theme import Theme
 from imaging.encode import jpeg_bytes, png_bytes
 from imaging.maps import overlay_image
+from imaging.tiles import channel_grid_picture, channel_tiles
 from models.cnn.channel_stats import channel_means, channel_order
 from models.cnn.imagenet import class_names, class_synonyms
 from models.cnn.images import ImageInputError, LoadedPhoto
