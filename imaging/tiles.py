@@ -67,3 +67,15 @@ def map_tiles(maps: np.ndarray, side: int = 72) -> np.ndarray:
         tiles.append(upscale_nearest(rgb, side))
     return tile(np.stack(tiles), columns=8, gap=2, fill=255)
 
+
+def stage_tiles(maps: np.ndarray, side: int = 42) -> np.ndarray:
+    """(C, h, w) maps as one tiled viridis picture, each map on its own range."""
+    tiles = colorize(scale_maps(maps, per_channel=True))
+    tiles = np.stack([upscale_nearest(t, side) for t in tiles])
+    return tile(tiles, columns=8, gap=2, fill=255)
+
+
+def weight_tiles(weights: np.ndarray, side: int = 40) -> np.ndarray:
+    """(N, k, k) single-channel weights as one tiled viridis picture, each on its own range."""
+    scaled = [(w - w.min()) / (w.max() - w.min() or 1) for w in weights]
+    return tile(np.stack([upscale_nearest(colorize(s), side) for s in scaled]), 8, 2, 255)
