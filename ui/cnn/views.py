@@ -25,7 +25,7 @@ from models.cnn.imagenet import class_names, class_synonyms
 from models.cnn.images import ImageInputError, LoadedPhoto
 from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
 from models.cnn.trace import CnnTrace, Stage
-from ui.cache.cnn import content_key, decoded_photo, samples
+from ui.cache.cnn import cnn_model, content_key, decoded_photo, samples
 from ui.cnn.look_deeper import apply_top5_click, chosen_unit_stage, kept_unit_key
 from ui.common.glossary import glossary_help
 from ui.common.pictures import crisp_pixels, show_stage_pictures
@@ -275,6 +275,20 @@ def kept_layer_key(model: str) -> str:
 
 def chosen_model() -> str:
     return st.session_state.get("cnn_model", DEFAULT_CNN)
+
+
+def choose_model() -> str:
+    """The model radio in the sidebar and a line about the chosen model; its name."""
+    st.session_state.setdefault("cnn_model", DEFAULT_CNN)
+    model_name = st.sidebar.radio(
+        "Model",
+        list(CNN_MODELS),
+        format_func=lambda name: CNN_MODELS[name].title,
+        key="cnn_model",
+        persist_state="session",
+    )
+    st.sidebar.caption(CNN_MODELS[model_name].describe(cnn_model(model_name)))
+    return model_name
 
 
 def chosen_layer(model: str) -> str:
