@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
-from ui.cache.cnn import cnn_model, cnn_trace
+from ui.cache.cnn import cnn_trace
 from ui.cnn.look_deeper import (
     show_class_evidence,
     show_compare_and_export,
@@ -11,6 +10,7 @@ from ui.cnn.look_deeper import (
     show_units_and_statistics,
 )
 from ui.cnn.views import (
+    choose_model,
     choose_photo,
     cnn_address,
     describe_photo,
@@ -18,7 +18,6 @@ from ui.cnn.views import (
     show_overview,
     show_prediction,
 )
-from ui.common.model_choice import choose_model
 from ui.common.sections import show_one_section
 from ui.common.state import (
     LINK_NOTE,
@@ -69,8 +68,7 @@ def main() -> None:
     address = cnn_address()
     read_address("CNN_feature_maps", address)
     show_address_notices()
-    model_name = choose_model("cnn_model", CNN_MODELS, DEFAULT_CNN)
-    st.sidebar.caption(CNN_MODELS[model_name].describe(cnn_model(model_name)))
+    model_name = choose_model()
 
     chosen = choose_photo()
     if chosen is None:  # (replacing an upload reruns once without a file: widgets below unset)

@@ -2,28 +2,16 @@
 
 import streamlit as st
 
-from charts.steps import next_char_rows
-from models.sequence.registry import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSpec, spec_of
-from models.sequence.trace import EmptyTextError
-from ui.cache.sequence import example_sentences, sequence_model, sequence_trace
-from ui.common.model_choice import choose_model
-from ui.common.sections import show_one_section
+from ui.cache.sequence import example_sentences
 from ui.common.state import (
-    Param,
-    choice,
     read_address,
-    read_text,
     set_shared_text,
-    shared_text,
     show_address_notices,
     text_box,
     write_address,
 )
-from ui.common.theme import current_theme
-from ui.text.look_deeper import show_attribution, show_downloads, show_pair, show_path, show_units
-from ui.text.views import show_step, show_tokens, show_verdict, show_watch, watch_address
+from ui.text.page import choose_model, lstm_address, show_text
 
-SECTIONS = ("words", "units", "path", "pair")  # the "Look deeper" sections, in order
 LSTM_PRIMER = (
     "Each unit of a layer (the sidebar says how many this model has) holds two numbers "
     "that travel from token to token:\n"
@@ -66,60 +54,6 @@ def choose_text() -> str:
     return text
 
 
-def lstm_address() -> list[Param]:
-    """What the LSTM page's address names: model, text, the heatmap's state and layer, the
-    token looked at, and the section."""
-
-    return [
-        choice("model", "the model", "lstm_model", list(SEQUENCE_MODELS), DEFAULT_SEQUENCE),
-        Param("text", "the text", read_text, shared_text, example_sentences()[0]),
-        *watch_address(lambda: st.session_state.get("lstm_model", DEFAULT_SEQUENCE)),
-        choice("section", "the section", "lstm_deeper", SECTIONS, SECTIONS[0]),
-    ]
-
-
-def show_text(spec: SequenceSpec, text: str) -> None:
-    """Everything about one text, kept in local names.
-
-    A page's module-level names live as long as its functions, which refer back to them: a
-    cycle that only a full garbage collection frees, and this server runs those rarely.
-    """
-    try:
-        trace = sequence_trace(spec.name, text)
-    except EmptyTextError as error:
-        st.info(str(error))
-        st.stop()
-
-    theme = current_theme()
-    layer = show_watch(trace, spec, theme)
-    with st.expander("How an LSTM decides what to remember"):
-        st.markdown(LSTM_PRIMER)
-    show_verdict(trace, spec)
-    show_tokens(trace, spec)
-    show_step(trace, spec, layer, theme)
-    if spec.guesses_next_char:
-        with st.expander("Every next-character guess as a table"):
-            st.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
-
-    # One section at a time: every section draws figures, and a new text redraws what is shown.
-    deeper = dict(
-        zip(
-            SECTIONS,
-            (
-                ("Which words mattered", lambda: show_attribution(trace, spec)),
-                ("Units that mean something", lambda: show_units(trace, spec)),
-                ("The path through state space", lambda: show_path(trace, spec)),
-                ("Two texts side by side", lambda: show_pair(trace, spec)),
-            ),
-            strict=True,
-        )
-    )
-    if not spec.attribution:  # no single score to attribute or to compare
-        del deeper["words"], deeper["pair"]
-    show_one_section(deeper, key="lstm_deeper")
-    show_downloads(trace)
-
-
 def main() -> None:
     st.set_page_config(page_title="LSTM hidden states", page_icon="🔁", layout="wide")
     st.title("LSTM hidden states")
@@ -132,13 +66,10 @@ def main() -> None:
     address = lstm_address()
     read_address("LSTM_hidden_states", address)
     show_address_notices()
-    model_name = choose_model("lstm_model", SEQUENCE_MODELS, DEFAULT_SEQUENCE)
-    spec = spec_of(model_name)
-    st.sidebar.markdown(spec.describe(sequence_model(model_name)))
-    st.sidebar.caption(f"Reads at most {spec.max_tokens} {spec.tokens.noun}s of your text.")
+    spec = choose_model()
     text = choose_text()
     write_address("LSTM_hidden_states", address)
-    show_text(spec, text)
+    show_text(spec, text, LSTM_PRIMER)
     write_address("LSTM_hidden_states", address)
 
 

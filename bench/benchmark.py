@@ -23,8 +23,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from charts.cnn import channel_tiles, stage_pictures  # noqa: E402
 from imaging.maps import overlay_image  # noqa: E402
+from imaging.tiles import channel_tiles, stage_pictures  # noqa: E402
+from models.cnn.channel_stats import representative_map  # noqa: E402
 from models.cnn.explain import explain  # noqa: E402
 from models.cnn.images import load_photo  # noqa: E402
 from models.cnn.registry import CNN_MODELS, load_cnn  # noqa: E402
@@ -102,8 +103,8 @@ def main() -> None:
         trace = trace_image(model, name, photo)
         stages = trace.stages
         overview = lambda s=stages: stage_pictures(  # noqa: E731
-            [x.name for x in s], [x.shape for x in s], [x.maps for x in s], "mean"
-        )[0]
+            [representative_map(x.maps, "mean") for x in s]
+        )
         rows.append((f"{name}: stage pictures as PNG", median_ms(overview, 5)))
         rows.append((f"{name}: stage pictures (KB)", sum(map(len, overview())) / 1000))
         widest = max(stages, key=lambda s: s.maps.size)

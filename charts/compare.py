@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
 from charts.layout import log_axis, trace
-from charts.theme import LIGHT, PAPER, Theme
+from charts.theme import LIGHT, PAPER, Styles, Theme
 from charts.tokens import display_token, token_ticks
-
-
-@dataclass(frozen=True)
-class Series:
-    """How one model is drawn on every figure of the page: its name and its colour."""
-
-    label: str
-    colour: str
-
-
-Styles = Mapping[str, Series]  # model name -> how it is drawn
 
 
 def _base(fig: go.Figure, height: int, **layout: object) -> go.Figure:

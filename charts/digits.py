@@ -8,10 +8,9 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.compare import Styles
 from charts.layout import FIXED_MARGIN, log_axis, trace
 from charts.playback import play_buttons, slider_steps
-from charts.theme import LIGHT, PAPER, Theme, diverging_rgb
+from charts.theme import LIGHT, PAPER, Styles, Theme, diverging_rgb
 from imaging.encode import png_data_uri
 from imaging.maps import colorize
 

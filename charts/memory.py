@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import plotly.graph_objects as go
 
@@ -11,15 +9,13 @@ from charts.layout import FIXED_MARGIN, trace
 from charts.theme import LIGHT, PAPER, Theme
 from charts.tokens import display_token, token_ticks
 
-if TYPE_CHECKING:
-    from models.sequence.lstm_memory import MemoryAtStep
-
 
 def memory_figure(
-    memory: MemoryAtStep, tokens: tuple[str, ...], step: int, theme: Theme = LIGHT
+    share: np.ndarray, kept: np.ndarray, tokens: tuple[str, ...], step: int, theme: Theme = LIGHT
 ) -> go.Figure:
-    """Each earlier token's share of the cell memory at `step` (bars) and how much of what it
-    wrote is still kept (line: the mean over units of the forget-gate product since then)."""
+    """Each earlier token's share of the cell memory at `step` (bars: `share`, (step,)) and how
+    much of what it wrote is still kept (line: `kept`, (step,), the mean over units of the
+    forget-gate product since then)."""
     steps = np.arange(1, step + 1)
     labels = [f"{t}: {display_token(token)}" for t, token in enumerate(tokens[:step], 1)]
     ticks = token_ticks(tokens)
@@ -29,7 +25,7 @@ def memory_figure(
             trace(
                 "bar",
                 x=steps,
-                y=memory.share_by_token(),
+                y=share,
                 name="share of the memory now",
                 marker={"color": [theme.ink if t == step else theme.warm for t in steps]},
                 customdata=labels,
@@ -38,7 +34,7 @@ def memory_figure(
             trace(
                 "scatter",
                 x=steps,
-                y=memory.kept.mean(axis=1),
+                y=kept,
                 name="kept of what it wrote",
                 mode="lines+markers",
                 line={"color": theme.accent},

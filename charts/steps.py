@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,27 +11,24 @@ from charts.bars import probability_bars
 from charts.layout import FIXED_MARGIN, row_title, trace
 from charts.theme import LIGHT, PAPER, Theme, diverging_colours
 from charts.tokens import display_token, token_ticks
-from models.sequence.state_analysis import movement, step_change, top_moved_units
-
-if TYPE_CHECKING:
-    from models.sequence.trace import SequenceTrace
 
 
 def step_figure(
-    h: np.ndarray,
-    step: int,
-    top_k: int = 5,
+    before: np.ndarray,
+    after: np.ndarray,
+    top: Sequence[int],
+    reach: float = 1.0,
     unit_noun: str = "hidden unit",
-    bounded: bool = True,
     theme: Theme = LIGHT,
     symbol: str = "h",
 ) -> go.Figure:
-    """h_t as bars (h_(t−1) as grey ticks), and below it the change h_t − h_(t−1) per unit."""
-    before, after = step_change(h, step)
+    """h_t as bars (h_(t−1) as grey ticks), and below it the change h_t − h_(t−1) per unit.
+
+    before, after: (H,) h_(t−1) and h_t; `top` the units to mark (those that moved most);
+    `reach` the half-width of h's axis (1 for a bounded state).
+    """
     change = after - before
-    reach = 1.0 if bounded else float(max(np.abs(h).max(initial=0.0), 1e-6))
     units = np.arange(len(after))
-    top = [moved.unit for moved in top_moved_units(h, step, top_k)]
     highlight = np.isin(units, top)
     span = float(max(np.abs(change).max(initial=0.0), 0.05)) * 1.25
     # Two rows sharing one x axis, laid out in one go: make_subplots and one add_* call per
@@ -101,14 +98,13 @@ def step_figure(
 
 
 def movement_figure(
-    h: np.ndarray,
+    distance: np.ndarray,
     tokens: tuple[str, ...],
     step: int,
     theme: Theme = LIGHT,
     symbol: str = "h",
 ) -> go.Figure:
-    """How far h moved at every token, the chosen step in black."""
-    distance = movement(h)
+    """How far h moved at every token ((T,) `distance`), the chosen step in black."""
     steps = np.arange(1, len(distance) + 1)
     return go.Figure(
         trace(
@@ -147,19 +143,3 @@ def next_char_figure(predictions: tuple[tuple[str, float], ...], theme: Theme = 
         label_size=15,
         theme=theme,
     )
-
-
-def next_char_rows(trace: SequenceTrace) -> list[dict[str, object]]:
-    """One row per character: what the model expected next, for a table (plain text, no HTML)."""
-    if trace.next_chars is None:
-        return []
-    rows: list[dict[str, object]] = []
-    for step, (token, predictions) in enumerate(
-        zip(trace.tokens, trace.next_chars, strict=True), start=1
-    ):
-        actual = trace.tokens[step] if step < len(trace.tokens) else ""
-        row: dict[str, object] = {"step": step, "after": token, "actually next": actual}
-        for rank, (char, prob) in enumerate(predictions, start=1):
-            row[f"guess {rank}"] = f"{char}  {prob:.0%}"
-        rows.append(row)
-    return rows

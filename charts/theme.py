@@ -10,6 +10,7 @@ diverging scale of the heatmaps) are plain constants here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,18 @@ UNKNOWN_TOKEN = "#9a9a9a"  # grey labels of words the model never learned: mid-t
 # Marks drawn into pictures (photos, maps), whatever the page's theme.
 CROSS, CROSS_RIM = (255, 255, 255), (0, 0, 0)  # a white cross with a dark rim reads on any photo
 FIELD_BOX = (255, 45, 85)
+# Every model's colour on every figure, by its registry name (models/*/registry.py): mid-tones
+# that read on light and dark. A digit reader has the colour of the sentiment reader of its kind.
+MODEL_COLOURS = {
+    "squeezenet1_1": "#2ca02c",
+    "efficientnet_lite0": "#9467bd",
+    "lstm": "#d62728",
+    "gru": "#ff7f0e",
+    "rnn": "#7f7f7f",
+    "cnn1d": "#1f77b4",
+    "char": "#8c564b",
+    "cnn": "#1f77b4",  # the digits' CNN
+}
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,27 @@ DARK = Theme(
     confidence="Greys_r",  # light at 1, so a confident guess reads on dark
 )
 THEMES = {theme.name: theme for theme in (LIGHT, DARK)}
+
+
+@dataclass(frozen=True)
+class Series:
+    """How one model is drawn on every figure of a page: its name and its colour."""
+
+    label: str
+    colour: str
+
+
+Styles = Mapping[str, Series]  # model name -> how it is drawn
+
+
+def model_colour(name: str) -> str:
+    """The colour a model (by its registry name) is drawn in on every figure."""
+    return MODEL_COLOURS[name]
+
+
+def series_styles(labels: Mapping[str, str]) -> dict[str, Series]:
+    """How each model, by its registry name, is drawn: the label given, in its own colour."""
+    return {name: Series(label, model_colour(name)) for name, label in labels.items()}
 
 
 def theme_named(name: str | None) -> Theme:

@@ -10,7 +10,6 @@ is several times slower on long texts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
@@ -20,10 +19,6 @@ from charts.playback import frame_ms, play_buttons, slider_steps
 from charts.theme import CLEAR, DIVERGING, LIGHT, PAPER, Theme, diverging_pixels
 from charts.tokens import display_token, token_ticks
 from imaging.encode import png_data_uri
-from models.sequence.state_analysis import state_matrix, top_changed
-
-if TYPE_CHECKING:
-    from models.sequence.trace import SequenceTrace
 
 
 def colour_limit(values: np.ndarray, bounded: bool) -> float:
@@ -35,6 +30,18 @@ def colour_limit(values: np.ndarray, bounded: bool) -> float:
     if bounded:
         return 1.0
     return float(max(np.abs(values).max(initial=0.0), 1e-6))
+
+
+@dataclass(frozen=True)
+class WatchData:
+    """What the heatmap draws of one text: one state of one layer, computed by the caller."""
+
+    values: np.ndarray  # (T, H): the state after every token
+    moved: np.ndarray  # (T, k): the units that changed most at every token, most first
+    tokens: tuple[str, ...]
+    known: tuple[bool, ...]  # False where a token is out of the model's vocabulary
+    sentiment: np.ndarray | None  # (T,): the running sentiment under the heatmap, or ...
+    next_chars: tuple[tuple[tuple[str, float], ...], ...] | None  # ... the top guesses after each
 
 
 @dataclass(frozen=True)
@@ -50,10 +57,10 @@ class _Lower:
     value_format: str
 
 
-def _lower_panel(trace: SequenceTrace) -> _Lower:
-    if trace.sentiment is not None:
+def _lower_panel(data: WatchData) -> _Lower:
+    if data.sentiment is not None:
         return _Lower(
-            y=np.asarray(trace.sentiment, dtype=np.float32),
+            y=np.asarray(data.sentiment, dtype=np.float32),
             title="sentiment",
             limits=(-1.15, 1.15),
             ticks={"tickvals": [-1, 0, 1], "ticktext": ["−1 neg", "0", "+1 pos"]},
@@ -61,9 +68,9 @@ def _lower_panel(trace: SequenceTrace) -> _Lower:
             hover="after %{customdata}: sentiment %{y:+.2f}<extra></extra>",
             value_format="{:+.2f}",
         )
-    if trace.next_chars is None:
+    if data.next_chars is None:
         raise ValueError("a trace needs either a sentiment curve or next-character predictions")
-    best = [predictions[0] for predictions in trace.next_chars]
+    best = [predictions[0] for predictions in data.next_chars]
     return _Lower(
         y=np.array([prob for _, prob in best], dtype=np.float32),
         title="top guess",
@@ -77,40 +84,35 @@ def _lower_panel(trace: SequenceTrace) -> _Lower:
 
 @dataclass(frozen=True)
 class WatchView:
-    """What the heatmap shows: one state of one layer, and how to label and scale it."""
+    """How the heatmap labels and scales the state it shows."""
 
-    state: str
     label: str  # e.g. "h · hidden state"
     bounded: bool
     unit_noun: str = "hidden unit"
-    layer: int = 0
 
     @property
     def symbol(self) -> str:
         return self.label.split(" · ")[0]
 
 
-def watch_figure(
-    trace: SequenceTrace, view: WatchView, top_k: int = 3, theme: Theme = LIGHT
-) -> go.Figure:
+def watch_figure(data: WatchData, view: WatchView, theme: Theme = LIGHT) -> go.Figure:
     """Units x tokens heatmap of one state over the per-token curve, with Play and a slider.
 
     Built in one constructor call from plain parts: make_subplots and one update call per
     trace or axis (each re-validating the figure) cost several times what the figure needs.
     """
-    values = state_matrix(trace.layers[view.layer], view.state)  # (T, H)
-    lower = _lower_panel(trace)
-    moved = top_changed(values, top_k)  # (T, k)
+    values, moved = data.values, data.moved
+    lower = _lower_panel(data)
     limit = colour_limit(values, view.bounded)
     still = [
         _colour_bar(limit, view),
-        _token_hover(trace, values, moved, view),
-        _lower_curve(trace, lower, theme),
+        _token_hover(data, values, moved, view),
+        _lower_curve(data, lower, theme),
     ]
     moving = [
         {**scatter, **style, "showlegend": False, **_ROW_AXES[row]}
         for scatter, (style, row) in zip(
-            _moving_traces(len(trace.tokens), values, lower, moved),
+            _moving_traces(len(data.tokens), values, lower, moved),
             _moving_styles(theme),
             strict=True,
         )
@@ -118,11 +120,11 @@ def watch_figure(
     indices = list(range(len(still), len(still) + len(moving)))
     frames = [
         {"name": str(t), "data": _moving_traces(t, values, lower, moved), "traces": indices}
-        for t in range(1, len(trace.tokens) + 1)
+        for t in range(1, len(data.tokens) + 1)
     ]
     return go.Figure(
         data=still + moving,
-        layout=_layout(trace, values, limit, lower, view, theme),
+        layout=_layout(data, values, limit, lower, view, theme),
         frames=frames,
     )
 
@@ -160,12 +162,10 @@ def _colour_bar(limit: float, view: WatchView) -> dict:
     }
 
 
-def _token_hover(
-    trace: SequenceTrace, values: np.ndarray, moved: np.ndarray, view: WatchView
-) -> dict:
+def _token_hover(data: WatchData, values: np.ndarray, moved: np.ndarray, view: WatchView) -> dict:
     """One invisible point per column gives the hover text of that token."""
     n_tokens, n_units = values.shape
-    names = [display_token(token) for token in trace.tokens]
+    names = [display_token(token) for token in data.tokens]
     spread = [
         f"token {t + 1}: {names[t]}"
         f"<br>{view.symbol} from {values[t].min():+.2f} to {values[t].max():+.2f}"
@@ -185,10 +185,10 @@ def _token_hover(
     }
 
 
-def _lower_curve(trace: SequenceTrace, lower: _Lower, theme: Theme) -> dict:
+def _lower_curve(data: WatchData, lower: _Lower, theme: Theme) -> dict:
     """The running sentiment, or the next-character confidence, under the heatmap."""
-    n_tokens = len(trace.tokens)
-    is_sentiment = trace.sentiment is not None
+    n_tokens = len(data.tokens)
+    is_sentiment = data.sentiment is not None
     return {
         "type": "scatter",
         "x": np.arange(1, n_tokens + 1),
@@ -206,7 +206,7 @@ def _lower_curve(trace: SequenceTrace, lower: _Lower, theme: Theme) -> dict:
             "cmax": 1.0,
             "line": {"width": 0.5, "color": theme.muted},
         },
-        "customdata": [display_token(token) for token in trace.tokens],
+        "customdata": [display_token(token) for token in data.tokens],
         "hovertemplate": lower.hover,
         "name": lower.title,
         **_ROW_AXES[2],
@@ -276,10 +276,10 @@ def _moving_traces(t: int, values: np.ndarray, lower: _Lower, moved: np.ndarray)
     ]
 
 
-def _token_slider(trace: SequenceTrace, theme: Theme) -> dict:
+def _token_slider(data: WatchData, theme: Theme) -> dict:
     """A plotly slider with one step per token; its current-value text names the token."""
-    n_tokens = len(trace.tokens)
-    names = [display_token(token) for token in trace.tokens]
+    n_tokens = len(data.tokens)
+    names = [display_token(token) for token in data.tokens]
     return {
         "active": n_tokens - 1,
         # The slider spans the width, the Play and Pause buttons sit under it: side by side they
@@ -302,7 +302,7 @@ def _token_slider(trace: SequenceTrace, theme: Theme) -> dict:
 
 
 def _layout(
-    trace: SequenceTrace,
+    data: WatchData,
     values: np.ndarray,
     limit: float,
     lower: _Lower,
@@ -311,7 +311,7 @@ def _layout(
 ) -> dict:
     """Two rows sharing the token axis (heatmap 70%, curve 30%), the heatmap as a picture."""
     n_tokens, n_units = values.shape
-    ticks = token_ticks(trace.tokens, trace.known)
+    ticks = token_ticks(data.tokens, data.known)
     token_axis = {"range": [0.5, n_tokens + 0.5], "showgrid": False, "zeroline": False, **ticks}
     return {
         "height": 500,
@@ -321,7 +321,7 @@ def _layout(
         "hovermode": "x",
         "showlegend": False,
         "updatemenus": [play_buttons(frame_ms(n_tokens), y=-0.36)],
-        "sliders": [_token_slider(trace, theme)],
+        "sliders": [_token_slider(data, theme)],
         "xaxis": {**token_axis, "anchor": "y", "matches": "x2", "showticklabels": True},
         "xaxis2": {**token_axis, "anchor": "y2"},
         "yaxis": {

@@ -8,17 +8,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from charts.cnn import (
-    channel_captions,
-    channel_tiles,
-    shape_ladder_figure,
-    stage_pictures,
-    top_classes_figure,
-)
-from charts.explain import draw_box, enlarged, mark_point
+from charts.cnn import channel_captions, shape_ladder_figure, stage_captions, top_classes_figure
+from charts.explain import stage_stats_figure
 from charts.layout import row_domains
+from charts.theme import CROSS, CROSS_RIM, FIELD_BOX
 from imaging.encode import png_data_uri
 from imaging.maps import colorize, overlay_image, viridis_png
+from imaging.marks import draw_box, enlarged, mark_point
+from imaging.tiles import channel_tiles, stage_pictures
+from models.cnn.channel_stats import representative_map
 from tests.helpers.pictures import data_uri_pixels
 
 
@@ -54,7 +52,8 @@ def test_overlay_opacity_endpoints() -> None:
 def test_stage_pictures_one_per_stage_with_shape_captions() -> None:
     maps = [np.ones((3, 8, 8), np.float32), np.ones((6, 4, 4), np.float32)]
     maps[1][:, 0, 0] = 5.0  # one bright corner
-    pictures, captions = stage_pictures(["a", "b"], [(3, 8, 8), (6, 4, 4)], maps, "mean", [3, 7])
+    pictures = stage_pictures([representative_map(m, "mean") for m in maps])
+    captions = stage_captions(["a", "b"], [(3, 8, 8), (6, 4, 4)], [3, 7])
     assert captions == ["a · 3×8×8 · sees 3 px", "b · 6×4×4 · sees 7 px"]
     shown = [png_pixels(p) for p in pictures]
     assert [p.shape for p in shown] == [(8, 8, 3), (4, 4, 3)]  # the maps' own size
@@ -66,6 +65,14 @@ def test_shape_ladder_plots_channels_and_height() -> None:
     fig = shape_ladder_figure(["conv1", "fire9"], [(64, 113, 113), (512, 13, 13)])
     assert list(fig.data[0].y) == [64, 512]
     assert list(fig.data[1].y) == [113, 13]
+
+
+def test_stage_statistics_draw_the_values_given() -> None:
+    fig = stage_stats_figure(["conv1", "fire2"], [0.5, 2.0], [4.0, 9.0], [0.25, 0.75])
+    assert [list(t.y) for t in fig.data] == [[0.5, 2.0], [4.0, 9.0], [0.25, 0.75]]
+    assert list(fig.data[0].x) == ["conv1", "fire2"] and fig.layout.yaxis.type == "log"
+    negative = stage_stats_figure(["a", "b"], [-0.1, 2.0], [4.0, 9.0], [0.0, 0.0])
+    assert negative.layout.yaxis.type == "linear"  # a log axis would hide the negative mean
 
 
 def test_channel_tiles_in_the_order_asked_with_their_captions() -> None:
@@ -97,16 +104,16 @@ def test_a_mark_lands_on_its_input_pixel_after_enlarging() -> None:
     photo = np.zeros((100, 100, 3), np.uint8)
     big, factor = enlarged(photo, 400)
     assert big.shape == (400, 400, 3) and factor == 4
-    marked = mark_point(photo, (25.0, 70.0)).min(axis=2) > 240  # a white cross ...
+    marked = mark_point(photo, (25.0, 70.0), CROSS, CROSS_RIM).min(axis=2) > 240  # a cross ...
     rows, cols = np.nonzero(marked)
-    # ... centred on input pixel (25, 70), i.e. enlarged pixels 100-103 and 280-283.
+    # ... white, centred on input pixel (25, 70), i.e. enlarged pixels 100-103 and 280-283.
     assert cols.mean() == pytest.approx(25.5 * (448 / 100) - 0.5, abs=1)
     assert rows.mean() == pytest.approx(70.5 * (448 / 100) - 0.5, abs=1)
 
 
 def test_a_box_outlines_exactly_its_pixels() -> None:
     photo = np.zeros((100, 100, 3), np.uint8)
-    drawn = draw_box(photo, (10, 20, 30, 60))  # top, left, bottom, right (end-exclusive)
+    drawn = draw_box(photo, (10, 20, 30, 60), FIELD_BOX)  # top, left, bottom, right (end-exclusive)
     red = np.nonzero(drawn[..., 0] == 255)
     factor = 448 / 100
     assert (red[0].min(), red[0].max()) == (round(10 * factor), round(30 * factor) - 1)

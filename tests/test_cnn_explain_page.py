@@ -11,7 +11,8 @@ import torch
 from PIL import Image
 
 import ui.cache.cnn
-from charts.explain import PICTURE_SIDE, enlarged, mark_point
+from charts.theme import CROSS, CROSS_RIM
+from imaging.marks import PICTURE_SIDE, enlarged, mark_point
 from models.cnn.explain import effective_receptive_field, explain
 from models.cnn.geometry import receptive_fields
 from models.cnn.imagenet import class_names
@@ -40,7 +41,7 @@ def near(found: np.ndarray, expected: np.ndarray) -> float:
 
 def cross_mask(point: tuple[float, float]) -> np.ndarray:
     """Where `mark_point` paints white for a cross at `point` of the 227-pixel input."""
-    return mark_point(np.zeros((227, 227, 3), np.uint8), point).min(axis=2) > 240
+    return mark_point(np.zeros((227, 227, 3), np.uint8), point, CROSS, CROSS_RIM).min(axis=2) > 240
 
 
 def whiteness(rgb: np.ndarray, mask: np.ndarray) -> float:
@@ -191,6 +192,6 @@ def test_opacity_blends_the_evidence_over_the_photo() -> None:
     trace = trace_image(load_cnn("squeezenet1_1"), "squeezenet1_1", photo())
     top = trace.top(1)[0][0]
     peak = explain("squeezenet1_1", load_cnn("squeezenet1_1"), batch("squeezenet1_1"), "cam", top)
-    bare = mark_point(enlarged(trace.shown)[0], peak.peak_input())
+    bare = mark_point(enlarged(trace.shown)[0], peak.peak_input(), CROSS, CROSS_RIM)
     assert near(plain, bare) < 3  # opacity 0: the photo as the model sees it, and the cross
     assert near(strong, bare) > 10

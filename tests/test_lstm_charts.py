@@ -8,15 +8,17 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from charts.steps import movement_figure, next_char_figure, next_char_rows, step_figure
+from charts.memory import memory_figure
+from charts.steps import movement_figure, next_char_figure, step_figure
 from charts.theme import LIGHT, diverging_colours, diverging_pixels
 from charts.tokens import display_token, tick_label
-from charts.watch import WatchView, colour_limit, watch_figure
+from charts.watch import WatchData, WatchView, colour_limit, watch_figure
 from models.sequence.registry import LSTM_STATES
-from models.sequence.state_analysis import movement, state_matrix, top_moved_units
+from models.sequence.state_analysis import movement, state_matrix, step_change, top_moved_units
 from models.sequence.trace import LayerStates
 from tests.helpers.pictures import data_uri_pixels
 from tests.helpers.plotly_arrays import decode
+from ui.text.views import next_char_rows, watch_data
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,14 @@ def layer(n_tokens: int, n_units: int, seed: int = 0) -> LayerStates:
     )
 
 
-def view(state: str = "h", layer: int = 0) -> WatchView:
-    """How the page asks for one LSTM state."""
-    return WatchView(state, LSTM_STATES[state], state in BOUNDED, "hidden unit", layer)
+def view(state: str = "h") -> WatchView:
+    """How the page labels one LSTM state."""
+    return WatchView(LSTM_STATES[state], state in BOUNDED, "hidden unit")
+
+
+def watch(trace: FakeTrace, state: str = "h", layer: int = 0):
+    """The heatmap of one state of one layer, as the page draws it."""
+    return watch_figure(watch_data(trace, state, layer), view(state))
 
 
 BOUNDED = {"h", "f", "i", "g", "o"}
@@ -116,7 +123,7 @@ def test_diverging_pixels_are_the_values_on_a_scale_centred_at_zero() -> None:
 def test_the_figure_shows_the_chosen_state_with_a_centred_colour_bar() -> None:
     trace = sentiment_trace(TOKENS)
     for state in ("h", "c", "f", "dh"):
-        fig = spec(watch_figure(trace, view(state)))
+        fig = spec(watch(trace, state))
         values = state_matrix(trace.layers[0], state)
         limit = colour_limit(values, state in BOUNDED)
         image = fig["layout"]["images"][0]
@@ -133,7 +140,7 @@ def test_the_figure_shows_the_chosen_state_with_a_centred_colour_bar() -> None:
 
 
 def test_duplicate_tokens_keep_their_own_columns() -> None:
-    fig = spec(watch_figure(sentiment_trace(TOKENS), view()))
+    fig = spec(watch(sentiment_trace(TOKENS)))
     columns = fig["data"][1]  # one hover point per token
     np.testing.assert_array_equal(decode(columns["x"]), np.arange(1, len(TOKENS) + 1))
     assert columns["text"][0].startswith("token 1: the<br>")
@@ -146,7 +153,7 @@ def test_duplicate_tokens_keep_their_own_columns() -> None:
 
 def test_one_frame_per_token_and_each_frame_is_small() -> None:
     trace = sentiment_trace(TOKENS)
-    fig = spec(watch_figure(trace, view()))
+    fig = spec(watch(trace))
     frames = fig["frames"]
     assert [frame["name"] for frame in frames] == [str(t) for t in range(1, len(TOKENS) + 1)]
     assert len(fig["layout"]["sliders"][0]["steps"]) == len(TOKENS)
@@ -171,9 +178,9 @@ def test_one_frame_per_token_and_each_frame_is_small() -> None:
 
 def test_a_200_token_figure_stays_far_below_a_megabyte() -> None:
     trace = sentiment_trace(tuple(f"w{n % 37}" for n in range(200)), n_units=128)
-    size = len(watch_figure(trace, view()).to_json())
+    size = len(watch(trace).to_json())
     assert size < 600_000, size
-    ticks = spec(watch_figure(trace, view()))["layout"]["xaxis"]["tickvals"]
+    ticks = spec(watch(trace))["layout"]["xaxis"]["tickvals"]
     assert len(ticks) <= 60 and ticks[0] == 1
 
 
@@ -204,7 +211,7 @@ def test_top_moved_units_are_the_largest_absolute_changes() -> None:
 
 def test_step_figure_shows_the_state_and_highlights_the_top_units() -> None:
     h = np.array([[0.0, 0.1, 0.2, 0.0], [0.5, 0.1, -0.6, 0.05]], dtype=np.float32)
-    fig = spec(step_figure(h, 2, top_k=2))
+    fig = spec(step_figure(*step_change(h, 2), [2, 0]))
     bars, before, change = fig["data"]
     np.testing.assert_allclose(decode(bars["y"]), h[1])
     np.testing.assert_allclose(decode(before["y"]), h[0])
@@ -228,15 +235,47 @@ def test_step_figure_shows_the_state_and_highlights_the_top_units() -> None:
 
 def test_movement_figure_marks_the_chosen_step() -> None:
     h = np.eye(3, dtype=np.float32)
-    fig = spec(movement_figure(h, ("a", "b", "c"), 2))
+    fig = spec(movement_figure(movement(h), ("a", "b", "c"), 2))
     bar = fig["data"][0]
     np.testing.assert_allclose(decode(bar["y"]), [1.0, np.sqrt(2), np.sqrt(2)], rtol=1e-6)
     assert bar["marker"]["color"][1] == LIGHT.ink and bar["marker"]["color"][0] != LIGHT.ink
 
 
+def test_the_watch_figure_draws_the_values_and_units_it_is_given() -> None:
+    values = np.array([[0.5, -0.5, 0.0, 1.0], [0.2, 0.1, -1.0, 0.0]], dtype=np.float32)
+    moved = np.array([[3, 0], [1, 2]])  # not what the values would rank: the caller's choice
+    data = WatchData(values, moved, ("a", "b"), (True, True), np.array([0.1, -0.4]), None)
+    fig = spec(watch_figure(data, WatchView("x · a state", bounded=True)))
+    shown = picture(fig)
+    np.testing.assert_array_equal(
+        shown[:: shown.shape[0] // 4, :: shown.shape[1] // 2], diverging_pixels(values, 1.0)
+    )
+    assert [list(decode(frame["data"][2]["y"])) for frame in fig["frames"]] == [[3, 0], [1, 2]]
+    assert fig["data"][1]["text"][1].endswith("changed most: hidden units 1, 2")
+    np.testing.assert_allclose(decode(fig["data"][2]["y"]), [0.1, -0.4], rtol=1e-6)
+
+
+def test_step_figure_marks_the_units_and_the_reach_it_is_given() -> None:
+    before = np.array([0.0, 0.5, -0.2], dtype=np.float32)
+    after = np.array([0.9, 0.4, -0.2], dtype=np.float32)
+    fig = spec(step_figure(before, after, [1], reach=2.0))  # unit 0 moved most, 1 is marked
+    colours = fig["data"][2]["marker"]["color"]
+    assert colours[1] == LIGHT.ink and colours[0] == colours[2] != LIGHT.ink
+    assert fig["layout"]["yaxis"]["range"] == pytest.approx([-2.1, 2.1])
+    assert [a["text"] for a in fig["layout"]["annotations"] if a["text"].isdigit()] == ["1"]
+
+
+def test_memory_figure_draws_the_shares_and_what_is_kept() -> None:
+    share, kept = np.array([0.25, 0.75], np.float32), np.array([0.5, 1.0], np.float32)
+    bars, line = spec(memory_figure(share, kept, ("not", "good", "film"), 2))["data"]
+    np.testing.assert_allclose(decode(bars["y"]), share)
+    np.testing.assert_allclose(decode(line["y"]), kept)
+    assert bars["marker"]["color"] == [LIGHT.warm, LIGHT.ink]  # the chosen step stands out
+
+
 def test_char_trace_plots_the_top_guess_and_a_table_of_guesses() -> None:
     trace = char_trace("hey")
-    fig = spec(watch_figure(trace, view("h", layer=1)))
+    fig = spec(watch(trace, "h", layer=1))
     np.testing.assert_array_equal(
         picture(fig)[:: picture(fig).shape[0] // 4, :: picture(fig).shape[1] // 3],
         diverging_pixels(trace.layers[1].h, 1.0),
@@ -267,7 +306,7 @@ def test_user_text_is_escaped_for_plotly() -> None:
     assert display_token("x" * 40).endswith("…") and len(display_token("x" * 40)) == 14
     assert display_token("\x07") == "·"
     trace = sentiment_trace(("<b>", "<script>", "alert", "(", "1", ")"))
-    text = watch_figure(trace, view()).to_json()
+    text = watch(trace).to_json()
     assert "<script>" not in text and "<b>" not in text
     assert "\\u003cscript\\u003e" not in text
     assert tick_label("<b>", False).count("&lt;b&gt;") == 1

@@ -1,6 +1,6 @@
 """The two ImageNet CNNs: one registry of specs that every page, chart and the command line read.
 
-A spec says what a model is (title, colour), how to load it and prepare a photo for it, and its
+A spec says what a model is (title, strength), how to load it and prepare a photo for it, and its
 geometry: every convolution's sizes, from which the receptive fields, the stage count and the
 multiply-adds follow. Sizes shown in text come from there and from the loaded model, never typed.
 """
@@ -26,7 +26,6 @@ class CnnSpec:
     name: str  # the id on the command line and in the address
     title: str
     strength: str  # what it is good at, in a few words
-    colour: str  # its colour on every figure (mid-tone: reads on light and dark)
     load: Callable[[], StagedCnn]  # the shipped weights, sha256 checked, eval mode, no grads
     preprocess: Callable[[Image.Image], tuple[torch.Tensor, np.ndarray]]
     config: CnnConfig
@@ -67,7 +66,6 @@ CNN_MODELS: dict[str, CnnSpec] = {
             name="squeezenet1_1",
             title="SqueezeNet 1.1",
             strength="Small and fast.",
-            colour="#2ca02c",
             load=squeezenet.load_pretrained,
             preprocess=squeezenet.preprocess,
             config=squeezenet.CONFIG,
@@ -78,7 +76,6 @@ CNN_MODELS: dict[str, CnnSpec] = {
             name="efficientnet_lite0",
             title="EfficientNet-Lite0",
             strength="More accurate.",
-            colour="#9467bd",
             load=efficientnet_lite.load_pretrained,
             preprocess=efficientnet_lite.preprocess,
             config=efficientnet_lite.CONFIG,

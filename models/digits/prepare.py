@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from imaging.grey import border_level
 from models.cnn.images import KEEP_SIDE, decode_picture, fit_side
 
 FIELD, BOX = 28, 20
@@ -66,12 +67,6 @@ def to_grey(image: Image.Image) -> np.ndarray:
             return alpha * grey + (1 - alpha) * background
         return grey
     return np.asarray(image.convert("L"), dtype=np.float64) / 255.0
-
-
-def border_level(values: np.ndarray) -> float:
-    """The median of the outermost pixels: the background, for a digit that does not fill it."""
-    edges = np.concatenate([values[0], values[-1], values[:, 0], values[:, -1]])
-    return float(np.median(edges))
 
 
 def prepare_digit(image: Image.Image) -> PreparedDigit:

@@ -1,5 +1,5 @@
 """The four digit readers: one registry of specs that the page, the tour and the command line
-read (what each reader is, how it reads, its colour), and the shipped weights."""
+read (what each reader is and how it reads), and the shipped weights."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ class DigitSpec:
     name: str  # the id on the command line and in the address
     title: str
     short: str  # for legends and tables
-    colour: str  # mid-tone: reads on light and dark
     recurrent: bool  # reads row by row (True) or sees the whole grid at once (False)
 
     @property
@@ -34,10 +33,10 @@ class DigitSpec:
 DIGIT_READERS: dict[str, DigitSpec] = {
     spec.name: spec
     for spec in (
-        DigitSpec("cnn", "Small CNN, two convolution stages", "CNN", "#1f77b4", False),
-        DigitSpec("lstm", "LSTM, reading row by row", "LSTM", "#d62728", True),
-        DigitSpec("gru", "GRU, reading row by row", "GRU", "#ff7f0e", True),
-        DigitSpec("rnn", "Plain tanh RNN, reading row by row", "vanilla RNN", "#7f7f7f", True),
+        DigitSpec("cnn", "Small CNN, two convolution stages", "CNN", False),
+        DigitSpec("lstm", "LSTM, reading row by row", "LSTM", True),
+        DigitSpec("gru", "GRU, reading row by row", "GRU", True),
+        DigitSpec("rnn", "Plain tanh RNN, reading row by row", "vanilla RNN", True),
     )
 }
 DEFAULT_DIGIT_READER = "cnn"

@@ -25,6 +25,10 @@ class MemoryAtStep:
         total = magnitude.sum()
         return magnitude / total if total > 0 else magnitude
 
+    def kept_by_token(self) -> np.ndarray:
+        """(t,): how much of what each token wrote is still kept, the mean over units."""
+        return self.kept.mean(axis=1)
+
 
 def memory_at_step(f: np.ndarray, i: np.ndarray, g: np.ndarray, step: int) -> MemoryAtStep:
     """Split c after token `step` (1-based) into the parts written by tokens 1..step."""

@@ -105,7 +105,6 @@ class SequenceSpec:
     task: Task
     recurrent: bool  # True: one step per token, in order; False: every position at once
     gate_blocks: int  # weight blocks per step: LSTM i, f, g, o: 4; GRU r, z, n: 3; RNN: 1
-    colour: str  # the model's colour on every figure (mid-tone: reads on light and dark)
     tokens: TokenKind
     max_tokens: int
     load: Callable[[], nn.Module]  # verified weights, eval mode, gradients off
@@ -182,7 +181,6 @@ SEQUENCE_MODELS: dict[str, SequenceSpec] = {
             "forget, input and output gates.",
             recurrent=True,
             gate_blocks=4,
-            colour="#d62728",
             load=_sentiment("lstm"),
             states=LSTM_STATES,
             bounded=frozenset({"h", "f", "i", "g", "o"}),
@@ -197,7 +195,6 @@ SEQUENCE_MODELS: dict[str, SequenceSpec] = {
             "update gate z decides how much of h to keep, a reset gate r how much of it to use.",
             recurrent=True,
             gate_blocks=3,
-            colour="#ff7f0e",
             load=_sentiment("gru"),
             states=GRU_STATES,
             bounded=frozenset({"h", "z", "r", "n"}),
@@ -211,7 +208,6 @@ SEQUENCE_MODELS: dict[str, SequenceSpec] = {
             "h is rewritten through the same weight matrix at every word.",
             recurrent=True,
             gate_blocks=1,
-            colour="#7f7f7f",
             load=_sentiment("rnn"),
             states=RNN_STATES,
             bounded=frozenset({"h"}),
@@ -226,7 +222,6 @@ SEQUENCE_MODELS: dict[str, SequenceSpec] = {
             "every position is computed at once.",
             recurrent=False,
             gate_blocks=0,
-            colour="#1f77b4",
             load=_sentiment("cnn1d"),
             states=CONV_STATES,
             bounded=frozenset(),
@@ -245,7 +240,6 @@ SEQUENCE_MODELS: dict[str, SequenceSpec] = {
             task=Task.NEXT_CHARACTER,
             recurrent=True,
             gate_blocks=4,
-            colour="#8c564b",
             tokens=CHARACTERS,
             max_tokens=300,
             load=lambda: _frozen(CharLSTM.from_checkpoint()),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
-from charts.compare import Series
+from charts.theme import Series, series_styles
 from models.cnn.registry import CNN_MODELS
 from models.compare.comparison import negation_effects
 from models.compare.memory_reach import gradient_by_distance, gradient_quantiles_by_distance
@@ -30,8 +30,8 @@ def readers() -> dict[str, SentimentModel]:
 
 def model_styles() -> dict[str, Series]:
     """How every model is drawn on the comparison's figures: its short name and its colour."""
-    styles = {name: Series(spec.short, spec.colour) for name, spec in SEQUENCE_MODELS.items()}
-    return styles | {name: Series(spec.title, spec.colour) for name, spec in CNN_MODELS.items()}
+    labels = {name: spec.short for name, spec in SEQUENCE_MODELS.items()}
+    return series_styles(labels | {name: spec.title for name, spec in CNN_MODELS.items()})
 
 
 @st.cache_resource(show_spinner="Probing how long each reader remembers a 'not'…")

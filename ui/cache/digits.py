@@ -11,7 +11,7 @@ import streamlit as st
 import torch
 from PIL import Image
 
-from charts.compare import Series
+from charts.theme import Series, series_styles
 from models.digits.analysis import DigitTrace, gradient_by_row, trace_digit
 from models.digits.prepare import DigitInputError, PreparedDigit, prepare_digit
 from models.digits.readers import DigitReader
@@ -31,7 +31,7 @@ def digit_reader(name: str, scrambled: bool = False) -> DigitReader:
 
 
 def digit_styles() -> dict[str, Series]:
-    return {name: Series(spec.short, spec.colour) for name, spec in DIGIT_READERS.items()}
+    return series_styles({name: spec.short for name, spec in DIGIT_READERS.items()})
 
 
 # The held-out figures were measured on the shipped readers by scripts/train_digits.py, which

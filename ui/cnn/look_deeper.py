@@ -8,17 +8,12 @@ from functools import partial
 import streamlit as st
 
 from charts.cnn import top_classes_figure
-from charts.explain import (
-    PICTURE_SIDE,
-    draw_box,
-    enlarged,
-    filter_tiles,
-    map_tiles,
-    mark_point,
-    stage_stats_figure,
-)
+from charts.explain import stage_stats_figure
+from charts.theme import CROSS, CROSS_RIM, FIELD_BOX
 from imaging.encode import jpeg_bytes, png_bytes
 from imaging.maps import overlay_image
+from imaging.marks import PICTURE_SIDE, draw_box, enlarged, mark_point
+from imaging.tiles import filter_tiles, map_tiles
 from models.cnn.explain import (
     OCCLUSION_PATCH,
     OCCLUSION_STRIDE,
@@ -163,7 +158,7 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
     left, right = st.columns([3, 2])
     with left.container(key="cnn_evidence"):
         st.image(
-            jpeg_bytes(mark_point(blended, peak)),
+            jpeg_bytes(mark_point(blended, peak, CROSS, CROSS_RIM)),
             width=PICTURE_SIDE,
             alt=f"The photo with the {METHOD_NAMES[evidence.method]} for "
             f"{names[class_index]} laid over it; a white cross marks the strongest evidence",
@@ -233,7 +228,7 @@ def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> Non
     left, right = st.columns(2)
     with left.container(key="cnn_rf_box"):
         st.image(
-            jpeg_bytes(draw_box(trace.shown, box)),
+            jpeg_bytes(draw_box(trace.shown, box, FIELD_BOX)),
             width=PICTURE_SIDE,
             alt=f"The photo with a red box of {field.size} pixels a side: what unit ({row}, "
             f"{col}) of {stage_name} can see",
@@ -293,7 +288,13 @@ def show_units_and_statistics(trace: CnnTrace) -> None:
     )
     stats = stage_statistics(trace)
     st.plotly_chart(
-        stage_stats_figure(stats, current_theme()),
+        stage_stats_figure(
+            [s.name for s in stats],
+            [s.mean for s in stats],
+            [s.max for s in stats],
+            [s.zero_fraction for s in stats],
+            current_theme(),
+        ),
         width="stretch",
         key="cnn_stats",
         alt="Mean and largest activation of every stage as bars, and the share of values "

@@ -13,23 +13,23 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from charts.cnn import (
     channel_captions,
-    channel_grid_picture,
-    channel_tiles,
     shape_ladder_figure,
     top_classes_figure,
 )
 from charts.theme import Theme
 from imaging.encode import jpeg_bytes, png_bytes
 from imaging.maps import overlay_image
+from imaging.tiles import channel_grid_picture, channel_tiles
 from models.cnn.channel_stats import channel_means, channel_order
 from models.cnn.imagenet import class_names, class_synonyms
 from models.cnn.images import ImageInputError, LoadedPhoto
 from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
 from models.cnn.trace import CnnTrace, Stage
-from ui.cache.cnn import content_key, decoded_photo, samples
+from ui.cache.cnn import cnn_model, content_key, decoded_photo, samples
 from ui.cnn.look_deeper import apply_top5_click, chosen_unit_stage, kept_unit_key
 from ui.common.downloads import download
 from ui.common.glossary import glossary_help
+from ui.common.model_choice import model_radio
 from ui.common.pictures import crisp_pixels, show_stage_pictures
 from ui.common.rebuilt_session import restored_session
 from ui.common.state import (
@@ -277,6 +277,13 @@ def kept_layer_key(model: str) -> str:
 
 def chosen_model() -> str:
     return st.session_state.get("cnn_model", DEFAULT_CNN)
+
+
+def choose_model() -> str:
+    """The model radio in the sidebar and a line about the chosen model; its name."""
+    model_name = model_radio("cnn_model", CNN_MODELS, DEFAULT_CNN)
+    st.sidebar.caption(CNN_MODELS[model_name].describe(cnn_model(model_name)))
+    return model_name
 
 
 def chosen_layer(model: str) -> str:

@@ -13,7 +13,7 @@ class Titled(Protocol):
     def title(self) -> str: ...
 
 
-def choose_model(key: str, specs: Mapping[str, Titled], default: str) -> str:
+def model_radio(key: str, specs: Mapping[str, Titled], default: str) -> str:
     """A radio of the models' titles in the sidebar; returns the chosen name. It starts at
     `default` and keeps the choice for the session, so a page left and come back to shows the
     same model."""

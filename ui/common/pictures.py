@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from charts.cnn import stage_pictures
+from charts.cnn import stage_captions
+from imaging.tiles import stage_pictures
+from models.cnn.channel_stats import representative_map
 from models.cnn.trace import CnnTrace
 
 
@@ -25,11 +27,10 @@ def show_stage_pictures(
 ) -> None:
     """Every stage of a trace as one captioned picture, in a container keyed `key`."""
     stages = trace.stages
-    pictures, captions = stage_pictures(
+    pictures = stage_pictures([representative_map(s.maps, how) for s in stages])
+    captions = stage_captions(
         [s.name for s in stages],
         [s.shape for s in stages],
-        [s.maps for s in stages],
-        how,
         [fields[s.name] for s in stages] if fields else None,
     )
     crisp_pixels(key)

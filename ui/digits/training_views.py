@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import secrets
 
-import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from charts.digits import row_gradient_figure, training_figure
-from imaging.maps import colorize, tile, upscale_nearest
+from imaging.tiles import weight_tiles
 from models.digits.training import TrainSettings
 from serving.training import Estimate, Run, TrainingRuns, watching
 from ui.cache.digits import digit_styles, training_runs
@@ -328,10 +327,8 @@ def show_snapshots(run: Run) -> None:
     if run.filters:
         epoch = max(run.filters)
         weights = run.filters[epoch]
-        scaled = [(w - w.min()) / (w.max() - w.min() or 1) for w in weights]
-        picture = tile(np.stack([upscale_nearest(colorize(s), 40) for s in scaled]), 8, 2, 255)
         left.image(
-            picture,
+            weight_tiles(weights),
             caption=f"The CNN's 16 first-layer filters after epoch {epoch}",
             width="stretch",
             alt=f"The CNN's first-layer filters after epoch {epoch}, as 5×5 patches",

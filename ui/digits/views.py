@@ -18,8 +18,8 @@ from charts.digits import (
     shift_figure,
 )
 from charts.theme import Theme
-from imaging.encode import png_bytes
-from imaging.maps import colorize, scale_maps, tile, upscale_nearest
+from imaging.grey import grey_png
+from imaging.tiles import stage_tiles
 from models.cnn.images import ImageInputError
 from models.digits.analysis import EARLY_ROWS, LATE_ROWS, SHIFTS, DigitTrace, early_to_late
 from models.digits.confidence import SURE_FROM, looks_like_a_digit
@@ -29,7 +29,6 @@ from models.digits.prepare import (
     DigitInputError,
     PreparedDigit,
     as_prepared,
-    border_level,
     open_digit_picture,
     prepare_digit,
 )
@@ -195,34 +194,13 @@ def uploaded_picture(file_id: str, data: bytes) -> Image.Image:
     return held[1]
 
 
-def picture(values: np.ndarray, side: int = 112, longest: int = 4) -> bytes:
-    """A grey (h, w) array in [0, 1] as a PNG enlarged with square pixels; a step a pixel or
-    so thick (the ink of a single stroke, cropped) is first padded with its own background to
-    at most `longest` times as long as wide, or enlarging it would make a picture of millions
-    of pixels, too large to send, for a strip 112 pixels wide."""
-    grey = (np.clip(values, 0, 1) * 255).astype(np.uint8)
-    height, width = grey.shape
-    need_height, need_width = -(-width // longest), -(-height // longest)
-    if height < need_height or width < need_width:
-        extra_rows, extra_cols = max(0, need_height - height), max(0, need_width - width)
-        grey = np.pad(
-            grey,
-            (
-                (extra_rows // 2, extra_rows - extra_rows // 2),
-                (extra_cols // 2, extra_cols - extra_cols // 2),
-            ),
-            constant_values=int(border_level(grey)),
-        )
-    return png_bytes(np.repeat(upscale_nearest(grey, side)[..., None], 3, axis=2))
-
-
 def show_recipe(prepared: PreparedDigit) -> None:
     st.subheader("The picture the models see", help="MNIST's own recipe, step by step.")
     if prepared.from_mnist:  # a held-out MNIST digit (made by this very recipe), or a link's
         link = st.session_state.get(LINKED_KEY)
         linked = link is not None and np.array_equal(link, prepared.digit)
         st.image(
-            picture(prepared.digit),
+            grey_png(prepared.digit),
             caption="the drawing from the link, as the models read it"
             if linked
             else "an MNIST digit: already white on black, 20×20 ink centred in 28×28",
@@ -243,18 +221,11 @@ def show_recipe(prepared: PreparedDigit) -> None:
     crisp_pixels("digits_recipe")
     with st.container(key="digits_recipe"):
         st.image(
-            [picture(values) for values, _ in steps],
+            [grey_png(values) for values, _ in steps],
             caption=[caption for _, caption in steps],
             width=112,
             alt=[f"The digit {caption}" for _, caption in steps],
         )
-
-
-def stage_tiles(maps: np.ndarray) -> np.ndarray:
-    """(C, h, w) maps as one tiled viridis picture, each map on its own range."""
-    tiles = colorize(scale_maps(maps, per_channel=True))
-    tiles = np.stack([upscale_nearest(t, 42) for t in tiles])
-    return tile(tiles, columns=8, gap=2, fill=255)
 
 
 def show_readings(

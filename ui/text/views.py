@@ -11,10 +11,17 @@ import streamlit as st
 from charts.memory import memory_figure
 from charts.steps import movement_figure, next_char_figure, step_figure
 from charts.theme import Theme
-from charts.watch import WatchView, watch_figure
+from charts.watch import WatchData, WatchView, colour_limit, watch_figure
 from models.sequence.lstm_memory import memory_at_step
 from models.sequence.registry import SequenceSpec, spec_of
-from models.sequence.state_analysis import movement, top_moved_units
+from models.sequence.state_analysis import (
+    MovedUnit,
+    movement,
+    state_matrix,
+    step_change,
+    top_changed,
+    top_moved_units,
+)
 from models.sequence.trace import SequenceTrace
 from ui.cache.sequence import sequence_model
 from ui.common.glossary import glossary_help
@@ -121,6 +128,36 @@ def show_verdict(trace: SequenceTrace, spec: SequenceSpec) -> None:
     columns[2].metric("Average confidence of its top guess", f"{mean_prob:.0%}", border=True)
 
 
+def next_char_rows(trace: SequenceTrace) -> list[dict[str, object]]:
+    """One row per character: what the model expected next, for a table (plain text, no HTML)."""
+    if trace.next_chars is None:
+        return []
+    rows: list[dict[str, object]] = []
+    for step, (token, predictions) in enumerate(
+        zip(trace.tokens, trace.next_chars, strict=True), start=1
+    ):
+        actual = trace.tokens[step] if step < len(trace.tokens) else ""
+        row: dict[str, object] = {"step": step, "after": token, "actually next": actual}
+        for rank, (char, prob) in enumerate(predictions, start=1):
+            row[f"guess {rank}"] = f"{char}  {prob:.0%}"
+        rows.append(row)
+    return rows
+
+
+def watch_data(trace: SequenceTrace, state: str, layer: int, top_k: int = 3) -> WatchData:
+    """What the heatmap draws: one state of one layer, the `top_k` units that changed most at
+    every token, and the curve under it."""
+    values = state_matrix(trace.layers[layer], state)  # (T, H)
+    return WatchData(
+        values=values,
+        moved=top_changed(values, top_k),
+        tokens=trace.tokens,
+        known=trace.known,
+        sentiment=trace.sentiment,
+        next_chars=trace.next_chars,
+    )
+
+
 def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
     """The animated heatmap; returns the chosen layer."""
     # What to show sits in the sidebar, so the heatmap fits the first screen under the text.
@@ -148,15 +185,13 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
             on_change=keep(box, kept),
         )
     view = WatchView(
-        state=state,
         label=spec.states[state],
         bounded=state in spec.bounded,
         unit_noun=spec.unit_noun,
-        layer=layer,
     )
     crisp_pixels("lstm_watch")
     st.plotly_chart(
-        watch_figure(trace, view, theme=theme),
+        watch_figure(watch_data(trace, state, layer), view, theme=theme),
         width="stretch",
         key="lstm_watch",
         alt=f"{view.label} of every {spec.unit_noun} (rows) after every token (columns) as a "
@@ -271,14 +306,15 @@ def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme
     )
     rewrite_address()  # this fragment reruns alone: its token goes in the address now
     h = trace.layers[layer].h
+    moved, distance = top_moved_units(h, step, 5), movement(h)
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(
             step_figure(
-                h,
-                step,
+                *step_change(h, step),
+                [unit.unit for unit in moved],
+                colour_limit(h, "h" in spec.bounded),
                 unit_noun=spec.unit_noun,
-                bounded="h" in spec.bounded,
                 theme=theme,
                 symbol=spec.symbol,
             ),
@@ -288,10 +324,10 @@ def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme
             "change from the token before",
         )
     with right:
-        show_step_numbers(trace, spec, h, step, theme)
+        show_step_numbers(trace, spec, distance, moved, step, theme)
     st.markdown(f"**How far each token moved {spec.state_phrase}**")
     st.plotly_chart(
-        movement_figure(h, trace.tokens, step, theme, spec.symbol),
+        movement_figure(distance, trace.tokens, step, theme, spec.symbol),
         width="stretch",
         key="lstm_movement",
         alt=f"How far {spec.state_phrase} moved at every token, token {step} in a darker colour",
@@ -314,11 +350,16 @@ def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme
 
 
 def show_step_numbers(
-    trace: SequenceTrace, spec: SequenceSpec, h: np.ndarray, step: int, theme: Theme
+    trace: SequenceTrace,
+    spec: SequenceSpec,
+    distance: np.ndarray,
+    top: list[MovedUnit],
+    step: int,
+    theme: Theme,
 ) -> None:
-    """How far h moved at the step, the units that moved most, and the next-character guesses."""
+    """How far h moved at the step (`distance`: at every token), the units that moved most
+    (`top`), and the next-character guesses."""
     n_tokens = len(trace.tokens)
-    distance = movement(h)
     rank = int((distance > distance[step - 1]).sum()) + 1
     st.metric(
         f"How far {spec.state_phrase} moved at token {step}",
@@ -340,7 +381,7 @@ def show_step_numbers(
                 "after": round(moved.after, 3),
                 "change": round(moved.change, 3),
             }
-            for moved in top_moved_units(h, step, 5)
+            for moved in top
         ],
         hide_index=True,
         width="stretch",
@@ -366,7 +407,7 @@ def show_memory(trace: SequenceTrace, layer: int, step: int, theme: Theme) -> No
     strongest = int(np.argmax(share[:-1])) if step > 1 else 0
     st.markdown(f"**What the memory holds at token {step}, word by word**")
     st.plotly_chart(
-        memory_figure(memory, trace.tokens, step, theme),
+        memory_figure(share, memory.kept_by_token(), trace.tokens, step, theme),
         width="stretch",
         key="lstm_memory",
         alt=f"Each word's share of the cell memory after token {step} as bars, and how much of "

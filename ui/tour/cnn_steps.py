@@ -6,9 +6,10 @@ from __future__ import annotations
 import streamlit as st
 
 from charts.cnn import shape_ladder_figure
-from charts.explain import PICTURE_SIDE, draw_box, mark_point
+from charts.theme import CROSS, CROSS_RIM, FIELD_BOX
 from imaging.encode import jpeg_bytes
 from imaging.maps import overlay_image
+from imaging.marks import PICTURE_SIDE, draw_box, mark_point
 from models import lessons
 from models.cnn.explain import class_activation_map_of
 from models.cnn.imagenet import class_names
@@ -86,7 +87,7 @@ def evidence_view(lesson: Lesson) -> None:
     evidence = class_activation_map_of(trace, cnn_model(trace.model), best)
     blended = overlay_image(trace.shown, evidence.on_input(trace.shown.shape[0]), 0.6)
     st.image(
-        jpeg_bytes(mark_point(blended, evidence.peak_input())),
+        jpeg_bytes(mark_point(blended, evidence.peak_input(), CROSS, CROSS_RIM)),
         width=PICTURE_SIDE,
         alt=f"The photo with the class activation map for {class_names()[best]} over it; a "
         f"white cross marks the strongest evidence, in the {lesson.answer} of the photo",
@@ -130,7 +131,7 @@ def field_view(lesson: Lesson) -> None:
     middle = field.map_size // 2
     box = field.box(middle, middle, trace.shown.shape[0])
     st.image(
-        jpeg_bytes(draw_box(trace.shown, box)),
+        jpeg_bytes(draw_box(trace.shown, box, FIELD_BOX)),
         width=PICTURE_SIDE,
         alt=f"The photo with a red box of {field.size} pixels a side: what the middle unit of "
         f"{stage.name} can see",

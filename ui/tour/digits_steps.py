@@ -6,8 +6,7 @@ import numpy as np
 import streamlit as st
 
 from charts.digits import rows_accuracy_figure
-from imaging.encode import png_bytes
-from imaging.maps import upscale_nearest
+from imaging.grey import grey_png
 from models.digits.data import digit_set
 from models.digits.registry import DIGIT_READERS, GRID_READER
 from ui.cache.digits import digit_key, digit_styles, digit_traces, rows_accuracy
@@ -61,7 +60,7 @@ def show_tour_digit() -> None:
         help=explain("held-out"),
     )
     st.image(
-        png_bytes(np.repeat(upscale_nearest((digit * 255).astype(np.uint8), 140)[..., None], 3, 2)),
+        grey_png(digit, 140),
         width=140,
         alt="The handwritten digit of this step, white on black",
     )

@@ -1,0 +1,86 @@
+"""The LSTM page's parts: its model chooser, its address, and everything about one text."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from models.sequence.registry import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSpec, spec_of
+from models.sequence.trace import EmptyTextError
+from ui.cache.sequence import example_sentences, sequence_model, sequence_trace
+from ui.common.model_choice import model_radio
+from ui.common.sections import show_one_section
+from ui.common.state import Param, choice, read_text, shared_text
+from ui.common.theme import current_theme
+from ui.text.look_deeper import show_attribution, show_downloads, show_pair, show_path, show_units
+from ui.text.views import (
+    next_char_rows,
+    show_step,
+    show_tokens,
+    show_verdict,
+    show_watch,
+    watch_address,
+)
+
+SECTIONS = ("words", "units", "path", "pair")  # the "Look deeper" sections, in order
+
+
+def choose_model() -> SequenceSpec:
+    """The model radio in the sidebar, what the chosen model is and how much it reads."""
+    spec = spec_of(model_radio("lstm_model", SEQUENCE_MODELS, DEFAULT_SEQUENCE))
+    st.sidebar.markdown(spec.describe(sequence_model(spec.name)))
+    st.sidebar.caption(f"Reads at most {spec.max_tokens} {spec.tokens.noun}s of your text.")
+    return spec
+
+
+def lstm_address() -> list[Param]:
+    """What the LSTM page's address names: model, text, the heatmap's state and layer, the
+    token looked at, and the section."""
+
+    return [
+        choice("model", "the model", "lstm_model", list(SEQUENCE_MODELS), DEFAULT_SEQUENCE),
+        Param("text", "the text", read_text, shared_text, example_sentences()[0]),
+        *watch_address(lambda: st.session_state.get("lstm_model", DEFAULT_SEQUENCE)),
+        choice("section", "the section", "lstm_deeper", SECTIONS, SECTIONS[0]),
+    ]
+
+
+def show_text(spec: SequenceSpec, text: str, primer: str) -> None:
+    """Everything about one text, `primer` under the heatmap, kept in local names.
+
+    A page's module-level names live as long as its functions, which refer back to them: a
+    cycle that only a full garbage collection frees, and this server runs those rarely.
+    """
+    try:
+        trace = sequence_trace(spec.name, text)
+    except EmptyTextError as error:
+        st.info(str(error))
+        st.stop()
+
+    theme = current_theme()
+    layer = show_watch(trace, spec, theme)
+    with st.expander("How an LSTM decides what to remember"):
+        st.markdown(primer)
+    show_verdict(trace, spec)
+    show_tokens(trace, spec)
+    show_step(trace, spec, layer, theme)
+    if spec.guesses_next_char:
+        with st.expander("Every next-character guess as a table"):
+            st.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
+
+    # One section at a time: every section draws figures, and a new text redraws what is shown.
+    deeper = dict(
+        zip(
+            SECTIONS,
+            (
+                ("Which words mattered", lambda: show_attribution(trace, spec)),
+                ("Units that mean something", lambda: show_units(trace, spec)),
+                ("The path through state space", lambda: show_path(trace, spec)),
+                ("Two texts side by side", lambda: show_pair(trace, spec)),
+            ),
+            strict=True,
+        )
+    )
+    if not spec.attribution:  # no single score to attribute or to compare
+        del deeper["words"], deeper["pair"]
+    show_one_section(deeper, key="lstm_deeper")
+    show_downloads(trace)
