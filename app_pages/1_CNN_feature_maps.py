@@ -18,6 +18,7 @@ from ui.cnn.views import (
     show_overview,
     show_prediction,
 )
+from ui.common.pages import CNN
 from ui.common.sections import show_one_section
 from ui.common.state import (
     LINK_NOTE,
@@ -55,8 +56,7 @@ def main() -> None:
     cycle that only a full garbage collection frees, and this server runs those rarely. A
     trace kept there (10 MB) stayed in memory long after its session had closed.
     """
-    st.set_page_config(page_title="CNN feature maps", page_icon="🧱", layout="wide")
-    st.title("CNN feature maps")
+    CNN.begin()
     st.markdown(
         "A convolutional network looks at **every part of the photo at once**. Each layer "
         "slides small filters over the previous layer's output, so early layers respond to "
@@ -66,14 +66,14 @@ def main() -> None:
     with st.expander("How a CNN turns pixels into a class"):
         st.markdown(CNN_PRIMER)
     address = cnn_address()
-    read_address("CNN_feature_maps", address)
+    read_address(CNN.address_id, address)
     show_address_notices()
     model_name = choose_model()
 
     chosen = choose_photo()
     if chosen is None:  # (replacing an upload reruns once without a file: widgets below unset)
         st.stop()
-    write_address("CNN_feature_maps", address)
+    write_address(CNN.address_id, address)
     if not chosen.travels_in_links:
         st.caption(LINK_NOTE)
     photo, source_key = loaded_photo(chosen), chosen.source_key
@@ -93,7 +93,7 @@ def main() -> None:
         key="cnn_deeper",
     )
     show_compare_and_export(trace, photo, source_key)
-    write_address("CNN_feature_maps", address)
+    write_address(CNN.address_id, address)
 
 
 main()

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.cache.sequence import example_sentences
+from ui.common.pages import LSTM
 from ui.common.state import (
     read_address,
     set_shared_text,
@@ -55,8 +56,7 @@ def choose_text() -> str:
 
 
 def main() -> None:
-    st.set_page_config(page_title="LSTM hidden states", page_icon="🔁", layout="wide")
-    st.title("LSTM hidden states")
+    LSTM.begin()
     st.markdown(
         "A recurrent network reads text the way you do: **one token after another**. After "
         "each token it updates a list of numbers, its hidden state, and that list is the only "
@@ -64,13 +64,13 @@ def main() -> None:
         "**▶ Play** to watch a trained LSTM's memory change as it reads."
     )
     address = lstm_address()
-    read_address("LSTM_hidden_states", address)
+    read_address(LSTM.address_id, address)
     show_address_notices()
     spec = choose_model()
     text = choose_text()
-    write_address("LSTM_hidden_states", address)
+    write_address(LSTM.address_id, address)
     show_text(spec, text, LSTM_PRIMER)
-    write_address("LSTM_hidden_states", address)
+    write_address(LSTM.address_id, address)
 
 
 main()

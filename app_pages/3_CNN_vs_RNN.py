@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.cache.sequence import example_sentences
+from ui.common.pages import COMPARE
 from ui.common.state import (
     Param,
     read_address,
@@ -40,8 +41,7 @@ COMPARE_PRIMER = (
 
 
 def main() -> None:
-    st.set_page_config(page_title="CNN vs RNN, measured", page_icon="⚖️", layout="wide")
-    st.title("CNN vs RNN, measured")
+    COMPARE.begin()
     st.markdown(
         "Articles that compare convolutional and recurrent networks make claims about memory, "
         "speed, parallelism and vanishing gradients. This page checks them on real models: the "
@@ -52,10 +52,10 @@ def main() -> None:
     with st.expander("What is compared here, in plain words"):
         st.markdown(COMPARE_PRIMER)
     address = [Param("text", "the text", read_text, shared_text, example_sentences()[0])]
-    read_address("CNN_vs_RNN", address)
+    read_address(COMPARE.address_id, address)
     show_address_notices()
     text = text_box("A sentence for all four readers (press Enter)", key="cmp_text")
-    write_address("CNN_vs_RNN", address)
+    write_address(COMPARE.address_id, address)
     theme = current_theme()
     tokens = show_readers(text, theme)
     corpus = show_reach(tokens, theme)

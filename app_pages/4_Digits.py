@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.common.pages import DIGITS
 from ui.common.state import read_address, show_address_notices, write_address
 from ui.common.theme import current_theme
 from ui.digits.training_views import show_training
@@ -16,8 +17,7 @@ from ui.digits.views import (
 
 
 def main() -> None:
-    st.set_page_config(page_title="One picture, two readers", page_icon="✍️", layout="wide")
-    st.title("One picture, two readers")
+    DIGITS.begin()
     st.markdown(
         "The same handwritten digit goes to a small **CNN**, which sees the whole 28×28 grid at "
         "once, and to an **LSTM**, a **GRU** and a plain **RNN**, which read it one row at a "
@@ -25,13 +25,13 @@ def main() -> None:
         "the same way on the same 4,000 digits. Draw one, and watch both ways of reading."
     )
     address = digits_address()
-    read_address("Digits", address)
+    read_address(DIGITS.address_id, address)
     show_address_notices()
     theme = current_theme()
     left, right = st.columns([1, 2])
     with left:
         chosen = choose_digit()
-    write_address("Digits", address)
+    write_address(DIGITS.address_id, address)
     traces = None
     if chosen is not None:
         prepared, label = chosen
@@ -41,7 +41,7 @@ def main() -> None:
     show_rows_until_known(theme)
     show_experiments(chosen[0] if chosen else None, traces)
     show_training()
-    write_address("Digits", address)
+    write_address(DIGITS.address_id, address)
 
 
 main()

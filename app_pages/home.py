@@ -3,12 +3,11 @@
 import streamlit as st
 
 from ui.common.glossary import show_glossary
-from ui.common.pages import CNN, COMPARE, DIGITS, LSTM, TOUR
+from ui.common.pages import CNN, COMPARE, DIGITS, HOME, LSTM, TOUR
 
 
 def main() -> None:
-    st.set_page_config(page_title="Inside neural networks", page_icon="🔬", layout="wide")
-    st.title("Inside neural networks")
+    HOME.begin()
     st.markdown(
         "Real, trained networks, opened up so you can watch them work on your own input. "
         "Nothing here is a toy or a precomputed animation: every picture and curve is computed "

@@ -2,24 +2,24 @@
 
 import streamlit as st
 
+from ui.common.pages import TOUR
 from ui.common.state import read_address, show_address_notices, write_address
 from ui.tour.tour import STEP_NUMBERS, STEPS, show_step, tour_address
 
 
 def main() -> None:
-    st.set_page_config(page_title="Guided tour", page_icon="🧭", layout="wide")
-    st.title("Guided tour")
+    TOUR.begin()
     st.markdown(
         "Nine short steps through what this app shows, on **your** photo and sentence (or "
         "ours, until you choose your own). At each step, make a guess before you look: the "
         "answer is computed by the real models, so a different photo or sentence can change it."
     )
     address = tour_address()
-    read_address("tour", address)
+    read_address(TOUR.address_id, address)
     show_address_notices()
     st.session_state.setdefault("tour_step", STEP_NUMBERS[0])
     number = int(st.session_state["tour_step"])
-    write_address("tour", address)
+    write_address(TOUR.address_id, address)
     show_step(number)
 
     def go(to: int) -> None:
