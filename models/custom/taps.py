@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import time
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -116,7 +117,8 @@ class TappedCnn:
 def tap_cnn(model: nn.Module, example: torch.Tensor) -> TappedCnn:
     """The tapped graph of `model` (eval mode) for inputs shaped like `example` (1, C, H, W)."""
     started = time.perf_counter()
-    with graph_capture():
+    with graph_capture(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # torch's own deprecations, not the model's
         program, batched = _export(model, example)
         graph_module = program.module()
     seconds = time.perf_counter() - started
