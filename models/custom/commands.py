@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from models.custom.config import ConfigError
-from models.custom.folder import UserModel, load_models_dir, open_model
+from models.custom.folder import UserModel, find_config, load_models_dir, open_model
 from models.custom.text import encode
 
 
@@ -58,44 +58,47 @@ def check(configs: list[str], folder: Path | None, only: str | None) -> int:
         return 2
     status = 0
     for config in configs:
-        try:
-            model = open_model(config)
-        except ConfigError as error:
-            _error(error.config, error.problem)
+        model = _open(config)
+        if model is None:
             status = 1
-            continue
-        except Exception as error:  # what the brought code raises past the checks
-            _error(config, " ".join(f"{type(error).__name__}: {error}".split()))
-            status = 1
-            continue
-        print(json.dumps(model.as_json()), flush=True)
-    if folder is not None:
-        found = load_models_dir(folder)
-        models = [m for m in found.models if only is None or m.name == only]
-        refused = [r for r in found.refused if only is None or Path(r.config).stem == only]
-        for model in models:
+        else:
             print(json.dumps(model.as_json()), flush=True)
-        for refusal in refused:
+    if folder is not None and only is not None:
+        model = _one(folder, only)
+        if isinstance(model, int):
+            return model
+        print(json.dumps(model.as_json()), flush=True)
+    elif folder is not None:
+        found = load_models_dir(folder)
+        for model in found.models:
+            print(json.dumps(model.as_json()), flush=True)
+        for refusal in found.refused:
             _error(refusal.config, refusal.reason)
-        if only is not None and not models and not refused:
-            _error(only, f"no such model in {folder}")
-            return 1
-        status = max(status, 1 if refused else 0)
+        status = max(status, 1 if found.refused else 0)
     return status
 
 
 def _one(folder: Path, name: str) -> UserModel | int:
-    found = load_models_dir(folder)
-    for refusal in found.refused:
-        if Path(refusal.config).stem == name or refusal.reason == "no such folder":
-            _error(refusal.config, refusal.reason)
-            return 1
-    try:
-        return found.model(name)
-    except KeyError:
-        known = ", ".join(model.name for model in found.models) or "none"
-        _error(name, f"no such model in {folder} (models: {known})")
+    """The model `name` of `folder`, loaded alone, or the exit status after saying why not."""
+    if not folder.is_dir():
+        _error(str(folder), "no such folder")
         return 1
+    config = find_config(folder, name)
+    if config is None:
+        _error(name, f"no model of that name in {folder}")
+        return 1
+    return _open(config) or 1
+
+
+def _open(config: Path | str) -> UserModel | None:
+    """The model of one config, or None after saying on stderr why not."""
+    try:
+        return open_model(config)
+    except ConfigError as error:
+        _error(error.config, error.problem)
+    except Exception as error:  # what the brought code raises past the checks
+        _error(str(config), " ".join(f"{type(error).__name__}: {error}".split()))
+    return None
 
 
 def states(folder: Path, name: str, text: str, out: Path) -> int:

@@ -92,6 +92,19 @@ def open_model(path: Path | str) -> UserModel:
         return UserModel(loaded, None, None, str(error))
 
 
+def find_config(folder: Path | str, name: str) -> Path | None:
+    """The config in `folder` that names its model `name` (configs that cannot be read are
+    passed over; one whose file stem is `name` is returned so that loading says why)."""
+    for path in sorted(Path(folder).glob("*.toml")):
+        try:
+            if read_config(path).name == name:
+                return path
+        except ConfigError:
+            if path.stem == name:
+                return path
+    return None
+
+
 def load_models_dir(folder: Path | str, reserved: frozenset[str] = frozenset()) -> ModelsFolder:
     """Every `*.toml` directly in `folder`, in name order: the good models and the refused."""
     folder = Path(folder)

@@ -182,7 +182,10 @@ def _build(config: ModelConfig, fail: Fail) -> nn.Module:
     except (Exception, SystemExit) as error:
         raise fail(f"{config.builder}() failed: {type(error).__name__}: {error}") from error
     if not isinstance(module, nn.Module):
-        raise fail(f"{config.builder}() returned a {type(module).__name__}, not an nn.Module")
+        raise fail(
+            f"{config.builder}() returned an object of type {type(module).__name__}, "
+            "not an nn.Module"
+        )
     return module
 
 
