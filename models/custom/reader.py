@@ -199,7 +199,8 @@ def read_sequence_model(model: nn.Module, probe: torch.Tensor) -> SequenceReader
             f"the stepped states differ from the layers' own by {read.difference:.2g}"
         )
     if head is not None:
-        verdicts = head(read.steps[-1].layers[-1][0]["h"][:, 0])
+        with torch.inference_mode():
+            verdicts = head(read.steps[-1].layers[-1][0]["h"][:, 0])
         if not torch.allclose(verdicts[-1], read.logits[0], atol=TOLERANCE, rtol=TOLERANCE):
             head = None
             note = (
