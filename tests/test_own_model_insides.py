@@ -73,6 +73,8 @@ def test_every_tap_is_its_blocks_own_output(resdigits: tuple) -> None:
     with torch.inference_mode():
         assert torch.allclose(result.logits, model(x), atol=1e-5)
     assert (result.stage("features.0") == 0).any()  # after ReLU; the stem's maps are not all >0
+    with pytest.raises(ValueError, match=r"the input must be \(B, 1, 28, 28\)"):
+        tapped.run(torch.randn(1, 1, 27, 28))
 
 
 class FlatNet(nn.Module):
