@@ -1,4 +1,5 @@
-"""Command line: `python -m models predict|maps|explain|sentiment|attribute|summary|profile`."""
+"""Command line: `python -m models predict|maps|explain|sentiment|attribute|summary|profile`,
+and `check|states` for brought models (models/custom/commands.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from models.cnn.imagenet import class_names
 from models.cnn.images import CropGeometry, ImageInputError, LoadedPhoto, load_photo
 from models.cnn.registry import CNN_MODELS, DEFAULT_CNN, load_cnn
 from models.cnn.trace import trace_image
+from models.custom import commands as own_models
 from models.digits.registry import DEFAULT_DIGIT_READER, DIGIT_READERS
 from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS, SEQUENCE_MODELS
 
@@ -340,11 +342,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fewer sizes and three repeats (medians): noisier than the full run",
     )
+    own_models.add_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    status = own_models.run(args)
+    if status is not None:
+        return status
     if args.command == "predict":
         if args.top < 1:
             _fail("--top", "must be at least 1")
