@@ -17,8 +17,11 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 
 # Two malloc arenas instead of up to 16: each session runs in its own thread, and freed traces
 # otherwise stay scattered over per-thread arenas (make bench: docs/bench-history.md).
+# MODELS=DIR (or MODELS_DIR in the environment): a folder of the operator's own model configs,
+# shown beside the app's (README, "Bring your own model"); e.g. make run MODELS=examples/own_model
+MODELS ?= $(MODELS_DIR)
 run: $(VENV)/.installed
-	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT)
+	MODELS_DIR=$(if $(MODELS),$(abspath $(MODELS))) MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT)
 
 # N app processes behind nginx on PORT (the processes on PORT+1 ... PORT+N); a process that
 # dies, or is silent to its health check for HANG_AFTER seconds, is started again; Ctrl-C
@@ -26,7 +29,7 @@ run: $(VENV)/.installed
 PROCESSES ?= 2
 HANG_AFTER ?= 30
 cluster: $(VENV)/.installed nginx
-	$(PY) deploy/cluster.py --processes $(PROCESSES) --port $(PORT) --hang-after $(HANG_AFTER)
+	MODELS_DIR=$(if $(MODELS),$(abspath $(MODELS))) $(PY) deploy/cluster.py --processes $(PROCESSES) --port $(PORT) --hang-after $(HANG_AFTER)
 
 # Playwright cannot download its own browser here: the tests drive Debian's chromium.
 chromium:

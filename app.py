@@ -11,6 +11,7 @@ page's address directly.
 import pandas  # noqa: F401
 import streamlit as st
 
+from serving.own_models import own_models
 from serving.process import configure_process
 from ui.common.chrome import page_chrome
 from ui.common.pages import ALL_PAGES, HOME
@@ -22,6 +23,7 @@ PAGES = [
 ]
 
 configure_process()
+own_models()  # the operator's models, loaded and captured once, before a page uses them
 page_chrome()
 st.navigation(PAGES).run()
 replay_sent_widget_values()  # a session just rebuilt from its address: the browser's values win

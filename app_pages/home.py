@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.common.glossary import show_glossary
+from ui.common.own_models import show_own_models
 from ui.common.pages import CNN, COMPARE, DIGITS, HOME, LSTM, TOUR
 
 
@@ -62,6 +63,7 @@ def main() -> None:
         "to EfficientNet and see that it has more, narrower stages. In the LSTM, type a sentence "
         "with *not* or *but* and press Play to see the sentiment turn as those words arrive."
     )
+    show_own_models()
     show_glossary()
     st.caption(
         "Models and photos ship with the app; nothing is downloaded while you use it. "
