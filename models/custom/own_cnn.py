@@ -22,7 +22,7 @@ import torch
 from PIL import Image
 from torch import fx
 
-from models.cnn.explain import Explanation
+from models.cnn.explain import METHODS, Explanation, occlusion_choices, occlusion_map
 from models.cnn.geometry import ReceptiveField
 from models.cnn.trace import CnnTrace, Stage
 from models.custom.config import ConfigError, ImageSpec
@@ -35,7 +35,7 @@ CONVOLUTIONS = {torch.ops.aten.conv2d.default, torch.ops.aten.convolution.defaul
 
 
 class NotACnn(ValueError):
-    """The model cannot be shown as a CNN; the message says why, in one line."""
+    """The model cannot be shown as a CNN; the message says why, in one line (after its name)."""
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,11 @@ class OwnCnn:
     def of(cls, model: UserModel) -> OwnCnn:
         """The CNN page's view of a brought model; NotACnn if it has no stages to show."""
         if model.loaded.kind != "cnn":
-            raise NotACnn(f"{model.name} is a {model.loaded.kind} model, not a CNN")
+            raise NotACnn(f"is a {model.loaded.kind} model, not a CNN")
         if model.taps is None:
-            raise NotACnn(f"{model.name}: {model.problem or 'its stages cannot be captured'}")
+            raise NotACnn(model.problem or "its stages cannot be captured")
         if not any(point.is_map for point in model.taps.points):
-            raise NotACnn(f"{model.name}: no stage gives feature maps (C, H, W)")
+            raise NotACnn("no stage gives feature maps (C, H, W)")
         return cls(model, model.taps, stage_fields(model.taps))
 
     # What the page reads of a spec.
@@ -215,19 +215,29 @@ class OwnCnn:
         weights = grads[0].mean(dim=(1, 2))  # (C,)
         cam = torch.relu((weights[:, None, None] * activations[0].detach()).sum(dim=0))
         return Explanation(
-            "gradcam", class_index, stage, cam.numpy(), *self._geometry(stage), float(logit)
+            "gradcam",
+            class_index,
+            stage,
+            cam.numpy(),
+            *self._geometry(stage),
+            float(logit.detach()),
         )
 
     def explain(
         self, batch: torch.Tensor, method: str, class_index: int, stage: str | None = None
     ) -> Explanation:
-        """ "cam" or "gradcam" (at `stage`, default gradcam_stage()), as the command line asks."""
+        """One explanation by name, as models/cnn/explain.py's `explain`: "cam", "gradcam"
+        (at `stage`, default gradcam_stage()) or "occlusion" (the shipped patch sizes scaled
+        to the input)."""
         if method == "cam":
-            stage = self._cam_stage()
-            return self._cam(stage, self.taps.run(batch).stage(stage)[0], class_index)
+            cam_stage = self._cam_stage()
+            return self._cam(cam_stage, self.taps.run(batch).stage(cam_stage)[0], class_index)
         if method == "gradcam":
             return self.grad_cam(batch, class_index, stage or self.gradcam_stage())
-        raise ValueError(f"unknown method {method!r}")
+        if method == "occlusion":
+            choices = occlusion_choices(self.input_size)
+            return occlusion_map(self.forward, batch, class_index, choices.patch, choices.stride)
+        raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
 
     def unit_gradient(self, batch: torch.Tensor, stage: str, row: int, col: int) -> np.ndarray:
         """(S, S) size of the input gradient of the unit at (row, col) of `stage`, all
@@ -287,5 +297,5 @@ def open_own_cnn(folder: Path, name: str) -> OwnCnn:
         raise ConfigError(folder, "no such folder")
     config = find_config(folder, name)
     if config is None:
-        raise NotACnn(f"{name}: no model of that name in {folder}")
+        raise NotACnn(f"no model of that name in {folder}")
     return OwnCnn.of(open_model(config))
