@@ -5,7 +5,6 @@ against the module's own computations; and the verbs' --models DIR --model NAME.
 from __future__ import annotations
 
 import copy
-import io
 import json
 import threading
 from pathlib import Path
@@ -13,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 from torch import nn
 
 import models.cli
@@ -26,7 +24,7 @@ from models.custom.folder import open_model
 from models.custom.images import preprocess
 from models.custom.own_cnn import OwnCnn
 from models.custom.taps import tap_cnn
-from models.digits.data import digit_set
+from tests.helpers.held_out import held_out_png
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "own_model"
 
@@ -34,15 +32,6 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "own_model"
 @pytest.fixture(scope="module")
 def resdigits() -> OwnCnn:
     return OwnCnn.of(open_model(EXAMPLES / "resdigits.toml"))
-
-
-def held_out_png(index: int) -> tuple[bytes, int]:
-    """The `index`-th held-out digit as PNG bytes (white ink on black) and its label."""
-    digits = digit_set()
-    which = digits.test[index]
-    buffer = io.BytesIO()
-    Image.fromarray(digits.images[which]).save(buffer, format="PNG")
-    return buffer.getvalue(), int(digits.labels[which])
 
 
 def digit_input(own: OwnCnn, index: int = 0) -> tuple[torch.Tensor, int]:
