@@ -518,7 +518,8 @@ def show_one_channel(trace: CnnTrace, view: ChannelView) -> None:
             f"Channel **#{channel}**{class_note}: mean activation {means[channel]:.3f}, "
             f"rank {rank} of {channels_total} in this layer. "
             f"Its {stage.shape[1]}×{stage.shape[2]} map is stretched over the {side}-pixel "
-            f"input, so each map pixel covers about {side / stage.shape[1]:.0f} photo pixels."
+            f"input, so each map pixel covers about {side / stage.shape[1]:.0f} photo "
+            + ("pixel." if round(side / stage.shape[1]) == 1 else "pixels.")
         )
     with right:
         blended = overlay_image(trace.shown, stage.maps[channel], opacity)
