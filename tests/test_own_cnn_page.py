@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import serving.own_models
+import ui.cache.cnn
 from models.cnn.images import load_photo
 from models.cnn.stage_stats import stage_statistics
 from models.custom.images import preprocess
@@ -80,6 +82,20 @@ def test_the_address_opens_the_operators_cnn_on_a_held_out_digit(resdigits: OwnC
     assert at.selectbox(key="cnn_layer_resdigits").options == [p.name for p in points]
     assert at.selectbox(key="cnn_class").options[label].startswith(f"{label} (")
     assert any("28×28 grey input, 10 classes" in c.value for c in at.sidebar.caption)
+
+
+def test_one_tapped_pass_per_new_picture_shared_by_every_session(resdigits: OwnCnn) -> None:
+    ui.cache.cnn.cnn_trace.clear()
+    with patch.object(OwnCnn, "trace", autospec=True, side_effect=OwnCnn.trace) as passes:
+        at, _ = opened_on_a_digit()
+        assert passes.call_count == 2  # the sample photo the page opens on, then the digit
+        at.selectbox(key="cnn_layer_resdigits").set_value("features.2").run()
+        at.radio(key="cnn_sort").set_value("index").run()
+        at.number_input(key="cnn_channel_resdigits_features.2").set_value(11).run()
+        assert not at.exception
+        assert any("Channel **#11**" in text for text in texts(at))
+        opened_on_a_digit()  # another visitor, the same two pictures
+        assert passes.call_count == 2
 
 
 def test_a_small_grey_picture_is_sent_pixel_by_pixel(resdigits: OwnCnn) -> None:
