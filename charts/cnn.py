@@ -10,8 +10,12 @@ from charts.theme import LIGHT, PAPER, Theme
 
 
 def top_classes_figure(labels: list[str], probs: list[float], theme: Theme = LIGHT) -> go.Figure:
-    """Horizontal bars of the top classes, most likely on top."""
-    return probability_bars(labels, probs, theme=theme)
+    """Horizontal bars of the top classes, most likely on top; labels read as names even when
+    they look like numbers (a digit reader's "0" to "9" would otherwise be placed on a number
+    line)."""
+    figure = probability_bars(labels, probs, theme=theme)
+    figure.update_yaxes(type="category")
+    return figure
 
 
 def stage_captions(

@@ -10,11 +10,24 @@ PICTURE_SIDE = 448  # twice the models' input: marks drawn at this size look sha
 RGB = tuple[int, int, int]
 
 
+def is_small(rgb: np.ndarray, side: int = PICTURE_SIDE) -> bool:
+    """A picture at most a quarter of `side` wide (a 28-pixel digit), not a photo."""
+    return rgb.shape[1] * 4 <= side
+
+
 def enlarged(rgb: np.ndarray, side: int = PICTURE_SIDE) -> tuple[np.ndarray, float]:
-    """The picture smoothly enlarged to `side` pixels wide, and the factor, for crisp marks."""
+    """The picture enlarged to `side` pixels wide, and the factor, for crisp marks: smoothly,
+    or pixel by pixel when it is small (a smoothed 28-pixel digit is a blur)."""
     factor = side / rgb.shape[1]
     size = (side, round(rgb.shape[0] * factor))
-    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR)), factor
+    resample = Image.Resampling.NEAREST if is_small(rgb, side) else Image.Resampling.BILINEAR
+    return np.asarray(Image.fromarray(rgb).resize(size, resample)), factor
+
+
+def for_screen(rgb: np.ndarray, side: int = PICTURE_SIDE) -> np.ndarray:
+    """A picture as sent to the browser: a small one enlarged pixel by pixel (the browser
+    would smooth it), a photo-sized one as it is."""
+    return enlarged(rgb, side)[0] if is_small(rgb, side) else rgb
 
 
 def mark_point(rgb: np.ndarray, point: tuple[float, float], colour: RGB, rim: RGB) -> np.ndarray:

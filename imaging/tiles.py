@@ -45,7 +45,10 @@ def channel_tiles(maps: np.ndarray, channels: list[int], per_channel: bool) -> l
 
 
 def filter_tiles(filters: np.ndarray, side: int = 36) -> np.ndarray:
-    """(N, 3, k, k) filter weights as one picture of RGB tiles, each scaled symmetrically."""
+    """(N, 3, k, k) filter weights as one picture of RGB tiles, each scaled symmetrically;
+    (N, 1, k, k) ones (a grey model's) as grey tiles, scaled alike."""
+    if filters.shape[1] == 1:
+        filters = filters.repeat(3, axis=1)
     scaled = []
     for weights in filters:
         limit = float(np.abs(weights).max()) or 1.0

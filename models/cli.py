@@ -1,5 +1,6 @@
 """Command line: `python -m models predict|maps|explain|sentiment|attribute|summary|profile`,
-and `check|states` for brought models (models/custom/commands.py)."""
+and `check|states` for brought models (models/custom/commands.py). `predict`, `maps` and
+`explain` read the operator's CNNs too: `--models DIR --model NAME`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,17 +17,20 @@ import numpy as np
 from PIL import Image
 
 from imaging.maps import colorize, overlay_image, scale_maps, tile
-from models.cnn.imagenet import class_names
 from models.cnn.images import CropGeometry, ImageInputError, LoadedPhoto, load_photo
-from models.cnn.registry import CNN_MODELS, DEFAULT_CNN, load_cnn
-from models.cnn.trace import trace_image
+from models.cnn.registry import CNN_MODELS, DEFAULT_CNN, CnnSpec, load_cnn
+from models.cnn.trace import CnnTrace, trace_image
 from models.custom import commands as own_models
+from models.custom.config import ConfigError
+from models.custom.own_cnn import NotACnn, OwnCnn, open_own_cnn
 from models.digits.registry import DEFAULT_DIGIT_READER, DIGIT_READERS
 from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS, SEQUENCE_MODELS
 
 if TYPE_CHECKING:
+    import torch
     from torch import nn
 
+    from models.cnn.explain import Explanation
     from models.sequence.trace import SequenceTrace
 
 
@@ -41,13 +46,60 @@ def _read_photo(path: str) -> Image.Image:
     return load_photo(data).image
 
 
-def predict(images: Sequence[str], model_name: str, top: int) -> int:
-    model = load_cnn(model_name)
-    names = class_names()
+@dataclass(frozen=True)
+class Cnn:
+    """A CNN as the verbs read it, shipped or the operator's: its spec, a picture's trace, and
+    an explanation of a model input."""
+
+    name: str
+    spec: CnnSpec | OwnCnn
+    trace: Callable[[Image.Image], CnnTrace]
+    explain: Callable[[torch.Tensor, str, int, str | None], Explanation]
+
+
+def open_cnn(name: str, folder: Path | None) -> Cnn | int:
+    """The shipped CNN `name`, or with `folder` the operator's model of that name; or the exit
+    status after saying on stderr why not."""
+    from models.cnn.explain import explain
+
+    if name in CNN_MODELS:
+        model = load_cnn(name)
+        return Cnn(
+            name,
+            CNN_MODELS[name],
+            lambda image: trace_image(model, name, image),
+            lambda batch, method, k, layer: explain(name, model, batch, method, k, layer),
+        )
+    if folder is None:
+        _fail(
+            "--model",
+            f"{name!r} is not one of the app's CNNs ({', '.join(CNN_MODELS)}); "
+            "give --models DIR for the operator's models",
+        )
+        return 2
+    try:
+        own = open_own_cnn(folder, name)
+    except ConfigError as error:
+        _fail(error.config, error.problem)
+        return 1
+    except NotACnn as error:
+        _fail(name, str(error))
+        return 1
+    except Exception as error:  # what the brought code raises past the checks
+        _fail(name, " ".join(f"{type(error).__name__}: {error}".split()))
+        return 1
+    return Cnn(name, own, own.trace, own.explain)
+
+
+def predict(images: Sequence[str], model_name: str, top: int, folder: Path | None = None) -> int:
+    cnn = open_cnn(model_name, folder)
+    if isinstance(cnn, int):
+        return cnn
+    names = cnn.spec.class_names()
     status = 0
     for path in images:
         try:
-            trace = trace_image(model, model_name, _read_photo(path))
+            trace = cnn.trace(_read_photo(path))
         except ImageInputError as error:
             _fail(path, str(error))
             status = 1
@@ -60,10 +112,12 @@ def predict(images: Sequence[str], model_name: str, top: int) -> int:
     return status
 
 
-def maps(image: str, model_name: str, layer: str, out: Path) -> int:
-    model = load_cnn(model_name)
+def maps(image: str, model_name: str, layer: str, out: Path, folder: Path | None = None) -> int:
+    cnn = open_cnn(model_name, folder)
+    if isinstance(cnn, int):
+        return cnn
     try:
-        trace = trace_image(model, model_name, _read_photo(image))
+        trace = cnn.trace(_read_photo(image))
     except ImageInputError as error:
         _fail(image, str(error))
         return 1
@@ -98,17 +152,29 @@ def explain_images(
     class_index: int | None,
     layer: str | None,
     out: Path | None,
+    folder: Path | None = None,
 ) -> int:
-    from models.cnn.explain import explain
     from models.cnn.images import crop_geometry
 
-    model = load_cnn(model_name)
-    spec = CNN_MODELS[model_name]
-    stages = [name for name, _ in model.stage_functions()]
+    cnn = open_cnn(model_name, folder)
+    if isinstance(cnn, int):
+        return cnn
+    spec = cnn.spec
+    stages = spec.stages()
     if layer is not None and layer not in stages:
         _fail(layer, f"no such layer in {model_name}; choose one of: {', '.join(stages)}")
         return 2
-    names = class_names()
+    names = spec.class_names()
+    if class_index is not None and not 0 <= class_index < len(names):
+        _fail("--class", f"must be 0..{len(names) - 1}")
+        return 2
+    if method == "cam" and spec.cam_stage is None:
+        _fail(
+            model_name,
+            "has no class activation map: it does not end in a global pool and a "
+            "linear layer (use --method gradcam or occlusion)",
+        )
+        return 2
     status = 0
     for path in images:
         try:
@@ -126,11 +192,10 @@ def explain_images(
         batch, _ = spec.preprocess(photo.image)
         chosen = class_index
         if chosen is None:
-            chosen = trace_image(model, model_name, photo.image).top(1)[0][0]
-        result = explain(model_name, model, batch, method, chosen, layer)
-        config = spec.config
+            chosen = cnn.trace(photo.image).top(1)[0][0]
+        result = cnn.explain(batch, method, chosen, layer)
         geometry = crop_geometry(
-            photo.image.width, photo.image.height, config.resize_short_side, config.input_size
+            photo.image.width, photo.image.height, spec.resize_short_side, spec.input_size
         )
         x, y = photo.to_original(*geometry.to_photo(*result.peak_input()))
         record = {
@@ -145,7 +210,7 @@ def explain_images(
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             stem = f"{Path(path).stem}_{model_name}_{method}_{chosen}"
-            heat = photo_heatmap(photo, geometry, result.on_input(config.input_size))
+            heat = photo_heatmap(photo, geometry, result.on_input(spec.input_size))
             np.save(out / f"{stem}.npy", heat)
             Image.fromarray(overlay_image(np.asarray(photo.image), heat, 0.6)).resize(
                 photo.upright_size
@@ -286,18 +351,32 @@ def digits(images: Sequence[str], model_name: str) -> int:
     return status
 
 
+def add_cnn_choice(command: argparse.ArgumentParser) -> None:
+    """--model NAME (the app's CNNs) and --models DIR (then NAME may be the operator's)."""
+    command.add_argument(
+        "--model",
+        default=DEFAULT_CNN,
+        metavar="NAME",
+        help=f"{' or '.join(CNN_MODELS)} (default {DEFAULT_CNN}), or with --models a model of "
+        "that folder",
+    )
+    command.add_argument(
+        "--models", type=Path, metavar="DIR", help="a folder of the operator's model configs"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m models", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     predict_cmd = commands.add_parser("predict", help="top-K ImageNet classes for each image")
     predict_cmd.add_argument("images", nargs="+", metavar="IMAGE")
-    predict_cmd.add_argument("--model", choices=list(CNN_MODELS), default=DEFAULT_CNN)
+    add_cnn_choice(predict_cmd)
     predict_cmd.add_argument("--top", type=int, default=5, metavar="K")
 
     maps_cmd = commands.add_parser("maps", help="write one layer's feature maps as PNG and .npy")
     maps_cmd.add_argument("image", metavar="IMAGE")
-    maps_cmd.add_argument("--model", choices=list(CNN_MODELS), default=DEFAULT_CNN)
+    add_cnn_choice(maps_cmd)
     maps_cmd.add_argument("--layer", required=True, metavar="L")
     maps_cmd.add_argument("--out", type=Path, required=True, metavar="DIR")
 
@@ -321,7 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain_cmd = commands.add_parser("explain", help="where each image holds a class's evidence")
     explain_cmd.add_argument("images", nargs="+", metavar="IMAGE")
-    explain_cmd.add_argument("--model", choices=list(CNN_MODELS), default=DEFAULT_CNN)
+    add_cnn_choice(explain_cmd)
     explain_cmd.add_argument("--method", choices=["cam", "gradcam", "occlusion"], default="cam")
     explain_cmd.add_argument("--class", dest="class_index", type=int, metavar="K")
     explain_cmd.add_argument(
@@ -355,15 +434,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.top < 1:
             _fail("--top", "must be at least 1")
             return 2
-        return predict(args.images, args.model, min(args.top, 1000))
+        return predict(args.images, args.model, args.top, args.models)
     if args.command == "maps":
-        return maps(args.image, args.model, args.layer, args.out)
+        return maps(args.image, args.model, args.layer, args.out, args.models)
     if args.command == "explain":
-        if args.class_index is not None and not 0 <= args.class_index < 1000:
-            _fail("--class", "must be 0..999")
-            return 2
         return explain_images(
-            args.images, args.model, args.method, args.class_index, args.layer, args.out
+            args.images,
+            args.model,
+            args.method,
+            args.class_index,
+            args.layer,
+            args.out,
+            args.models,
         )
     if args.command == "attribute":
         model = DEFAULT_SEQUENCE if args.model == "sentiment" else args.model

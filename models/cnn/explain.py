@@ -28,7 +28,43 @@ from models.cnn.trace import CnnTrace
 
 METHODS = ("cam", "gradcam", "occlusion")
 OCCLUSION_PATCH, OCCLUSION_STRIDE = 32, 20  # 100 passes on a 227-pixel input
+OCCLUSION_PATCHES = (16, 24, 32, 48, 64, 96)  # the choices on a photo-sized input
+OCCLUSION_STRIDES = (8, 12, 16, 20, 24, 32, 48)
+PHOTO_SIDE = 224  # the shipped models' inputs (224 and 227) are photo-sized
 OCCLUSION_BATCH = 32
+
+
+@dataclass(frozen=True)
+class OcclusionChoices:
+    patches: list[int]  # patch sides to choose from, in input pixels
+    strides: list[int]
+    patch: int  # the ones chosen at first
+    stride: int
+    photo_sized: bool  # the shipped choices, for a photo-sized input
+
+
+def occlusion_choices(side: int) -> OcclusionChoices:
+    """Patch and step sides for an input of `side` pixels: the fixed ones for a photo-sized
+    input, the same fractions of a smaller one (a 28-pixel digit: patches of 2 to 12)."""
+    if side >= PHOTO_SIDE:
+        return OcclusionChoices(
+            list(OCCLUSION_PATCHES),
+            list(OCCLUSION_STRIDES),
+            OCCLUSION_PATCH,
+            OCCLUSION_STRIDE,
+            True,
+        )
+
+    def scaled(pixels: int) -> int:
+        return max(1, min(side, round(pixels * side / PHOTO_SIDE)))
+
+    return OcclusionChoices(
+        sorted({scaled(p) for p in OCCLUSION_PATCHES}),
+        sorted({scaled(s) for s in OCCLUSION_STRIDES}),
+        scaled(OCCLUSION_PATCH),
+        scaled(OCCLUSION_STRIDE),
+        False,
+    )
 
 
 @dataclass(frozen=True)

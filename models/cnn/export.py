@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -11,11 +12,12 @@ from models.cnn.imagenet import class_names
 from models.cnn.trace import CnnTrace
 
 
-def top5_csv(trace: CnnTrace) -> str:
+def top5_csv(trace: CnnTrace, names: Sequence[str] | None = None) -> str:
+    """The five likeliest classes, named by `names` (ImageNet's unless given)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["rank", "class_index", "label", "probability"])
-    names = class_names()
+    names = class_names() if names is None else names
     for rank, (index, prob) in enumerate(trace.top(5), start=1):
         writer.writerow([rank, index, names[index], f"{prob:.6f}"])
     return out.getvalue()

@@ -235,5 +235,9 @@ def resize_center_crop(
     geometry = crop_geometry(image.width, image.height, short_side, crop)
     # Resample only the region that is kept: the same pixels as scaling the whole photo and
     # cutting the centre, without a huge intermediate for very long, thin images.
-    resized = image.resize((crop, crop), resample, box=geometry.photo_box(crop))
+    left, top, right, bottom = geometry.photo_box(crop)
+    # The scale is the rounded scaled width's: at a small crop (28 pixels) the box can pass
+    # the photo's edge by a fraction of a pixel, which Pillow refuses.
+    box = (left, top, min(right, image.width), min(bottom, image.height))
+    resized = image.resize((crop, crop), resample, box=box)
     return np.asarray(resized, dtype=np.uint8)

@@ -18,7 +18,14 @@ from PIL import Image
 from models.cnn import efficientnet_lite, squeezenet
 from models.cnn.config import CnnConfig
 from models.cnn.geometry import ReceptiveField, SpatialOp, receptive_fields
+from models.cnn.imagenet import class_names, class_synonyms
 from models.cnn.staged import StagedCnn
+
+IMAGENET_NOTE = (
+    "ImageNet's 1000 classes include 120 dog breeds but no *person*, *horse* or *cow* "
+    "(only a *sorrel* horse and an *ox*), so a photo of something outside them still "
+    "gets the closest match among them."
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,8 @@ class CnnSpec:
     config: CnnConfig
     spatial_ops: Callable[[int], list[SpatialOp]]  # every convolution, for an input side
     class_channels_stage: str | None = None  # a stage with one channel per class, if any
+    channels = 3  # it reads colour pictures
+    classes_note = IMAGENET_NOTE  # what its classes are, for the page (markdown)
 
     @property
     def input_size(self) -> int:
@@ -43,6 +52,23 @@ class CnnSpec:
 
     def stages(self) -> list[str]:
         return list(self.receptive_fields())
+
+    @property
+    def resize_short_side(self) -> int:
+        return self.config.resize_short_side
+
+    @property
+    def cam_stage(self) -> str:
+        """The stage of its exact class activation maps (both shipped models have one)."""
+        return self.config.cam_stage
+
+    def class_names(self) -> tuple[str, ...]:
+        """A readable name per output: ImageNet's."""
+        return class_names()
+
+    def also_called(self, index: int) -> list[str]:
+        """The class's other names (WordNet's lemmas after the first)."""
+        return class_synonyms()[index].split(", ")[1:]
 
     def describe(self, model: StagedCnn) -> str:
         """One line for the model chooser: parameters, stages, input, strength."""

@@ -80,6 +80,7 @@ class LinearHead:
 class CnnTaps:
     stages: tuple[tuple[str, torch.Tensor], ...]  # (name, output (B, ...)) per block, in order
     logits: torch.Tensor  # (B, K)
+    x: torch.Tensor  # the input as run: with `grad`, a fresh leaf the gradients reach
 
     def stage(self, name: str) -> torch.Tensor:
         for stage, output in self.stages:
@@ -110,11 +111,12 @@ class TappedCnn:
             raise ValueError(f"the batch must be 1 to {MAX_BATCH if self.batched else 1}")
         if grad:
             with torch.enable_grad():
-                logits, *outputs = self.graph(x.detach().clone().requires_grad_(True))
+                x = x.detach().clone().requires_grad_(True)
+                logits, *outputs = self.graph(x)
         else:
             with torch.inference_mode():
                 logits, *outputs = self.graph(x)
-        return CnnTaps(tuple(zip(self.names, outputs, strict=True)), logits)
+        return CnnTaps(tuple(zip(self.names, outputs, strict=True)), logits, x)
 
 
 def tap_cnn(model: nn.Module, example: torch.Tensor) -> TappedCnn:

@@ -14,25 +14,28 @@ from imaging.encode import jpeg_bytes, png_bytes
 from imaging.maps import overlay_image
 from imaging.marks import PICTURE_SIDE, draw_box, enlarged, mark_point
 from imaging.tiles import filter_tiles, map_tiles
-from models.cnn.explain import (
-    OCCLUSION_PATCH,
-    OCCLUSION_STRIDE,
-    Explanation,
-    class_activation_map_of,
-    gradcam_default,
-    occlusion_map,
-)
+from models.cnn.explain import Explanation, occlusion_choices, occlusion_map
 from models.cnn.export import stages_npz, top5_csv
-from models.cnn.imagenet import class_names
 from models.cnn.images import LoadedPhoto, crop_geometry
 from models.cnn.registry import CNN_MODELS
 from models.cnn.stage_stats import stage_statistics
 from models.cnn.trace import CnnTrace
-from ui.cache.cnn import class_evidence, cnn_model, cnn_trace, model_input, unit_gradient
+from ui.cache.cnn import (
+    class_activation,
+    class_evidence,
+    cnn_forward,
+    cnn_spec,
+    cnn_trace,
+    first_filters,
+    gradcam_stage,
+    model_input,
+    unit_gradient,
+)
 from ui.common.downloads import download
 from ui.common.glossary import explain, glossary_help
 from ui.common.pictures import show_stage_pictures
 from ui.common.state import keep, kept_value, rewrite_address
+from ui.common.text import escape_markdown
 from ui.common.theme import current_theme
 
 METHOD_NAMES = {
@@ -45,9 +48,9 @@ OCCLUSION_KEPT = 4  # occlusion results kept per session
 
 def photo_point(photo: LoadedPhoto, model_name: str, x: float, y: float) -> tuple[float, float]:
     """A model-input pixel in the original photo's pixel coordinates (after EXIF rotation)."""
-    config = CNN_MODELS[model_name].config
+    spec = cnn_spec(model_name)
     image = photo.image
-    geometry = crop_geometry(image.width, image.height, config.resize_short_side, config.input_size)
+    geometry = crop_geometry(image.width, image.height, spec.resize_short_side, spec.input_size)
     return photo.to_original(*geometry.to_photo(x, y))
 
 
@@ -58,7 +61,7 @@ def apply_top5_click(event: object, trace: CnnTrace) -> None:
     if not points:
         return
     label = points[0].get("y")
-    names = class_names()
+    names = cnn_spec(trace.model).class_names()
     clicked = next((index for index, _ in trace.top(5) if names[index] == label), None)
     marker = (trace.model, label)
     if clicked is not None and st.session_state.get("cnn_top5_applied") != marker:
@@ -66,7 +69,8 @@ def apply_top5_click(event: object, trace: CnnTrace) -> None:
         st.session_state["cnn_class"] = clicked
         st.session_state["cnn_deeper"] = "class"  # the click asks for that class's evidence
         st.success(
-            f"Showing where the network found **{names[clicked]}** in the photo: "
+            f"Showing where the network found **{escape_markdown(names[clicked])}** in the "
+            "photo: "
             "[see the evidence below](#why-this-class).",
             icon=":material/arrow_downward:",
         )
@@ -81,7 +85,7 @@ def run_occlusion(
         bar = st.progress(0.0, text="Covering the photo patch by patch…")
         batch = model_input(model_name, source_key, photo.image)
         kept[key] = occlusion_map(
-            cnn_model(model_name), batch, class_index, patch, stride, progress=bar.progress
+            cnn_forward(model_name), batch, class_index, patch, stride, progress=bar.progress
         )
         bar.empty()
         while len(kept) > OCCLUSION_KEPT:
@@ -94,13 +98,15 @@ def occlusion_on_request(
 ) -> Explanation | None:
     """Patch and step controls, and the occlusion map once asked for (or already computed)."""
     left, middle, right = st.columns([2, 2, 2])
+    side = trace.shown.shape[0]
+    choices = occlusion_choices(side)
+    scaled = "" if choices.photo_sized else f"_{side}"  # other options, other widgets
     patch = left.select_slider(
-        "Patch (pixels)", [16, 24, 32, 48, 64, 96], OCCLUSION_PATCH, key="cnn_patch"
+        "Patch (pixels)", choices.patches, choices.patch, key=f"cnn_patch{scaled}"
     )
     stride = middle.select_slider(
-        "Step (pixels)", [8, 12, 16, 20, 24, 32, 48], OCCLUSION_STRIDE, key="cnn_stride"
+        "Step (pixels)", choices.strides, choices.stride, key=f"cnn_stride{scaled}"
     )
-    side = trace.shown.shape[0]
     passes = ((side - patch) // stride + 1) ** 2
     right.caption(f"{passes} forward passes, in batches.")
     key = (trace.model, source_key, class_index, patch, stride)
@@ -117,7 +123,8 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
         "Why this class?",
         help=glossary_help("class activation map", "Grad-CAM", "occlusion", "logit (score)"),
     )
-    names = class_names()
+    spec = cnn_spec(trace.model)
+    names = spec.class_names()
     # A new photo or model starts at its top guess; so does coming back from another "Look
     # deeper" section, which drops this section's widget state (Streamlit's rule for widgets
     # not drawn in a run).
@@ -129,19 +136,21 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
         st.session_state["cnn_class"] = trace.top(1)[0][0]
     controls = st.columns([3, 3, 2])
     class_index = controls[0].selectbox(
-        "Class (type to search all 1000, or click a bar above)",
+        f"Class (type to search all {len(names)}, or click a bar above)",
         range(len(names)),
         format_func=lambda index: f"{names[index]} ({trace.probs[index]:.1%})",
         key="cnn_class",
     )
-    method = controls[1].radio(
-        "Evidence", list(METHOD_NAMES), format_func=METHOD_NAMES.get, key="cnn_method"
-    )
+    # The exact map needs a model that ends in a global pool and a linear layer.
+    methods = [m for m in METHOD_NAMES if m != "cam" or spec.cam_stage is not None]
+    if st.session_state.get("cnn_method", methods[0]) not in methods:
+        st.session_state["cnn_method"] = methods[0]
+    method = controls[1].radio("Evidence", methods, format_func=METHOD_NAMES.get, key="cnn_method")
     opacity = controls[2].slider("Opacity", 0.0, 1.0, 0.6, 0.05, key="cnn_explain_opacity")
     stages = [stage.name for stage in trace.stages]
     evidence: Explanation | None = None
     if method == "gradcam":
-        default = stages.index(gradcam_default(cnn_model(trace.model)))
+        default = stages.index(gradcam_stage(trace.model))
         stage = st.selectbox("Stage", stages, index=default, key=f"cnn_gradcam_stage_{trace.model}")
         evidence = class_evidence(
             trace.model, source_key, "gradcam", class_index, stage, photo.image
@@ -149,7 +158,7 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
     elif method == "occlusion":
         evidence = occlusion_on_request(trace, photo, source_key, class_index)
     else:
-        evidence = class_activation_map_of(trace, cnn_model(trace.model), class_index)
+        evidence = class_activation(trace, class_index)
     if evidence is None:
         st.info("Press **Run occlusion** to slide the grey patch over the photo.")
         return
@@ -177,7 +186,8 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
     }
     right.markdown(notes[evidence.method])
     right.markdown(
-        f"Strongest evidence for **{names[class_index]}** at ({x:.0f}, {y:.0f}) in the "
+        f"Strongest evidence for **{escape_markdown(names[class_index])}** at ({x:.0f}, "
+        f"{y:.0f}) in the "
         f"{width}×{height} photo (the white cross)."
     )
     download(
@@ -193,7 +203,7 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
 @st.fragment
 def chosen_unit_stage(model: str) -> str:
     """The stage of "What one unit sees"; the fifth (or last) until the visitor picks one."""
-    stages = CNN_MODELS[model].stages()
+    stages = cnn_spec(model).stages()
     return st.session_state.get(f"cnn_rf_stage_kept_{model}", stages[min(4, len(stages) - 1)])
 
 
@@ -203,7 +213,7 @@ def kept_unit_key(model: str, stage: str, axis: str) -> str:
 
 def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
     st.subheader("What one unit sees", help=explain("receptive field"))
-    fields = CNN_MODELS[trace.model].receptive_fields()
+    fields = cnn_spec(trace.model).receptive_fields()
     names = [stage.name for stage in trace.stages]
     controls = st.columns(3)
     # Each choice lives in a plain session key copied into its box (ui/common/state.py, kept_value):
@@ -222,22 +232,29 @@ def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> Non
         place[axis] = column.number_input(label, 0, side - 1, key=box, on_change=keep(box, kept))
     row, col = place["row"], place["col"]
     rewrite_address()  # this fragment reruns alone: its unit goes in the address now
-    field = fields[stage_name]
-    box = field.box(int(row), int(col), trace.shown.shape[0])
+    field = fields.get(stage_name)
     gradient = unit_gradient(trace.model, source_key, stage_name, int(row), int(col), photo.image)
     left, right = st.columns(2)
-    with left.container(key="cnn_rf_box"):
-        st.image(
-            jpeg_bytes(draw_box(trace.shown, box, FIELD_BOX)),
-            width=PICTURE_SIDE,
-            alt=f"The photo with a red box of {field.size} pixels a side: what unit ({row}, "
-            f"{col}) of {stage_name} can see",
+    if field is None:
+        left.caption(
+            f"The theoretical receptive field of {stage_name} cannot be read from the model's "
+            "graph: an operation on the way (an upsampling, a reshape) has no fixed window. "
+            "The gradient beside it shows what the unit depends on."
         )
-    left.caption(
-        f"Theoretical receptive field of unit ({row}, {col}) of {stage_name}: "
-        f"{field.size}×{field.size} pixels (clipped to the photo), from kernels, strides and "
-        "padding."
-    )
+    else:
+        box = field.box(int(row), int(col), trace.shown.shape[0])
+        with left.container(key="cnn_rf_box"):
+            st.image(
+                jpeg_bytes(draw_box(trace.shown, box, FIELD_BOX)),
+                width=PICTURE_SIDE,
+                alt=f"The photo with a red box of {field.size} pixels a side: what unit "
+                f"({row}, {col}) of {stage_name} can see",
+            )
+        left.caption(
+            f"Theoretical receptive field of unit ({row}, {col}) of {stage_name}: "
+            f"{field.size}×{field.size} pixels (clipped to the photo), from kernels, strides "
+            "and padding."
+        )
     with right.container(key="cnn_rf_gradient"):
         gradient_picture = enlarged(overlay_image(trace.shown, gradient, 0.75))[0]
         st.image(
@@ -267,25 +284,7 @@ def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> Non
 
 def show_units_and_statistics(trace: CnnTrace) -> None:
     st.subheader("Filters and statistics")
-    model = cnn_model(trace.model)
-    first = CNN_MODELS[trace.model].config.first_stage
-    filters = model.first_filters().numpy()[:16]
-    maps = trace.stage(first).maps[:16]
-    left, right = st.columns(2)
-    left.markdown(f"**The first 16 filters of {first}** (3×3 RGB: what each one looks for)")
-    left.image(
-        filter_tiles(filters),
-        width="stretch",
-        output_format="PNG",
-        alt=f"The first {len(filters)} filters of {first} as tiny colour patches",
-    )
-    right.markdown("**…and the map each one makes on this photo**")
-    # Sixteen full-size maps: as PNG they were 270 KB, more than the rest of the page.
-    right.image(
-        jpeg_bytes(map_tiles(maps)),
-        width="stretch",
-        alt=f"The {len(maps)} feature maps those filters make on this photo",
-    )
+    show_first_filters(trace)
     stats = stage_statistics(trace)
     st.plotly_chart(
         stage_stats_figure(
@@ -315,13 +314,48 @@ def show_units_and_statistics(trace: CnnTrace) -> None:
     )
 
 
+def show_first_filters(trace: CnnTrace) -> None:
+    """The first convolution's filters (colour or grey) beside the maps they make."""
+    found = first_filters(trace.model)
+    if found is None:
+        st.caption(
+            "The first filters are not shown: no convolution reads the picture directly (or "
+            "its outputs are not the first stage's channels)."
+        )
+        return
+    first, every = found
+    filters = every[:16]
+    maps = trace.stage(first).maps[:16]
+    side, colour = filters.shape[-1], "RGB" if filters.shape[1] == 3 else "grey"
+    left, right = st.columns(2)
+    left.markdown(
+        f"**The first {len(filters)} filters of {first}** ({side}×{side} {colour}: what each "
+        "one looks for)"
+    )
+    left.image(
+        filter_tiles(filters),
+        width="stretch",
+        output_format="PNG",
+        alt=f"The first {len(filters)} filters of {first} as tiny "
+        + ("colour" if colour == "RGB" else "grey")
+        + " patches",
+    )
+    right.markdown("**…and the map each one makes on this photo**")
+    # Sixteen full-size maps: as PNG they were 270 KB, more than the rest of the page.
+    right.image(
+        jpeg_bytes(map_tiles(maps)),
+        width="stretch",
+        alt=f"The {len(maps)} feature maps those filters make on this photo",
+    )
+
+
 def show_compare_and_export(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
     st.header("Compare and export")
     left, right = st.columns(2)
     download(
         left,
         "Top 5 (CSV)",
-        partial(top5_csv, trace),
+        partial(top5_csv, trace, cnn_spec(trace.model).class_names()),
         f"{trace.model}_top5.csv",
         "text/csv",
         "cnn_top5_csv",
@@ -334,9 +368,11 @@ def show_compare_and_export(trace: CnnTrace, photo: LoadedPhoto, source_key: str
         "application/octet-stream",
         "cnn_stages_npz",
     )
+    if trace.model not in CNN_MODELS:  # the app's two ImageNet models read other classes
+        return
     if not st.toggle("The same photo through both models", key="cnn_both"):
         return
-    names = class_names()
+    names = cnn_spec(trace.model).class_names()
     columns = st.columns(len(CNN_MODELS))
     for column, name in zip(columns, CNN_MODELS, strict=True):
         other = trace if name == trace.model else cnn_trace(name, source_key, photo.image)

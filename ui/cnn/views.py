@@ -19,13 +19,13 @@ from charts.cnn import (
 from charts.theme import Theme
 from imaging.encode import jpeg_bytes, png_bytes
 from imaging.maps import overlay_image
+from imaging.marks import for_screen
 from imaging.tiles import channel_grid_picture, channel_tiles
 from models.cnn.channel_stats import channel_means, channel_order
-from models.cnn.imagenet import class_names, class_synonyms
 from models.cnn.images import ImageInputError, LoadedPhoto
-from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
+from models.cnn.registry import DEFAULT_CNN
 from models.cnn.trace import CnnTrace, Stage
-from ui.cache.cnn import cnn_model, content_key, decoded_photo, samples
+from ui.cache.cnn import cnn_spec, cnn_specs, content_key, decoded_photo, describe_model, samples
 from ui.cnn.look_deeper import apply_top5_click, chosen_unit_stage, kept_unit_key
 from ui.common.downloads import download
 from ui.common.glossary import glossary_help
@@ -195,17 +195,23 @@ def describe_photo(photo: LoadedPhoto, description: str) -> str:
 
 
 def show_prediction(trace: CnnTrace, photo_note: str, theme: Theme) -> None:
-    names, synonyms = class_names(), class_synonyms()
+    spec = cnn_spec(trace.model)
+    names = spec.class_names()
     left, right = st.columns([2, 3])
     with left:
         st.subheader("What the network sees")
         side = trace.shown.shape[0]
+        grey = " in grey," if spec.channels == 1 else ""
         st.image(
-            jpeg_bytes(trace.shown),
+            jpeg_bytes(for_screen(trace.shown)),
             width="stretch",
-            alt=f"The photo as the network sees it: {side}×{side} pixels, resized and cropped",
+            alt=f"The photo as the network sees it: {side}×{side} pixels,{grey} resized and "
+            "cropped",
         )
-        st.caption(f"Resized and centre-cropped to {trace.shown.shape[0]} px. {photo_note}")
+        st.caption(
+            f"Resized and centre-cropped to {trace.shown.shape[0]} px{grey.rstrip(',')}. "
+            f"{photo_note}"
+        )
     with right:
         st.subheader(
             "What it thinks it is", help=glossary_help("softmax probability", "logit (score)")
@@ -222,14 +228,10 @@ def show_prediction(trace: CnnTrace, photo_note: str, theme: Theme) -> None:
         )
         apply_top5_click(event, trace)
         best, prob = top[0]
-        also = synonyms[best].split(", ")[1:]
+        also = spec.also_called(best)
         aliases = f" — also called {', '.join(also)}" if also else ""
-        st.markdown(f"**Top guess: {names[best]}** ({prob:.1%}){aliases}.")
-        st.caption(
-            "ImageNet's 1000 classes include 120 dog breeds but no *person*, *horse* or *cow* "
-            "(only a *sorrel* horse and an *ox*), so a photo of something outside them still "
-            "gets the closest match among them."
-        )
+        st.markdown(f"**Top guess: {escape_markdown(names[best])}** ({prob:.1%}){aliases}.")
+        st.caption(spec.classes_note)
 
 
 def show_overview(trace: CnnTrace, theme: Theme) -> None:
@@ -252,9 +254,16 @@ def show_overview(trace: CnnTrace, theme: Theme) -> None:
     names = [stage.name for stage in trace.stages]
     shapes = [stage.shape for stage in trace.stages]
     fields = {
-        stage: field.size for stage, field in CNN_MODELS[trace.model].receptive_fields().items()
+        stage: field.size for stage, field in cnn_spec(trace.model).receptive_fields().items()
     }
-    show_stage_pictures(trace, how, "cnn_overview", 170, fields)
+    if not set(names) <= set(fields):
+        st.caption(
+            "What one unit of each stage sees is not shown: the graph has an operation on the "
+            "way whose field cannot be read from it (an upsampling, a reshape)."
+        )
+    show_stage_pictures(
+        trace, how, "cnn_overview", 170, fields if set(names) <= set(fields) else None
+    )
     st.plotly_chart(
         shape_ladder_figure(names, shapes, theme),
         width="stretch",
@@ -280,15 +289,22 @@ def chosen_model() -> str:
 
 
 def choose_model() -> str:
-    """The model radio in the sidebar and a line about the chosen model; its name."""
-    model_name = model_radio("cnn_model", CNN_MODELS, DEFAULT_CNN)
-    st.sidebar.caption(CNN_MODELS[model_name].describe(cnn_model(model_name)))
+    """The model radio in the sidebar (the shipped models, then the operator's) and a line
+    about the chosen model; its name."""
+    model_name = model_radio("cnn_model", cnn_specs(), DEFAULT_CNN)
+    st.sidebar.caption(describe_model(model_name))
     return model_name
+
+
+def second_stage(stages: list[str]) -> str:
+    """The layer shown until the visitor picks one: the second (the only one of a model of
+    one stage)."""
+    return stages[min(1, len(stages) - 1)]
 
 
 def chosen_layer(model: str) -> str:
     """The layer chosen for a model; the second stage until the visitor picks one."""
-    return st.session_state.get(kept_layer_key(model), CNN_MODELS[model].stages()[1])
+    return st.session_state.get(kept_layer_key(model), second_stage(cnn_spec(model).stages()))
 
 
 def kept_channel_key(model: str, layer: str) -> str:
@@ -324,7 +340,7 @@ def cnn_address() -> list[Param]:
         return lambda: kept_unit_key(chosen_model(), chosen_unit_stage(chosen_model()), axis)
 
     return [
-        choice("model", "the model", "cnn_model", list(CNN_MODELS), DEFAULT_CNN),
+        choice("model", "the model", "cnn_model", list(cnn_specs()), DEFAULT_CNN),
         Param("sample", "the sample photo", read_sample, current_sample, samples()[0].path.stem),
         Param("photo", "the kind of photo", read_kind, current_kind),
         choice("summary", "the summary", "cnn_overview_summary", SUMMARIES, SUMMARIES[0]),
@@ -332,7 +348,7 @@ def cnn_address() -> list[Param]:
             "layer",
             "the layer",
             lambda: kept_layer_key(chosen_model()),
-            lambda: CNN_MODELS[chosen_model()].stages(),
+            lambda: cnn_spec(chosen_model()).stages(),
         ),
         choice("order", "the channel order", "cnn_sort", ORDERS, ORDERS[0]),
         choice("scale", "the colour scale", "cnn_scale", SCALES, SCALES[0]),
@@ -348,7 +364,7 @@ def cnn_address() -> list[Param]:
             "unit_stage",
             "the unit's stage",
             lambda: f"cnn_rf_stage_kept_{chosen_model()}",
-            lambda: CNN_MODELS[chosen_model()].stages(),
+            lambda: cnn_spec(chosen_model()).stages(),
         ),
         number_param("row", "the unit's row", unit_key("row")),
         number_param("col", "the unit's column", unit_key("col")),
@@ -382,7 +398,7 @@ def choose_channels(trace: CnnTrace) -> ChannelView:
     # state is set aside after a run that does not draw it (replacing an upload reruns once
     # without a file) and came back as another layer.
     box, kept = f"cnn_layer_{trace.model}", kept_layer_key(trace.model)
-    kept_value(box, kept, names[1], names, "the layer")
+    kept_value(box, kept, second_stage(names), names, "the layer")
     layer = controls[0].selectbox("Layer", names, key=box, on_change=keep(box, kept))
     stage = trace.stage(layer)
     channels_total = stage.shape[0]
@@ -401,9 +417,16 @@ def choose_channels(trace: CnnTrace) -> ChannelView:
         counts,
         "the number of channels shown",
     )
-    count = controls[2].select_slider(  # 8 a row; more on request (each tile is a file)
-        "Channels shown", counts, key="cnn_count", on_change=keep("cnn_count", "cnn_count_kept")
-    )
+    if len(counts) > 1:
+        count = controls[2].select_slider(  # 8 a row; more on request (each tile is a file)
+            "Channels shown",
+            counts,
+            key="cnn_count",
+            on_change=keep("cnn_count", "cnn_count_kept"),
+        )
+    else:  # a stage of 8 channels or fewer: all of them
+        count = counts[0]
+        controls[2].caption(f"All {count} channels shown")
     scale = controls[3].radio(
         "Colour scale",
         SCALES,
@@ -424,12 +447,13 @@ def choose_channels(trace: CnnTrace) -> ChannelView:
             key="cnn_page",
             on_change=keep("cnn_page", "cnn_page_kept"),
         )
-    is_class_maps = layer == CNN_MODELS[trace.model].class_channels_stage
+    spec = cnn_spec(trace.model)
+    is_class_maps = layer == spec.class_channels_stage
     return ChannelView(
         stage=stage,
         shown=[int(c) for c in order[start : start + count]],
         per_channel=scale == "channel",
-        class_labels=list(class_names()) if is_class_maps else None,
+        class_labels=list(spec.class_names()) if is_class_maps else None,
     )
 
 
@@ -494,13 +518,14 @@ def show_one_channel(trace: CnnTrace, view: ChannelView) -> None:
             f"Channel **#{channel}**{class_note}: mean activation {means[channel]:.3f}, "
             f"rank {rank} of {channels_total} in this layer. "
             f"Its {stage.shape[1]}×{stage.shape[2]} map is stretched over the {side}-pixel "
-            f"input, so each map pixel covers about {side / stage.shape[1]:.0f} photo pixels."
+            f"input, so each map pixel covers about {side / stage.shape[1]:.0f} photo "
+            + ("pixel." if round(side / stage.shape[1]) == 1 else "pixels.")
         )
     with right:
         blended = overlay_image(trace.shown, stage.maps[channel], opacity)
         with st.container(key="cnn_overlay"):
             st.image(
-                jpeg_bytes(blended),
+                jpeg_bytes(for_screen(blended)),
                 width=460,
                 alt=f"Channel {channel} of {stage.name} laid over the photo: bright where it "
                 "responds",
