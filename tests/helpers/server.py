@@ -33,14 +33,15 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 60.0) -> N
 
 
 @contextmanager
-def serve_app() -> Iterator[str]:
-    """A fresh streamlit server for app.py on a free loopback port; yields its base URL."""
-    with serve_apps(1) as urls:
+def serve_app(env: dict[str, str] | None = None) -> Iterator[str]:
+    """A fresh streamlit server for app.py on a free loopback port; yields its base URL. `env`
+    adds to its environment (MODELS_DIR: the operator's models)."""
+    with serve_apps(1, env) as urls:
         yield urls[0]
 
 
 @contextmanager
-def serve_apps(count: int) -> Iterator[list[str]]:
+def serve_apps(count: int, env: dict[str, str] | None = None) -> Iterator[list[str]]:
     """`count` separate streamlit processes of app.py, started together; yields their base URLs."""
     servers: list[subprocess.Popen] = []
     urls: list[str] = []
@@ -50,7 +51,7 @@ def serve_apps(count: int) -> Iterator[list[str]]:
             ports.add(free_port())
         for port in sorted(ports):
             urls.append(f"http://127.0.0.1:{port}")
-            servers.append(start_app(port))
+            servers.append(start_app(port, env))
         for url, server in zip(urls, servers, strict=True):
             wait_healthy(url, server)
         yield urls
