@@ -4,6 +4,7 @@ RNNs, characters, a bidirectional first layer under a forward one, a learned ini
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from types import MappingProxyType
 
@@ -18,6 +19,7 @@ from models.custom.loading import LoadedModel
 from models.custom.reader import read_sequence_model
 from models.custom.sequence_spec import OwnSequenceSpec, own_sequence_spec
 from models.custom.text import Vocab
+from models.sequence.export import trace_npz
 from models.sequence.trace import EmptyTextError, SequenceTrace
 
 WORDS = ("<unk>", "the", "film", "was", "not", "good", "bad", ",", "but", "a", "b", "c")
@@ -184,6 +186,8 @@ def test_every_layer_and_direction_is_named_and_read_in_order() -> None:
         "`second` layer 1",
     ]
     assert [spec.reads_backward(index) for index in range(3)] == [False, True, False]
+    keys = [spec.layer_key(index) for index in range(3)]  # in the downloads
+    assert keys == ["1_forward_of_first", "1_backward_of_first", "1_of_second"]
     assert list(spec.states) == ["h", "dh"]  # an LSTM and a GRU share h alone
     trace = read(spec, "the film was not good")
     model = spec.load()
@@ -194,6 +198,9 @@ def test_every_layer_and_direction_is_named_and_read_in_order() -> None:
     np.testing.assert_allclose(trace.layers[0].h, first[0, :, :4], atol=1e-5)
     np.testing.assert_allclose(trace.layers[1].h, first[0, :, 4:], atol=1e-5)
     np.testing.assert_allclose(trace.layers[2].h, second[0], atol=1e-5)
+    with np.load(io.BytesIO(trace_npz(trace, spec))) as saved:
+        np.testing.assert_array_equal(saved["layer1_backward_of_first_h"], trace.layers[1].h)
+        assert np.isnan(saved["scores"]).all()  # no verdict per token to write
     # The head reads a forward layer, but the one under it has read the whole text already.
     verdict = trace.verdict
     assert verdict is not None and verdict.running is None

@@ -112,6 +112,14 @@ class OwnSequenceSpec(SequenceSpec):
             return label + f" (reads the {reads} from the end)"
         return label + (f" (reads {reads})" if index == 0 else "")
 
+    def layer_key(self, index: int) -> str:
+        entry = self.entries[index]
+        several = len({e.path for e in self.entries}) > 1
+        key = str(entry.layer + 1)
+        if entry.directions == 2:
+            key += "_backward" if entry.direction else "_forward"
+        return key + (f"_of_{entry.path}" if several else "")
+
     def reads_backward(self, index: int) -> bool:
         return self.entries[index].direction == 1
 

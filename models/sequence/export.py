@@ -31,22 +31,25 @@ def trace_csv(trace: SequenceTrace, spec: SequenceSpec | None = None) -> str:
     writer.writerow(
         ["step", "token", "score", "layer", "state", *(f"unit_{u}" for u in range(units))]
     )
+    spec = spec or spec_of(trace.model)
     scores = trace_scores(trace, spec)
+    names = [spec.layer_key(index) for index in range(len(trace.layers))]
     for t, token in enumerate(trace.tokens):
-        for layer_index, layer in enumerate(trace.layers, start=1):
+        for name, layer in zip(names, trace.layers, strict=True):
             for state, values in layer.values.items():
-                row = [t + 1, cell(token), f"{scores[t]:.6f}", layer_index, state]
+                row = [t + 1, cell(token), f"{scores[t]:.6f}", name, state]
                 writer.writerow(row + [f"{v:.6f}" for v in values[t]])
     return out.getvalue()
 
 
 def trace_npz(trace: SequenceTrace, spec: SequenceSpec | None = None) -> bytes:
     """tokens, scores and layer<L>_<state> arrays (T, H) in one compressed NPZ."""
+    spec = spec or spec_of(trace.model)
     scores = trace_scores(trace, spec)
     arrays = {"tokens": np.array(trace.tokens, dtype=np.str_), "scores": scores}
-    for layer_index, layer in enumerate(trace.layers, start=1):
+    for index, layer in enumerate(trace.layers):
         for state, values in layer.values.items():
-            arrays[f"layer{layer_index}_{state}"] = np.asarray(values)
+            arrays[f"layer{spec.layer_key(index)}_{state}"] = np.asarray(values)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     return buffer.getvalue()

@@ -160,6 +160,10 @@ class SequenceSpec:
         """How the chooser names the trace's layer `index` (from 0)."""
         return f"layer {index + 1}" + (f" (reads {self.tokens.noun}s)" if index == 0 else "")
 
+    def layer_key(self, index: int) -> str:
+        """The trace's layer `index` (from 0) in a download: "1", "2"..."""
+        return str(index + 1)
+
     def reads_backward(self, index: int) -> bool:
         """Whether the trace's layer `index` reads the text from its end (so its state at token t
         has read tokens t to the last, and "before" a token means the column to its right)."""
