@@ -4,6 +4,7 @@ is checked against the model's own modules run here, not against the page's code
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from collections.abc import Iterator
@@ -231,3 +232,50 @@ def test_a_text_is_read_once_for_every_session(served: ModelsFolder) -> None:
     assert not first.exception and not second.exception
     assert [call.args[1] for call in reads.call_args_list] == [text]
     assert class_table(first) == class_table(second)
+
+
+CELL_LOOP = """
+import torch
+from torch import nn
+
+
+class Loop(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(4, 3)
+        self.cell = nn.GRUCell(3, 2)
+        self.head = nn.Linear(2, 2)
+
+    def forward(self, ids):
+        h = torch.zeros(1, 2)
+        for t in range(ids.shape[1]):
+            h = self.cell(self.embed(ids[:, t]), h)
+        return self.head(h)
+
+
+def build():
+    return Loop()
+"""
+
+
+def test_a_model_whose_layers_cannot_be_stepped_is_offered_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "loop.py").write_text(CELL_LOOP)
+    namespace: dict[str, object] = {}
+    exec(CELL_LOOP, namespace)  # the same code, to save its weights
+    torch.save(namespace["build"]().state_dict(), tmp_path / "loop.pt")  # type: ignore[operator]
+    (tmp_path / "vocab.txt").write_text("<unk>\nthe\nfilm\ngood\n")
+    digest = hashlib.sha256((tmp_path / "loop.pt").read_bytes()).hexdigest()
+    (tmp_path / "loop.toml").write_text(
+        '[model]\nname = "loop"\ntitle = "Hand-made loop"\nkind = "sequence"\n'
+        f'code = "loop.py"\nbuilder = "build"\nweights = "loop.pt"\nsha256 = "{digest}"\n'
+        '[text]\ntokens = "word"\nvocab = "vocab.txt"\n[classes]\nnames = ["no", "yes"]\n'
+    )
+    monkeypatch.setenv(MODELS_DIR_VARIABLE, str(tmp_path))
+    at = open_model("loop")
+    assert not at.exception
+    assert at.sidebar.radio(key="lstm_model").value == "loop"
+    shown = [box.value.replace("\\", "") for box in at.info]  # escaped: shown as written
+    assert any("cell is an nn.GRUCell run in a hand-written loop" in text for text in shown)
+    assert not charts(at)
