@@ -23,6 +23,7 @@ from models.custom.folder import ModelsFolder, UserModel
 from models.custom.text import encode
 from serving.own_models import MODELS_DIR_VARIABLE, own_models
 from tests.helpers.apptest import charts, open_page, texts
+from tests.helpers.bad_inputs import TEXT_CASES
 from tests.helpers.pictures import data_uri_pixels
 from tests.helpers.plotly_arrays import decode
 
@@ -279,3 +280,24 @@ def test_a_model_whose_layers_cannot_be_stepped_is_offered_with_the_reason(
     shown = [box.value.replace("\\", "") for box in at.info]  # escaped: shown as written
     assert any("cell is an nn.GRUCell run in a hand-written loop" in text for text in shown)
     assert not charts(at)
+
+
+@pytest.mark.parametrize("model", ["mood_lstm", "mood_gru"])
+def test_every_hostile_text_gives_a_message_or_a_result(served: ModelsFolder, model: str) -> None:
+    at = open_model(model)
+    assert at.sidebar.radio(key="lstm_model").value == model
+    for case in TEXT_CASES:
+        at.text_input(key="lstm_text").set_value(case.text).run()
+        assert not at.exception, case.name
+        for body in texts(at):
+            assert "<b>" not in body and "<script" not in body.lower(), (case.name, body)
+            assert "**bold**" not in body and "](http://x)" not in body, (case.name, body)
+        for element in at.get("plotly_chart"):
+            assert "<script" not in element.proto.spec.lower(), case.name
+        if case.empty:
+            assert any("Type some text" in info.value for info in at.info), case.name
+            assert not at.get("plotly_chart"), case.name
+            continue
+        cut = any("only its first 200 words" in warning.value for warning in at.warning)
+        assert cut == case.long, case.name
+        assert "lstm_watch" in charts(at) and class_table(at), case.name
