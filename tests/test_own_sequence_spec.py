@@ -13,6 +13,7 @@ import pytest
 import torch
 from torch import nn
 
+from models.custom import word_gradients
 from models.custom.config import ModelConfig, TextSpec
 from models.custom.folder import UserModel
 from models.custom.loading import LoadedModel
@@ -79,7 +80,9 @@ class Reader(nn.Module):
         return self.head(last)
 
 
-def test_a_forward_written_for_one_text_is_attributed_point_by_point() -> None:
+def test_a_forward_written_for_one_text_is_attributed_point_by_point(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     batched = spec_of(Reader(nn.LSTM(5, 4, batch_first=True)))
     single = spec_of(Reader(nn.LSTM(5, 4, batch_first=True), one_at_a_time=True))
     tokens = ("the", "film", "was", "not", "good", ",", "but", "bad")
@@ -87,6 +90,8 @@ def test_a_forward_written_for_one_text_is_attributed_point_by_point() -> None:
     ig_one, left_out_one = single.attribute(single.load(), tokens)
     assert ig.steps == ig_one.steps
     np.testing.assert_allclose(ig_one.values, ig.values, atol=1e-5)
+    monkeypatch.setattr(word_gradients, "BATCH", 5)  # the path's points in several batches
+    np.testing.assert_allclose(batched.attribute(batched.load(), tokens)[0].values, ig.values, 1e-5)
     np.testing.assert_allclose(left_out_one.values, left_out.values, atol=1e-6)
     assert ig.completeness_error <= 0.01 and ig.tokens == tokens
     ids = torch.tensor([[WORDS.index(t) for t in tokens]])
@@ -109,11 +114,21 @@ class OneHot(nn.Module):
         return self.head(out[:, -1])
 
 
+class Detached(Reader):
+    """Its word vectors are cut off from the gradient."""
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        out, _ = self.rnn(self.embed(ids).detach())
+        return self.head(out[:, -1])
+
+
 def test_a_model_without_an_embedding_has_no_attribution_and_says_why() -> None:
     spec = spec_of(OneHot())
     assert spec.sections == () and not spec.attribution
     assert "no nn.Embedding" in (spec.sections_note or "")
     assert read(spec, "the film").verdict is not None  # everything else still works
+    cut = spec_of(Detached(nn.GRU(5, 4, batch_first=True)))
+    assert cut.sections == () and "its gradient cannot be taken" in (cut.sections_note or "")
 
 
 class WrongAxis(nn.Module):

@@ -11,12 +11,14 @@ lock). The copies are checked on the reader's probe: they must give the model's 
 - Integrated gradients: from a baseline of all-zero word vectors to the text's, the m-point
   midpoint rule, 16 points doubled up to 512 until the attributions add up to the score's
   change within 1% (as models/sequence/attribution.py does for the app's own readers). The
-  path's points are run as one batch, with the text itself as one more row that must give
-  the model's logits; a model written for one sequence at a time is run point by point.
+  path's points are run 32 at a time, the first batch with the text itself as one more row
+  that must give the model's logits; a model written for one sequence at a time is run point
+  by point.
 - Leave one word out: the log-probability minus that of the text without the word (a text of
   one word: minus that of its zero vector).
 
-A model whose ids reach its logits through no nn.Embedding, or through several, gets a note.
+A model whose ids reach its logits through no nn.Embedding, or through several, or whose
+gradient cannot be taken (found on the probe, once), gets a note instead.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from models.custom.reader import TOLERANCE, SequenceReader
 from models.sequence.attribution import IG_MAX_STEPS, IG_STEPS, IG_TOLERANCE, Attribution
 
 TARGET = "log p({name}), the log-probability of its verdict,"
+BATCH = 32  # points of the path run together: a batch's activations stay small
 BASELINE = "that of the same text with every word vector zero"
 
 
@@ -75,20 +78,34 @@ def word_gradients(
         )
     embedding = embeddings[0]
     logits = next(node for node in source.graph.nodes if node.op == "output").args[0][0]
-    gradients = WordGradients(
-        _copy(source, embedding, lambda env: env[embedding]),
-        _copy(source, embedding, lambda env: env[logits], as_input=True),
-        model,
-    )
-    with torch.inference_mode():
-        own = model(probe)
-        again = gradients.logits(probe, gradients.vectors(probe))
+    try:
+        gradients = WordGradients(
+            _copy(source, embedding, lambda env: env[embedding]),
+            _copy(source, embedding, lambda env: env[logits], as_input=True),
+            model,
+        )
+        with torch.inference_mode():
+            own = model(probe)
+            again = gradients.logits(probe, gradients.vectors(probe))
+    except Exception as error:
+        return f"Which words mattered is not shown: {_one_line(error)}."
     if again.shape != own.shape or not torch.allclose(again, own, atol=TOLERANCE, rtol=TOLERANCE):
         return (
             "Which words mattered is not shown: the model's logits cannot be recomputed from "
             "its word vectors alone."
         )
+    try:  # once on the probe: what fails here would fail on every text
+        gradients.attribute(probe, tuple(map(str, probe[0].tolist())), 0, "")
+    except Exception as error:
+        return (
+            f"Which words mattered is not shown: its gradient cannot be taken ({_one_line(error)})."
+        )
     return gradients
+
+
+def _one_line(error: Exception) -> str:
+    first = (str(error).strip().splitlines() or [""])[0]
+    return f"{type(error).__name__}: {first}"
 
 
 def _copy(
@@ -140,14 +157,13 @@ def _integrated_gradients(
 def _path(
     gradients: WordGradients, ids: torch.Tensor, vectors: torch.Tensor, target: int, steps: int
 ) -> tuple[np.ndarray, float, float]:
-    batch_axis = _batch_axis(ids, vectors)
     with torch.inference_mode(False), torch.enable_grad():
         vectors = vectors.clone()  # a normal tensor: one made in inference mode takes no grad
         baseline = torch.zeros_like(vectors)
         alphas = ((torch.arange(steps, dtype=vectors.dtype) + 0.5) / steps).tolist()
         grads = None
-        if batch_axis is not None:
-            grads = _batched_gradients(gradients, ids, vectors, alphas, target, batch_axis)
+        if vectors.dim() == 3 and tuple(vectors.shape[:2]) == tuple(ids.shape):  # (1, T, E)
+            grads = _batched_gradients(gradients, ids, vectors, alphas, target)
         if grads is None:
             grads = torch.zeros_like(vectors)
             for alpha in alphas:
@@ -159,21 +175,10 @@ def _path(
         with torch.no_grad():
             score = float(_log_prob(gradients.logits(ids, vectors), target)[0])
             base = float(_log_prob(gradients.logits(ids, baseline), target)[0])
-    values = (vectors * grads).sum(dim=-1).detach().double()  # word vectors' last axis: E
-    return _per_token(values, ids, batch_axis), score, base
-
-
-def _batch_axis(ids: torch.Tensor, vectors: torch.Tensor) -> int | None:
-    """Where the word vectors keep the batch: axis 0 when they are (1, T, E) for ids (1, T)."""
-    return 0 if vectors.dim() == 3 and tuple(vectors.shape[:2]) == tuple(ids.shape) else None
-
-
-def _per_token(values: torch.Tensor, ids: torch.Tensor, batch_axis: int | None) -> np.ndarray:
-    """(T,) from the word vectors' summed values, whatever their layout ((1, T) or (T, 1))."""
-    flat = values.reshape(-1)
-    if flat.numel() != ids.shape[1]:
-        raise ValueError(f"the word vectors hold {flat.numel()} words for {ids.shape[1]} ids")
-    return flat.numpy()
+    values = (vectors * grads).sum(dim=-1).detach().double().reshape(-1)  # summed over E
+    if values.numel() != ids.shape[1]:
+        raise ValueError(f"the word vectors hold {values.numel()} words for {ids.shape[1]} ids")
+    return values.numpy(), score, base
 
 
 def _batched_gradients(
@@ -182,24 +187,28 @@ def _batched_gradients(
     vectors: torch.Tensor,
     alphas: list[float],
     target: int,
-    batch_axis: int,
 ) -> torch.Tensor | None:
-    """The mean gradient over the path's points in one batch, or None when the model does not
-    read a batch row by row (its row for the text itself must be its logits)."""
-    scale = torch.tensor([*alphas, 1.0], dtype=vectors.dtype).view(-1, 1, 1)
-    points = (scale * vectors).requires_grad_(True)  # (steps + 1, T, E)
-    try:
-        logits = gradients.logits(ids.expand(len(alphas) + 1, -1), points)
-    except Exception:  # a forward written for one sequence at a time
-        return None
+    """The mean gradient over the path's points, BATCH points at a time, or None when the model
+    does not read a batch row by row: the first batch carries the text itself as one more row,
+    which must give the model's logits."""
     with torch.no_grad():
         own = gradients.logits(ids, vectors)
-    if logits.shape != (len(alphas) + 1, own.shape[1]) or not torch.allclose(
-        logits[-1:], own, atol=TOLERANCE, rtol=TOLERANCE
-    ):
-        return None
-    (grads,) = torch.autograd.grad(_log_prob(logits[:-1], target).sum(), points)
-    return grads[:-1].mean(dim=batch_axis, keepdim=True)
+    total = torch.zeros_like(vectors)
+    for start in range(0, len(alphas), BATCH):
+        chunk = alphas[start : start + BATCH]
+        rows = chunk + ([1.0] if start == 0 else [])
+        points = (torch.tensor(rows, dtype=vectors.dtype).view(-1, 1, 1) * vectors).requires_grad_()
+        try:
+            logits = gradients.logits(ids.expand(len(rows), -1), points)
+        except Exception:  # a forward written for one sequence at a time
+            return None
+        if logits.shape != (len(rows), own.shape[1]):
+            return None
+        if start == 0 and not torch.allclose(logits[-1:], own, atol=TOLERANCE, rtol=TOLERANCE):
+            return None
+        (grads,) = torch.autograd.grad(_log_prob(logits[: len(chunk)], target).sum(), points)
+        total += grads[: len(chunk)].sum(dim=0, keepdim=True)
+    return total / len(alphas)
 
 
 def _occlusion(
