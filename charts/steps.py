@@ -21,12 +21,15 @@ def step_figure(
     unit_noun: str = "hidden unit",
     theme: Theme = LIGHT,
     symbol: str = "h",
+    backward: bool = False,
 ) -> go.Figure:
     """h_t as bars (h_(t−1) as grey ticks), and below it the change h_t − h_(t−1) per unit.
 
     before, after: (H,) h_(t−1) and h_t; `top` the units to mark (those that moved most);
-    `reach` the half-width of h's axis (1 for a bounded state).
+    `reach` the half-width of h's axis (1 for a bounded state). `backward`: a layer reading
+    from the end, whose state before token t is h_(t+1).
     """
+    previous = f"{symbol}_(t+1)" if backward else f"{symbol}_(t−1)"
     change = after - before
     units = np.arange(len(after))
     highlight = np.isin(units, top)
@@ -35,7 +38,7 @@ def step_figure(
     # trace or note (each re-validating the figure) cost several times the figure itself.
     titles = [
         row_title(f"{symbol} after this token (grey dash: before it)", 1.0),
-        row_title(f"change {symbol}_t − {symbol}_(t−1)", 0.43),
+        row_title(f"change {symbol}_t − {previous}", 0.43),
     ]
     notes = [
         {
@@ -67,7 +70,7 @@ def step_figure(
                 mode="markers",
                 marker={"symbol": "line-ew-open", "size": 7, "color": theme.muted},
                 hovertemplate="unit %{x} before: %{y:+.3f}<extra></extra>",
-                name=f"{symbol}_(t−1)",
+                name=previous,
             ),
             trace(
                 "bar",
@@ -103,8 +106,11 @@ def movement_figure(
     step: int,
     theme: Theme = LIGHT,
     symbol: str = "h",
+    backward: bool = False,
 ) -> go.Figure:
-    """How far h moved at every token ((T,) `distance`), the chosen step in black."""
+    """How far h moved at every token ((T,) `distance`), the chosen step in black (`backward`:
+    from the token after it, for a layer reading from the end)."""
+    previous = f"{symbol}_(t+1)" if backward else f"{symbol}_(t−1)"
     steps = np.arange(1, len(distance) + 1)
     return go.Figure(
         trace(
@@ -119,7 +125,7 @@ def movement_figure(
             "height": 230,
             "margin": {"l": 50, "r": 10, "t": 10, "b": 60},
             "yaxis": {
-                "title": {"text": f"|{symbol}_t − {symbol}_(t−1)|"},
+                "title": {"text": f"|{symbol}_t − {previous}|"},
                 "rangemode": "tozero",
                 **FIXED_MARGIN,
             },

@@ -1,5 +1,9 @@
 """The animated units x tokens heatmap: a picture of one state, Play, and the per-token curve.
 
+The curve is the running sentiment, the next-character confidence, or a classifier's
+probability of its final verdict after every token; a classifier that gives no verdict per
+token gets the heatmap alone.
+
 Playback runs in the browser without redrawing: each frame only moves a cursor box, a veil over
 the tokens not read yet, arrows at the units that changed most and the point on the curve (a
 few numbers per frame). The heatmap is a picture in the layout because plotly.js drops heatmap
@@ -42,6 +46,8 @@ class WatchData:
     known: tuple[bool, ...]  # False where a token is out of the model's vocabulary
     sentiment: np.ndarray | None  # (T,): the running sentiment under the heatmap, or ...
     next_chars: tuple[tuple[tuple[str, float], ...], ...] | None  # ... the top guesses after each
+    verdict: np.ndarray | None = None  # ... or (T,) the final verdict's probability after each
+    verdict_name: str = ""  # that verdict's class (plain text)
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,10 @@ class _Lower:
     labels: list[str]
     hover: str
     value_format: str
+    meta: str | None = None  # shown by `hover` as %{meta}: text a template must not parse
 
 
-def _lower_panel(data: WatchData) -> _Lower:
+def _lower_panel(data: WatchData) -> _Lower | None:
     if data.sentiment is not None:
         return _Lower(
             y=np.asarray(data.sentiment, dtype=np.float32),
@@ -68,8 +75,20 @@ def _lower_panel(data: WatchData) -> _Lower:
             hover="after %{customdata}: sentiment %{y:+.2f}<extra></extra>",
             value_format="{:+.2f}",
         )
+    if data.verdict is not None:
+        name = display_token(data.verdict_name)
+        return _Lower(
+            y=np.asarray(data.verdict, dtype=np.float32),
+            title=f"p({name})",
+            limits=(0.0, 1.18),
+            ticks={"tickvals": [0, 0.5, 1], "ticktext": ["0%", "50%", "100%"]},
+            labels=[],
+            hover="after %{customdata}: p(%{meta}) %{y:.0%}<extra></extra>",
+            value_format="{:.0%}",
+            meta=name,
+        )
     if data.next_chars is None:
-        raise ValueError("a trace needs either a sentiment curve or next-character predictions")
+        return None  # a classifier with no verdict per token: the heatmap alone
     best = [predictions[0] for predictions in data.next_chars]
     return _Lower(
         y=np.array([prob for _, prob in best], dtype=np.float32),
@@ -104,16 +123,14 @@ def watch_figure(data: WatchData, view: WatchView, theme: Theme = LIGHT) -> go.F
     values, moved = data.values, data.moved
     lower = _lower_panel(data)
     limit = colour_limit(values, view.bounded)
-    still = [
-        _colour_bar(limit, view),
-        _token_hover(data, values, moved, view),
-        _lower_curve(data, lower, theme),
-    ]
+    still = [_colour_bar(limit, view), _token_hover(data, values, moved, view)]
+    if lower is not None:
+        still.append(_lower_curve(data, lower, theme))
     moving = [
         {**scatter, **style, "showlegend": False, **_ROW_AXES[row]}
         for scatter, (style, row) in zip(
             _moving_traces(len(data.tokens), values, lower, moved),
-            _moving_styles(theme),
+            _moving_styles(theme)[: None if lower is not None else 3],  # the heatmap's alone
             strict=True,
         )
     ]
@@ -186,9 +203,10 @@ def _token_hover(data: WatchData, values: np.ndarray, moved: np.ndarray, view: W
 
 
 def _lower_curve(data: WatchData, lower: _Lower, theme: Theme) -> dict:
-    """The running sentiment, or the next-character confidence, under the heatmap."""
+    """The running sentiment, the next-character confidence or the verdict, under the heatmap."""
     n_tokens = len(data.tokens)
     is_sentiment = data.sentiment is not None
+    meta = {} if lower.meta is None else {"meta": lower.meta}
     return {
         "type": "scatter",
         "x": np.arange(1, n_tokens + 1),
@@ -209,6 +227,7 @@ def _lower_curve(data: WatchData, lower: _Lower, theme: Theme) -> dict:
         "customdata": [display_token(token) for token in data.tokens],
         "hovertemplate": lower.hover,
         "name": lower.title,
+        **meta,
         **_ROW_AXES[2],
     }
 
@@ -249,20 +268,20 @@ def _moving_styles(theme: Theme) -> tuple[tuple[dict, int], ...]:
     )
 
 
-def _moving_traces(t: int, values: np.ndarray, lower: _Lower, moved: np.ndarray) -> list[dict]:
+def _moving_traces(
+    t: int, values: np.ndarray, lower: _Lower | None, moved: np.ndarray
+) -> list[dict]:
     """The traces that move during playback at a 1-based step t (plain dicts: speed).
 
-    Veil over the unread tokens, the cursor box, arrows at the most-changed units, the veil
-    over the unread part of the curve, and the current point of the curve.
+    Veil over the unread tokens, the cursor box, arrows at the most-changed units, and, with a
+    curve, the veil over its unread part and its current point.
     """
     n_tokens, n_units = values.shape
-    low, high = lower.limits
     top_y, bottom_y = -0.5, n_units - 0.5
     veil_x = [t + 0.5, n_tokens + 0.5, n_tokens + 0.5, t + 0.5, t + 0.5]
     box_x = [t - 0.5, t + 0.5, t + 0.5, t - 0.5, t - 0.5]
-    value = round(float(lower.y[t - 1]), 4)
     units = [int(u) for u in moved[t - 1]]
-    return [
+    heatmap = [
         {"type": "scatter", "x": veil_x, "y": [top_y, top_y, bottom_y, bottom_y, top_y]},
         {"type": "scatter", "x": box_x, "y": [top_y, top_y, bottom_y, bottom_y, top_y]},
         {
@@ -271,6 +290,13 @@ def _moving_traces(t: int, values: np.ndarray, lower: _Lower, moved: np.ndarray)
             "y": units,
             "text": [f"unit {u}" for u in units],
         },
+    ]
+    if lower is None:
+        return heatmap
+    low, high = lower.limits
+    value = round(float(lower.y[t - 1]), 4)
+    return [
+        *heatmap,
         {"type": "scatter", "x": veil_x, "y": [low, low, high, high, low]},
         {"type": "scatter", "x": [t], "y": [value], "text": [lower.value_format.format(value)]},
     ]
@@ -305,15 +331,16 @@ def _layout(
     data: WatchData,
     values: np.ndarray,
     limit: float,
-    lower: _Lower,
+    lower: _Lower | None,
     view: WatchView,
     theme: Theme,
 ) -> dict:
-    """Two rows sharing the token axis (heatmap 70%, curve 30%), the heatmap as a picture."""
+    """Two rows sharing the token axis (heatmap 70%, curve 30%), the heatmap as a picture;
+    without a curve, the heatmap fills both."""
     n_tokens, n_units = values.shape
     ticks = token_ticks(data.tokens, data.known)
     token_axis = {"range": [0.5, n_tokens + 0.5], "showgrid": False, "zeroline": False, **ticks}
-    return {
+    layout = {
         "height": 500,
         "margin": {"l": 70, "r": 20, "t": 20, "b": 185},
         "paper_bgcolor": PAPER,
@@ -322,26 +349,19 @@ def _layout(
         "showlegend": False,
         "updatemenus": [play_buttons(frame_ms(n_tokens), y=-0.36)],
         "sliders": [_token_slider(data, theme)],
-        "xaxis": {**token_axis, "anchor": "y", "matches": "x2", "showticklabels": True},
+        "xaxis": {**token_axis, "anchor": "y", "matches": "x2", "showticklabels": True}
+        if lower is not None
+        else {**token_axis, "anchor": "y"},
         "xaxis2": {**token_axis, "anchor": "y2"},
         "yaxis": {
-            "domain": [0.37, 1.0],
+            "domain": [0.37, 1.0] if lower is not None else [0.0, 1.0],
             "title": {"text": view.unit_noun},
             "range": [-0.5, n_units - 0.5],
             "showgrid": False,
             "zeroline": False,
             **FIXED_MARGIN,
         },
-        "yaxis2": {
-            "domain": [0.0, 0.27],
-            "title": {"text": lower.title},
-            "range": list(lower.limits),
-            "showgrid": False,
-            "zeroline": True,
-            "zerolinecolor": theme.rule,
-            **lower.ticks,
-            **FIXED_MARGIN,
-        },
+        "yaxis2": _curve_axis(lower, theme) if lower is not None else None,
         # The values as one small picture behind the top plot, a pixel per (token, unit); the
         # page asks the browser to enlarge it with crisp pixels (`image-rendering`).
         "images": [
@@ -359,4 +379,21 @@ def _layout(
                 "layer": "below",
             }
         ],
+    }
+    if lower is None:  # the heatmap alone
+        del layout["xaxis2"], layout["yaxis2"]
+    return layout
+
+
+def _curve_axis(lower: _Lower, theme: Theme) -> dict:
+    """The curve's value axis, under the heatmap."""
+    return {
+        "domain": [0.0, 0.27],
+        "title": {"text": lower.title},
+        "range": list(lower.limits),
+        "showgrid": False,
+        "zeroline": True,
+        "zerolinecolor": theme.rule,
+        **lower.ticks,
+        **FIXED_MARGIN,
     }

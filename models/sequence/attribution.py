@@ -34,6 +34,8 @@ class Attribution:
     score: float  # final score of the sentence
     baseline: float  # final score of the baseline (ig: all padding; occlusion: nan)
     steps: int = 0  # ig: the number of points on the path that were needed
+    target: str = "the final score"  # what was attributed, for a sentence
+    baseline_of: str = "the score of an empty (all-padding) sentence"  # ... and its baseline
 
     @property
     def completeness_error(self) -> float:

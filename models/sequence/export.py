@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 
-from models.sequence.registry import spec_of
+from models.sequence.registry import SequenceSpec, spec_of
 from models.sequence.trace import SequenceTrace
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -18,14 +18,12 @@ def cell(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def trace_scores(trace: SequenceTrace) -> np.ndarray:
-    """(T,) the per-token output: running sentiment, or the top next-character probability."""
-    if spec_of(trace.model).scores_sentiment:
-        return np.asarray(trace.sentiment, dtype=np.float64)
-    return np.array([guesses[0][1] for guesses in trace.next_chars or ()], dtype=np.float64)
+def trace_scores(trace: SequenceTrace, spec: SequenceSpec | None = None) -> np.ndarray:
+    """(T,) the per-token output, as the model's spec (by default the registry's) reads it."""
+    return (spec or spec_of(trace.model)).scores(trace)
 
 
-def trace_csv(trace: SequenceTrace) -> str:
+def trace_csv(trace: SequenceTrace, spec: SequenceSpec | None = None) -> str:
     """One row per (token, layer, state): step, token, score, layer, state, unit_0 ... unit_H−1."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -33,21 +31,25 @@ def trace_csv(trace: SequenceTrace) -> str:
     writer.writerow(
         ["step", "token", "score", "layer", "state", *(f"unit_{u}" for u in range(units))]
     )
-    scores = trace_scores(trace)
+    spec = spec or spec_of(trace.model)
+    scores = trace_scores(trace, spec)
+    names = [spec.layer_key(index) for index in range(len(trace.layers))]
     for t, token in enumerate(trace.tokens):
-        for layer_index, layer in enumerate(trace.layers, start=1):
+        for name, layer in zip(names, trace.layers, strict=True):
             for state, values in layer.values.items():
-                row = [t + 1, cell(token), f"{scores[t]:.6f}", layer_index, state]
+                row = [t + 1, cell(token), f"{scores[t]:.6f}", name, state]
                 writer.writerow(row + [f"{v:.6f}" for v in values[t]])
     return out.getvalue()
 
 
-def trace_npz(trace: SequenceTrace) -> bytes:
+def trace_npz(trace: SequenceTrace, spec: SequenceSpec | None = None) -> bytes:
     """tokens, scores and layer<L>_<state> arrays (T, H) in one compressed NPZ."""
-    arrays = {"tokens": np.array(trace.tokens, dtype=np.str_), "scores": trace_scores(trace)}
-    for layer_index, layer in enumerate(trace.layers, start=1):
+    spec = spec or spec_of(trace.model)
+    scores = trace_scores(trace, spec)
+    arrays = {"tokens": np.array(trace.tokens, dtype=np.str_), "scores": scores}
+    for index, layer in enumerate(trace.layers):
         for state, values in layer.values.items():
-            arrays[f"layer{layer_index}_{state}"] = np.asarray(values)
+            arrays[f"layer{spec.layer_key(index)}_{state}"] = np.asarray(values)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     return buffer.getvalue()

@@ -2,18 +2,22 @@
 
 Each spec says what a model is (title, summary, what its tokens are), its limits, how to load
 and trace it, which states it has and which views make sense for it. Sizes in the summaries
-(units, layers, window) are filled in from the loaded model's own config.
+(units, layers, window) are filled in from the loaded model's own config. An operator's own
+recurrent model gets a spec of the same kind (models/custom/sequence_spec.py), which answers
+the same questions (its methods below) for a model the app did not train.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+import numpy as np
 from torch import nn
 
+from models.sequence.attribution import Attribution, integrated_gradients, occlusion
 from models.sequence.char_lstm import CharLSTM
 from models.sequence.sentiment import SentimentModel
 from models.sequence.state_analysis import DELTA
@@ -88,6 +92,7 @@ class Task(Enum):
 
     SENTIMENT = "a running sentiment score"
     NEXT_CHARACTER = "a guess of the next character"
+    CLASSES = "a verdict among its classes"  # an operator's classifier (trace.verdict)
 
 
 class Tracer(Protocol):
@@ -133,8 +138,71 @@ class SequenceSpec:
         return self.task is Task.NEXT_CHARACTER
 
     @property
+    def classifies(self) -> bool:
+        """Its output is a verdict among named classes (the trace's `verdict`)."""
+        return self.task is Task.CLASSES
+
+    @property
     def family(self) -> str:
         return "recurrent" if self.recurrent else "convolutional"
+
+    @property
+    def problem(self) -> str | None:
+        """Why this model cannot read a text on the page, in one line (None: it can)."""
+        return None
+
+    @property
+    def layer_heading(self) -> str:
+        """The label of the chooser among the trace's layers."""
+        return "Layer"
+
+    def layer_label(self, index: int) -> str:
+        """How the chooser names the trace's layer `index` (from 0)."""
+        return f"layer {index + 1}" + (f" (reads {self.tokens.noun}s)" if index == 0 else "")
+
+    def layer_key(self, index: int) -> str:
+        """The trace's layer `index` (from 0) in a download: "1", "2"..."""
+        return str(index + 1)
+
+    def reads_backward(self, index: int) -> bool:
+        """Whether the trace's layer `index` reads the text from its end (so its state at token t
+        has read tokens t to the last, and "before" a token means the column to its right)."""
+        return False
+
+    def splits_memory(self, index: int) -> bool:
+        """Whether the trace's layer `index` has a cell memory that is a sum over its tokens."""
+        return self.memory_split
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """The "Look deeper" sections that apply: "words", "units", "path", "pair"."""
+        if self.attribution:
+            return ("words", "units", "path", "pair")
+        return ("units", "path")  # no single score to attribute or to compare
+
+    @property
+    def sections_note(self) -> str | None:
+        """Why sections are left out, for a caption (None: nothing to say)."""
+        return None
+
+    @property
+    def step_note(self) -> str:
+        """The caption under how far each token moved the state (a model reading whole texts)."""
+        return (
+            "Every token moves the state a little; compare which ones move it most. In this "
+            "model a negation or a strongly worded opinion usually stands out, while filler "
+            "words change less of what the memory carries forward."
+        )
+
+    def attribute(self, model: nn.Module, tokens: Sequence[str]) -> tuple[Attribution, Attribution]:
+        """Which words mattered: integrated gradients and leaving one word out."""
+        return integrated_gradients(model, tokens), occlusion(model, tokens)
+
+    def scores(self, trace: SequenceTrace) -> np.ndarray:
+        """(T,) the per-token output: running sentiment, or the top next-character probability."""
+        if self.scores_sentiment:
+            return np.asarray(trace.sentiment, dtype=np.float64)
+        return np.array([guesses[0][1] for guesses in trace.next_chars or ()], dtype=np.float64)
 
     @property
     def state_help(self) -> str:

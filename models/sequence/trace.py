@@ -64,6 +64,29 @@ class LayerStates:
 
 
 @dataclass(frozen=True)
+class ClassVerdict:
+    """A classifier's verdict on a text: its class probabilities at the end, and after every
+    token where its structure gives them (models/custom/reader.py), or a note why not."""
+
+    classes: tuple[str, ...]  # the names, one per output
+    probs: np.ndarray  # (K,) softmax of the model's own logits on the whole text
+    running: np.ndarray | None  # (T, K) the probabilities after every token, or None ...
+    note: str  # ... and why (one line); or how the running ones are read
+
+    @property
+    def predicted(self) -> int:
+        return int(np.argmax(self.probs))
+
+    @property
+    def predicted_name(self) -> str:
+        return self.classes[self.predicted]
+
+    def curve(self) -> np.ndarray | None:
+        """(T,) the probability of the final verdict's class after every token, or None."""
+        return None if self.running is None else self.running[:, self.predicted]
+
+
+@dataclass(frozen=True)
 class SequenceTrace:
     model: str  # the registry name (models/sequence/registry.py)
     text: str  # the text actually traced (after truncation)
@@ -73,6 +96,7 @@ class SequenceTrace:
     sentiment: np.ndarray | None  # (T,) running sentiment in [-1, 1]; None for char
     next_chars: tuple[tuple[tuple[str, float], ...], ...] | None  # per token: top-5 next chars
     truncated: bool  # True if the input was cut to the length limit
+    verdict: ClassVerdict | None = None  # a classifier's (an operator's model): its classes
 
 
 def _numpy(tensor: torch.Tensor) -> np.ndarray:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from models.sequence.attribution import Attribution, integrated_gradients, occlusion
+from models.sequence.attribution import Attribution
 from models.sequence.corpus_analysis import analysis_corpus, corpus_pca
 from models.sequence.registry import SEQUENCE_MODELS
 from models.sequence.state_pca import PcaFit
 from models.sequence.unit_analysis import CorpusStates
 from serving.memory import exempt_loaded_objects
-from ui.cache.sequence import sequence_model
+from ui.cache.sequence import sequence_model, sequence_spec
 
 
 @st.cache_resource(max_entries=len(SEQUENCE_MODELS), show_spinner="Reading the corpus once…")
@@ -30,8 +30,8 @@ def pca_for(name: str) -> PcaFit:
 
 @st.cache_data(max_entries=64, show_spinner="Attributing the score to the words…")
 def attributions(name: str, tokens: tuple[str, ...]) -> tuple[Attribution, Attribution]:
-    model = sequence_model(name)
-    return integrated_gradients(model, tokens), occlusion(model, tokens)
+    """Integrated gradients and leaving one word out, as the model's spec computes them."""
+    return sequence_spec(name).attribute(sequence_model(name), tokens)
 
 
 @st.cache_resource(max_entries=len(SEQUENCE_MODELS))

@@ -7,13 +7,20 @@ from collections.abc import Callable
 import streamlit as st
 
 
-def show_one_section(sections: dict[str, tuple[str, Callable[[], None]]], key: str) -> None:
+def show_one_section(
+    sections: dict[str, tuple[str, Callable[[], None]]], key: str, note: str | None = None
+) -> None:
     """Header, one radio of the sections' titles, and the chosen section alone.
 
     `sections` maps a name (the radio's value) to (title, draw). Sections not chosen cost
-    nothing: a new input redraws only what is shown.
+    nothing: a new input redraws only what is shown. `note` (markdown) says why some sections
+    are not offered; with no section left it stands alone under the header.
     """
     st.header("Look deeper")
+    if note:
+        st.caption(note)
+    if not sections:
+        return
     if st.session_state.get(key) not in sections:  # e.g. a section another model had
         st.session_state[key] = next(iter(sections))
     chosen = st.radio(

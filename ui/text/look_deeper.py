@@ -176,12 +176,13 @@ def show_attribution(trace: SequenceTrace, spec: SequenceSpec) -> None:
             "jumps somewhere between the empty sentence and yours, so read their bars with "
             "care and trust *leave one word out* more."
         )
+    target = escape_markdown(ig.target)  # an operator's class name may be in it
     st.caption(
-        f"**Integrated gradients** split the final score {ig.score:+.3f} minus the score of an "
-        f"empty (all-padding) sentence, {ig.baseline:+.3f}, among the words: they add up to "
+        f"**Integrated gradients** split {target} {ig.score:+.3f} minus "
+        f"{ig.baseline_of}, {ig.baseline:+.3f}, among the words: they add up to "
         f"{ig.values.sum():+.3f} (off by {ig.completeness_error:.2%}, {ig.steps} points on the "
         "path). **Leave one word out** "
-        "is how much the final score drops when that word is removed. The memory split above "
+        f"is how much {target} drops when that word is removed. The memory split above "
         "explains the cell memory c, not the output: a word can hold much of c and still "
         "matter little to the score."
     )
@@ -242,12 +243,12 @@ def show_pair(trace: SequenceTrace, spec: SequenceSpec) -> None:
     )
 
 
-def show_downloads(trace: SequenceTrace) -> None:
+def show_downloads(trace: SequenceTrace, spec: SequenceSpec) -> None:
     left, right = st.columns(2)
     download(
         left,
         "This trace as CSV (tokens, every state and gate, scores)",
-        partial(trace_csv, trace),
+        partial(trace_csv, trace, spec),
         "trace.csv",
         "text/csv",
         "trace_csv",
@@ -255,7 +256,7 @@ def show_downloads(trace: SequenceTrace) -> None:
     download(
         right,
         "This trace as NPZ (numpy arrays)",
-        partial(trace_npz, trace),
+        partial(trace_npz, trace, spec),
         "trace.npz",
         "application/octet-stream",
         "trace_npz",

@@ -1,15 +1,29 @@
-"""The LSTM page's parts: its model chooser, its address, and everything about one text."""
+"""The LSTM page's parts: its model chooser, its address, and everything about one text.
+
+The chooser offers the app's own sequence models, then the operator's recurrent models (their
+titles from their configs, shown as plain text); every view asks the chosen model's spec what
+differs between them (models/sequence/registry.py, models/custom/sequence_spec.py).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
-from models.sequence.registry import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSpec, spec_of
+from models.sequence.registry import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSpec
 from models.sequence.trace import EmptyTextError
-from ui.cache.sequence import example_sentences, sequence_model, sequence_trace
+from ui.cache.sequence import (
+    example_sentences,
+    sequence_model,
+    sequence_spec,
+    sequence_specs,
+    sequence_trace,
+)
 from ui.common.model_choice import model_radio
 from ui.common.sections import show_one_section
 from ui.common.state import Param, choice, read_text, shared_text
+from ui.common.text import escape_markdown
 from ui.common.theme import current_theme
 from ui.text.look_deeper import show_attribution, show_downloads, show_pair, show_path, show_units
 from ui.text.views import (
@@ -24,9 +38,20 @@ from ui.text.views import (
 SECTIONS = ("words", "units", "path", "pair")  # the "Look deeper" sections, in order
 
 
+@dataclass(frozen=True)
+class PlainTitle:
+    """An operator's title for the chooser, whose labels are markdown: escaped."""
+
+    title: str
+
+
 def choose_model() -> SequenceSpec:
     """The model radio in the sidebar, what the chosen model is and how much it reads."""
-    spec = spec_of(model_radio("lstm_model", SEQUENCE_MODELS, DEFAULT_SEQUENCE))
+    titles = {
+        name: spec if name in SEQUENCE_MODELS else PlainTitle(escape_markdown(spec.title))
+        for name, spec in sequence_specs().items()
+    }
+    spec = sequence_spec(model_radio("lstm_model", titles, DEFAULT_SEQUENCE))
     st.sidebar.markdown(spec.describe(sequence_model(spec.name)))
     st.sidebar.caption(f"Reads at most {spec.max_tokens} {spec.tokens.noun}s of your text.")
     return spec
@@ -37,7 +62,7 @@ def lstm_address() -> list[Param]:
     token looked at, and the section."""
 
     return [
-        choice("model", "the model", "lstm_model", list(SEQUENCE_MODELS), DEFAULT_SEQUENCE),
+        choice("model", "the model", "lstm_model", list(sequence_specs()), DEFAULT_SEQUENCE),
         Param("text", "the text", read_text, shared_text, example_sentences()[0]),
         *watch_address(lambda: st.session_state.get("lstm_model", DEFAULT_SEQUENCE)),
         choice("section", "the section", "lstm_deeper", SECTIONS, SECTIONS[0]),
@@ -50,6 +75,9 @@ def show_text(spec: SequenceSpec, text: str, primer: str) -> None:
     A page's module-level names live as long as its functions, which refer back to them: a
     cycle that only a full garbage collection frees, and this server runs those rarely.
     """
+    if spec.problem is not None:  # an operator's model whose states cannot be shown
+        st.info(escape_markdown(spec.problem), icon=":material/block:")
+        return
     try:
         trace = sequence_trace(spec.name, text)
     except EmptyTextError as error:
@@ -80,7 +108,6 @@ def show_text(spec: SequenceSpec, text: str, primer: str) -> None:
             strict=True,
         )
     )
-    if not spec.attribution:  # no single score to attribute or to compare
-        del deeper["words"], deeper["pair"]
-    show_one_section(deeper, key="lstm_deeper")
-    show_downloads(trace)
+    applies = {name: section for name, section in deeper.items() if name in spec.sections}
+    show_one_section(applies, key="lstm_deeper", note=spec.sections_note)
+    show_downloads(trace, spec)

@@ -13,7 +13,7 @@ from charts.steps import movement_figure, next_char_figure, step_figure
 from charts.theme import Theme
 from charts.watch import WatchData, WatchView, colour_limit, watch_figure
 from models.sequence.lstm_memory import memory_at_step
-from models.sequence.registry import SequenceSpec, spec_of
+from models.sequence.registry import SequenceSpec
 from models.sequence.state_analysis import (
     MovedUnit,
     movement,
@@ -22,8 +22,8 @@ from models.sequence.state_analysis import (
     top_changed,
     top_moved_units,
 )
-from models.sequence.trace import SequenceTrace
-from ui.cache.sequence import sequence_model
+from models.sequence.trace import ClassVerdict, SequenceTrace
+from ui.cache.sequence import sequence_model, sequence_spec
 from ui.common.glossary import glossary_help
 from ui.common.pictures import crisp_pixels
 from ui.common.state import (
@@ -70,6 +70,9 @@ def show_tokens(trace: SequenceTrace, spec: SequenceSpec) -> None:
 
 
 def show_verdict(trace: SequenceTrace, spec: SequenceSpec) -> None:
+    if spec.classifies:
+        show_classes(trace)
+        return
     columns = st.columns(3)
     tokens = trace.tokens
     if spec.scores_sentiment:
@@ -128,6 +131,49 @@ def show_verdict(trace: SequenceTrace, spec: SequenceSpec) -> None:
     columns[2].metric("Average confidence of its top guess", f"{mean_prob:.0%}", border=True)
 
 
+def show_classes(trace: SequenceTrace) -> None:
+    """A classifier's verdict: the class it gives the whole text, every class's probability (the
+    config's names, as plain text in a table), and how its verdict came about token by token."""
+    verdict = trace.verdict
+    assert verdict is not None, "a classifier's trace has a verdict"
+    name, probs = verdict.predicted_name, verdict.probs
+    curve = verdict.curve()
+    left, right = st.columns([2, 3])
+    left.metric(
+        "Its verdict on the whole text",
+        f"{escape_markdown(name)} ({probs[verdict.predicted]:.0%})",
+        border=True,
+        chart_data=None if curve is None else [round(float(p), 3) for p in curve],
+        chart_type="area",
+        help="The class with the highest probability, softmax of the model's own logits; the "
+        "small chart, where the model gives one, is that class's probability after every token.",
+    )
+    if curve is not None:
+        low = int(np.argmin(curve))
+        left.metric(
+            f"Least sure of {escape_markdown(name)}",
+            f"{curve[low]:.0%}",
+            f"after token {low + 1}: {escape_markdown(trace.tokens[low])}",
+            delta_color="off",
+            delta_arrow="off",
+            border=True,
+        )
+    order = np.argsort(-probs, kind="stable")
+    right.dataframe(
+        [{"class": verdict.classes[k], "probability": float(probs[k])} for k in order],
+        hide_index=True,
+        width="stretch",
+        height=min(36 * (len(order) + 1) + 2, 300),
+        column_config={
+            "probability": st.column_config.ProgressColumn(
+                "probability", min_value=0.0, max_value=1.0, format="percent"
+            )
+        },
+        key="lstm_class_probs",
+    )
+    st.caption(escape_markdown(verdict.note[:1].upper() + verdict.note[1:] + "."))
+
+
 def next_char_rows(trace: SequenceTrace) -> list[dict[str, object]]:
     """One row per character: what the model expected next, for a table (plain text, no HTML)."""
     if trace.next_chars is None:
@@ -144,17 +190,27 @@ def next_char_rows(trace: SequenceTrace) -> list[dict[str, object]]:
     return rows
 
 
-def watch_data(trace: SequenceTrace, state: str, layer: int, top_k: int = 3) -> WatchData:
+def watch_data(
+    trace: SequenceTrace,
+    state: str,
+    layer: int,
+    top_k: int = 3,
+    backward: bool = False,
+    verdict: ClassVerdict | None = None,
+) -> WatchData:
     """What the heatmap draws: one state of one layer, the `top_k` units that changed most at
-    every token, and the curve under it."""
-    values = state_matrix(trace.layers[layer], state)  # (T, H)
+    every token (`backward`: from the token after it), and the curve under it (a classifier's:
+    from its `verdict`)."""
+    values = state_matrix(trace.layers[layer], state, backward)  # (T, H)
     return WatchData(
         values=values,
-        moved=top_changed(values, top_k),
+        moved=top_changed(values, top_k, backward),
         tokens=trace.tokens,
         known=trace.known,
         sentiment=trace.sentiment,
         next_chars=trace.next_chars,
+        verdict=None if verdict is None else verdict.curve(),
+        verdict_name="" if verdict is None else verdict.predicted_name,
     )
 
 
@@ -173,17 +229,17 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
         if asked := st.session_state.pop(kept_layer_key(spec.name), None):
             show_bad_value("the layer", str(asked + 1))
     else:
-        first = f" (reads {spec.tokens.noun}s)"
         box, kept = f"lstm_layer_{spec.name}", kept_layer_key(spec.name)
         kept_value(box, kept, 0, range(len(trace.layers)), "the layer", lambda n: str(n + 1))
         layer = st.sidebar.radio(
-            "Layer",
+            spec.layer_heading,
             list(range(len(trace.layers))),
-            format_func=lambda n: f"layer {n + 1}" + (first if n == 0 else ""),
+            format_func=spec.layer_label,
             horizontal=True,
             key=box,
             on_change=keep(box, kept),
         )
+    backward = spec.reads_backward(layer)
     view = WatchView(
         label=spec.states[state],
         bounded=state in spec.bounded,
@@ -191,26 +247,61 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
     )
     crisp_pixels("lstm_watch")
     st.plotly_chart(
-        watch_figure(watch_data(trace, state, layer), view, theme=theme),
+        watch_figure(
+            watch_data(
+                trace,
+                state,
+                layer,
+                backward=backward,
+                verdict=trace.verdict if spec.classifies else None,
+            ),
+            view,
+            theme=theme,
+        ),
         width="stretch",
         key="lstm_watch",
         alt=f"{view.label} of every {spec.unit_noun} (rows) after every token (columns) as a "
         f"heatmap, with the per-token curve below and a Play button",
     )
+    st.caption(
+        f"Columns are tokens, rows are {spec.unit_noun}s; red is positive, blue negative, "
+        "white 0 (for gates: white closed, red open). Press **▶ Play**: the veil lifts one "
+        "token at a time, the framed column is the token being read, and the arrows point at the "
+        f"3 {spec.unit_noun}s that changed most at that token. {curve_sentence(trace, spec)} "
+        "Hover over a column for its token."
+    )
+    if backward:
+        st.caption(BACKWARD_NOTE)
+    return layer
+
+
+BACKWARD_NOTE = (
+    "**This direction reads the text backwards**, from its last token to its first: its column "
+    "at token t has read tokens t to the end, not the ones before. Play still lifts the veil "
+    "from left to right, and the arrows point at the units that changed most from the column "
+    "to the right (the token it read before)."
+)
+
+
+def curve_sentence(trace: SequenceTrace, spec: SequenceSpec) -> str:
+    """What the curve under the heatmap is, in a sentence (markdown)."""
+    if spec.classifies:
+        verdict = trace.verdict
+        assert verdict is not None, "a classifier's trace has a verdict"
+        if verdict.curve() is None:
+            return "There is no curve underneath: the model gives no verdict per token."
+        return (
+            f"The curve underneath is the probability of its final verdict, "
+            f"*{escape_markdown(verdict.predicted_name)}*, after each {spec.tokens.noun}: what "
+            "the model says of the text cut there."
+        )
     lower = (
         "the running sentiment after each word"
         if spec.scores_sentiment
         else "how sure the model is of its top guess for the next character (the guess is "
         "written above each point)"
     )
-    st.caption(
-        f"Columns are tokens, rows are {spec.unit_noun}s; red is positive, blue negative, "
-        "white 0 (for gates: white closed, red open). Press **▶ Play**: the veil lifts one "
-        "token at a time, the framed column is the token being read, and the arrows point at the "
-        f"3 {spec.unit_noun}s that changed most at that token. The curve underneath is "
-        f"{lower}. Hover over a column for its token."
-    )
-    return layer
+    return f"The curve underneath is {lower}."
 
 
 STEP_KEY, WANTED_STEP_KEY, LAST_STEP_KEY = "lstm_step", "lstm_step_wanted", "lstm_step_last"
@@ -255,8 +346,8 @@ def watch_address(model: Callable[[], str]) -> list[Param]:
             "show",
             "the state",
             lambda: state_key(model()),
-            lambda: list(spec_of(model()).states),
-            lambda: next(iter(spec_of(model()).states)),
+            lambda: list(sequence_spec(model()).states),
+            lambda: next(iter(sequence_spec(model()).states)),
         ),
         Param(
             "layer",
@@ -305,18 +396,19 @@ def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme
         key=STEP_KEY,
     )
     rewrite_address()  # this fragment reruns alone: its token goes in the address now
-    h = trace.layers[layer].h
-    moved, distance = top_moved_units(h, step, 5), movement(h)
+    h, backward = trace.layers[layer].h, spec.reads_backward(layer)
+    moved, distance = top_moved_units(h, step, 5, backward), movement(h, backward)
     left, right = st.columns([3, 2])
     with left:
         st.plotly_chart(
             step_figure(
-                *step_change(h, step),
+                *step_change(h, step, backward),
                 [unit.unit for unit in moved],
                 colour_limit(h, "h" in spec.bounded),
                 unit_noun=spec.unit_noun,
                 theme=theme,
                 symbol=spec.symbol,
+                backward=backward,
             ),
             width="stretch",
             key="lstm_step_state",
@@ -324,10 +416,10 @@ def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme
             "change from the token before",
         )
     with right:
-        show_step_numbers(trace, spec, distance, moved, step, theme)
+        show_step_numbers(trace, spec, distance, moved, step, theme, backward)
     st.markdown(f"**How far each token moved {spec.state_phrase}**")
     st.plotly_chart(
-        movement_figure(distance, trace.tokens, step, theme, spec.symbol),
+        movement_figure(distance, trace.tokens, step, theme, spec.symbol, backward),
         width="stretch",
         key="lstm_movement",
         alt=f"How far {spec.state_phrase} moved at every token, token {step} in a darker colour",
@@ -340,12 +432,8 @@ def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme
             "columns differ by one character of input, and large moves show where it matters."
         )
     else:
-        st.caption(
-            "Every token moves the state a little; compare which ones move it most. In this "
-            "model a negation or a strongly worded opinion usually stands out, while filler "
-            "words change less of what the memory carries forward."
-        )
-    if spec.memory_split:
+        st.caption(spec.step_note)
+    if spec.splits_memory(layer):
         show_memory(trace, layer, step, theme)
 
 
@@ -356,9 +444,10 @@ def show_step_numbers(
     top: list[MovedUnit],
     step: int,
     theme: Theme,
+    backward: bool = False,
 ) -> None:
     """How far h moved at the step (`distance`: at every token), the units that moved most
-    (`top`), and the next-character guesses."""
+    (`top`), and the next-character guesses. `backward`: the layer reads from the end."""
     n_tokens = len(trace.tokens)
     rank = int((distance > distance[step - 1]).sum()) + 1
     st.metric(
@@ -370,7 +459,10 @@ def show_step_numbers(
         delta_color="off",
         delta_arrow="off",
         border=True,
-        help=f"Length of {spec.symbol}_t − {spec.symbol}_(t−1); before the first token "
+        help=f"Length of {spec.symbol}_t − {spec.symbol}_(t+1); after the last token "
+        f"{spec.symbol} is all zeros (this direction reads backwards)."
+        if backward
+        else f"Length of {spec.symbol}_t − {spec.symbol}_(t−1); before the first token "
         f"{spec.symbol} is all zeros.",
     )
     st.dataframe(
