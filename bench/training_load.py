@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness.apptest import open_cnn_page, upload  # noqa: E402
 from bench.server_bench import photos  # noqa: E402
 from models.digits.training import TrainSettings  # noqa: E402
-from tests.helpers.apptest import open_cnn_page, upload  # noqa: E402
 from ui.digits_training import TrainingRuns  # noqa: E402
 
 HEADING = "## A CNN upload while the digits page trains (`bench/training_load.py`)"

@@ -1,6 +1,7 @@
 """Shared fixtures: a real streamlit server and Debian chromium for the browser tests.
 
-The helpers these use, and the tests import, live in tests/helpers/.
+The helpers these use, and the tests import, live in tests/helpers/ and bench/harness/ (what
+the bench drives the app with too).
 """
 
 from __future__ import annotations
@@ -12,11 +13,21 @@ from pathlib import Path
 import pytest
 
 # The helpers' asserts report their values like the tests' own (registered before the import).
-pytest.register_assert_rewrite("tests.helpers")
+pytest.register_assert_rewrite("tests.helpers", "bench.harness")
 
-# Importing the browser helpers also sets playwright's `expect` timeout for every browser test.
-from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS_ENV  # noqa: E402
-from tests.helpers.server import serve_app  # noqa: E402
+from playwright.sync_api import BrowserContext, expect  # noqa: E402
+
+from bench.harness.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EXPECT_TIMEOUT_MS,
+    PAGE_TIMEOUT_MS,
+    SCREENSHOTS_ENV,
+)
+from bench.harness.server import serve_app  # noqa: E402
+
+# Every retrying expect() of every browser test, including those in contexts a test opens itself.
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +50,13 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}}
+
+
+@pytest.fixture
+def context(context: BrowserContext) -> BrowserContext:
+    """pytest-playwright's context, whose pages wait PAGE_TIMEOUT_MS for their own calls."""
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    return context
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.helpers.browser import full_screenshot
-from tests.helpers.page_waits import wait_until_settled
+from bench.harness.browser import full_screenshot
+from bench.harness.page_waits import wait_until_settled
 
 pytestmark = pytest.mark.browser
 SEVEN = ((80, 70), (200, 70), (190, 100), (150, 160), (120, 230))  # canvas pixels, one stroke

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from bench.harness.paths import ROOT
 from models.compare.memory_reach import gradient_by_distance
 from models.sequence.registry import SENTIMENT_READERS, load_sequence_model, trace_text
 from tests.helpers.apptest import charts, texts
 from tests.helpers.pictures import pictures
 from tests.helpers.plotly_arrays import decode
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/3_CNN_vs_RNN.py"
 SENTENCE = "The film was not good, but the ending was wonderful"
 

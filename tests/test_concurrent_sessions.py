@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 from unittest.mock import MagicMock, patch
 
 import streamlit as st
@@ -29,10 +28,9 @@ from streamlit.testing.v1.util import patch_config_options
 
 import ui.cnn_cache
 import ui.sequence_cache
+from bench.harness.paths import ROOT, SAMPLES
 from tests.helpers.bad_inputs import encode
-from tests.helpers.paths import SAMPLES
 
-ROOT = Path(__file__).resolve().parent.parent
 CNN_PAGE = "app_pages/1_CNN_feature_maps.py"
 LSTM_PAGE = "app_pages/2_LSTM_hidden_states.py"
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from bench.harness.paths import ROOT
 from models.digits.analysis import (
     READING_ORDERS,
     accuracy_after_rows,
@@ -24,7 +25,6 @@ from models.digits.data import digit_set
 from models.digits.readers import DigitConfig, build, final_scores
 from models.digits.registry import DIGIT_READERS, training_metrics
 from models.digits.training import TrainSettings, batches, row_order, train_readers
-from tests.helpers.paths import ROOT
 
 
 def random_digits(n: int = 5, seed: int = 0) -> torch.Tensor:

@@ -10,11 +10,11 @@ import pytest
 import torch
 from PIL import Image
 
+from bench.harness.apptest import open_page
 from models.digits.data import digit_set
 from models.digits.prepare import open_digit_picture
 from models.digits.readers import final_scores
 from models.digits.registry import DIGIT_READERS
-from tests.helpers.apptest import open_page
 from tests.helpers.bad_inputs import DigitCase, digit_cases
 from tests.helpers.pictures import captions
 

@@ -10,8 +10,9 @@ import time
 
 import pytest
 
+from bench.harness.apptest import open_page
 from models.digits.training import TrainSettings
-from tests.helpers.apptest import open_page, texts
+from tests.helpers.apptest import texts
 from ui.digits_training import (
     NICENESS,
     SCRIPT_THREAD,

@@ -22,12 +22,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from bench.harness.browser import UPLOAD_INPUT
+from bench.harness.page_waits import wait_until_settled
+from bench.harness.paths import SAMPLES
+from bench.harness.server import free_port, wait_healthy
 from deploy.cluster import NGINX, Supervisor, start_app, start_nginx
 from deploy.nginx_conf import Timeouts
-from tests.helpers.browser import UPLOAD_INPUT
-from tests.helpers.page_waits import wait_until_settled
-from tests.helpers.paths import SAMPLES
-from tests.helpers.server import free_port, wait_healthy
 
 pytestmark = pytest.mark.browser
 TIMEOUTS = Timeouts(read="5s", fail="5s", websocket="45s")

@@ -3,17 +3,14 @@ never an exception, and the user's text never becomes markup."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bench.harness.paths import ROOT
 from models.sequence.registry import CHARACTERS, SEQUENCE_MODELS, WORDS
 from tests.helpers.apptest import texts
 from tests.helpers.bad_inputs import SCRIPT, TEXT_CASES, TextCase
 from ui.text import escape_markdown, inline_code, plain
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def page(path: str) -> AppTest:

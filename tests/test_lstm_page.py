@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from unittest.mock import patch
 
 import numpy as np
@@ -12,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import ui.inspect_cache
 import ui.sequence_cache
+from bench.harness.paths import ROOT
 from models.sequence.attribution import integrated_gradients
 from models.sequence.lstm_memory import memory_at_step
 from models.sequence.registry import load_sequence_model, spec_of, trace_text
@@ -22,7 +22,6 @@ from tests.helpers.apptest import charts
 from tests.helpers.bad_inputs import LONG_TEXT
 from tests.helpers.plotly_arrays import decode
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/2_LSTM_hidden_states.py"
 SENTENCE = "The film was not good, but the ending was wonderful"
 

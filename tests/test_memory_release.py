@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.harness.apptest import open_cnn_page, upload
+from bench.harness.paths import SAMPLES
 from models.cnn.trace import CnnTrace
 from models.sequence.trace import SequenceTrace
-from tests.helpers.apptest import open_cnn_page, top_labels, upload
-from tests.helpers.paths import SAMPLES
+from tests.helpers.apptest import top_labels
 from ui.memory import release_freed_memory
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.harness.paths import ROOT
+
 PAGES = [
     "app_pages/home.py",
     "app_pages/1_CNN_feature_maps.py",

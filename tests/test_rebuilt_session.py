@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers.apptest import open_page
-from tests.helpers.paths import ROOT
+from bench.harness.apptest import open_page
+from bench.harness.paths import ROOT
 
 LSTM, CNN = "2_LSTM_hidden_states.py", "1_CNN_feature_maps.py"
 RESTARTED = "The server restarted, so this page was rebuilt from its address."

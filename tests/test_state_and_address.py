@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.apptest import open_page, texts, top_labels, upload
-from tests.helpers.paths import SAMPLES
+from bench.harness.apptest import open_page, upload
+from bench.harness.paths import SAMPLES
+from tests.helpers.apptest import texts, top_labels
 
 CNN, LSTM, COMPARE, TOUR = (
     "1_CNN_feature_maps.py",

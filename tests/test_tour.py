@@ -11,14 +11,15 @@ import torch
 
 import ui.state
 import ui.tour
+from bench.harness.apptest import open_cnn_page, open_page, upload
+from bench.harness.paths import SAMPLES
 from models import lessons
 from models.cnn.explain import class_activation_map_of
 from models.cnn.images import load_photo
 from models.cnn.registry import load_cnn
 from models.cnn.trace import trace_image
 from models.sequence.registry import load_sequence_model, trace_text
-from tests.helpers.apptest import open_cnn_page, open_page, texts, upload
-from tests.helpers.paths import SAMPLES
+from tests.helpers.apptest import texts
 from ui.sequence_cache import example_sentences
 
 
