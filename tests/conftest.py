@@ -11,6 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
+
+# torch on one thread, in the tests' process as in the app's server (ui/__init__.py), and in the
+# processes the tests start (the command line): two threads per process, on two cores shared
+# with a server and chromium, spin and stall. Beside other work the quick profile took 269 s
+# of wall time on two threads, 1.4 s on one for a small plan that took 22.5 s on two.
+torch.set_num_threads(1)
+os.environ["OMP_NUM_THREADS"] = "1"
 
 # The helpers' asserts report their values like the tests' own (registered before the import).
 pytest.register_assert_rewrite("tests.helpers", "bench.harness")

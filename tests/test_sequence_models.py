@@ -26,9 +26,6 @@ from models.sequence.trace import EmptyTextError, SequenceTrace
 from tests.helpers.bad_inputs import TEXT_CASES, TextCase
 from tests.helpers.frozen import assert_untouched, snapshot
 
-torch.set_num_threads(2)
-
-
 ALL = list(SEQUENCE_MODELS)
 
 
