@@ -62,8 +62,9 @@ def test_type_a_sentence_play_it_and_see_the_sentiment(
 ) -> None:
     page.goto(f"{app_server}/LSTM_hidden_states")
     box = page.get_by_label("Your text (press Enter to read it)")
-    expect(box).to_be_visible()
-    expect(page.locator(f"{CHART} .main-svg").first).to_be_visible()  # the default sentence
+    # A first visit: the page may be the server's first of this kind (its analyses computed).
+    expect(box).to_be_visible(timeout=60_000)
+    expect(page.locator(f"{CHART} .main-svg").first).to_be_visible(timeout=60_000)  # default text
     wait_until_settled(page)
     box.fill("What a lovely movie")  # another text first, so that Enter below changes it
     box.press("Enter")
