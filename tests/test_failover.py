@@ -30,7 +30,9 @@ from deploy.cluster import NGINX, Supervisor, start_app, start_nginx
 from deploy.nginx_conf import Timeouts
 
 pytestmark = pytest.mark.browser
-TIMEOUTS = Timeouts(read="5s", fail="5s", websocket="45s")
+# nginx waits for an answer as long as it does when serving (10 s): a picture the process was
+# slow to send under load (5 s here once, beside other tests) went to the other one, a 404.
+TIMEOUTS = Timeouts(read="10s", fail="5s", websocket="45s")
 HANG_AFTER = 8.0  # the supervisor replaces a process silent this long (30 s by default)
 RESTARTED = "The server restarted, so this page was rebuilt from its address."
 # Notes in the page the moment (epoch ms) the notice first shows: polled every 50 ms from before
