@@ -52,8 +52,10 @@ format: $(VENV)/.dev-installed
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# Two workers, a test file each at a time (each worker has its own server and chromium): the
+# browser tests mostly wait on pages, so two run in about 60% of the time of one.
 test: $(VENV)/.dev-installed chromium nginx lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # The README's pictures: the browser tests, writing their screenshots into docs/.
 screenshots: $(VENV)/.dev-installed chromium
