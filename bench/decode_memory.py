@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers.bad_inputs import big_digit_png  # noqa: E402
+from bench.harness.heavy_pictures import big_digit_png  # noqa: E402
 
 
 def status(field: str, pid: int | str = "self") -> int:
@@ -80,10 +80,10 @@ def server_peaks(path: Path, tabs: int) -> dict[str, str]:
     """Peak RSS (MB) the server added while `tabs` CNN tabs, then one digits tab, got `path`."""
     from playwright.sync_api import expect, sync_playwright
 
+    from bench.harness.browser import CHROMIUM, CHROMIUM_ARGS, UPLOAD_INPUT, open_cnn_upload_mode
+    from bench.harness.page_waits import wait_until_settled
+    from bench.harness.server import free_port, start_app, wait_healthy
     from bench.server_bench import Gate
-    from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, UPLOAD_INPUT, open_cnn_upload_mode
-    from tests.helpers.page_waits import wait_until_settled
-    from tests.helpers.server import free_port, start_app, wait_healthy
 
     port = free_port()
     server = start_app(port, {"MALLOC_ARENA_MAX": "2"})
@@ -125,7 +125,7 @@ def server_peaks(path: Path, tabs: int) -> dict[str, str]:
             expect(digits.get_by_text("Upload", exact=True)).to_be_visible(timeout=60_000)
             wait_until_settled(digits)
             digits.get_by_text("Upload", exact=True).click()
-            expect(digits.locator(UPLOAD_INPUT)).to_be_attached()
+            expect(digits.locator(UPLOAD_INPUT)).to_be_attached(timeout=60_000)
             wait_until_settled(digits)
             before = reset()
             digits.locator(UPLOAD_INPUT).set_input_files(str(path))

@@ -37,18 +37,18 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers.browser import (  # noqa: E402
+from bench.harness.browser import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     UPLOAD_INPUT,
     open_cnn_upload_mode,
 )
-from tests.helpers.page_waits import (  # noqa: E402
+from bench.harness.page_waits import (  # noqa: E402
     SETTLE_POLL_MS,
     expect_pictures_loaded,
     wait_until_settled,
 )
-from tests.helpers.server import free_port, start_app, wait_healthy  # noqa: E402
+from bench.harness.server import free_port, start_app, wait_healthy  # noqa: E402
 
 SENTENCES = [
     "The film was not good at first, and the middle dragged on far too long, but the ending "
@@ -278,7 +278,7 @@ def wait_quiet(server: Server, since: int) -> list[dict]:
         time.sleep(0.02)
 
 
-# Checked in the page, like tests.helpers.page_waits.wait_until_settled (SETTLED_JS there says why).
+# Checked in the page, like bench.harness.page_waits.wait_until_settled (SETTLED_JS there says why).
 SHOWS_TEXT_JS = """([selector, text, exact]) => [...document.querySelectorAll(selector)]
   .some((e) => (exact ? e.textContent === text : e.textContent.includes(text)))"""
 

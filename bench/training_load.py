@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness.apptest import open_cnn_page, upload  # noqa: E402
 from bench.server_bench import photos  # noqa: E402
 from models.digits.training import TrainSettings  # noqa: E402
 from serving.training import TrainingRuns  # noqa: E402
-from tests.helpers.apptest import open_cnn_page, upload  # noqa: E402
 
 HEADING = "## A CNN upload while the digits page trains (`bench/training_load.py`)"
 RUN = TrainSettings(epochs=12, hidden=128)  # the page's longest run: all of a sample fits in it

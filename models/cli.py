@@ -20,6 +20,7 @@ from imaging.maps import colorize, overlay_image, scale_maps, tile
 from models.cnn.images import CropGeometry, ImageInputError, LoadedPhoto, load_photo
 from models.cnn.registry import CNN_MODELS, DEFAULT_CNN, CnnSpec, load_cnn
 from models.cnn.trace import CnnTrace, trace_image
+from models.compare.profiling import ProfilePlan
 from models.custom import commands as own_models
 from models.custom.config import ConfigError
 from models.custom.own_cnn import NotACnn, OwnCnn, open_own_cnn
@@ -305,11 +306,11 @@ def summary() -> int:
     return 0
 
 
-def profile(quick: bool) -> int:
-    from models.compare.profiling import ProfilePlan, run_profile
+def profile(plan: ProfilePlan) -> int:
+    """One JSON line per measurement of `plan`, on every CNN and sentiment reader."""
+    from models.compare.profiling import run_profile
     from models.sequence.registry import load_sequence_model
 
-    plan = ProfilePlan.quick() if quick else ProfilePlan.full()
     cnns = {name: load_cnn(name) for name in CNN_MODELS}
     readers = {name: load_sequence_model(name) for name in SENTIMENT_READERS}
     for _, measurement in run_profile(cnns, readers, plan):
@@ -455,5 +456,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "digits":
         return digits(args.images, args.model)
     if args.command == "profile":
-        return profile(args.quick)
+        return profile(ProfilePlan.quick() if args.quick else ProfilePlan.full())
     return sentiment(args.texts, args.file, args.model)

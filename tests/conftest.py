@@ -1,6 +1,7 @@
 """Shared fixtures: a real streamlit server and Debian chromium for the browser tests.
 
-The helpers these use, and the tests import, live in tests/helpers/.
+The helpers these use, and the tests import, live in tests/helpers/ and bench/harness/ (what
+the bench drives the app with too).
 """
 
 from __future__ import annotations
@@ -10,13 +11,31 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
+
+# torch on one thread, in the tests' process as in the app's server (ui/__init__.py), and in the
+# processes the tests start (the command line): two threads per process, on two cores shared
+# with a server and chromium, spin and stall. Beside other work the quick profile took 269 s
+# of wall time on two threads, 1.4 s on one for a small plan that took 22.5 s on two.
+torch.set_num_threads(1)
+os.environ["OMP_NUM_THREADS"] = "1"
 
 # The helpers' asserts report their values like the tests' own (registered before the import).
-pytest.register_assert_rewrite("tests.helpers")
+pytest.register_assert_rewrite("tests.helpers", "bench.harness")
 
-# Importing the browser helpers also sets playwright's `expect` timeout for every browser test.
-from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS_ENV  # noqa: E402
-from tests.helpers.server import serve_app  # noqa: E402
+from playwright.sync_api import BrowserContext, expect  # noqa: E402
+
+from bench.harness.browser import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EXPECT_TIMEOUT_MS,
+    PAGE_TIMEOUT_MS,
+    SCREENSHOTS_ENV,
+)
+from bench.harness.server import serve_app  # noqa: E402
+
+# Every retrying expect() of every browser test, including those in contexts a test opens itself.
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +58,13 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1400, "height": 1000}}
+
+
+@pytest.fixture
+def context(context: BrowserContext) -> BrowserContext:
+    """pytest-playwright's context, whose pages wait PAGE_TIMEOUT_MS for their own calls."""
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    return context
 
 
 @pytest.fixture(scope="session")

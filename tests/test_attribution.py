@@ -12,6 +12,7 @@ from models.sequence.attribution import attribute, integrated_gradients, occlusi
 from models.sequence.registry import load_sequence_model
 from models.sequence.sentiment import SentimentConfig, SentimentModel
 from models.sequence.text import word_tokens
+from tests.helpers.frozen import assert_untouched, snapshot
 
 VOCAB = {"<pad>": 0, "<unk>": 1, "good": 2, "not": 3}
 EMBED = {"good": 1.0, "not": -2.0}
@@ -95,7 +96,7 @@ def test_occlusion_exact_on_the_tiny_model() -> None:
 
 def test_real_model_completeness_and_a_frozen_shared_model() -> None:
     model = load_sequence_model("lstm")
-    before = {name: p.clone() for name, p in model.named_parameters()}
+    before = snapshot(model)
     tokens = word_tokens(
         "The film was not good at first, and the middle dragged on far too long, "
         "but the ending was wonderful and I left the cinema smiling."
@@ -104,8 +105,7 @@ def test_real_model_completeness_and_a_frozen_shared_model() -> None:
     assert len(result.values) == len(tokens) == 29
     assert result.completeness_error < 0.01
     assert result.values[tokens.index("wonderful")] > 0.1
-    for name, p in model.named_parameters():
-        assert p.grad is None and not p.requires_grad and torch.equal(p, before[name])
+    assert_untouched(model, before)
 
 
 def test_unknown_method_and_no_tokens() -> None:

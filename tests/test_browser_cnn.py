@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.harness.browser import full_screenshot, open_cnn_upload_mode
+from bench.harness.page_waits import expect_pictures_loaded, wait_until_settled
+from bench.harness.paths import SAMPLES
 from tests.helpers.bad_inputs import image_case, write_images
-from tests.helpers.browser import full_screenshot, open_cnn_upload_mode
-from tests.helpers.page_waits import expect_pictures_loaded, wait_until_settled
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parent.parent
 CHARTS = '[data-testid="stPlotlyChart"] .main-svg'
 
 
@@ -23,7 +23,7 @@ def test_upload_shows_prediction_and_feature_maps(
 ) -> None:
     uploader = open_cnn_upload_mode(page, app_server)
     started = time.monotonic()
-    uploader.set_input_files(ROOT / "assets" / "samples" / "coffee.jpg")
+    uploader.set_input_files(SAMPLES / "coffee.jpg")
     expect(page.get_by_text(re.compile(r"Top guess: espresso"))).to_be_visible(timeout=30_000)
     expect(page.locator(CHARTS).first).to_be_visible()
     expect_pictures_loaded(page, "cnn_grid", 16)
@@ -48,7 +48,7 @@ def test_replacing_the_upload_keeps_the_layer_in_the_page_and_its_address(
     uploader = open_cnn_upload_mode(page, app_server, path="CNN_feature_maps?layer=fire7")
     layer_box = page.get_by_role("combobox", name="Layer")
     for name in ("coffee.jpg", "china.jpg", "rocket.jpg", "coffee.jpg"):
-        uploader.set_input_files(ROOT / "assets" / "samples" / name)
+        uploader.set_input_files(SAMPLES / name)
         expect(page.get_by_test_id("stFileChip")).to_contain_text(name, timeout=30_000)
         expect(page.get_by_text("Top guess:")).to_be_visible(timeout=30_000)
         wait_until_settled(page)
@@ -95,11 +95,11 @@ def test_the_worst_files_give_messages_and_the_page_recovers(
         assert page.locator('[data-testid="stException"]').count() == 0, name
         assert "Traceback" not in page.locator('[data-testid="stMain"]').inner_text(), name
 
-    uploader.set_input_files(ROOT / "assets" / "samples" / "coffee.jpg")
+    uploader.set_input_files(SAMPLES / "coffee.jpg")
     expect(page.get_by_text("Top guess: espresso")).to_be_visible(timeout=30_000)
     wait_until_settled(page)
     # Replacing an upload: the old file is removed first, the page waits without a sample.
-    uploader.set_input_files(ROOT / "assets" / "samples" / "chelsea.jpg")
+    uploader.set_input_files(SAMPLES / "chelsea.jpg")
     expect(page.get_by_text(re.compile(r"Top guess: .*cat|Top guess: tabby"))).to_be_visible(
         timeout=30_000
     )
@@ -113,7 +113,6 @@ def test_the_worst_files_give_messages_and_the_page_recovers(
 def test_click_a_top5_bar_then_occlude_and_follow_one_unit(
     page: Page, app_server: str, screenshot_dir: Path
 ) -> None:
-    page.set_default_timeout(60_000)
     page.goto(f"{app_server}/CNN_feature_maps")
     expect(page.get_by_role("heading", name="Why this class?")).to_be_visible(timeout=60_000)
     wait_until_settled(page)
@@ -155,7 +154,6 @@ def test_click_a_top5_bar_then_occlude_and_follow_one_unit(
 
 
 def test_a_camera_picture_is_analysed(page: Page, app_server: str) -> None:
-    page.set_default_timeout(60_000)
     page.context.grant_permissions(["camera"])
     page.goto(f"{app_server}/CNN_feature_maps")
     expect(page.get_by_text("Top guess:")).to_be_visible(timeout=60_000)

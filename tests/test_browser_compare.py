@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.helpers.browser import full_screenshot
-from tests.helpers.page_waits import expect_pictures_loaded, wait_until_settled
+from bench.harness.browser import full_screenshot
+from bench.harness.page_waits import expect_pictures_loaded, wait_until_settled
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,6 @@ def chart(page: Page, key: str):
 def test_compare_page_reads_a_sentence_and_measures_on_request(
     page: Page, app_server: str, screenshot_dir: Path
 ) -> None:
-    page.set_default_timeout(60_000)
     page.goto(f"{app_server}/CNN_vs_RNN")
     expect(page.get_by_role("heading", name="CNN vs RNN, measured")).to_be_visible(timeout=60_000)
     for key in ("cmp_scores", "cmp_gap", "cmp_fields", "cmp_corpus_gradients"):

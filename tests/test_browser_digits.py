@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.helpers.browser import full_screenshot
-from tests.helpers.page_waits import wait_until_settled
+from bench.harness.browser import full_screenshot
+from bench.harness.page_waits import wait_until_settled
 
 pytestmark = pytest.mark.browser
 SEVEN = ((80, 70), (200, 70), (190, 100), (150, 160), (120, 230))  # canvas pixels, one stroke
@@ -73,7 +73,7 @@ def test_train_stop_train_at_once_trains_the_second_run(page: Page, app_server: 
     second = page.get_by_text(
         f"Your run no. {number + 1} (64 units, rate 0.002, 4 epochs, plain rows) is training"
     )
-    expect(second).to_be_visible(timeout=30_000)
+    expect(second).to_be_visible(timeout=60_000)  # once the first run has ended its batch
     expect(stop).to_have_text("Stop my run")
     stop.click()
     expect(page.get_by_text(f"Your run no. {number + 1} (64 units")).to_contain_text("was stopped")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.helpers.browser import full_screenshot
-from tests.helpers.page_waits import wait_until_settled
+from bench.harness.browser import full_screenshot
+from bench.harness.page_waits import wait_until_settled
 
 SENTENCE = "The film was not good, but the ending was wonderful"
 CHART = '[data-testid="stPlotlyChart"]'
@@ -60,11 +60,11 @@ def wait_until_still(page: Page) -> None:
 def test_type_a_sentence_play_it_and_see_the_sentiment(
     app_server: str, page: Page, screenshot_dir: Path
 ) -> None:
-    page.set_default_timeout(60_000)
     page.goto(f"{app_server}/LSTM_hidden_states")
     box = page.get_by_label("Your text (press Enter to read it)")
-    expect(box).to_be_visible()
-    expect(page.locator(f"{CHART} .main-svg").first).to_be_visible()  # the default sentence
+    # A first visit: the page may be the server's first of this kind (its analyses computed).
+    expect(box).to_be_visible(timeout=60_000)
+    expect(page.locator(f"{CHART} .main-svg").first).to_be_visible(timeout=60_000)  # default text
     wait_until_settled(page)
     box.fill("What a lovely movie")  # another text first, so that Enter below changes it
     box.press("Enter")
@@ -118,7 +118,6 @@ def choose_section(page: Page, label: str, keys: tuple[str, ...]) -> None:
 def test_look_deeper_units_path_attribution_and_a_second_sentence(
     app_server: str, page: Page, screenshot_dir: Path
 ) -> None:
-    page.set_default_timeout(60_000)
     page.goto(f"{app_server}/LSTM_hidden_states")
     expect(page.get_by_role("heading", name="Look deeper")).to_be_visible(timeout=60_000)
     expect(page.locator(".st-key-attr_bars .main-svg").first).to_be_visible(timeout=60_000)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.helpers.page_waits import wait_until_settled
-from tests.helpers.server import serve_app
+from bench.harness.page_waits import wait_until_settled
+from bench.harness.server import serve_app
 
 pytestmark = pytest.mark.browser
 TITLES = [

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.harness.browser import full_screenshot, open_cnn_upload_mode
+from bench.harness.page_waits import expect_pictures_loaded, wait_until_settled
+from bench.harness.server import serve_app
 from serving.own_models import MODELS_DIR_VARIABLE
-from tests.helpers.browser import full_screenshot, open_cnn_upload_mode
 from tests.helpers.held_out import held_out_png
-from tests.helpers.page_waits import expect_pictures_loaded, wait_until_settled
-from tests.helpers.server import serve_app
 
 pytestmark = pytest.mark.browser
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "own_model"

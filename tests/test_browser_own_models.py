@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.harness.page_waits import wait_until_settled
+from bench.harness.server import serve_app
 from serving.own_models import MODELS_DIR_VARIABLE
-from tests.helpers.page_waits import wait_until_settled
-from tests.helpers.server import serve_app
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "own_model"
 SCREENSHOT = Path("/tmp/own-seq.png")

@@ -11,9 +11,9 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.helpers.browser import UPLOAD_INPUT, full_screenshot, open_cnn_upload_mode
-from tests.helpers.page_waits import wait_until_settled
-from tests.helpers.paths import SAMPLES
+from bench.harness.browser import UPLOAD_INPUT, full_screenshot, open_cnn_upload_mode
+from bench.harness.page_waits import wait_until_settled
+from bench.harness.paths import SAMPLES
 
 pytestmark = pytest.mark.browser
 NAV = '[data-testid="stSidebarNav"] a'

@@ -12,12 +12,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from models.cli import main
+import models.cli
+from bench.harness.paths import ROOT, SAMPLES
+from bench.quick_profile import KEY, expected_rows, problems
+from models.cli import main, profile
+from models.cnn.registry import load_cnn
+from models.compare.profiling import Measurement, ProfilePlan, run_profile
+from models.compare.report import profile_report
 from models.digits.data import digit_set
+from models.sequence.registry import load_sequence_model
 from tests.helpers.bad_inputs import TEXT_CASES, image_cases, write_images
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "assets" / "samples"
+from tests.helpers.frozen import assert_untouched, snapshot
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -191,23 +196,66 @@ def test_summary_lists_every_model(capsys: pytest.CaptureFixture[str]) -> None:
     assert rows["char"]["receptive_field"] == 40
 
 
-def test_quick_profile_is_well_formed(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["profile", "--quick"]) == 0
+# The quick plan's shape at a fraction of its cost: every kind of row, two sizes or more of each
+# input, batches and training steps of a few inputs, one timing each. `make bench` runs the quick
+# plan itself (bench/quick_profile.py) and checks its rows with the same `problems`.
+SMALL_PLAN = ProfilePlan(
+    image_sides=(32, 64),
+    token_lengths=(4, 8, 16),
+    repeats=1,
+    batch_image_side=32,
+    batch_tokens=8,
+    train_tokens=8,
+    batch=3,
+    train_batch=2,
+)
+
+
+def test_a_profile_prints_every_measurement_of_its_plan(capsys: pytest.CaptureFixture[str]) -> None:
+    assert profile(SMALL_PLAN) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert problems(rows, SMALL_PLAN) == []
     assert {row["model"] for row in rows} == {
         "squeezenet1_1", "efficientnet_lite0", "lstm", "gru", "rnn", "cnn1d"
     }  # fmt: skip
-    for row in rows:
-        assert set(row) == {"model", "input", "size", "batch", "seconds", "what"}
-        assert row["seconds"] > 0 and row["input"] in ("image", "tokens")
-    sides = [
-        r["size"]
-        for r in rows
-        if r["model"] == "lstm" and r["what"] == "forward" and r["batch"] == 1
-    ]
-    assert sides == [8, 32, 128]
-    assert any(r["what"] == "train step" for r in rows)
-    assert any(r["what"] == "singles" and r["batch"] == 64 for r in rows)
+    lstm = [(r["size"], r["batch"], r["what"]) for r in rows if r["model"] == "lstm"]
+    assert lstm == [
+        (4, 1, "forward"), (8, 1, "forward"), (16, 1, "forward"),
+        (8, 3, "forward"), (8, 3, "singles"), (8, 2, "train step"),
+    ]  # fmt: skip
+    assert all(row["seconds"] > 0 for row in rows)
+    # A report of these rows reads one exponent per model and one speed-up per batch.
+    report = profile_report([Measurement(**row) for row in rows], SMALL_PLAN)
+    assert set(report.tokens.exponents) == {"lstm", "gru", "rnn", "cnn1d"}
+    assert set(report.batch_speedup) == {row["model"] for row in rows}
+
+
+def test_the_problems_of_a_profile_are_found() -> None:
+    rows = [dict(zip(KEY, key, strict=True), seconds=0.01) for key in expected_rows(SMALL_PLAN)]
+    assert problems(rows, SMALL_PLAN) == []
+    assert problems(rows[:-1], SMALL_PLAN)  # a row missing
+    assert problems([*rows[:3], {**rows[3], "seconds": 0.0}, *rows[4:]], SMALL_PLAN)
+    assert problems([*rows[:3], {**rows[3], "extra": 1}, *rows[4:]], SMALL_PLAN)
+    assert problems(rows, ProfilePlan.quick())  # another plan's rows
+
+
+def test_profile_runs_the_quick_or_the_full_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    chosen: list[ProfilePlan] = []
+    monkeypatch.setattr(models.cli, "profile", lambda plan: chosen.append(plan) or 0)
+    assert main(["profile", "--quick"]) == 0 and main(["profile"]) == 0
+    assert chosen == [ProfilePlan.quick(), ProfilePlan.full()]
+    quick = chosen[0]
+    assert quick.token_lengths == (8, 32, 128) and quick.image_sides == (64, 128, 256)
+    assert (quick.batch, quick.train_batch, quick.repeats) == (64, 32, 3)
+
+
+def test_a_profile_trains_a_copy_and_leaves_the_shared_models_as_they_were() -> None:
+    cnn, reader = load_cnn("squeezenet1_1"), load_sequence_model("gru")
+    before = [snapshot(cnn), snapshot(reader)]
+    rows = [m for _, m in run_profile({"squeezenet1_1": cnn}, {"gru": reader}, SMALL_PLAN)]
+    assert [m.what for m in rows if m.model == "gru"][-1] == "train step"
+    assert_untouched(cnn, before[0])
+    assert_untouched(reader, before[1])
 
 
 @pytest.mark.parametrize("method", ["ig", "occlusion"])

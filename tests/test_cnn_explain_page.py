@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from unittest.mock import patch
 
 import numpy as np
@@ -11,6 +10,8 @@ import torch
 from PIL import Image
 
 import ui.cache.cnn
+from bench.harness.apptest import open_cnn_page
+from bench.harness.paths import SAMPLES
 from charts.theme import CROSS, CROSS_RIM
 from imaging.marks import PICTURE_SIDE, enlarged, mark_point
 from models.cnn.explain import effective_receptive_field, explain
@@ -19,10 +20,9 @@ from models.cnn.imagenet import class_names
 from models.cnn.registry import CNN_MODELS, load_cnn
 from models.cnn.stage_stats import stage_statistics
 from models.cnn.trace import trace_image
-from tests.helpers.apptest import charts, open_cnn_page
+from tests.helpers.apptest import charts
 from tests.helpers.pictures import picture, pictures, recorded_media
 
-SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 ESPRESSO = 967
 
 

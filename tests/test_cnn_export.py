@@ -8,11 +8,11 @@ import io
 import numpy as np
 from PIL import Image
 
+from bench.harness.paths import SAMPLES
 from models.cnn.export import stages_npz, top5_csv
 from models.cnn.imagenet import class_names
 from models.cnn.registry import load_cnn
 from models.cnn.trace import trace_image
-from tests.helpers.paths import SAMPLES
 
 
 def coffee_trace():

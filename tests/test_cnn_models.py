@@ -12,11 +12,10 @@ import pytest
 import torch
 from PIL import Image
 
+from bench.harness.paths import ROOT, SAMPLES
 from models.checkpoints import WEIGHTS_DIR, ChecksumError, load_checkpoint
 from models.cnn import efficientnet_lite, squeezenet
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "assets" / "samples"
 CLASSES_FILE = ROOT / "assets" / "imagenet_classes.tsv"
 CAT_CLASSES = range(281, 286)  # tabby, tiger cat, Persian, Siamese, Egyptian cat
 ESPRESSO = 967
@@ -124,16 +123,64 @@ def test_coffee_photo_top1_is_espresso(case: Loaded) -> None:
     assert float(probs[ESPRESSO]) > 0.9
 
 
-@pytest.mark.parametrize(
-    ("module", "size"), [(squeezenet, 227), (efficientnet_lite, 224)], ids=["squeezenet", "effnet"]
-)
+@dataclass(frozen=True)
+class Recipe:
+    """How a model wants its input, written out here from the model's origin, not read from
+    the module: a wrong constant or channel order in the code must fail the test below."""
+
+    size: int
+    resample: Image.Resampling
+    channels: tuple[int, int, int]  # the RGB channels, in the order the model reads them
+    mean: tuple[float, float, float]  # subtracted, in the model's channel order
+    std: float
+
+
+RECIPES = {
+    # Caffe's SqueezeNet 1.1: BGR, 0-255, minus the ImageNet BGR mean, not divided.
+    "squeezenet": (
+        squeezenet,
+        Recipe(227, Image.Resampling.BILINEAR, (2, 1, 0), (104.006, 116.669, 122.679), 1.0),
+    ),
+    # TF-lite's EfficientNet-Lite0: RGB, (pixel - 127) / 128.
+    "effnet": (
+        efficientnet_lite,
+        Recipe(224, Image.Resampling.BICUBIC, (0, 1, 2), (127.0, 127.0, 127.0), 128.0),
+    ),
+}
+
+
+def scaled_centre(
+    photo: Image.Image, short_side: int, crop: int, resample: Image.Resampling
+) -> np.ndarray:
+    """The whole photo scaled so its short side is `short_side`, then its centre square."""
+    scale = short_side / min(photo.size)
+    width, height = max(crop, round(photo.width * scale)), max(crop, round(photo.height * scale))
+    scaled = np.asarray(photo.convert("RGB").resize((width, height), resample), dtype=np.int16)
+    left, top = (width - crop) // 2, (height - crop) // 2
+    return scaled[top : top + crop, left : left + crop]
+
+
+@pytest.mark.parametrize("model", list(RECIPES))
 @pytest.mark.parametrize("sample", ["chelsea.jpg", "rocket.jpg"])
-def test_preprocess_contract(module: ModuleType, size: int, sample: str) -> None:
-    x, shown = module.preprocess(Image.open(SAMPLES / sample))
+def test_preprocess_contract(model: str, sample: str) -> None:
+    module, recipe = RECIPES[model]
+    size = recipe.size
+    photo = Image.open(SAMPLES / sample)
+    x, shown = module.preprocess(photo)
     assert x.shape == (1, 3, size, size)
     assert x.dtype == torch.float32
     assert shown.shape == (size, size, 3)
     assert shown.dtype == np.uint8
+    # The picture shown is the photo's centre, upright and in RGB: the app crops only the part
+    # it keeps before resampling, so a pixel may differ by a few levels, never on average (a
+    # swapped red and blue differs by 28-48 levels here, a crop one pixel off by 3-10).
+    reference = scaled_centre(photo, 256, size, recipe.resample)
+    assert np.abs(reference - shown).mean() < 1.0
+    # And the model reads exactly those pixels, in its channel order, scaled its way.
+    expected = (
+        shown[:, :, list(recipe.channels)] - np.asarray(recipe.mean, dtype=np.float32)
+    ) / recipe.std
+    np.testing.assert_allclose(x[0].numpy(), expected.transpose(2, 0, 1), rtol=0, atol=1e-4)
 
 
 def test_preprocess_handles_grey_and_tall_images() -> None:

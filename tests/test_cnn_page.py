@@ -9,9 +9,10 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import ui.cache.cnn
-from tests.helpers.apptest import open_cnn_page, top_five, top_labels, upload
+from bench.harness.apptest import open_cnn_page, upload
+from bench.harness.paths import SAMPLES
+from tests.helpers.apptest import top_five, top_labels
 from tests.helpers.bad_inputs import CAT_CLASSES, ImageCase, image_cases
-from tests.helpers.paths import SAMPLES
 from tests.helpers.pictures import captions, pictures
 
 PAGE_CHARTS = 2  # top-5 bars and the shape ladder; the rest are pictures

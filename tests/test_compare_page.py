@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from pathlib import Path
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from bench.harness.paths import ROOT
 from models.compare.memory_reach import gradient_by_distance
+from models.compare.profiling import ProfilePlan
 from models.sequence.registry import SENTIMENT_READERS, load_sequence_model, trace_text
 from tests.helpers.apptest import charts, texts
 from tests.helpers.pictures import pictures
 from tests.helpers.plotly_arrays import decode
+from ui.common.pages import COMPARE
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = "app_pages/3_CNN_vs_RNN.py"
+PAGE = COMPARE.script
 SENTENCE = "The film was not good, but the ending was wonderful"
 
 
@@ -104,7 +107,11 @@ def test_costs_and_claims_tables() -> None:
     assert "✓ supported" in verdicts and "✗ not supported" in verdicts
 
 
-def test_measuring_on_request_draws_the_growth_curves() -> None:
+def test_measuring_on_request_draws_the_growth_curves(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The quick plan's sizes, in batches of four timed once: the page draws whatever a plan
+    # measured. The quick plan itself runs in the browser test and in `make bench`.
+    small = dataclasses.replace(ProfilePlan.quick(), repeats=1, batch=4, train_batch=4)
+    monkeypatch.setattr(ProfilePlan, "quick", classmethod(lambda cls: small))
     at = open_page()
     assert "cmp_growth_tokens" not in charts(at)
     at.toggle(key="cmp_quick").set_value(True).run()

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 from unittest.mock import MagicMock, patch
 
 import streamlit as st
@@ -29,12 +28,9 @@ from streamlit.testing.v1.util import patch_config_options
 
 import ui.cache.cnn
 import ui.cache.sequence
+from bench.harness.paths import ROOT, SAMPLES
 from tests.helpers.bad_inputs import encode
-from tests.helpers.paths import SAMPLES
-
-ROOT = Path(__file__).resolve().parent.parent
-CNN_PAGE = "app_pages/1_CNN_feature_maps.py"
-LSTM_PAGE = "app_pages/2_LSTM_hidden_states.py"
+from ui.common.pages import CNN, LSTM
 
 
 class _SharedRuntime:
@@ -166,13 +162,13 @@ def top_labels(at: AppTest) -> list[str]:
 
 
 def cnn_session(model: str, name: str, data: bytes) -> Outcome:
-    at = open_page(CNN_PAGE, {"cnn_model": model, "cnn_source": "Upload"})
+    at = open_page(CNN.script, {"cnn_model": model, "cnn_source": "Upload"})
     at.file_uploader[0].upload(name, data, "image/jpeg").run()
     return outcome(at, top_labels(at))
 
 
 def lstm_session(model: str, text: str) -> Outcome:
-    at = open_page(LSTM_PAGE, {"lstm_model": model, "shared_text": text})
+    at = open_page(LSTM.script, {"lstm_model": model, "shared_text": text})
     return outcome(at, [at.code[0].value] if at.code else [])
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.bad_inputs import big_digit_png
-from tests.helpers.paths import ROOT
+from bench.harness.heavy_pictures import big_digit_png
+from bench.harness.paths import ROOT
 
 BENCH = ROOT / "bench" / "decode_memory.py"
 

@@ -31,12 +31,11 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from bench.harness.page_waits import wait_until_settled
+from bench.harness.paths import ROOT, SAMPLES
+from bench.harness.server import free_port, serve_apps, wait_healthy
 from deploy.nginx_conf import command, prepare
-from tests.helpers.page_waits import wait_until_settled
-from tests.helpers.server import free_port, serve_apps, wait_healthy
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "assets" / "samples"
 COOKIE = "st_backend"  # names the process that answered last: it routes
 VISITOR = "st_visitor"  # a random id per browser, only for following it in the access log
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")  # not on users' PATH

@@ -7,13 +7,13 @@ from functools import cache
 
 import numpy as np
 
+from bench.harness.paths import SAMPLES
 from models.digits.analysis import trace_digit
 from models.digits.confidence import looks_like_a_digit
 from models.digits.data import digit_set
 from models.digits.prepare import open_digit_picture, prepare_digit
 from models.digits.readers import DigitReader
 from models.digits.registry import DIGIT_READERS, GRID_READER
-from tests.helpers.paths import SAMPLES
 
 
 @cache

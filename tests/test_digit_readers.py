@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from bench.harness.paths import ROOT
 from models.digits.analysis import (
     READING_ORDERS,
     accuracy_after_rows,
@@ -24,7 +25,7 @@ from models.digits.data import digit_set
 from models.digits.readers import DigitConfig, build, final_scores
 from models.digits.registry import DIGIT_READERS, training_metrics
 from models.digits.training import TrainSettings, batches, row_order, train_readers
-from tests.helpers.paths import ROOT
+from tests.helpers.frozen import assert_untouched, snapshot
 
 
 def random_digits(n: int = 5, seed: int = 0) -> torch.Tensor:
@@ -81,9 +82,10 @@ def test_a_shift_moves_the_ink_and_leaves_black_behind() -> None:
 def test_the_gradient_by_row_is_zero_for_rows_a_cnn_cannot_see_through_blank_input() -> None:
     torch.manual_seed(5)
     model = build(DigitConfig("rnn", hidden=16)).eval().requires_grad_(False)
+    before = snapshot(model)
     grads = gradient_by_row(model, random_digits(3), torch.tensor([1, 2, 3]))
     assert grads.shape == (3, 28) and np.all(grads >= 0) and grads.sum() > 0
-    assert not any(p.grad is not None for p in model.parameters())  # the shared model untouched
+    assert_untouched(model, before)  # as a shared model must be
 
 
 def test_every_reader_gets_the_same_batches() -> None:

@@ -12,15 +12,17 @@ import torch
 from PIL import Image, ImageDraw
 from PIL.PngImagePlugin import PngImageFile
 
+from bench.harness.apptest import open_page
 from models.digits.data import digit_set
 from models.digits.prepare import open_digit_picture, prepare_digit
 from models.digits.readers import final_scores
 from models.digits.registry import DIGIT_READERS
-from tests.helpers.apptest import open_page, texts
+from tests.helpers.apptest import texts
 from tests.helpers.bad_inputs import DigitCase, digit_cases
 from tests.helpers.pictures import captions
+from ui.common.pages import DIGITS
 
-PAGE = "4_Digits.py"
+PAGE = DIGITS
 
 
 def subheaders(at) -> list[str]:

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from bench.harness.apptest import open_page
 from models.digits.training import TrainSettings
 from serving.training import (
     NICENESS,
@@ -21,9 +22,10 @@ from serving.training import (
     pages_running,
     watching,
 )
-from tests.helpers.apptest import open_page, texts
+from tests.helpers.apptest import texts
+from ui.common.pages import DIGITS, LSTM
 
-PAGE = "4_Digits.py"
+PAGE = DIGITS
 LONG = TrainSettings(epochs=12, hidden=16, train_limit=2000)  # long enough to be stopped
 
 
@@ -312,7 +314,7 @@ def test_another_visitors_page_is_answered_while_a_run_trains() -> None:
     run = runs.ask("a", TrainSettings(epochs=12, hidden=128))  # about half a minute
     try:
         started = time.monotonic()
-        at = open_page("2_LSTM_hidden_states.py")  # another session, another page
+        at = open_page(LSTM)  # another session, another page
         elapsed = time.monotonic() - started
         assert not at.exception
         assert any("What the model reads" in text for text in texts(at))

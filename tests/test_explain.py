@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from pathlib import Path
 from unittest.mock import patch
 
 import numpy as np
@@ -13,6 +12,7 @@ import torch
 from PIL import Image
 from torch.nn import functional as F
 
+from bench.harness.paths import SAMPLES
 from models.cnn.explain import (
     cam_map,
     class_activation_map,
@@ -27,8 +27,8 @@ from models.cnn.registry import CNN_MODELS, load_cnn
 from models.cnn.stage_stats import stage_statistics
 from models.cnn.staged import StagedCnn
 from models.cnn.trace import trace_image
+from tests.helpers.frozen import assert_untouched, snapshot
 
-SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
 W = torch.tensor([[1.0, 2.0], [-1.0, 0.5], [0.0, -3.0]])  # 3 classes from 2 channels
 
 
@@ -130,19 +130,13 @@ def test_the_cam_from_a_trace_equals_the_cam_from_the_photo(real) -> None:
 
 def test_explanations_leave_the_shared_model_untouched(real) -> None:
     name, model, batch = real
-    before = {key: value.clone() for key, value in model.state_dict().items()}
+    before = snapshot(model)
     stages = model.stage_names()
     explain(name, model, batch, "cam", 281)
     explain(name, model, batch, "gradcam", 281, stages[len(stages) // 2])
     occlusion_map(model, batch, 281, patch=112, stride=112)
     effective_receptive_field(model, batch, stages[2], 3, 4)
-    for module in model.modules():
-        assert not module._forward_hooks and not module._forward_pre_hooks
-        assert not module._backward_hooks
-    for key, value in model.state_dict().items():
-        assert torch.equal(value, before[key])
-    assert not any(p.requires_grad or p.grad is not None for p in model.parameters())
-    assert not model.training
+    assert_untouched(model, before)
 
 
 @pytest.mark.parametrize("name", list(CNN_MODELS))

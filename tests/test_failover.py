@@ -22,15 +22,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from bench.harness.browser import UPLOAD_INPUT
+from bench.harness.page_waits import wait_until_settled
+from bench.harness.paths import SAMPLES
+from bench.harness.server import free_port, wait_healthy
 from deploy.cluster import NGINX, Supervisor, start_app, start_nginx
 from deploy.nginx_conf import Timeouts
-from tests.helpers.browser import UPLOAD_INPUT
-from tests.helpers.page_waits import wait_until_settled
-from tests.helpers.paths import SAMPLES
-from tests.helpers.server import free_port, wait_healthy
 
 pytestmark = pytest.mark.browser
-TIMEOUTS = Timeouts(read="5s", fail="5s", websocket="45s")
+# nginx waits for an answer as long as it does when serving (10 s): a picture the process was
+# slow to send under load (5 s here once, beside other tests) went to the other one, a 404.
+TIMEOUTS = Timeouts(read="10s", fail="5s", websocket="45s")
 HANG_AFTER = 8.0  # the supervisor replaces a process silent this long (30 s by default)
 RESTARTED = "The server restarted, so this page was rebuilt from its address."
 # Notes in the page the moment (epoch ms) the notice first shows: polled every 50 ms from before
@@ -329,7 +331,8 @@ def test_a_hanging_process_is_passed_over_then_replaced(browser: Browser, cluste
         while len(cluster.supervisor.restarts) == restarts or len(served) < 2:
             assert time.monotonic() < deadline, "the supervisor did not replace the process"
             served.append(new_visitor(browser, cluster))
-            assert served[-1] != hung
+            # Never the stopped process; its replacement, on the same port, may serve them.
+            assert served[-1] != hung or len(cluster.supervisor.restarts) > restarts
         (replaced,) = cluster.supervisor.restarts[restarts:]
         assert (replaced.port, replaced.reason) == (hung, "hung")
         assert stopped.poll() is not None  # killed, not left stopped beside its replacement

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.harness.paths import ROOT
 
 
 def test_home_page_links_to_every_page() -> None:

@@ -3,17 +3,15 @@ never an exception, and the user's text never becomes markup."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bench.harness.paths import ROOT
 from models.sequence.registry import CHARACTERS, SEQUENCE_MODELS, WORDS
 from tests.helpers.apptest import texts
 from tests.helpers.bad_inputs import SCRIPT, TEXT_CASES, TextCase
+from ui.common.pages import COMPARE, LSTM
 from ui.common.text import escape_markdown, inline_code, plain
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def page(path: str) -> AppTest:
@@ -59,7 +57,7 @@ def check_reader(at: AppTest, case: TextCase, model: str) -> None:
 
 @pytest.mark.parametrize("model", list(SEQUENCE_MODELS))
 def test_every_reader_takes_every_corpus_text(model: str) -> None:
-    at = page("app_pages/2_LSTM_hidden_states.py")
+    at = page(LSTM.script)
     at.sidebar.radio(key="lstm_model").set_value(model).run()
     # "Look deeper" shows one section at a time: each text goes with another section (and,
     # from reader to reader, texts and sections pair up differently) at no extra run.
@@ -82,7 +80,7 @@ def test_every_reader_takes_every_corpus_text(model: str) -> None:
 
 
 def test_the_comparison_page_takes_every_corpus_text() -> None:
-    at = page("app_pages/3_CNN_vs_RNN.py")
+    at = page(COMPARE.script)
     for case in TEXT_CASES:
         at.text_input(key="cmp_text").set_value(case.text).run()
         assert not at.exception, case.name
@@ -90,7 +88,7 @@ def test_the_comparison_page_takes_every_corpus_text() -> None:
 
 
 def test_removing_every_unit_gives_a_message() -> None:
-    at = page("app_pages/2_LSTM_hidden_states.py")
+    at = page(LSTM.script)
     at.radio(key="lstm_deeper").set_value("units").run()
     chooser = next(w for w in at.multiselect if w.key.startswith("units_chosen_"))
     chooser.set_value([]).run()

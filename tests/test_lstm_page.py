@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from unittest.mock import patch
 
 import numpy as np
@@ -12,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import ui.cache.sequence
 import ui.cache.sequence_deeper
+from bench.harness.paths import ROOT
 from models.sequence.attribution import integrated_gradients
 from models.sequence.lstm_memory import memory_at_step
 from models.sequence.registry import load_sequence_model, spec_of, trace_text
@@ -21,9 +21,9 @@ from models.sequence.unit_analysis import rank_units
 from tests.helpers.apptest import charts
 from tests.helpers.bad_inputs import LONG_TEXT
 from tests.helpers.plotly_arrays import decode
+from ui.common.pages import LSTM
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = "app_pages/2_LSTM_hidden_states.py"
+PAGE = LSTM.script
 SENTENCE = "The film was not good, but the ending was wonderful"
 
 

@@ -14,6 +14,7 @@ from models.compare.memory_reach import (
 from models.sequence.corpus import heldout_sentences, paragraphs
 from models.sequence.registry import load_sequence_model
 from models.sequence.sentiment import CELLS, SentimentConfig, SentimentModel
+from tests.helpers.frozen import assert_untouched, snapshot
 
 VOCAB = {"<pad>": 0, "<unk>": 1, "a": 2, "b": 3, "c": 4, "d": 5}
 TOKENS = ("a", "b", "c", "d", "a", "c")
@@ -62,11 +63,9 @@ def test_the_causal_cnn_gradient_is_exactly_zero_beyond_its_window() -> None:
 
 def test_the_shared_model_gets_no_gradient_and_stays_frozen() -> None:
     model = load_sequence_model("lstm")
-    before = {name: p.clone() for name, p in model.named_parameters()}
+    before = snapshot(model)
     gradient_by_position(model, ("not", "good", "at", "all"))
-    for name, p in model.named_parameters():
-        assert p.grad is None and not p.requires_grad
-        assert torch.equal(p, before[name])
+    assert_untouched(model, before)
 
 
 def test_quantiles_by_distance_count_every_sentence_long_enough() -> None:

@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from bench.harness.apptest import open_cnn_page, upload
+from bench.harness.paths import SAMPLES
 from models.cnn.trace import CnnTrace
 from models.sequence.trace import SequenceTrace
 from serving.memory import release_freed_memory
-from tests.helpers.apptest import open_cnn_page, top_labels, upload
-from tests.helpers.paths import SAMPLES
+from tests.helpers.apptest import top_labels
+from ui.common.pages import LSTM
 
 
 def resident_mb() -> float:
@@ -132,7 +134,7 @@ def test_no_page_keeps_a_photo_or_text_trace_in_its_module_names() -> None:
     assert traces
     assert [page for trace in traces for page in page_namespaces_holding(trace)] == []
 
-    at.switch_page("app_pages/2_LSTM_hidden_states.py").run()
+    at.switch_page(LSTM.script).run()
     at.text_input(key="lstm_text").set_value("not good at all, sadly").run()
     assert not at.exception
     texts = [o for o in gc.get_objects() if isinstance(o, SequenceTrace)]

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGES = [
-    "app_pages/home.py",
-    "app_pages/1_CNN_feature_maps.py",
-    "app_pages/2_LSTM_hidden_states.py",
-    "app_pages/3_CNN_vs_RNN.py",
-    "app_pages/tour.py",
-    "app_pages/4_Digits.py",
-]
+from bench.harness.paths import ROOT
+from ui.common.pages import ALL_PAGES
+
+PAGES = [page.script for page in ALL_PAGES]
 
 
 def is_local(address: object) -> bool:

@@ -15,17 +15,19 @@ from streamlit.testing.v1 import AppTest
 
 import serving.own_models
 import ui.cache.cnn
+from bench.harness.apptest import open_page, upload
 from models.cnn.images import load_photo
 from models.cnn.stage_stats import stage_statistics
 from models.custom.images import preprocess
 from models.custom.own_cnn import OwnCnn
 from serving.own_models import MODELS_DIR_VARIABLE, own_models
-from tests.helpers.apptest import chart, open_page, texts, top_five, upload
+from tests.helpers.apptest import chart, texts, top_five
 from tests.helpers.held_out import held_out_png
 from tests.helpers.pictures import captions, picture, pictures, recorded_media
+from ui.common.pages import CNN
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "own_model"
-PAGE = "1_CNN_feature_maps.py"
+PAGE = CNN
 DIGIT = 1  # a held-out 0, read right (98.7%); the default sample photo reads as an 8
 FIELDS = {"features.0": 3, "features.1": 11, "features.2": 25, "features.3": 53, "pool": 77}
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 import serving.own_models
+from bench.harness.apptest import open_page
 from serving.own_models import MODELS_DIR_VARIABLE, own_models
-from tests.helpers.apptest import open_page
+from ui.common.pages import HOME
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "own_model"
 
@@ -41,7 +42,7 @@ def test_without_a_folder_there_are_no_own_models(monkeypatch: pytest.MonkeyPatc
 
 
 def test_home_lists_the_served_and_the_refused_with_their_reasons(folder: Path) -> None:
-    at = open_page("home.py")
+    at = open_page(HOME)
     assert not at.exception
     served, refused = (
         frame.value

@@ -18,17 +18,19 @@ from streamlit.testing.v1 import AppTest
 
 import models.custom.sequence_spec
 import serving.own_models
+from bench.harness.apptest import open_page
 from charts.theme import diverging_pixels
 from models.custom.folder import ModelsFolder, UserModel
 from models.custom.text import encode
 from serving.own_models import MODELS_DIR_VARIABLE, own_models
-from tests.helpers.apptest import charts, open_page, texts
+from tests.helpers.apptest import charts, texts
 from tests.helpers.bad_inputs import TEXT_CASES
 from tests.helpers.pictures import data_uri_pixels
 from tests.helpers.plotly_arrays import decode
+from ui.common.pages import LSTM
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "own_model"
-PAGE = "2_LSTM_hidden_states.py"
+PAGE = LSTM
 SENTENCE = "The film was not good, but the ending was wonderful"
 
 

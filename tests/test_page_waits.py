@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.helpers.page_waits import expect_pictures_loaded, wait_until_settled
+from bench.harness.page_waits import expect_pictures_loaded, wait_until_settled
 
 PIXEL = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers.apptest import open_page
-from tests.helpers.paths import ROOT
+from bench.harness.apptest import open_page
+from bench.harness.paths import ROOT
+from ui.common.pages import CNN, LSTM
 
-LSTM, CNN = "2_LSTM_hidden_states.py", "1_CNN_feature_maps.py"
 RESTARTED = "The server restarted, so this page was rebuilt from its address."
 SENTENCE = "the plot was thin but I did not mind at all"
 
@@ -22,7 +22,7 @@ def moved(old: AppTest, page: str) -> AppTest:
     """The tab's next run, on a process that has never seen its session."""
     new = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     new.query_params.update(old.query_params)  # the address the old process wrote last
-    new.switch_page(f"app_pages/{page}")
+    new.switch_page(page.script)
     new._run(widget_state=old._tree.get_widget_states())  # AppTest.run() sends no widget state
     assert not new.exception
     assert [info.value for info in new.info if info.value == RESTARTED] == [RESTARTED]

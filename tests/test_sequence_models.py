@@ -24,9 +24,7 @@ from models.sequence.sentiment import CELLS, SentimentConfig, SentimentModel
 from models.sequence.text import char_tokens, display_char, load_vocab, word_tokens
 from models.sequence.trace import EmptyTextError, SequenceTrace
 from tests.helpers.bad_inputs import TEXT_CASES, TextCase
-
-torch.set_num_threads(2)
-
+from tests.helpers.frozen import assert_untouched, snapshot
 
 ALL = list(SEQUENCE_MODELS)
 
@@ -383,21 +381,9 @@ def test_long_text_is_truncated(loaded: dict[str, nn.Module], name: str) -> None
 @pytest.mark.parametrize("name", ALL)
 def test_trace_leaves_model_untouched(loaded: dict[str, nn.Module], name: str) -> None:
     model = loaded[name]
-    before = {k: v.clone() for k, v in model.state_dict().items()}
-    hooks_before = [
-        (len(m._forward_hooks), len(m._forward_pre_hooks), len(m._backward_hooks))
-        for m in model.modules()
-    ]
+    before = snapshot(model)
     trace_text(model, name, "Nothing here is changed by looking.")
-    after = model.state_dict()
-    assert before.keys() == after.keys()
-    assert all(torch.equal(before[k], after[k]) for k in before)
-    hooks_after = [
-        (len(m._forward_hooks), len(m._forward_pre_hooks), len(m._backward_hooks))
-        for m in model.modules()
-    ]
-    assert hooks_after == hooks_before
-    assert not model.training
+    assert_untouched(model, before)
     assert not any(p.requires_grad for p in model.parameters())
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image
 
+from bench.harness.paths import SAMPLES
 from models.cnn.explain import effective_receptive_field, explain
 from models.cnn.registry import CNN_MODELS, load_cnn
 from models.cnn.trace import trace_image
@@ -16,21 +15,7 @@ from models.compare.memory_reach import gradient_by_distance
 from models.sequence.attribution import integrated_gradients
 from models.sequence.registry import load_sequence_model, trace_text
 from models.sequence.text import word_tokens
-
-SAMPLES = Path(__file__).resolve().parent.parent / "assets" / "samples"
-
-
-def snapshot(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    return {name: tensor.clone() for name, tensor in model.state_dict().items()}
-
-
-def assert_untouched(model: torch.nn.Module, before: dict[str, torch.Tensor]) -> None:
-    assert not model.training
-    assert all(not p.requires_grad for p in model.parameters())
-    for module in model.modules():
-        assert not module._forward_hooks and not module._forward_pre_hooks
-    after = model.state_dict()
-    assert all(torch.equal(before[name], after[name]) for name in before)
+from tests.helpers.frozen import assert_untouched, snapshot
 
 
 def test_concurrent_cnn_traces_match_sequential_ones() -> None:
@@ -80,11 +65,10 @@ def test_gradient_features_on_shared_models_agree_under_16_threads() -> None:
     ]  # fmt: skip
     jobs = (jobs * 2)[:16]
     expected = [job() for job in jobs]
-    before = {k: v.clone() for k, v in cnn.state_dict().items()}
+    before = {model: snapshot(model) for model in (cnn, reader)}
     with ThreadPoolExecutor(max_workers=16) as pool:
         got = list(pool.map(lambda job: job(), jobs))
     for want, have in zip(expected, got, strict=True):
         np.testing.assert_allclose(have, want, rtol=1e-5, atol=1e-7)
-    assert all(torch.equal(v, before[k]) for k, v in cnn.state_dict().items())
-    for model in (cnn, reader):
-        assert not any(p.requires_grad or p.grad is not None for p in model.parameters())
+    for model, was in before.items():
+        assert_untouched(model, was)

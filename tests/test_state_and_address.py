@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.apptest import open_page, texts, top_labels, upload
-from tests.helpers.paths import SAMPLES
-
-CNN, LSTM, COMPARE, TOUR = (
-    "1_CNN_feature_maps.py",
-    "2_LSTM_hidden_states.py",
-    "3_CNN_vs_RNN.py",
-    "tour.py",
-)
+from bench.harness.apptest import open_page, upload
+from bench.harness.paths import SAMPLES
+from tests.helpers.apptest import texts, top_labels
+from ui.common.pages import CNN, COMPARE, DIGITS, LSTM, TOUR
 
 
 def notices(at) -> list[str]:
@@ -79,11 +74,11 @@ def test_an_uploaded_photo_stays_across_pages_and_the_comparison_uses_it() -> No
     assert top_labels(at)[0] == "espresso"
     assert any("cannot travel in a link" in c.value for c in at.caption)
     assert "sample" not in at.query_params  # an upload cannot be named in a link
-    at.switch_page(f"app_pages/{LSTM}").run()
-    at.switch_page(f"app_pages/{COMPARE}").run()
+    at.switch_page(LSTM.script).run()
+    at.switch_page(COMPARE.script).run()
     assert not at.exception
     assert any("my coffee" in m.value for m in at.markdown)  # "Your photo (my coffee.jpg)"
-    at.switch_page(f"app_pages/{CNN}").run()
+    at.switch_page(CNN.script).run()
     assert not at.exception
     assert top_labels(at)[0] == "espresso"  # the upload is still the photo shown
     assert any("sent earlier in this visit" in c.value for c in at.caption)
@@ -92,10 +87,10 @@ def test_an_uploaded_photo_stays_across_pages_and_the_comparison_uses_it() -> No
 def test_a_sentence_typed_on_one_page_is_read_on_the_others() -> None:
     at = open_page(LSTM)
     at.text_input(key="lstm_text").set_value("what a dull and tiresome film").run()
-    at.switch_page(f"app_pages/{COMPARE}").run()
+    at.switch_page(COMPARE.script).run()
     assert at.text_input(key="cmp_text").value == "what a dull and tiresome film"
     at.text_input(key="cmp_text").set_value("a lovely surprise").run()
-    at.switch_page(f"app_pages/{LSTM}").run()
+    at.switch_page(LSTM.script).run()
     assert at.text_input(key="lstm_text").value == "a lovely surprise"
     assert at.query_params["text"] == "a lovely surprise"
 
@@ -193,12 +188,12 @@ def test_a_held_out_digit_and_a_drawing_travel_in_the_link() -> None:
     from models.digits.data import digit_set
     from models.digits.link import digit_from_text, digit_to_text
 
-    at = open_page("4_Digits.py")
+    at = open_page(DIGITS)
     at.radio(key="digits_source").set_value("A held-out digit").run()
     at.number_input(key="digits_heldout").set_value(37).run()
     link = dict(at.query_params)
     assert link == {"digit": "heldout", "heldout": "37"}
-    reopened = open_page("4_Digits.py", link)
+    reopened = open_page(DIGITS, link)
     assert reopened.number_input(key="digits_heldout").value == 37
     data = digit_set()
     # A drawing in the address is read as it is; a broken one gets a notice, never an error.
@@ -207,12 +202,12 @@ def test_a_held_out_digit_and_a_drawing_travel_in_the_link() -> None:
     assert (digit_from_text(text) * 255).round().astype(int).tolist() == (
         (digit * 255).round().astype(int).tolist()
     )
-    drawn = open_page("4_Digits.py", {"drawing": text})
+    drawn = open_page(DIGITS, {"drawing": text})
     assert not drawn.exception
     assert any("came with the link" in c.value for c in drawn.caption)
     assert dict(drawn.query_params) == {"drawing": text}
     for bad in ("not-base64!!", "eJzLSM3JyQcABiwCFQ", "A" * 3000):
-        broken = open_page("4_Digits.py", {"drawing": bad})
+        broken = open_page(DIGITS, {"drawing": bad})
         assert not broken.exception and len(notices(broken)) == 1, bad
 
 
@@ -231,9 +226,9 @@ def test_a_reload_after_an_upload_says_the_photo_was_not_kept() -> None:
 def test_a_sample_chosen_in_the_tour_after_an_upload_is_shown_on_the_cnn_page() -> None:
     at = upload(open_page(CNN), "coffee.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg")
     at.query_params["sample"] = "rocket"
-    at.switch_page("app_pages/tour.py").run()
+    at.switch_page(TOUR.script).run()
     at.query_params.clear()
-    at.switch_page("app_pages/1_CNN_feature_maps.py").run()
+    at.switch_page(CNN.script).run()
     assert not at.exception
     assert at.radio(key="cnn_source").value == "Sample photo"
     assert top_labels(at)[0] in {"missile", "projectile", "space shuttle"}
@@ -251,7 +246,7 @@ def test_values_a_view_cannot_show_are_named_as_written_and_left_out_of_the_addr
     assert [n for n in notices(at) if "the layer ` 3 `" in n], notices(at)
     word = open_page(LSTM, {"layer": "2"})  # the word LSTM has one layer
     assert len(notices(word)) == 1 and "layer" not in word.query_params
-    digits = open_page("4_Digits.py", {"heldout": "5"})  # a drawing is shown, not digit 5
+    digits = open_page(DIGITS, {"heldout": "5"})  # a drawing is shown, not digit 5
     assert "heldout" not in digits.query_params
-    empty = open_page("4_Digits.py", {"drawing": ""})  # names nothing: no notice
+    empty = open_page(DIGITS, {"drawing": ""})  # names nothing: no notice
     assert not empty.exception and not notices(empty)

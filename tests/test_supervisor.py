@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.harness.server import free_port, wait_healthy
 from deploy.cluster import NGINX, ROOT, Supervisor
-from tests.helpers.server import free_port, wait_healthy
 
 
 class Probe:

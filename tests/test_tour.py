@@ -13,15 +13,17 @@ import ui.common.state
 import ui.tour.compare_steps
 import ui.tour.digits_steps
 import ui.tour.tour
+from bench.harness.apptest import open_cnn_page, open_page, upload
+from bench.harness.paths import SAMPLES
 from models import lessons
 from models.cnn.explain import class_activation_map_of
 from models.cnn.images import load_photo
 from models.cnn.registry import load_cnn
 from models.cnn.trace import trace_image
 from models.sequence.registry import load_sequence_model, trace_text
-from tests.helpers.apptest import open_cnn_page, open_page, texts, upload
-from tests.helpers.paths import SAMPLES
+from tests.helpers.apptest import texts
 from ui.cache.sequence import example_sentences
+from ui.common.pages import CNN, TOUR
 
 
 def unescape(markdown: str) -> str:
@@ -64,14 +66,14 @@ def revealed_answer(at, step: int) -> str:
 
 @pytest.mark.parametrize("step", range(1, 10))
 def test_every_step_asks_before_it_answers(step: int) -> None:
-    at = open_page("tour.py", {"step": str(step)})
+    at = open_page(TOUR, {"step": str(step)})
     assert any(f"Step {step} of 9" in bar.proto.text for bar in at.get("progress"))
     assert not at.success and not at.warning  # nothing revealed yet
     assert at.button(key=f"tour_reveal_{step}").disabled  # not before a guess
     options = choices(at, step)
     right = revealed_answer(at, step)
     assert right in options
-    again = open_page("tour.py", {"step": str(step)})
+    again = open_page(TOUR, {"step": str(step)})
     assert answer(reveal(again, step, options.index(right))).startswith("✓ Right.")
     assert at.page_link  # a link to the full view
 
@@ -79,7 +81,7 @@ def test_every_step_asks_before_it_answers(step: int) -> None:
 def test_the_turning_word_is_the_models_and_changes_with_the_sentence() -> None:
     model = load_sequence_model("lstm")
     for sentence in ("the film was not good", "a dull start but a wonderful ending"):
-        at = open_page("tour.py", {"step": "4"})
+        at = open_page(TOUR, {"step": "4"})
         at.session_state["shared_text"] = sentence
         at.run()
         scores = trace_text(model, "lstm", sentence).sentiment
@@ -93,8 +95,8 @@ def test_where_the_network_looked_is_its_class_maps_peak_and_changes_with_the_ph
     model = load_cnn("squeezenet1_1")
     regions = {}
     for sample in ("chelsea", "coffee", "rocket"):
-        at = open_page("1_CNN_feature_maps.py", {"sample": sample})  # the visitor's photo
-        at.switch_page("app_pages/tour.py").run()
+        at = open_page(CNN, {"sample": sample})  # the visitor's photo
+        at.switch_page(TOUR.script).run()
         at.session_state["tour_step"] = "2"
         at.run()
         photo = load_photo((SAMPLES / f"{sample}.jpg").read_bytes())
@@ -111,17 +113,17 @@ def test_the_reader_that_hears_a_not_longest_follows_the_measured_table() -> Non
     fading = {0: 0.8, 2: 0.5, 6: 0.0}
     table = {"lstm": fading, "gru": {0: 0.8, 2: 0.6, 6: 0.3}, "rnn": fading, "cnn1d": fading}
     with patch.object(ui.tour.compare_steps, "negation_table", return_value=table):
-        at = reveal(open_page("tour.py", {"step": "5"}), 5, guess_index=1)  # guess "GRU"
+        at = reveal(open_page(TOUR, {"step": "5"}), 5, guess_index=1)  # guess "GRU"
         assert answer(at).startswith("✓ Right.")
         assert "GRU +0.30" in answer(at)
     table["lstm"] = {0: 0.8, 2: 0.6, 6: 0.5}
     with patch.object(ui.tour.compare_steps, "negation_table", return_value=table):
-        at = reveal(open_page("tour.py", {"step": "5"}), 5, guess_index=1)
+        at = reveal(open_page(TOUR, {"step": "5"}), 5, guess_index=1)
         assert "it is **LSTM**" in answer(at)
 
 
 def test_a_new_sentence_asks_the_question_again() -> None:
-    at = open_page("tour.py", {"step": "4"})
+    at = open_page(TOUR, {"step": "4"})
     reveal(at, 4)
     assert answer(at)
     at.session_state["shared_text"] = "not bad at all"
@@ -130,7 +132,7 @@ def test_a_new_sentence_asks_the_question_again() -> None:
 
 
 def test_the_digit_asked_about_is_the_digit_shown_and_stays_through_the_guess() -> None:
-    at = open_page("tour.py", {"step": "8"})
+    at = open_page(TOUR, {"step": "8"})
     assert at.number_input(key="tour_digit").value == ui.tour.digits_steps.TOUR_DIGIT
     question = at.radio(key="tour_guess_8")
     asked = question.label
@@ -141,7 +143,7 @@ def test_the_digit_asked_about_is_the_digit_shown_and_stays_through_the_guess() 
 
 
 def test_the_row_reader_sure_first_follows_the_digit() -> None:
-    at = open_page("tour.py", {"step": "8"})
+    at = open_page(TOUR, {"step": "8"})
     answers = {}
     for number in (2, 4):
         at.number_input(key="tour_digit").set_value(number).run()
@@ -159,7 +161,7 @@ def lstm_turn(sentence: str) -> str:
 
 def test_the_words_to_choose_from_read_as_typed_in_the_drop_down_and_the_radio() -> None:
     long = "**bold** it was great . * _ not bad at all [link](http://x)"  # 24 words: a drop-down
-    at = open_page("tour.py", {"step": "4"})
+    at = open_page(TOUR, {"step": "4"})
     at.session_state["shared_text"] = long
     at.run()
     tokens = trace_text(load_sequence_model("lstm"), "lstm", long).tokens
@@ -186,32 +188,32 @@ def test_a_typed_sentence_travels_in_the_tour_address() -> None:
     default = example_sentences()[0]
     assert lstm_turn(sentence) != lstm_turn(default)  # so the link must carry the sentence
 
-    at = open_page("tour.py", {"step": "4"})
+    at = open_page(TOUR, {"step": "4"})
     assert dict(at.query_params) == {"step": "4"}  # the default sentence is not written
     at.text_input(key="tour_text").set_value(sentence).run()
     assert dict(at.query_params) == {"step": "4", "text": sentence}
 
-    opened = open_page("tour.py", dict(at.query_params))  # the link, in another browser
+    opened = open_page(TOUR, dict(at.query_params))  # the link, in another browser
     assert opened.text_input(key="tour_text").value == sentence
     assert revealed_answer(opened, 4) == lstm_turn(sentence)
 
 
 def test_a_sample_photo_travels_in_the_tour_address_and_an_upload_says_it_cannot() -> None:
-    at = open_page("1_CNN_feature_maps.py", {"sample": "coffee"})  # the visitor's photo
+    at = open_page(CNN, {"sample": "coffee"})  # the visitor's photo
     at.query_params.clear()  # another page's address (AppTest keeps it; a browser does not)
-    at.switch_page("app_pages/tour.py").run()
+    at.switch_page(TOUR.script).run()
     at.session_state["tour_step"] = "2"
     at.run()
     assert dict(at.query_params) == {"step": "2", "sample": "coffee"}
     assert ui.common.state.LINK_NOTE not in texts(at)
 
-    opened = open_page("tour.py", dict(at.query_params))
+    opened = open_page(TOUR, dict(at.query_params))
     assert revealed_answer(opened, 2) == "middle centre"  # coffee's; the cat's is bottom left
-    assert revealed_answer(open_page("tour.py", {"step": "2"}), 2) == "bottom left"
+    assert revealed_answer(open_page(TOUR, {"step": "2"}), 2) == "bottom left"
 
     uploaded = upload(
         open_cnn_page(), "mine.jpg", (SAMPLES / "coffee.jpg").read_bytes(), "image/jpeg"
     )
-    uploaded.switch_page("app_pages/tour.py").run()
+    uploaded.switch_page(TOUR.script).run()
     assert ui.common.state.LINK_NOTE in texts(uploaded)  # said where the photo is shown
     assert "sample" not in uploaded.query_params

@@ -1,4 +1,7 @@
-"""Opening and reading the app's pages in streamlit's AppTest: texts, charts, top guesses."""
+"""Reading the app's pages in streamlit's AppTest: texts, charts, top guesses.
+
+Opening them, and uploading, is bench/harness/apptest.py's (the bench drives pages too).
+"""
 
 from __future__ import annotations
 
@@ -6,26 +9,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers.paths import ROOT
 from tests.helpers.plotly_arrays import decode
-
-CNN_PAGE = "app_pages/1_CNN_feature_maps.py"
-
-
-def open_cnn_page() -> AppTest:
-    """The app, switched to the CNN page (its default sample analysed)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    assert not at.exception
-    at.switch_page(CNN_PAGE).run()
-    assert not at.exception
-    return at
-
-
-def upload(at: AppTest, name: str, data: bytes, mime: str = "image/png") -> AppTest:
-    """Switch the CNN page to Upload and send one file."""
-    at.radio(key="cnn_source").set_value("Upload").run()
-    at.file_uploader[0].upload(name, data, mime).run()
-    return at
 
 
 def charts(at: AppTest) -> dict[str, dict]:
@@ -67,14 +51,3 @@ def texts(at: AppTest) -> list[str]:
     for metric in at.metric:
         bodies += [metric.proto.label, metric.proto.body, metric.proto.delta]
     return bodies
-
-
-def open_page(page: str, address: dict[str, str] | None = None) -> AppTest:
-    """The app opened on one page (a path under app_pages/), as a link with `address` would."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
-    assert not at.exception
-    for name, value in (address or {}).items():
-        at.query_params[name] = value
-    at.switch_page(f"app_pages/{page}").run()
-    assert not at.exception
-    return at

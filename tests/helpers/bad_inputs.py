@@ -14,7 +14,6 @@ DIR/texts.txt), for trying them by hand in the running app.
 
 from __future__ import annotations
 
-import io
 import struct
 import sys
 import zlib
@@ -25,7 +24,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tests.helpers.paths import SAMPLES
+from bench.harness.heavy_pictures import big_digit_png, encode
+from bench.harness.paths import SAMPLES
 
 CAT_CLASSES = frozenset({"tabby", "tiger cat", "Persian cat", "Siamese cat", "Egyptian cat"})
 # The words of models.cnn.images' three refusals.
@@ -33,13 +33,6 @@ UNREADABLE = ("could not be read as an image",)
 EMPTY = ("empty",)
 TOO_LARGE = ("too large to decode safely",)
 MEGAPIXELS = ("megapixels",)
-
-
-def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
-    """The bytes of `image` saved as `fmt` (a Pillow format name)."""
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **options)
-    return buffer.getvalue()
 
 
 def png_of_zeros(width: int, height: int) -> bytes:
@@ -263,16 +256,6 @@ def thin_png(width: int, height: int) -> bytes:
     else:
         values[height * 2 // 5 : height * 3 // 5] = False
     return encode(Image.fromarray(values), "PNG", optimize=True)
-
-
-def big_digit_png(side: int = 7990, mode: str = "L") -> bytes:
-    """A side×side PNG of a dark 7 on white, drawn small and enlarged without smoothing, so
-    it compresses to about 80 kB in grey (200 kB in RGB) yet decodes to 64 megapixels."""
-    from PIL import ImageDraw
-
-    small = Image.new(mode, (64, 64), "white")
-    ImageDraw.Draw(small).line([(20, 12), (44, 12), (30, 52)], fill="black", width=6)
-    return encode(small.resize((side, side), Image.Resampling.NEAREST), "PNG", compress_level=9)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""Debian's chromium for playwright, and the steps the browser tests and the bench share.
+"""Debian's chromium for playwright, its timeouts, and the steps the browser tests and the bench
+share.
 
-Importing this sets playwright's `expect` timeout for every retrying check; the tests'
-conftest.py imports it, so it applies to every browser test.
+The tests' conftest.py applies the timeouts to every browser test (playwright's `expect` has its
+own default, 5 s, which a page's default timeout does not change); the steps here pass theirs.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.helpers.page_waits import wait_until_settled
+from bench.harness.page_waits import wait_until_settled
 
 CHROMIUM = "/usr/bin/chromium"
 # Offline and quiet: no background traffic, no lookups beyond loopback.
@@ -31,9 +32,11 @@ CHROMIUM_ARGS = [
 # tests still take them (a broken page shows up there) but into pytest's temporary directory.
 SCREENSHOTS_ENV = "SCREENSHOT_DIR"
 
-# Every retrying expect() waits on the page's state for up to this long (Playwright's default
-# is 5 s, less than a first page load that computes per-server analyses on a busy machine).
-expect.set_options(timeout=30_000)
+# Every retrying expect() waits on the page's state for up to this long, and a page's own calls
+# (click, fill, wait_for_function) for up to PAGE_TIMEOUT_MS. Playwright's defaults (5 s and 30 s)
+# are less than a first page load that computes per-server analyses on a busy machine.
+EXPECT_TIMEOUT_MS = 30_000
+PAGE_TIMEOUT_MS = 60_000
 
 UPLOAD_INPUT = '[data-testid="stFileUploader"] input[type="file"]'
 
@@ -48,7 +51,7 @@ def open_cnn_upload_mode(
     wait_until_settled(page)
     page.get_by_text("Upload", exact=True).click()
     uploader = page.locator(UPLOAD_INPUT)
-    expect(uploader).to_be_attached()
+    expect(uploader).to_be_attached(timeout=EXPECT_TIMEOUT_MS)
     wait_until_settled(page)
     return uploader
 
