@@ -57,7 +57,8 @@ format: $(VENV)/.dev-installed
 	$(PY) -m ruff check --fix .
 
 # Two workers, a test file each at a time (each worker has its own server and chromium): the
-# browser tests mostly wait on pages, so two run in about 60% of the time of one.
+# tests mostly wait on pages and processes. Beside other work (load 6-7 on 2 cores) the suite
+# took 6:48 so, 10:50 on one worker.
 test: $(VENV)/.dev-installed chromium nginx lint
 	$(PY) -m pytest -n 2 --dist loadfile
 
