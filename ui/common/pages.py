@@ -17,10 +17,6 @@ class Page:
     heading: str = ""  # the page's title at its top and on the browser's tab, if not `title`
 
     @property
-    def file_name(self) -> str:
-        return self.script.rsplit("/", 1)[-1]
-
-    @property
     def address_id(self) -> str:
         """The name the page's address is kept under in the session (ui/common/state.py)."""
         return self.url_path or "home"
