@@ -10,8 +10,10 @@ import pytest
 
 import serving.own_models
 from bench.harness.apptest import open_page
+from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
+from models.sequence.registry import DEFAULT_SEQUENCE, SEQUENCE_MODELS
 from serving.own_models import MODELS_DIR_VARIABLE, own_models
-from ui.common.pages import HOME
+from ui.common.pages import CNN, HOME, LSTM
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "own_model"
 
@@ -58,3 +60,17 @@ def test_home_lists_the_served_and_the_refused_with_their_reasons(folder: Path) 
     assert "squeezenet1_1" in reasons["clash.toml"] and "app's own" in reasons["clash.toml"]
     # The hostile name is shown in a table cell, never rendered as markdown anywhere.
     assert not any("[link]" in m.value or "**bold**" in m.value for m in at.markdown)
+
+
+def test_an_operators_title_is_shown_as_written_in_the_model_choosers(folder: Path) -> None:
+    """The choosers' labels are markdown: a config's title is escaped there, the app's are not."""
+    for config in ("resdigits.toml", "mood_gru.toml"):
+        path = folder / config
+        text = path.read_text()
+        title = next(line for line in text.splitlines() if line.startswith("title"))
+        path.write_text(text.replace(title, 'title = "**Loud** [link](x)"'))
+    escaped = r"\*\*Loud\*\* \[link\]\(x\)"
+    shipped = (CNN_MODELS[DEFAULT_CNN].title, SEQUENCE_MODELS[DEFAULT_SEQUENCE].title)
+    for page, key, title in zip((CNN, LSTM), ("cnn_model", "lstm_model"), shipped, strict=True):
+        options = open_page(page).sidebar.radio(key=key).options
+        assert escaped in options and title in options, options

@@ -23,7 +23,7 @@ from imaging.marks import for_screen
 from imaging.tiles import channel_grid_picture, channel_tiles
 from models.cnn.channel_stats import channel_means, channel_order
 from models.cnn.images import ImageInputError, LoadedPhoto
-from models.cnn.registry import DEFAULT_CNN
+from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
 from models.cnn.trace import CnnTrace, Stage
 from ui.cache.cnn import cnn_spec, cnn_specs, content_key, decoded_photo, describe_model, samples
 from ui.cnn.look_deeper import apply_top5_click, chosen_unit_stage, kept_unit_key
@@ -291,7 +291,7 @@ def chosen_model() -> str:
 def choose_model() -> str:
     """The model radio in the sidebar (the shipped models, then the operator's) and a line
     about the chosen model; its name."""
-    model_name = model_radio("cnn_model", cnn_specs(), DEFAULT_CNN)
+    model_name = model_radio("cnn_model", cnn_specs(), DEFAULT_CNN, shipped=CNN_MODELS)
     st.sidebar.caption(describe_model(model_name))
     return model_name
 

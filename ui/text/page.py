@@ -7,8 +7,6 @@ differs between them (models/sequence/registry.py, models/custom/sequence_spec.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
 from models.sequence.registry import DEFAULT_SEQUENCE, SEQUENCE_MODELS, SequenceSpec
@@ -38,20 +36,10 @@ from ui.text.views import (
 SECTIONS = ("words", "units", "path", "pair")  # the "Look deeper" sections, in order
 
 
-@dataclass(frozen=True)
-class PlainTitle:
-    """An operator's title for the chooser, whose labels are markdown: escaped."""
-
-    title: str
-
-
 def choose_model() -> SequenceSpec:
     """The model radio in the sidebar, what the chosen model is and how much it reads."""
-    titles = {
-        name: spec if name in SEQUENCE_MODELS else PlainTitle(escape_markdown(spec.title))
-        for name, spec in sequence_specs().items()
-    }
-    spec = sequence_spec(model_radio("lstm_model", titles, DEFAULT_SEQUENCE))
+    chosen = model_radio("lstm_model", sequence_specs(), DEFAULT_SEQUENCE, SEQUENCE_MODELS)
+    spec = sequence_spec(chosen)
     st.sidebar.markdown(spec.describe(sequence_model(spec.name)))
     st.sidebar.caption(f"Reads at most {spec.max_tokens} {spec.tokens.noun}s of your text.")
     return spec
