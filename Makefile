@@ -57,8 +57,8 @@ format: $(VENV)/.dev-installed
 	$(PY) -m ruff check --fix .
 
 # Two workers, a test file each at a time (each worker has its own server and chromium): the
-# tests mostly wait on pages and processes. Beside other work (load 6-7 on 2 cores) the suite
-# took 6:48 so, 10:50 on one worker.
+# tests mostly wait on pages and processes. On a quiet machine a fresh clone's suite took 5:00
+# (5:53 with installs); beside other work (load 6-7 on 2 cores) 6:48, and 10:50 on one worker.
 test: $(VENV)/.dev-installed chromium nginx lint
 	$(PY) -m pytest -n 2 --dist loadfile
 
