@@ -23,6 +23,7 @@ from models.digits.data import digit_set
 from models.sequence.registry import load_sequence_model
 from tests.helpers.bad_inputs import TEXT_CASES, image_cases, write_images
 from tests.helpers.frozen import assert_untouched, snapshot
+from tests.helpers.profile_plan import SMALL_PLAN
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -194,21 +195,6 @@ def test_summary_lists_every_model(capsys: pytest.CaptureFixture[str]) -> None:
     assert rows["lstm"]["sequential_steps"] == "T" and rows["lstm"]["receptive_field"] is None
     assert rows["cnn1d"]["sequential_steps"] == 2 and rows["cnn1d"]["receptive_field"] == 9
     assert rows["char"]["receptive_field"] == 40
-
-
-# The quick plan's shape at a fraction of its cost: every kind of row, two sizes or more of each
-# input, batches and training steps of a few inputs, one timing each. `make bench` runs the quick
-# plan itself (bench/quick_profile.py) and checks its rows with the same `problems`.
-SMALL_PLAN = ProfilePlan(
-    image_sides=(32, 64),
-    token_lengths=(4, 8, 16),
-    repeats=1,
-    batch_image_side=32,
-    batch_tokens=8,
-    train_tokens=8,
-    batch=3,
-    train_batch=2,
-)
 
 
 def test_a_profile_prints_every_measurement_of_its_plan(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,20 +5,9 @@ from __future__ import annotations
 import threading
 
 from models.cnn.registry import load_cnn
-from models.compare.profiling import ProfilePlan
 from models.sequence.registry import load_sequence_model
 from serving.profiles import ProfileStore
-
-TINY = ProfilePlan(
-    image_sides=(32, 48),
-    token_lengths=(4, 8),
-    repeats=1,
-    batch_image_side=32,
-    batch_tokens=4,
-    train_tokens=4,
-    batch=2,
-    train_batch=2,
-)
+from tests.helpers.profile_plan import SMALL_PLAN
 
 
 def models() -> tuple[dict, dict]:
@@ -28,13 +17,15 @@ def models() -> tuple[dict, dict]:
 def test_a_measurement_is_kept_for_every_session_with_its_plan_and_duration() -> None:
     store, (cnns, readers) = ProfileStore(), models()
     progress: list[tuple[float, str]] = []
-    assert store.measure(TINY, cnns, readers, lambda done, model: progress.append((done, model)))
+    assert store.measure(
+        SMALL_PLAN, cnns, readers, lambda done, model: progress.append((done, model))
+    )
     assert progress[-1][0] == 1.0 and {model for _, model in progress} == {"squeezenet1_1", "lstm"}
     assert store.report is not None and store.finished is not None
-    assert set(store.seconds) == {TINY} and store.seconds[TINY] > 0
-    assert store.report.plan == TINY
-    assert store.report.images.series["squeezenet1_1"][0] == [32, 48]
-    assert store.report.tokens.series["lstm"][0] == [4, 8]
+    assert set(store.seconds) == {SMALL_PLAN} and store.seconds[SMALL_PLAN] > 0
+    assert store.report.plan == SMALL_PLAN
+    assert store.report.images.series["squeezenet1_1"][0] == list(SMALL_PLAN.image_sides)
+    assert store.report.tokens.series["lstm"][0] == list(SMALL_PLAN.token_lengths)
     assert set(store.report.train_step_ms) == {"lstm"}
 
 
@@ -46,11 +37,11 @@ def test_a_second_measurement_while_one_runs_measures_nothing() -> None:
         started.set()
         release.wait(timeout=60)
 
-    first = threading.Thread(target=store.measure, args=(TINY, cnns, readers, first_progress))
+    first = threading.Thread(target=store.measure, args=(SMALL_PLAN, cnns, readers, first_progress))
     first.start()
     assert started.wait(timeout=120)
     called: list[str] = []
-    assert not store.measure(TINY, cnns, readers, lambda done, model: called.append(model))
+    assert not store.measure(SMALL_PLAN, cnns, readers, lambda done, model: called.append(model))
     assert called == [] and store.report is None
     release.set()
     first.join(timeout=120)
