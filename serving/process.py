@@ -12,13 +12,17 @@ page again: on the LSTM page that was about a second of the browser's time per n
 (Chrome's profiler, `_adjustTickLabelsOverflow`). Our labels fit, so nothing is hidden.
 """
 
+import functools
+
 import plotly.io as pio
 import streamlit.elements.plotly_chart  # noqa: F401  (registers the "streamlit" template)
 import torch
 
 
+@functools.cache
 def configure_process() -> None:
-    """One torch thread, and tick labels never hidden; the same every call."""
+    """One torch thread, and tick labels never hidden: done once per process (app.py calls it
+    on every run)."""
     torch.set_num_threads(1)
     template = pio.templates["streamlit"].layout
     template.xaxis.ticklabeloverflow = "allow"
