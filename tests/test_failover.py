@@ -163,20 +163,24 @@ class Visitor:
     puts: list[int]
 
 
-def open_visitors(browser: Browser, cluster: Cluster) -> list[Visitor]:
-    """Four visitors in four states, and at least one of them on each process."""
+def open_visitors(browser: Browser, cluster: Cluster, victim: int, survivor: int) -> list[Visitor]:
+    """Four visitors in four states: the sentence and the upload on `victim`, the process about
+    to be killed, the sample and the tour on `survivor`, which has served pages before the tabs
+    move to it (as in a running class: a process's first run also imports the models)."""
     sentence = f"LSTM_hidden_states?model=gru&text={SENTENCE}"
     plans = [
-        ("sample", "CNN_feature_maps?sample=coffee", "Top guess", "Top guess: espresso"),
-        ("sentence", sentence, "What the model reads", "What the model reads: 11 words"),
-        ("tour", "tour?step=3", "Step 3 of 9", "Step 3 of 9"),
-        ("upload", "CNN_feature_maps", "Top guess", "could not be kept"),
+        ("sample", survivor, "CNN_feature_maps?sample=coffee", "Top guess", "Top guess: espresso"),
+        ("sentence", victim, sentence, "What the model reads", "What the model reads: 11 words"),
+        ("tour", survivor, "tour?step=3", "Step 3 of 9", "Step 3 of 9"),
+        ("upload", victim, "CNN_feature_maps", "Top guess", "could not be kept"),
     ]  # fmt: skip
     visitors = []
-    for name, path, ready, check in plans:
+    for name, port, path, ready, check in plans:
         context = browser.new_context()
+        context.add_cookies([cookie_for(cluster, port)])
         puts: list[int] = []
         page = settled_page(context, f"{cluster.proxy}/{path}", ready)
+        assert backend_of(context) == port, name
         page.on(
             "response",
             lambda r, mine=puts: mine.append(r.status) if r.request.method == "PUT" else None,
@@ -194,10 +198,13 @@ def open_visitors(browser: Browser, cluster: Cluster) -> list[Visitor]:
 def test_a_killed_process_loses_no_one_and_its_return_breaks_no_upload(
     browser: Browser, cluster: Cluster
 ) -> None:
-    visitors = open_visitors(browser, cluster)
-    on = {v.name: backend_of(v.context) for v in visitors}
-    victim = on["upload"]
-    moved = [v for v in visitors if on[v.name] == victim]
+    """Two tabs are on the process that is killed. Each shows the notice with nothing clicked
+    and its state is back; the visitor's first action after the move (another model, another
+    photo) is what the page shows; every session, moved or not, then uploads a photo."""
+    victim, survivor = cluster.ports[1], cluster.ports[0]
+    visitors = open_visitors(browser, cluster, victim, survivor)
+    moved = [v for v in visitors if backend_of(v.context) == victim]
+    assert [v.name for v in moved] == ["sentence", "upload"]
     sockets: dict[str, list] = {v.name: [] for v in moved}  # websockets opened after the kill
     for visitor in moved:
         visitor.page.on("websocket", lambda socket, mine=sockets[visitor.name]: mine.append(socket))
@@ -219,6 +226,12 @@ def test_a_killed_process_loses_no_one_and_its_return_breaks_no_upload(
             assert visitor.page.locator('[data-testid="stException"]').count() == 0
         print("kill to notice (s):", {k: round(v, 2) for k, v in notices.items()})
 
+        lstm = moved[0].page  # its first action after the move takes effect, and stays
+        choose_model(lstm, "Sentiment LSTM")
+        expect(lstm).not_to_have_url(re.compile("model=gru"))
+        wait_until_settled(lstm)
+        expect(chosen_model(lstm)).to_contain_text("Sentiment LSTM")
+
         # The supervisor started the killed process again; new visitors may go there.
         wait_restarted(cluster, victim, 0)
 
@@ -231,6 +244,7 @@ def test_a_killed_process_loses_no_one_and_its_return_breaks_no_upload(
             page.get_by_text("Upload", exact=True).click()
             expect(page.locator(UPLOAD_INPUT)).to_be_attached()
             wait_until_settled(page)
+            expect(page.locator(f"label{CHOSEN}").filter(has_text="Upload")).to_have_count(1)
             page.locator(UPLOAD_INPUT).set_input_files(SAMPLES / "coffee.jpg")
             expect(page.get_by_text("Top guess: espresso")).to_be_visible(timeout=60_000)
             wait_until_settled(page)
@@ -245,57 +259,6 @@ def test_a_killed_process_loses_no_one_and_its_return_breaks_no_upload(
     # The frontend probes /<page>/_stcore/... for a base path: 404s by design, nothing else.
     unexpected = [line for line in cluster.errors() if "/_stcore/" not in line.split('"')[1]]
     assert not unexpected, unexpected[:5]
-
-
-def test_a_moved_tab_says_so_at_once_and_its_first_action_takes_effect(
-    browser: Browser, cluster: Cluster
-) -> None:
-    """Two tabs on one process, each with a choice in its address; the process is killed. Each
-    tab shows the notice with nothing clicked, then the visitor's first action after the move
-    (another model, Upload instead of the sample) is what the page shows."""
-    for port in cluster.ports:
-        cluster.wait_up(port)
-    victim, survivor = cluster.ports[1], cluster.ports[0]
-    # The tabs move to a process that has served a page before, as they would in a running
-    # class (a process's first run also imports torch and the models: seconds more).
-    assert new_visitor(browser, cluster, [cookie_for(cluster, survivor)]) == survivor
-    cookie = cookie_for(cluster, victim)
-    contexts = [browser.new_context(), browser.new_context()]
-    try:
-        for context in contexts:
-            context.add_cookies([cookie])  # both visitors on the process about to die
-        lstm = settled_page(
-            contexts[0], f"{cluster.proxy}/LSTM_hidden_states?model=gru&text={SENTENCE}",
-            "What the model reads",
-        )  # fmt: skip
-        cnn = settled_page(
-            contexts[1], f"{cluster.proxy}/CNN_feature_maps?sample=coffee", "Top guess"
-        )
-        assert [backend_of(context) for context in contexts] == [victim, victim]
-        for page in (lstm, cnn):
-            watch_for_notice(page)
-        restarts = len(cluster.supervisor.restarts)
-        killed_at = time.time()
-        os.kill(cluster.pid(victim), signal.SIGKILL)
-        notices = [notice_after(page, killed_at) for page in (lstm, cnn)]
-        print(f"kill to notice (s): LSTM page {notices[0]:.2f}, CNN page {notices[1]:.2f}")
-        for page in (lstm, cnn):
-            wait_until_settled(page)
-
-        choose_model(lstm, "Sentiment LSTM")
-        expect(lstm).not_to_have_url(re.compile("model=gru"))
-        wait_until_settled(lstm)
-        expect(chosen_model(lstm)).to_contain_text("Sentiment LSTM")  # and the run kept it
-
-        cnn.get_by_text("Upload", exact=True).click()
-        expect(cnn.locator(UPLOAD_INPUT)).to_be_attached()
-        wait_until_settled(cnn)
-        expect(cnn.locator(f"label{CHOSEN}").filter(has_text="Upload")).to_have_count(1)
-        assert [backend_of(context) for context in contexts] == [survivor] * 2
-    finally:
-        for context in contexts:
-            context.close()
-    wait_restarted(cluster, victim, restarts)
 
 
 def new_visitor(browser: Browser, cluster: Cluster, cookies: list | None = None) -> int:
