@@ -32,6 +32,7 @@ import sys
 import tempfile
 import zipfile
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,7 @@ def sunspots(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
 def co2(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     rows = list(csv.DictReader(io.StringIO(text)))
     days = [date(int(r["date"][:4]), int(r["date"][4:6]), int(r["date"][6:])) for r in rows]
-    if any((b - a).days != 7 for a, b in zip(days, days[1:], strict=False)):
+    if any((b - a).days != 7 for a, b in pairwise(days)):
         raise ValueError("co2: expected one row per week, every week")
     values = np.array([float(r["co2"]) if r["co2"].strip() else np.nan for r in rows])
     missing = np.isnan(values)
