@@ -356,11 +356,15 @@ def forecast(
     path: Path, column: str | None, train: bool, epochs: int | None, horizon: int | None
 ) -> int:
     """One JSON object: the series' sizes and every forecaster's held-out one-step MAE."""
+    from models.series.forecast import MAX_HORIZON
     from models.series.report import forecast_file
     from models.series.visitor import SeriesInputError
 
     if epochs is not None and epochs < 1:
         _fail("--epochs", "must be at least 1")
+        return 2
+    if horizon is not None and not 1 <= horizon <= MAX_HORIZON:
+        _fail("--horizon", f"must be 1..{MAX_HORIZON}")
         return 2
     try:
         record = forecast_file(path, column, train, epochs, horizon)

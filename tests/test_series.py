@@ -278,6 +278,8 @@ def test_the_forecast_verb_reproduces_a_shipped_series(capsys) -> None:
     for method, mae in figures["heldout_mae"].items():
         assert record["heldout_mae"][method] == pytest.approx(mae, rel=1e-3)
     assert set(record["multi_step_mae"]) == set(figures["heldout_mae"])
+    assert main(["forecast", str(ROOT / "assets/series/co2.csv")]) == 0
+    assert "59 values of the source were missing" in capsys.readouterr().out
 
 
 def test_the_forecast_verb_trains_on_a_short_file(tmp_path: Path, capsys) -> None:
@@ -314,3 +316,4 @@ def test_the_forecast_verb_refuses_a_bad_file_in_one_line(tmp_path: Path) -> Non
         f"error: {bad}: This is not a CSV file: it holds binary data, not text."
     ]
     assert main(["forecast", str(tmp_path / "missing.csv")]) == 1
+    assert main(["forecast", str(bad), "--horizon", "0"]) == 2

@@ -19,6 +19,7 @@ from models.series.data import (
     SERIES_DIR,
     guess_season,
     heldout_targets,
+    metadata,
     train_size,
     window_for,
 )
@@ -58,7 +59,7 @@ def forecast_file(
     forecaster on its held-out last 20%; with `horizon`, also the MAE of forecasts fed back on
     themselves for that many steps from the start of the held-out part."""
     if horizon is not None and not 1 <= horizon <= MAX_HORIZON:
-        raise SeriesInputError(f"--horizon must be 1..{MAX_HORIZON}")
+        raise ValueError(f"horizon must be 1..{MAX_HORIZON}")
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -78,6 +79,9 @@ def forecast_file(
         "season": season,
         "notes": list(visitor.notes),
     }
+    if name is not None and (filled := metadata()["series"][name]["filled"]):
+        how = metadata()["series"][name]["filled_how"]
+        record["notes"].append(f"{filled} values of the source were missing: filled by {how}.")
     fc: Forecasters | None = None
     if train:
         settings = TrainSettings() if epochs is None else TrainSettings(epochs=epochs)
