@@ -34,11 +34,17 @@ class SeriesConfig:
     dilations: tuple[int, ...] = DILATIONS  # the CNN's, one per convolution
 
 
+def receptive_field(kernel: int, dilations: tuple[int, ...]) -> int:
+    """Time steps a stack of causal convolutions reads: 1 + (kernel - 1) * sum of dilations.
+    Kernel 3: dilations 1, 2, 4, 8, 16 see 63 steps; five undilated layers (1, 1, 1, 1, 1) 11."""
+    return 1 + (kernel - 1) * sum(dilations)
+
+
 def dilations_within(window: int, kernel: int = 3) -> tuple[int, ...]:
     """The longest prefix of DILATIONS whose receptive field fits in `window` steps."""
     chosen: list[int] = []
     for dilation in DILATIONS:
-        if 1 + (kernel - 1) * (sum(chosen) + dilation) > window:
+        if receptive_field(kernel, (*chosen, dilation)) > window:
             break
         chosen.append(dilation)
     return tuple(chosen) or (1,)
@@ -58,7 +64,7 @@ class CausalCNN(nn.Module):
     @property
     def receptive_field(self) -> int:
         """Time steps the forecast reads: the last value and receptive_field - 1 before it."""
-        return 1 + (self.config.kernel - 1) * sum(self.config.dilations)
+        return receptive_field(self.config.kernel, self.config.dilations)
 
     def stages(self, x: torch.Tensor) -> list[torch.Tensor]:
         """(B, W) -> each convolution's output (B, C, W), left-padded so step t sees only
