@@ -84,3 +84,5 @@ weights: $(VENV)/.installed
 	$(PY) scripts/train_digits.py
 	$(PY) scripts/train_sentiment.py
 	$(PY) scripts/make_samples.py
+	$(PY) scripts/make_series.py
+	$(PY) scripts/train_series.py

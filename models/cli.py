@@ -1,6 +1,6 @@
-"""Command line: `python -m models predict|maps|explain|sentiment|attribute|summary|profile`,
-and `check|states` for brought models (models/custom/commands.py). `predict`, `maps` and
-`explain` read the operator's CNNs too: `--models DIR --model NAME`."""
+"""Command line: `python -m models predict|maps|explain|sentiment|attribute|summary|profile|
+digits|forecast`, and `check|states` for brought models (models/custom/commands.py). `predict`,
+`maps` and `explain` read the operator's CNNs too: `--models DIR --model NAME`."""
 
 from __future__ import annotations
 
@@ -352,6 +352,29 @@ def digits(images: Sequence[str], model_name: str) -> int:
     return status
 
 
+def forecast(
+    path: Path, column: str | None, train: bool, epochs: int | None, horizon: int | None
+) -> int:
+    """One JSON object: the series' sizes and every forecaster's held-out one-step MAE."""
+    from models.series.forecast import MAX_HORIZON
+    from models.series.report import forecast_file
+    from models.series.visitor import SeriesInputError
+
+    if epochs is not None and epochs < 1:
+        _fail("--epochs", "must be at least 1")
+        return 2
+    if horizon is not None and not 1 <= horizon <= MAX_HORIZON:
+        _fail("--horizon", f"must be 1..{MAX_HORIZON}")
+        return 2
+    try:
+        record = forecast_file(path, column, train, epochs, horizon)
+    except SeriesInputError as error:
+        _fail(str(path), str(error))
+        return 1
+    print(json.dumps(record, ensure_ascii=False), flush=True)
+    return 0
+
+
 def add_cnn_choice(command: argparse.ArgumentParser) -> None:
     """--model NAME (the app's CNNs) and --models DIR (then NAME may be the operator's)."""
     command.add_argument(
@@ -415,6 +438,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", choices=list(DIGIT_READERS), default=DEFAULT_DIGIT_READER, help="which reader"
     )
 
+    forecast_cmd = commands.add_parser(
+        "forecast", help="held-out one-step error of the series readers and baselines on a CSV"
+    )
+    forecast_cmd.add_argument("file", type=Path, metavar="FILE.csv")
+    forecast_cmd.add_argument("--column", metavar="NAME", help="the column of values")
+    forecast_cmd.add_argument(
+        "--train", action="store_true", help="train the four readers on the file's first 80%%"
+    )
+    forecast_cmd.add_argument("--epochs", type=int, metavar="N", help="with --train (default 60)")
+    forecast_cmd.add_argument(
+        "--horizon", type=int, metavar="H", help="also forecast H steps fed back on themselves"
+    )
+
     commands.add_parser("summary", help="parameters, MACs, steps and reach of every model")
     profile_cmd = commands.add_parser("profile", help="time every model as its input grows")
     profile_cmd.add_argument(
@@ -455,6 +491,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return summary()
     if args.command == "digits":
         return digits(args.images, args.model)
+    if args.command == "forecast":
+        return forecast(args.file, args.column, args.train, args.epochs, args.horizon)
     if args.command == "profile":
         return profile(ProfilePlan.quick() if args.quick else ProfilePlan.full())
     return sentiment(args.texts, args.file, args.model)
