@@ -95,6 +95,8 @@ def open_cnn(name: str, folder: Path | None) -> Cnn | int:
     except Exception as error:  # what the brought code raises past the checks
         _fail(name, " ".join(f"{type(error).__name__}: {error}".split()))
         return 1
+    if own.taps.without_export is not None:
+        print(f"note: {name}: served without export: {own.taps.without_export}", file=sys.stderr)
     return Cnn(name, own, own.trace, own.explain)
 
 
