@@ -303,3 +303,24 @@ def test_every_hostile_text_gives_a_message_or_a_result(served: ModelsFolder, mo
         cut = any("only its first 200 words" in warning.value for warning in at.warning)
         assert cut == case.long, case.name
         assert "lstm_watch" in charts(at) and class_table(at), case.name
+
+
+@pytest.mark.usefixtures("served")
+def test_the_address_names_a_layer_and_direction_as_the_chooser_does() -> None:
+    """`?layer=` is the layer's key ("1_backward" of a bidirectional GRU, as in the downloads),
+    the same in the address read, the chooser's label and the address written back."""
+    at = open_page(PAGE, {"model": "mood_gru", "text": SENTENCE, "layer": "1_backward"})
+    assert not at.exception
+    chooser = at.sidebar.radio(key="lstm_layer_mood_gru")
+    assert chooser.value == 1 and chooser.format_func(1).startswith("layer 1 · backward")
+    assert at.query_params["layer"] == "1_backward"
+    chooser.set_value(0).run()
+    assert "layer" not in at.query_params  # the first layer, forward: the default
+    # A place among the entries is not a layer of this model: the default, with the notice.
+    at = open_page(PAGE, {"model": "mood_gru", "text": SENTENCE, "layer": "2"})
+    assert at.sidebar.radio(key="lstm_layer_mood_gru").value == 0
+    assert any("the layer" in info.value and "2" in info.value for info in at.info)
+    # A one-direction model keeps its numbers.
+    at = open_page(PAGE, {"model": "mood_lstm", "text": SENTENCE, "layer": "2"})
+    assert at.sidebar.radio(key="lstm_layer_mood_lstm").value == 1
+    assert at.query_params["layer"] == "2"
