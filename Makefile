@@ -72,6 +72,7 @@ bench: $(VENV)/.dev-installed chromium
 	$(PY) bench/server_bench.py --report docs/bench.md
 	$(PY) bench/benchmark.py --threads 1 --report docs/bench.md
 	$(PY) bench/training_load.py --report docs/bench.md
+	$(PY) bench/own_models.py --report docs/bench.md
 	$(PY) bench/decode_memory.py --server
 	$(PY) bench/quick_profile.py
 

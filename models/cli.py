@@ -1,6 +1,8 @@
-"""Command line: `python -m models predict|maps|explain|sentiment|attribute|summary|profile|
-digits|forecast`, and `check|states` for brought models (models/custom/commands.py). `predict`,
-`maps` and `explain` read the operator's CNNs too: `--models DIR --model NAME`."""
+"""Command line: `python -m models predict|maps|explain|sentiment|attribute|digits|summary|profile|
+forecast`, and `check|states` for brought models (models/custom/commands.py). With `--models DIR
+--model NAME`, `predict`, `maps`, `explain` and `digits` read the operator's CNNs (digits: a grey
+28×28 one of ten classes) and `attribute` the operator's sequence models; `sentiment` refuses
+them in one line (they give classes, not a running score)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from models.compare.profiling import ProfilePlan
 from models.custom import commands as own_models
 from models.custom.config import ConfigError
 from models.custom.own_cnn import NotACnn, OwnCnn, open_own_cnn
+from models.custom.sequence_spec import OwnSequenceSpec
+from models.digits.prepare import FIELD
 from models.digits.registry import DEFAULT_DIGIT_READER, DIGIT_READERS
 from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS, SEQUENCE_MODELS
 
@@ -32,6 +36,8 @@ if TYPE_CHECKING:
     from torch import nn
 
     from models.cnn.explain import Explanation
+    from models.digits.readers import DigitReader
+    from models.sequence.registry import SequenceSpec
     from models.sequence.trace import SequenceTrace
 
 
@@ -89,6 +95,8 @@ def open_cnn(name: str, folder: Path | None) -> Cnn | int:
     except Exception as error:  # what the brought code raises past the checks
         _fail(name, " ".join(f"{type(error).__name__}: {error}".split()))
         return 1
+    if own.taps.without_export is not None:
+        print(f"note: {name}: served without export: {own.taps.without_export}", file=sys.stderr)
     return Cnn(name, own, own.trace, own.explain)
 
 
@@ -245,54 +253,121 @@ def _texts(command: str, texts: Sequence[str], file: Path | None) -> list[str] |
     return list(texts)
 
 
+@dataclass(frozen=True)
+class TextReader:
+    """A sequence model as the text verbs read it, shipped or the operator's."""
+
+    name: str
+    spec: SequenceSpec
+    model: nn.Module
+
+    def trace(self, text: str) -> SequenceTrace:
+        return self.spec.trace(self.model, self.name, text, self.spec.max_tokens)
+
+
+def open_reader(name: str, folder: Path | None, shipped: Sequence[str]) -> TextReader | int:
+    """The shipped reader `name` (one of `shipped`), or with `folder` the operator's sequence
+    model of that name; or the exit status after saying on stderr why not."""
+    from models.sequence.registry import spec_of
+
+    if name in shipped:
+        spec = spec_of(name)
+        return TextReader(name, spec, spec.load())
+    if folder is None:
+        _fail(
+            "--model",
+            f"{name!r} is not one of {', '.join(shipped)}; give --models DIR for the "
+            "operator's models",
+        )
+        return 2
+    own = own_models.open_sequence(folder, name)
+    if isinstance(own, int):
+        return own
+    return TextReader(name, own, own.load())
+
+
 def _read_each(
     command: str,
     texts: Sequence[str],
     file: Path | None,
-    model_name: str,
-    record: Callable[[nn.Module, SequenceTrace], dict[str, object]],
+    reader: TextReader,
+    record: Callable[[TextReader, SequenceTrace], dict[str, object]],
 ) -> int:
-    """Every text traced by the model, one JSON line each: the text, its tokens and `record`'s
+    """Every text traced by the reader, one JSON line each: the text, its tokens and `record`'s
     fields. A text with nothing to read is reported on stderr and makes the exit status 1."""
-    from models.sequence.registry import load_sequence_model, trace_text
     from models.sequence.trace import EmptyTextError
 
     texts = _texts(command, texts, file)
     if isinstance(texts, int):
         return texts
-    model = load_sequence_model(model_name)
     status = 0
     for text in texts:
         try:
-            trace = trace_text(model, model_name, text)
+            trace = reader.trace(text)
         except EmptyTextError as error:
             _fail(repr(text), str(error))
             status = 1
             continue
-        line = {"text": text, "tokens": list(trace.tokens), **record(model, trace)}
+        line = {"text": text, "tokens": list(trace.tokens), **record(reader, trace)}
         print(json.dumps(line, ensure_ascii=False), flush=True)
     return status
 
 
-def sentiment(texts: Sequence[str], file: Path | None, model_name: str) -> int:
-    def scores(model: nn.Module, trace: SequenceTrace) -> dict[str, object]:
+def sentiment(
+    texts: Sequence[str], file: Path | None, model_name: str, folder: Path | None = None
+) -> int:
+    reader = open_reader(model_name, folder, SENTIMENT_READERS)
+    if isinstance(reader, int):
+        return reader
+    if not reader.spec.scores_sentiment:
+        _fail(
+            model_name,
+            "gives no running sentiment score: it sorts a text into classes "
+            "(use attribute, or states for its insides)",
+        )
+        return 2
+
+    def scores(reader: TextReader, trace: SequenceTrace) -> dict[str, object]:
+        assert trace.sentiment is not None  # a sentiment reader's trace has its scores
         scores = [round(float(score), 4) for score in trace.sentiment]
         return {"scores": scores, "final": scores[-1]}
 
-    return _read_each("sentiment", texts, file, model_name, scores)
+    return _read_each("sentiment", texts, file, reader, scores)
 
 
-def attribute(texts: Sequence[str], file: Path | None, model_name: str, method: str) -> int:
+def attribute(
+    texts: Sequence[str],
+    file: Path | None,
+    model_name: str,
+    method: str,
+    folder: Path | None = None,
+) -> int:
+    """How much each token moved the final score (a sentiment reader) or the log-probability
+    of the predicted class (the operator's sequence model: its "class" is in the line)."""
     from models.sequence.attribution import attribute as attribute_tokens
 
-    def attribution(model: nn.Module, trace: SequenceTrace) -> dict[str, object]:
-        result = attribute_tokens(model, trace.tokens, method)
-        return {
+    reader = open_reader(model_name, folder, SENTIMENT_READERS)
+    if isinstance(reader, int):
+        return reader
+    if not reader.spec.attribution:
+        _fail(model_name, getattr(reader.spec, "gradients_note", "") or "has no attribution")
+        return 2
+
+    def attribution(reader: TextReader, trace: SequenceTrace) -> dict[str, object]:
+        if isinstance(reader.spec, OwnSequenceSpec):
+            ig, left_out = reader.spec.attribute(reader.model, trace.tokens)
+            result = ig if method == "ig" else left_out
+        else:
+            result = attribute_tokens(reader.model, trace.tokens, method)
+        line: dict[str, object] = {
             "attribution": [round(float(v), 6) for v in result.values],
             "final": round(result.score, 6),
         }
+        if trace.verdict is not None:  # the log-probability of the class it predicts
+            line["class"] = trace.verdict.classes[trace.verdict.predicted]
+        return line
 
-    return _read_each("attribute", texts, file, model_name, attribution)
+    return _read_each("attribute", texts, file, reader, attribution)
 
 
 def summary() -> int:
@@ -318,13 +393,16 @@ def profile(plan: ProfilePlan) -> int:
     return 0
 
 
-def digits(images: Sequence[str], model_name: str) -> int:
+def digits(images: Sequence[str], model_name: str, folder: Path | None = None) -> int:
     """One JSON line per picture: the digit, its ten probabilities and, for a row reader, the top
-    digit after each row."""
+    digit after each row. With `folder`, the reader may be the operator's grey 28×28 CNN of ten
+    classes, given the prepared digit normalised as its config says."""
     from models.digits.analysis import trace_digit
     from models.digits.prepare import DigitInputError, open_digit_picture, prepare_digit
 
-    model = DIGIT_READERS[model_name].load()
+    read = _digit_reader(model_name, folder)
+    if isinstance(read, int):
+        return read
     status = 0
     for path in images:
         try:
@@ -338,15 +416,19 @@ def digits(images: Sequence[str], model_name: str) -> int:
             _fail(path, str(error))
             status = 1
             continue
-        trace = trace_digit(model_name, model, prepared.digit)
+        if isinstance(read, OwnCnn):
+            probs, after_rows = _own_digit_probs(read, prepared.digit), None
+        else:
+            trace = trace_digit(model_name, read, prepared.digit)
+            probs, after_rows = trace.probs, trace.after_rows
         record = {
             "image": path,
             "model": model_name,
-            "digit": trace.digit,
-            "probs": [round(float(p), 6) for p in trace.probs],
+            "digit": int(np.argmax(probs)),
+            "probs": [round(float(p), 6) for p in probs],
             "after_rows": None
-            if trace.after_rows is None
-            else [int(d) for d in trace.after_rows.argmax(axis=1)],
+            if after_rows is None
+            else [int(d) for d in after_rows.argmax(axis=1)],
         }
         print(json.dumps(record), flush=True)
     return status
@@ -375,6 +457,44 @@ def forecast(
     return 0
 
 
+def _digit_reader(name: str, folder: Path | None) -> DigitReader | OwnCnn | int:
+    """The shipped digit reader `name`, or the operator's CNN of that name if it reads grey
+    28×28 pictures into ten classes; or the exit status after saying why not."""
+    if name in DIGIT_READERS:
+        return DIGIT_READERS[name].load()
+    if folder is None:
+        _fail(
+            "--model",
+            f"{name!r} is not one of {', '.join(DIGIT_READERS)}; give --models DIR for the "
+            "operator's models",
+        )
+        return 2
+    cnn = open_cnn(name, folder)
+    if isinstance(cnn, int):
+        return cnn
+    own = cnn.spec
+    assert isinstance(own, OwnCnn)  # the folder's names never shadow the app's (check)
+    if (own.channels, own.input_size, len(own.class_names())) != (1, FIELD, 10):
+        kind = "grey" if own.channels == 1 else "colour"
+        _fail(
+            name,
+            f"reads {own.input_size}×{own.input_size} {kind} pictures into "
+            f"{len(own.class_names())} classes; digits gives a grey {FIELD}×{FIELD} digit to "
+            "ten classes (use predict)",
+        )
+        return 2
+    return own
+
+
+def _own_digit_probs(own: OwnCnn, digit: np.ndarray) -> np.ndarray:
+    """The ten probabilities of the operator's CNN on a prepared (28, 28) digit in [0, 1]."""
+    import torch
+
+    pixels = torch.as_tensor(digit, dtype=torch.float32)[None, None]
+    batch = (pixels - own.image.mean[0]) / own.image.std[0]
+    return own.forward(batch)[0].softmax(dim=0).numpy()
+
+
 def add_cnn_choice(command: argparse.ArgumentParser) -> None:
     """--model NAME (the app's CNNs) and --models DIR (then NAME may be the operator's)."""
     command.add_argument(
@@ -384,6 +504,10 @@ def add_cnn_choice(command: argparse.ArgumentParser) -> None:
         help=f"{' or '.join(CNN_MODELS)} (default {DEFAULT_CNN}), or with --models a model of "
         "that folder",
     )
+    add_models_dir(command)
+
+
+def add_models_dir(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--models", type=Path, metavar="DIR", help="a folder of the operator's model configs"
     )
@@ -408,18 +532,25 @@ def build_parser() -> argparse.ArgumentParser:
     sentiment_cmd.add_argument("texts", nargs="*", metavar="TEXT")
     sentiment_cmd.add_argument("--file", type=Path, metavar="F", help="one text per line")
     sentiment_cmd.add_argument(
-        "--model", choices=SENTIMENT_READERS, default=DEFAULT_SEQUENCE, help="which reader"
+        "--model",
+        default=DEFAULT_SEQUENCE,
+        metavar="NAME",
+        help=f"{' or '.join(SENTIMENT_READERS)} (default {DEFAULT_SEQUENCE}); a model of --models "
+        "is refused: it gives classes, not a sentiment score",
     )
+    add_models_dir(sentiment_cmd)
 
     attribute_cmd = commands.add_parser("attribute", help="how much each token moved the score")
     attribute_cmd.add_argument("texts", nargs="*", metavar="TEXT")
     attribute_cmd.add_argument("--file", type=Path, metavar="F", help="one text per line")
     attribute_cmd.add_argument(
         "--model",
-        choices=["sentiment", *SENTIMENT_READERS],
         default="sentiment",
-        help="sentiment (the LSTM) or another reader",
+        metavar="NAME",
+        help=f"sentiment (the LSTM) or another reader ({', '.join(SENTIMENT_READERS)}), or with "
+        "--models a sequence model of that folder (its predicted class's log-probability)",
     )
+    add_models_dir(attribute_cmd)
     attribute_cmd.add_argument("--method", choices=["ig", "occlusion"], default="ig")
 
     explain_cmd = commands.add_parser("explain", help="where each image holds a class's evidence")
@@ -435,8 +566,13 @@ def build_parser() -> argparse.ArgumentParser:
     digits_cmd = commands.add_parser("digits", help="read handwritten digits with four readers")
     digits_cmd.add_argument("images", nargs="+", metavar="IMAGE")
     digits_cmd.add_argument(
-        "--model", choices=list(DIGIT_READERS), default=DEFAULT_DIGIT_READER, help="which reader"
+        "--model",
+        default=DEFAULT_DIGIT_READER,
+        metavar="NAME",
+        help=f"{' or '.join(DIGIT_READERS)} (default {DEFAULT_DIGIT_READER}), or with --models "
+        "a grey 28×28 CNN of ten classes from that folder",
     )
+    add_models_dir(digits_cmd)
 
     forecast_cmd = commands.add_parser(
         "forecast", help="held-out one-step error of the series readers and baselines on a CSV"
@@ -486,13 +622,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.command == "attribute":
         model = DEFAULT_SEQUENCE if args.model == "sentiment" else args.model
-        return attribute(args.texts, args.file, model, args.method)
+        return attribute(args.texts, args.file, model, args.method, args.models)
     if args.command == "summary":
         return summary()
     if args.command == "digits":
-        return digits(args.images, args.model)
+        return digits(args.images, args.model, args.models)
     if args.command == "forecast":
         return forecast(args.file, args.column, args.train, args.epochs, args.horizon)
     if args.command == "profile":
         return profile(ProfilePlan.quick() if args.quick else ProfilePlan.full())
-    return sentiment(args.texts, args.file, args.model)
+    return sentiment(args.texts, args.file, args.model, args.models)

@@ -308,7 +308,7 @@ def test_a_folder_keeps_the_good_models_and_lists_the_refused(tmp_path: Path) ->
     assert load_models_dir(tmp_path / "none").refused[0].reason == "no such folder"
 
 
-def test_a_model_torch_export_cannot_follow_still_predicts_with_a_message(tmp_path: Path) -> None:
+def test_a_model_torch_export_cannot_follow_is_served_from_a_private_copy(tmp_path: Path) -> None:
     folder = copy_examples(tmp_path / "m")
     edit(
         folder / "resdigits.py",
@@ -316,10 +316,15 @@ def test_a_model_torch_export_cannot_follow_still_predicts_with_a_message(tmp_pa
         "x = self.pool(x) if x.sum() > -1e9 else self.pool(-x)",  # branches on a value
     )
     model = open_model(folder / "resdigits.toml")
-    assert model.taps is None
-    assert model.problem is not None and "\n" not in model.problem
-    assert model.problem.startswith("torch.export cannot capture this model's forward pass")
-    assert model.loaded.module(model.loaded.probe()).shape == (1, 10)
+    assert model.problem is None and model.taps is not None  # a private copy's, by hooks
+    assert "\n" not in model.note
+    assert model.note.startswith(
+        "served without export: torch.export cannot capture this model's forward pass"
+    )
+    assert model.taps.names == ("features.0", "features.1", "features.2", "features.3", "pool")
+    probe = model.loaded.probe()
+    with torch.inference_mode():
+        torch.testing.assert_close(model.taps.run(probe).logits, model.loaded.module(probe))
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list, list[str]]:

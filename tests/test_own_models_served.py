@@ -13,6 +13,7 @@ from bench.harness.apptest import open_page
 from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
 from models.sequence.registry import DEFAULT_SEQUENCE, SEQUENCE_MODELS
 from serving.own_models import MODELS_DIR_VARIABLE, own_models
+from tests.fixtures.branching_folder import write_branching
 from ui.common.pages import CNN, HOME, LSTM
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "own_model"
@@ -74,3 +75,15 @@ def test_an_operators_title_is_shown_as_written_in_the_model_choosers(folder: Pa
     for page, key, title in zip((CNN, LSTM), ("cnn_model", "lstm_model"), shipped, strict=True):
         options = open_page(page).sidebar.radio(key=key).options
         assert escaped in options and title in options, options
+
+
+def test_home_says_a_cnn_export_cannot_follow_is_served_without_export(folder: Path) -> None:
+    write_branching(folder, "build")
+    at = open_page(HOME)
+    assert not at.exception
+    served = next(frame.value for frame in at.dataframe if "name" in frame.value.columns)
+    notes = dict(zip(served["name"], served["note"], strict=True))
+    assert notes["branching"].startswith(
+        "served without export: torch.export cannot capture this model's forward pass: "
+    )
+    assert notes["resdigits"] == ""

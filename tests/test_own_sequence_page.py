@@ -303,3 +303,89 @@ def test_every_hostile_text_gives_a_message_or_a_result(served: ModelsFolder, mo
         cut = any("only its first 200 words" in warning.value for warning in at.warning)
         assert cut == case.long, case.name
         assert "lstm_watch" in charts(at) and class_table(at), case.name
+
+
+@pytest.mark.usefixtures("served")
+def test_the_address_names_a_layer_and_direction_as_the_chooser_does() -> None:
+    """`?layer=` is the layer's key ("1_backward" of a bidirectional GRU, as in the downloads),
+    the same in the address read, the chooser's label and the address written back."""
+    at = open_page(PAGE, {"model": "mood_gru", "text": SENTENCE, "layer": "1_backward"})
+    assert not at.exception
+    chooser = at.sidebar.radio(key="lstm_layer_mood_gru")
+    assert chooser.value == 1 and chooser.format_func(1).startswith("layer 1 · backward")
+    assert at.query_params["layer"] == "1_backward"
+    chooser.set_value(0).run()
+    assert "layer" not in at.query_params  # the first layer, forward: the default
+    # A place among the entries is not a layer of this model: the default, with the notice.
+    at = open_page(PAGE, {"model": "mood_gru", "text": SENTENCE, "layer": "2"})
+    assert at.sidebar.radio(key="lstm_layer_mood_gru").value == 0
+    assert any("the layer" in info.value and "2" in info.value for info in at.info)
+    # A one-direction model keeps its numbers.
+    at = open_page(PAGE, {"model": "mood_lstm", "text": SENTENCE, "layer": "2"})
+    assert at.sidebar.radio(key="lstm_layer_mood_lstm").value == 1
+    assert at.query_params["layer"] == "2"
+
+
+MIXED = """
+import torch
+from torch import nn
+
+
+class Mixed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(5, 4)
+        self.lstm = nn.LSTM(4, 6, batch_first=True)
+        self.gru = nn.GRU(6, 5, batch_first=True)
+        self.head = nn.Linear(5, 2)
+
+    def forward(self, ids):
+        x, _ = self.lstm(self.embed(ids))
+        x, _ = self.gru(x)
+        return self.head(x[:, -1])
+
+
+def build():
+    torch.manual_seed(0)
+    return Mixed()
+"""
+
+
+def test_an_lstm_feeding_a_gru_shows_h_of_both_and_the_lstm_memory_where_it_has_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mixed.py").write_text(MIXED)
+    namespace: dict[str, object] = {}
+    exec(MIXED, namespace)  # the same code, to save its weights
+    module = namespace["build"]().eval()  # type: ignore[operator]
+    torch.save(module.state_dict(), tmp_path / "mixed.pt")
+    (tmp_path / "vocab.txt").write_text("<unk>\nthe\nfilm\nwas\ngood\n")
+    digest = hashlib.sha256((tmp_path / "mixed.pt").read_bytes()).hexdigest()
+    (tmp_path / "mixed.toml").write_text(
+        '[model]\nname = "mixed"\ntitle = "LSTM then GRU"\nkind = "sequence"\n'
+        f'code = "mixed.py"\nbuilder = "build"\nweights = "mixed.pt"\nsha256 = "{digest}"\n'
+        '[text]\ntokens = "word"\nvocab = "vocab.txt"\n[classes]\nnames = ["no", "yes"]\n'
+    )
+    monkeypatch.setenv(MODELS_DIR_VARIABLE, str(tmp_path))
+    monkeypatch.setattr(serving.own_models, "_loaded", {})
+    at = open_model("mixed", "the film was good")
+    assert not at.exception
+    # The cells differ, so the state chooser offers what both have: h (and its change).
+    states = at.sidebar.radio(key="lstm_state_mixed")
+    assert [option.split(" · ")[0] for option in states.options] == ["h", "Δh"]
+    layers = at.sidebar.radio(key="lstm_layer_mixed")
+    assert [option.split(" (")[0] for option in layers.options] == [
+        "`lstm` layer 1",
+        "`gru` layer 1",
+    ]
+    ids = torch.tensor([[1, 2, 3, 4]])
+    with torch.inference_mode():
+        lstm_h, _ = module.lstm(module.embed(ids))
+        gru_h, _ = module.gru(lstm_h)
+    np.testing.assert_array_equal(heatmap(at), diverging_pixels(lstm_h[0].numpy(), 1.0))
+    layers.set_value(1).run()
+    assert not at.exception
+    np.testing.assert_array_equal(heatmap(at), diverging_pixels(gru_h[0].numpy(), 1.0))
+    assert "lstm_memory" not in charts(at)  # the GRU layer has no memory
+    layers.set_value(0).run()
+    assert not at.exception and "lstm_memory" in charts(at)  # the LSTM layer's own

@@ -4,6 +4,8 @@
     python -m models check --models DIR [--model N]   every config of a folder (or one of it)
     python -m models states --models DIR --model N "text" --out F.npz
 
+`open_sequence` opens a brought sequence model for the text verbs of models/cli.py.
+
 A refused config is one line on stderr, `error: <config>: <problem>`, and the exit status is 1;
 never a traceback.
 """
@@ -20,6 +22,7 @@ import torch
 
 from models.custom.config import ConfigError
 from models.custom.folder import UserModel, find_config, load_models_dir, open_model
+from models.custom.sequence_spec import OwnSequenceSpec, own_sequence_spec
 from models.custom.text import encode
 
 
@@ -146,3 +149,19 @@ def states(folder: Path, name: str, text: str, out: Path) -> int:
     }
     print(json.dumps(record, ensure_ascii=False), flush=True)
     return 0
+
+
+def open_sequence(folder: Path, name: str) -> OwnSequenceSpec | int:
+    """The brought sequence model `name` of `folder` as the text verbs read it, or the exit
+    status after saying why not in one line."""
+    model = _one(folder, name)
+    if isinstance(model, int):
+        return model
+    if model.loaded.kind != "sequence":
+        _error(name, "is a CNN: this verb reads texts with a sequence model")
+        return 2
+    spec = own_sequence_spec(model)
+    if spec.problem is not None:
+        _error(name, spec.problem)
+        return 1
+    return spec

@@ -79,8 +79,10 @@ PIXEL = Axis(1.0, 1.0, 0.5)
 
 def stage_fields(taps: TappedCnn) -> dict[str, ReceptiveField]:
     """Stage name -> its receptive field, for the stages of feature maps whose field is known
-    and the same along both axes, in stage order."""
-    graph = taps.graph.graph
+    and the same along both axes, in stage order (none without an exported graph)."""
+    if taps.captured is None:
+        return {}
+    graph = taps.captured.graph
     fields: dict[fx.Node, Field | None] = {}  # None: computed from the input, field unknown
     for node in graph.nodes:
         if node.op == "placeholder":

@@ -1,22 +1,26 @@
 """A folder of brought models: each `*.toml` loaded, checked and prepared, or refused with why.
 
-A model that loads but whose insides cannot be captured (a forward torch.export cannot follow,
-a recurrent layer the app cannot step) is kept: its predictions work, and `problem` says in one
-line why its stages or states are not shown. A model that does not load is refused, with its
+A CNN torch.export cannot follow has its block outputs taken from a private copy instead
+(copy_taps.py), and its `note` says it is served without export and why. A model that loads but
+whose insides cannot be had (a copy that does not give the model's logits, a recurrent layer
+the app cannot step) is kept: its predictions work, and `problem` says in one line why its
+stages or states are not shown. A model that does not load is refused, with its
 ConfigError's one line; so is a second config using a name already taken (by another config
 or by one of `reserved`, the app's own models). Loading a folder never raises.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from models.custom.config import ConfigError, read_config
+from models.custom.copy_taps import tap_private_copy
 from models.custom.loading import LoadedModel, load_model
 from models.custom.reader import SequenceReader, read_sequence_model
 from models.custom.recurrent import RecurrentError
-from models.custom.taps import TapError, TappedCnn, tap_cnn
+from models.custom.taps import ExportError, TapError, TappedCnn, tap_cnn
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,13 @@ class UserModel:
     taps: TappedCnn | None  # kind "cnn", when its graph could be captured
     reader: SequenceReader | None  # kind "sequence", when its recurrent layers can be stepped
     problem: str | None  # why taps or reader is missing, in one line
+
+    @property
+    def note(self) -> str:
+        """What Home says of it: why its insides are missing, or how they are taken."""
+        if self.taps is not None and self.taps.without_export is not None:
+            return f"served without export: {self.taps.without_export}"
+        return self.problem or ""
 
     @property
     def name(self) -> str:
@@ -49,6 +60,8 @@ class UserModel:
             record["cam_stage"] = self.taps.head.stage if self.taps.head else None
             record["any_batch"] = self.taps.batched
             record["export_seconds"] = round(self.taps.export_seconds, 3)
+            if self.taps.without_export is not None:
+                record["without_export"] = self.taps.without_export
         if self.reader is not None:
             record["recurrent"] = [layer.as_json() for layer in self.reader.layers]
             record["verdict_per_token"] = self.reader.head is not None
@@ -82,10 +95,19 @@ def open_model(path: Path | str) -> UserModel:
     """Load, check and prepare one config's model; raises ConfigError if it cannot be used."""
     loaded = load_model(path)
     if loaded.kind == "cnn":
+        started = time.perf_counter()
         try:
             return UserModel(loaded, tap_cnn(loaded.module, loaded.probe()), None, None)
+        except ExportError as error:
+            reason = str(error)
         except TapError as error:
             return UserModel(loaded, None, None, str(error))
+        try:  # a private copy's block outputs, the shared module untouched
+            spent = time.perf_counter() - started
+            taps = tap_private_copy(loaded.module, loaded.probe(), reason, spent)
+        except TapError as error:
+            return UserModel(loaded, None, None, str(error))
+        return UserModel(loaded, taps, None, None)
     try:
         return UserModel(loaded, None, read_sequence_model(loaded.module, loaded.probe()), None)
     except RecurrentError as error:

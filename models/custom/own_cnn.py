@@ -251,7 +251,9 @@ class OwnCnn:
         """The stage of the first convolution that reads the picture, and its filters
         (out, C, k, k) with colour channels in RGB order; None if no convolution reads it
         directly or its outputs are not that stage's channels."""
-        graph = self.taps.graph
+        graph = self.taps.captured
+        if graph is None:  # a private copy is run: no graph to read them from
+            return None
         inputs = [node for node in graph.graph.nodes if node.op == "placeholder"]
         for node in graph.graph.nodes:
             if node.target in CONVOLUTIONS and node.args[0] in inputs:
@@ -269,7 +271,8 @@ class OwnCnn:
 
     def _stage_of(self, node: fx.Node) -> tuple[str, int] | None:
         """(name, channels) of the first stage computed from `node` (the stage it belongs to)."""
-        output = next(n for n in self.taps.graph.graph.nodes if n.op == "output")
+        assert self.taps.captured is not None  # first_filters asks only of a graph
+        output = next(n for n in self.taps.captured.graph.nodes if n.op == "output")
         ancestors = set()
         for point, tap in zip(self.taps.points, output.args[0][1:], strict=True):
             ancestors.clear()

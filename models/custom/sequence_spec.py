@@ -120,6 +120,12 @@ class OwnSequenceSpec(SequenceSpec):
             key += "_backward" if entry.direction else "_forward"
         return key + (f"_of_{entry.path}" if several else "")
 
+    def layer_index(self, key: str) -> int | None:
+        """The entry whose layer_key is `key`: the address names a layer and a direction as the
+        chooser and the downloads do ("1_backward"), never by its place among the entries."""
+        keys = [self.layer_key(index) for index in range(len(self.entries))]
+        return keys.index(key) if key in keys else None
+
     def reads_backward(self, index: int) -> bool:
         return self.entries[index].direction == 1
 

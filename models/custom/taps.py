@@ -19,9 +19,13 @@ The head: when the logits are a linear layer of a global average pool of a block
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
+import logging
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -30,6 +34,7 @@ from torch import fx, nn
 from models.custom.graph_lock import graph_capture
 
 MIN_MAPS = 4
+QUIET_LOGGERS = ("torch.fx.experimental.symbolic_shapes", "torch._dynamo", "torch.export")
 MAX_BATCH = 1024
 aten = torch.ops.aten
 # Operations that only reshape or copy a value on its way from the pool to the linear layer.
@@ -48,6 +53,10 @@ PASS_THROUGH = {
 
 class TapError(RuntimeError):
     """The model's graph cannot be captured or tapped; the message says why, in one line."""
+
+
+class ExportError(TapError):
+    """torch.export cannot capture the forward pass (copy_taps.py may still tap a copy)."""
 
 
 @dataclass(frozen=True)
@@ -91,12 +100,18 @@ class CnnTaps:
 
 @dataclass(frozen=True)
 class TappedCnn:
-    graph: fx.GraphModule  # returns (logits, *block outputs)
+    graph: fx.GraphModule | nn.Module  # returns (logits, *block outputs)
     points: tuple[TapPoint, ...]
     head: LinearHead | None
     batched: bool  # any batch from 1 to MAX_BATCH; else batch 1 only
-    export_seconds: float
+    export_seconds: float  # or, without export, the failed export and the copy's set-up
     input_shape: tuple[int, ...]  # (C, H, W) of one picture
+    without_export: str | None = None  # why a private copy is run instead (copy_taps.py)
+
+    @property
+    def captured(self) -> fx.GraphModule | None:
+        """The exported graph, or None when a private copy is run instead."""
+        return self.graph if isinstance(self.graph, fx.GraphModule) else None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -179,8 +194,33 @@ def _lighten(graph_module: fx.GraphModule) -> None:
         node.target = flat
 
 
+@contextlib.contextmanager
+def _quiet_torch() -> Iterator[None]:
+    """torch says nothing on stderr while an export runs (its loggers nothing below ERROR):
+    a forward it cannot follow makes it print the partial graph to sys.stderr, and the one-line
+    message says what matters. Logging handlers keep their own stream, so only torch's direct
+    prints are swallowed (exports run under the capture lock, at start-up)."""
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 def _export(model: nn.Module, example: torch.Tensor) -> tuple[torch.export.ExportedProgram, bool]:
     """The decomposed program, for any batch size if the model allows it, else for batch 1."""
+    with _quiet_torch():
+        return _export_loudly(model, example)
+
+
+def _export_loudly(
+    model: nn.Module, example: torch.Tensor
+) -> tuple[torch.export.ExportedProgram, bool]:
     pair = torch.cat([example, example])  # a batch of 1 would be specialised to 1
     batch = torch.export.Dim("batch", min=1, max=MAX_BATCH)
     try:
@@ -192,7 +232,7 @@ def _export(model: nn.Module, example: torch.Tensor) -> tuple[torch.export.Expor
         return torch.export.export(model, (example,)).run_decompositions({}), False
     except Exception as error:
         first = (str(error).strip().splitlines() or [""])[0]
-        raise TapError(
+        raise ExportError(
             f"torch.export cannot capture this model's forward pass: {type(error).__name__}: "
             f"{first}"
         ) from error

@@ -161,8 +161,13 @@ class SequenceSpec:
         return f"layer {index + 1}" + (f" (reads {self.tokens.noun}s)" if index == 0 else "")
 
     def layer_key(self, index: int) -> str:
-        """The trace's layer `index` (from 0) in a download: "1", "2"..."""
+        """The trace's layer `index` (from 0) in a download and the address: "1", "2"..."""
         return str(index + 1)
+
+    def layer_index(self, key: str) -> int | None:
+        """The trace's layer that `key` (a layer_key, from the address) names, or None; a
+        number up to 9, as the page learns how many layers there are when it reads the text."""
+        return int(key) - 1 if key.isdigit() and 1 <= int(key) <= 9 else None
 
     def reads_backward(self, index: int) -> bool:
         """Whether the trace's layer `index` reads the text from its end (so its state at token t

@@ -32,7 +32,7 @@ def show_own_models() -> None:
                     "kind": KINDS[model.loaded.kind],
                     "parameters": model.loaded.parameters,
                     "classes": len(model.loaded.classes),
-                    "note": model.problem or "",
+                    "note": model.note,
                 }
                 for model in found.models
             ],

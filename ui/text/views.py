@@ -317,17 +317,18 @@ def kept_layer_key(model: str) -> str:
 
 def watch_address(model: Callable[[], str]) -> list[Param]:
     """What the address names of the heatmap and the step up close: the state shown (h, c or
-    a gate), the layer (counted from 1) and the token looked at (the last one is left out)."""
+    a gate), the layer (its spec's layer_key: "2", or "1_backward") and the token looked at (the
+    last one is left out)."""
 
     def read_layer(value: str) -> bool:
-        if not (value.isdigit() and 1 <= int(value) <= 9):
+        if (index := sequence_spec(model()).layer_index(value)) is None:
             return False
-        st.session_state[kept_layer_key(model())] = int(value) - 1
+        st.session_state[kept_layer_key(model())] = index
         return True
 
     def current_layer() -> str | None:
         layer = st.session_state.get(kept_layer_key(model()), 0)
-        return None if layer == 0 else str(layer + 1)
+        return None if layer == 0 else sequence_spec(model()).layer_key(layer)
 
     def read_step(value: str) -> bool:
         if not (value.isdigit() and len(value) <= 6):
