@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
 
 from charts.bars import probability_bars
@@ -12,8 +14,10 @@ from charts.theme import LIGHT, PAPER, Theme
 def top_classes_figure(labels: list[str], probs: list[float], theme: Theme = LIGHT) -> go.Figure:
     """Horizontal bars of the top classes, most likely on top; labels read as names even when
     they look like numbers (a digit reader's "0" to "9" would otherwise be placed on a number
-    line)."""
-    figure = probability_bars(labels, probs, theme=theme)
+    line), and shown as written: an operator's class names may hold '<' or '&', which plotly
+    would otherwise read as markup."""
+    shown = [html.escape(label, quote=False) for label in labels]
+    figure = probability_bars(shown, probs, theme=theme)
     figure.update_yaxes(type="category")
     return figure
 

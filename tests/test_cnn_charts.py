@@ -118,3 +118,12 @@ def test_a_box_outlines_exactly_its_pixels() -> None:
     factor = 448 / 100
     assert (red[0].min(), red[0].max()) == (round(10 * factor), round(30 * factor) - 1)
     assert (red[1].min(), red[1].max()) == (round(20 * factor), round(60 * factor) - 1)
+
+
+def test_class_names_are_shown_as_written_not_read_as_plotly_markup() -> None:
+    # An operator's names file may hold anything; plotly reads <b>, <a href> and entities.
+    fig = top_classes_figure(["<b>bold</b>", "A&P", "cat"], [0.5, 0.3, 0.2])
+    labels = list(fig.data[0].y)
+    assert "&lt;b&gt;bold&lt;/b&gt;" in labels
+    assert "A&amp;P" in labels
+    assert "cat" in labels
