@@ -3,6 +3,7 @@ both models side by side, and downloads."""
 
 from __future__ import annotations
 
+import html
 from functools import partial
 
 import streamlit as st
@@ -62,7 +63,11 @@ def apply_top5_click(event: object, trace: CnnTrace) -> None:
         return
     label = points[0].get("y")
     names = cnn_spec(trace.model).class_names()
-    clicked = next((index for index, _ in trace.top(5) if names[index] == label), None)
+    # The bars show names escaped for plotly (charts/cnn.py): compare them as shown.
+    clicked = next(
+        (index for index, _ in trace.top(5) if html.escape(names[index], quote=False) == label),
+        None,
+    )
     marker = (trace.model, label)
     if clicked is not None and st.session_state.get("cnn_top5_applied") != marker:
         st.session_state["cnn_top5_applied"] = marker
