@@ -248,6 +248,7 @@ def receptive_field_figure(
             xaxis={
                 "title": {"text": "steps back from the forecast (0: the last value)"},
                 "range": [-width - 0.5, 0.5],
+                "anchor": "y2",
                 **FIXED_MARGIN,
             },
             yaxis={"domain": [0.42, 1.0], "title": {"text": "value"}, **FIXED_MARGIN},
@@ -331,6 +332,7 @@ def attribution_figure(
             barmode="group",
             xaxis={
                 "title": {"text": "steps back from the forecast (0: the last value)"},
+                "anchor": "y2",
                 **FIXED_MARGIN,
             },
             yaxis={"domain": [0.62, 1.0], "title": {"text": "value"}, **FIXED_MARGIN},

@@ -215,12 +215,17 @@ def act_on_clicks(runs: TrainingRuns, me: str) -> None:
 
 def shown_run(runs: TrainingRuns, settings: SeriesSettings) -> Run | None:
     """This session's own run of these settings while it waits or trains, else one that
-    finished on this server, else its own that ended."""
+    finished on this server, else another visitor's run of them that waits or trains, else its
+    own that ended."""
     mine = st.session_state.get("series_mine")
     if mine is not None and mine.settings == settings and not mine.done:
         return mine
     if settings in runs.finished:
         return runs.finished[settings]
+    live = [runs.current, *runs.waiting]
+    same = next((r for r in live if r is not None and r.live and r.settings == settings), None)
+    if same is not None:
+        return same
     return mine if mine is not None and mine.settings == settings else None
 
 
