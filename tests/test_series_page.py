@@ -13,12 +13,13 @@ import pytest
 import ui.cache.series
 import ui.series.own
 from bench.harness.apptest import open_page
+from models.lessons import SEASON_CHOICES, season_in_reach
 from models.series.data import SHIPPED
 from models.series.forecast import heldout_one_step
 from models.series.registry import shipped_forecasters
 from serving.training import Run, TrainingRuns
 from tests.helpers.apptest import charts, texts
-from ui.common.pages import SERIES
+from ui.common.pages import SERIES, TOUR
 from ui.common.text import escape_markdown, inline_code
 
 WAVE = np.round(np.sin(np.arange(120) / 4) * 10 + 50 + np.arange(120) / 10, 3)
@@ -211,3 +212,17 @@ def test_only_the_visitor_who_asked_stops_a_series_run(monkeypatch) -> None:
     finally:
         runs.stop(run.owner, run)
         wait_done(run)
+
+
+def test_the_tour_step_answers_from_the_co2_readers() -> None:
+    at = open_page(TOUR, {"step": "9"})
+    assert any("Step 9 of 10" in bar.proto.text for bar in at.get("progress"))
+    at.radio(key="tour_guess_9").set_value(SEASON_CHOICES[1]).run()  # wrong: 63 weeks >= 52
+    at.button(key="tour_reveal_9").click().run()
+    assert not at.exception
+    said = at.warning[0].proto.body
+    mae = heldout_one_step(shipped_forecasters("co2")).mae()
+    assert "it is **Yes" in said and "**63 weeks**" in said and "only 11 weeks" in said
+    assert f"{mae['cnn']:.3f} ppm, the LSTM's {mae['lstm']:.3f}" in said
+    assert "tour_series_field" in charts(at)
+    assert season_in_reach(11, 52, 80) == SEASON_CHOICES[1]
