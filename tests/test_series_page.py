@@ -19,7 +19,7 @@ from models.series.forecast import heldout_one_step
 from models.series.registry import shipped_forecasters
 from serving.training import Run, TrainingRuns
 from tests.helpers.apptest import charts, texts
-from ui.common.pages import SERIES, TOUR
+from ui.common.pages import DIGITS, SERIES, TOUR
 from ui.common.text import escape_markdown, inline_code
 
 WAVE = np.round(np.sin(np.arange(120) / 4) * 10 + 50 + np.arange(120) / 10, 3)
@@ -226,3 +226,33 @@ def test_the_tour_step_answers_from_the_co2_readers() -> None:
     assert f"{mae['cnn']:.3f} ppm, the LSTM's {mae['lstm']:.3f}" in said
     assert "tour_series_field" in charts(at)
     assert season_in_reach(11, 52, 80) == SEASON_CHOICES[1]
+
+
+def test_series_and_digits_runs_share_the_one_queue_and_the_digits_page_names_it(
+    monkeypatch,
+) -> None:
+    import ui.digits.training_views
+    from models.digits.training import TrainSettings
+    from serving.series_training import series_job
+
+    runs = TrainingRuns()
+    monkeypatch.setattr(ui.digits.training_views, "training_runs", lambda: runs)
+    long = np.round(np.sin(np.arange(500) / 6) * 10 + np.arange(500) / 50, 3)
+    job = series_job(long, 38, 60)
+    series = runs.ask("a", job.settings, job)
+    digits = runs.ask("b", TrainSettings(epochs=1, hidden=16, train_limit=300))
+    try:
+        assert runs.current is series and runs.position(digits) == 1  # one at a time
+        assert runs.ask("a", job.settings, job) is series  # one run per visitor
+        at = open_page(DIGITS)
+        wanted = f"Now: run no. {series.number} (the four series readers on a series of 500"
+        assert any(wanted in text for text in texts(at)), texts(at)
+        assert not [b for b in at.button if b.key == "train_stop"]  # not theirs
+        runs.stop("a", series)
+        wait_done(series)
+        wait_done(digits)
+        assert digits.state == "finished" and series.state == "stopped"
+    finally:
+        for run in (series, digits):
+            runs.stop(run.owner, run)
+            wait_done(run)
