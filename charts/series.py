@@ -253,7 +253,8 @@ def receptive_field_figure(
             },
             yaxis={"domain": [0.42, 1.0], "title": {"text": "value"}, **FIXED_MARGIN},
             yaxis2={"domain": [0.0, 0.34], "anchor": "x", "automargin": True},
-            margin={"l": 60, "r": 10, "t": 40, "b": 40},
+            margin={"l": 60, "r": 10, "t": 60, "b": 40},
+            legend={"orientation": "h", "y": 1.12, "yanchor": "bottom", "x": 0},
         ),
     )
 
