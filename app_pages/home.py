@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.common.glossary import show_glossary
 from ui.common.own_models import show_own_models
-from ui.common.pages import CNN, COMPARE, DIGITS, HOME, LSTM, TOUR
+from ui.common.pages import CNN, COMPARE, DIGITS, HOME, LSTM, SERIES, TOUR
 
 
 def main() -> None:
@@ -21,7 +21,7 @@ def main() -> None:
         "watch both happen, and measure what each costs and buys."
     )
     if st.button(
-        "Start the guided tour: nine steps, guess first, then see", type="primary", icon="🧭"
+        "Start the guided tour: ten steps, guess first, then see", type="primary", icon="🧭"
     ):
         st.switch_page(TOUR.script)
     left, right = st.columns(2)
@@ -57,6 +57,14 @@ def main() -> None:
         "shifted or scrambled digit does to each, and whose gradient fades over 28 rows."
     )
     st.page_link(DIGITS.script, label="Open the digits", icon="➡️")
+    st.subheader("📈 Forecast the next value")
+    st.markdown(
+        "Sunspots, weekly CO₂ and El Niño sea temperatures: a dilated CNN, an LSTM, a GRU and "
+        "a plain RNN forecast each one, against copying the last value and a straight "
+        "weighted sum. Guess which wins; see how far back each looks and what it remembers; "
+        "or bring your own series and train all four on it, live."
+    )
+    st.page_link(SERIES.script, label="Open the time series", icon="➡️")
     st.divider()
     st.markdown(
         "**Things to try.** Compare the first and last stages of the CNN on the cat photo; switch "

@@ -33,8 +33,10 @@ MODEL_COLOURS = {
     "rnn": "#7f7f7f",
     "cnn1d": "#1f77b4",
     "char": "#8c564b",
-    "cnn": "#1f77b4",  # the digits' CNN
+    "cnn": "#1f77b4",  # the digits' CNN (and the time series' CNN)
 }
+# The time-series page's forecasts that are not models, by their names in models/series.
+BASELINE_COLOURS = {"naive": "#bcbd22", "seasonal": "#e377c2", "linear_ar": "#8c564b"}
 
 
 @dataclass(frozen=True)

@@ -60,3 +60,20 @@ def most_faded(curves: Mapping[str, np.ndarray]) -> str:
 def steps_in_a_row(sequential_steps: int | None, words: int) -> int:
     """Steps that must run one after another for a text: a fixed number, or one per word."""
     return words if sequential_steps is None else sequential_steps
+
+
+# What a forecaster's CNN can read of the past, against one season: the tour's series question.
+SEASON_CHOICES = (
+    "Yes: it reads back further than a year",
+    "No: it reads only the last few weeks",
+    "It reads the whole past window, however long",
+)
+
+
+def season_in_reach(field: int, season: int, window: int) -> str:
+    """The choice that says what a causal CNN with a `field`-step receptive field reads of a
+    `window`-step past, against a `season`: the value one season back is `season` steps before
+    the forecast, so it is read when field >= season."""
+    if field >= window:
+        return SEASON_CHOICES[2]
+    return SEASON_CHOICES[0] if field >= season else SEASON_CHOICES[1]

@@ -1,6 +1,8 @@
-"""Training the four digit readers live on the server: one run trains at a time, the others wait
-in one queue for the whole server, and each run belongs to the visitor (the session) who asked
-for it.
+"""Training live on the server: one run trains at a time, the others wait in one queue for the
+whole server, and each run belongs to the visitor (the session) who asked for it. A run's job
+says what it trains (`TrainingJob`): the four digit readers (`DigitsJob`, the default for a run
+made from digit settings alone) or the four readers of a visitor's time series
+(serving/series_training.py); both kinds share the one queue.
 
 A visitor has at most one run waiting or training: asking again while theirs waits replaces it
 in its place in the queue, asking while theirs trains is refused (they can stop it first), and
@@ -25,9 +27,10 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -49,12 +52,54 @@ EVALUATION_SHARE = 1.3
 _numbers = itertools.count(1)
 
 
+@dataclass(frozen=True)
+class Estimate:
+    seconds: float
+    upper_bound: bool  # measured here at more units than asked for: fewer train faster
+    source: str  # where the pace was measured, for the page
+
+
+class TrainingJob(Protocol):
+    """What one kind of run trains. `steps` reader-epochs, each calling `record`; `work` is the
+    size of one reader-epoch in the units its pace is kept in (a pace measured on a small series
+    estimates a larger one), and `pace_key` what else the pace depends on."""
+
+    @property
+    def steps(self) -> int: ...
+
+    @property
+    def work(self) -> float: ...
+
+    @property
+    def pace_key(self) -> tuple: ...
+
+    @property
+    def label(self) -> str:
+        """What the run trains, in a few words, for another page's queue line."""
+        ...
+
+    def shipped_estimate(self) -> Estimate:
+        """The whole run's seconds before any run of its kind was measured on this server."""
+        ...
+
+    def train(
+        self, run: Run, should_stop: Callable[[], bool], between_batches: Callable[[], None]
+    ) -> bool:
+        """Train, calling `run.record(report, model)` after every reader-epoch; True if stopped."""
+        ...
+
+    def snapshot(self, run: Run, report: Any, model: Any) -> None:
+        """What the run keeps of a model after an epoch, beside the report (from its thread)."""
+        ...
+
+
 @dataclass
 class Run:
     """One training run: who asked, its settings, what every epoch measured, and snapshots."""
 
-    settings: TrainSettings
+    settings: Hashable  # what was asked for: the same settings are the same run
     owner: str = ""  # the visitor (session) who asked for it
+    job: TrainingJob | None = None  # None: the digit readers of `settings` (DigitsJob)
     number: int = field(default_factory=lambda: next(_numbers))
     asked: float = field(default_factory=time.monotonic)
     began: float | None = None  # when it left the queue and began training
@@ -64,14 +109,19 @@ class Run:
     gradients: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)  # epoch -> reader
     stop: threading.Event = field(default_factory=threading.Event)
     thread_id: int | None = None  # the OS id of its training thread, while it trains
+    result: Any = None  # what the job keeps once it ends (a series: its trained forecasters)
     done: bool = False
     stopped: bool = False
     error: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.job is None:
+            self.job = DigitsJob(self.settings)
+
     @property
     def steps(self) -> int:
         """Reader-epochs in the whole run."""
-        return self.settings.epochs * len(self.settings.readers)
+        return self.job.steps
 
     @property
     def progress(self) -> float:
@@ -93,16 +143,9 @@ class Run:
         """Waiting or training, and not asked to stop: it still counts as its owner's run."""
         return self.state in ("waiting", "training")
 
-    def record(self, report: EpochReport, model: DigitReader) -> None:
+    def record(self, report: Any, model: Any) -> None:
         """Called after every epoch of every reader, from the training thread."""
-        if not DIGIT_READERS[report.reader].recurrent:  # the grid reader: its filters
-            self.filters[report.epoch] = model.conv1.weight.detach()[:, 0].numpy().copy()
-        elif report.epoch in moments(self.settings.epochs):
-            images, labels = digit_set().tensors("test", GRADIENT_DIGITS)
-            images = images[:, row_order(self.settings.scrambled)]
-            with torch.inference_mode(False):
-                grads = gradient_by_row(model, images, labels)
-            self.gradients.setdefault(report.epoch, {})[report.reader] = np.median(grads, axis=0)
+        self.job.snapshot(self, report, model)
         self.history.append(report)
         self.last_epoch_at = time.monotonic()
 
@@ -111,6 +154,66 @@ class Run:
         if not self.history or self.began is None or self.last_epoch_at is None:
             return None
         return (self.last_epoch_at - self.began) / len(self.history)
+
+
+@dataclass(frozen=True)
+class DigitsJob:
+    """The four digit readers trained on the shipped digits with `settings`."""
+
+    settings: TrainSettings
+
+    @property
+    def steps(self) -> int:
+        return self.settings.epochs * len(self.settings.readers)
+
+    @property
+    def work(self) -> float:
+        return 1.0
+
+    @property
+    def pace_key(self) -> tuple:
+        return pace_key(self.settings)
+
+    @property
+    def label(self) -> str:
+        epochs = self.settings.epochs
+        return f"the four digit readers, {epochs} epoch{'' if epochs == 1 else 's'} each"
+
+    def shipped_estimate(self) -> Estimate:
+        settings = self.settings
+        shipped = training_metrics()["readers"]["plain"]
+        per_epoch = [shipped[name]["seconds_per_epoch"] for name in settings.readers]
+        limit = settings.train_limit
+        share = 1.0 if limit is None else min(1.0, limit / len(digit_set().tensors("train")[1]))
+        seconds = settings.epochs * sum(per_epoch) * EVALUATION_SHARE * share
+        # Neither a bound nor this server's pace (a loaded server trains slower): said so.
+        return Estimate(
+            seconds,
+            False,
+            "not measured on this server yet: the shipped readers' pace at 128 units on an "
+            "idle core",
+        )
+
+    def train(
+        self, run: Run, should_stop: Callable[[], bool], between_batches: Callable[[], None]
+    ) -> bool:
+        result = train_readers(
+            self.settings,
+            on_epoch=run.record,
+            should_stop=should_stop,
+            between_batches=between_batches,
+        )
+        return result.stopped
+
+    def snapshot(self, run: Run, report: EpochReport, model: DigitReader) -> None:
+        if not DIGIT_READERS[report.reader].recurrent:  # the grid reader: its filters
+            run.filters[report.epoch] = model.conv1.weight.detach()[:, 0].numpy().copy()
+        elif report.epoch in moments(self.settings.epochs):
+            images, labels = digit_set().tensors("test", GRADIENT_DIGITS)
+            images = images[:, row_order(self.settings.scrambled)]
+            with torch.inference_mode(False):
+                grads = gradient_by_row(model, images, labels)
+            run.gradients.setdefault(report.epoch, {})[report.reader] = np.median(grads, axis=0)
 
 
 def moments(epochs: int) -> tuple[int, ...]:
@@ -155,13 +258,6 @@ def pace_key(settings: TrainSettings) -> tuple[int, int | None, int]:
     return settings.hidden, settings.train_limit, len(settings.readers)
 
 
-@dataclass(frozen=True)
-class Estimate:
-    seconds: float
-    upper_bound: bool  # measured here at more units than asked for: fewer train faster
-    source: str  # where the pace was measured, for the page
-
-
 @dataclass
 class TrainingRuns:
     """The server's runs: the one training, the queue, the finished ones by settings, and the
@@ -170,11 +266,12 @@ class TrainingRuns:
     lock: threading.Lock = field(default_factory=threading.Lock)
     current: Run | None = None
     waiting: list[Run] = field(default_factory=list)
-    finished: dict[TrainSettings, Run] = field(default_factory=dict)
-    paces: dict[tuple[int, int | None, int], float] = field(default_factory=dict)
+    finished: dict[Hashable, Run] = field(default_factory=dict)
+    paces: dict[tuple, float] = field(default_factory=dict)  # seconds per unit of work
 
-    def ask(self, owner: str, settings: TrainSettings) -> Run:
-        """The run `owner` gets for these settings (see the module's docstring for the rules)."""
+    def ask(self, owner: str, settings: Hashable, job: TrainingJob | None = None) -> Run:
+        """The run `owner` gets for these settings (see the module's docstring for the rules);
+        `job` trains them (None: the digit readers)."""
         with self.lock:
             current = self.current
             if current is not None and current.owner == owner and current.live:
@@ -185,7 +282,7 @@ class TrainingRuns:
             same = self.finished.get(settings) or next(
                 (run for run in self._live() if run.settings == settings), None
             )
-            run = same or Run(settings, owner)
+            run = same or Run(settings, owner, job)
             if mine is not None:
                 place = self.waiting.index(mine)
                 self._withdraw(mine)
@@ -212,39 +309,33 @@ class TrainingRuns:
         with self.lock:
             return self.waiting.index(run) + 1 if run in self.waiting else None
 
-    def estimate(self, settings: TrainSettings) -> Estimate:
+    def estimate(self, settings: Hashable, job: TrainingJob | None = None) -> Estimate:
         """How long a run of these settings takes on this server, from the pace kept here."""
-        key = pace_key(settings)
-        steps = settings.epochs * len(settings.readers)
+        job = job if job is not None else DigitsJob(settings)
+        key = job.pace_key
+        work = job.steps * job.work  # the run's size in the units its pace is kept in
         current = self.current
         training = current is not None and not current.done
-        if training and pace_key(current.settings) == key and current.pace():
+        if training and current.job.pace_key == key and current.pace():
             return Estimate(
-                steps * current.pace(), False, "measured on this server by the run training now"
+                work * current.pace() / current.job.work,
+                False,
+                "measured on this server by the run training now",
             )
         if key in self.paces:
             return Estimate(
-                steps * self.paces[key], False, "measured on this server by earlier runs"
+                work * self.paces[key], False, "measured on this server by earlier runs"
             )
-        larger = sorted(k for k in self.paces if k[1:] == key[1:] and k[0] > key[0])
+        larger = sorted(
+            k for k in self.paces if len(k) == len(key) and k[1:] == key[1:] and k[0] > key[0]
+        )
         if larger:
             return Estimate(
-                steps * self.paces[larger[0]],
+                work * self.paces[larger[0]],
                 True,
                 f"measured on this server by runs of {larger[0][0]} units",
             )
-        shipped = training_metrics()["readers"]["plain"]
-        per_epoch = [shipped[name]["seconds_per_epoch"] for name in settings.readers]
-        limit = settings.train_limit
-        share = 1.0 if limit is None else min(1.0, limit / len(digit_set().tensors("train")[1]))
-        seconds = settings.epochs * sum(per_epoch) * EVALUATION_SHARE * share
-        # Neither a bound nor this server's pace (a loaded server trains slower): said so.
-        return Estimate(
-            seconds,
-            False,
-            "not measured on this server yet: the shipped readers' pace at 128 units on an "
-            "idle core",
-        )
+        return job.shipped_estimate()
 
     def left(self, run: Run) -> Estimate:
         """Seconds until `run` ends: the runs ahead of it in the queue, then itself."""
@@ -255,7 +346,7 @@ class TrainingRuns:
             return Estimate(
                 own * (run.steps - len(run.history)), False, "measured by this run so far"
             )
-        whole = self.estimate(run.settings)
+        whole = self.estimate(run.settings, run.job)
         if run.began is not None:  # before its first epoch ends
             spent = time.monotonic() - run.began
             first = whole.seconds / run.steps  # what its first reader-epoch should take
@@ -269,7 +360,7 @@ class TrainingRuns:
         with self.lock:
             ahead = self.waiting[: self.waiting.index(run)] if run in self.waiting else []
             current = self.current
-        seconds = whole.seconds + sum(self.estimate(r.settings).seconds for r in ahead)
+        seconds = whole.seconds + sum(self.estimate(r.settings, r.job).seconds for r in ahead)
         bound = whole.upper_bound
         if current is not None and current.state == "training":  # a stopping run: a batch
             before = self.left(current)
@@ -301,22 +392,14 @@ class TrainingRuns:
         run = self.waiting.pop(0)
         run.began = time.monotonic()
         self.current = run
-        threading.Thread(
-            target=self._train, args=(run,), daemon=True, name="digits-training"
-        ).start()
+        threading.Thread(target=self._train, args=(run,), daemon=True, name="live-training").start()
 
     def _train(self, run: Run) -> None:
         run.thread_id = threading.get_native_id()
         if hasattr(os, "setpriority"):  # Linux: the priority of this thread alone
             os.setpriority(os.PRIO_PROCESS, run.thread_id, NICENESS)
         try:
-            result = train_readers(
-                run.settings,
-                on_epoch=run.record,
-                should_stop=run.stop.is_set,
-                between_batches=give_way,
-            )
-            run.stopped = result.stopped
+            run.stopped = run.job.train(run, run.stop.is_set, give_way)
         except Exception as error:
             run.error = f"{type(error).__name__}: {error}"
         finally:
@@ -324,7 +407,7 @@ class TrainingRuns:
                 run.done = True
                 run.thread_id = None
                 if run.error is None and run.pace() is not None:
-                    self.paces[pace_key(run.settings)] = run.pace()
+                    self.paces[run.job.pace_key] = run.pace() / run.job.work
                 if not run.stopped and run.error is None:
                     self.finished[run.settings] = run
                     while len(self.finished) > KEPT_RUNS:

@@ -12,7 +12,13 @@ def test_home_page_links_to_every_page() -> None:
     assert not at.exception
     assert at.title[0].value == "Inside neural networks"
     links = {link.proto.page for link in at.get("page_link")}
-    assert links == {"CNN_feature_maps", "LSTM_hidden_states", "CNN_vs_RNN", "digits"}
+    assert links == {
+        "CNN_feature_maps",
+        "LSTM_hidden_states",
+        "CNN_vs_RNN",
+        "digits",
+        "time_series",
+    }
     assert at.button[0].label.startswith("Start the guided tour")
 
 
@@ -21,4 +27,4 @@ def test_the_main_call_to_action_opens_the_guided_tour() -> None:
     at.button[0].click().run()
     assert not at.exception
     assert at.title[0].value == "Guided tour"
-    assert any("Step 1 of 9" in bar.proto.text for bar in at.get("progress"))
+    assert any("Step 1 of 10" in bar.proto.text for bar in at.get("progress"))

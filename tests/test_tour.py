@@ -64,10 +64,10 @@ def revealed_answer(at, step: int) -> str:
     return unescape(match.group(1))
 
 
-@pytest.mark.parametrize("step", range(1, 10))
+@pytest.mark.parametrize("step", range(1, 11))
 def test_every_step_asks_before_it_answers(step: int) -> None:
     at = open_page(TOUR, {"step": str(step)})
-    assert any(f"Step {step} of 9" in bar.proto.text for bar in at.get("progress"))
+    assert any(f"Step {step} of 10" in bar.proto.text for bar in at.get("progress"))
     assert not at.success and not at.warning  # nothing revealed yet
     assert at.button(key=f"tour_reveal_{step}").disabled  # not before a guess
     options = choices(at, step)

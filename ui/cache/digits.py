@@ -16,8 +16,9 @@ from models.digits.analysis import DigitTrace, gradient_by_row, trace_digit
 from models.digits.prepare import DigitInputError, PreparedDigit, prepare_digit
 from models.digits.readers import DigitReader
 from models.digits.registry import DIGIT_READERS, training_metrics
+from models.digits.training import TrainSettings
 from serving.memory import exempt_loaded_objects
-from serving.training import TrainingRuns
+from ui.cache.training import training_runs
 
 MAX_DRAWING_SIDE = 2048  # pixels: the canvas is 280 px wide, times a screen pixel ratio of up to 7
 
@@ -107,17 +108,11 @@ def digit_row_gradients(key: str, _digit: np.ndarray, label: int) -> dict[str, n
     return {name: gradient_by_row(digit_reader(name), x, target)[0] for name in DIGIT_READERS}
 
 
-@st.cache_resource
-def training_runs() -> TrainingRuns:
-    """One store of runs for the whole server, shared by every session."""
-    return TrainingRuns()
-
-
 def digit_epoch_seconds() -> tuple[dict[str, float], str]:
     """Each digit reader's seconds per epoch on identical data, and where that was measured: the
     last finished live run on unscrambled digits, or else the shipped readers' training."""
     for run in reversed(training_runs().finished.values()):
-        if not run.settings.scrambled:
+        if isinstance(run.settings, TrainSettings) and not run.settings.scrambled:
             last = {report.reader: report for report in run.history}
             seconds = {name: r.seconds / r.epoch for name, r in last.items()}
             epochs = run.settings.epochs

@@ -72,6 +72,26 @@ TERMS: dict[str, str] = {
     "growth exponent": "How time grows with the input's size: 1 means twice the size takes "
     "twice as long, 2 means four times as long. Fitted as the slope of log(time) against "
     "log(size).",
+    "time series": "Numbers measured one after another at a steady pace (every year, week or "
+    "month). Its order matters: the past is read to forecast what comes next.",
+    "forecast one step ahead": "A guess of the next value from the true values before it. "
+    "Each held-out value gets its own forecast from the real past, so errors do not pile up.",
+    "fed back (multi-step)": "A forecast of many steps ahead: each step's forecast is taken as "
+    "if it were true and becomes part of the past for the next step, so errors can grow.",
+    "MAE (mean absolute error)": "The average distance between the forecasts and the real "
+    "values, in the series' own units. Lower is better.",
+    "naive forecast": "Copy the last value: tomorrow is like today. Hard to beat for a series "
+    "that moves slowly; every forecaster here is measured against it (MAE ÷ naive MAE: below "
+    "1 beats it).",
+    "seasonal naive": "Copy the value one season ago (a year of weeks, an 11-year sunspot cycle).",
+    "linear autoregression (AR)": "A forecast that is a weighted sum of the last few values plus "
+    "a constant, its weights fitted by least squares on the training part. No network at all.",
+    "season": "The length of a pattern that repeats: 52 weeks for co2, 12 months for El Niño, "
+    "about 11 years for sunspots.",
+    "dilation": "A gap between the steps a convolution's filter reads: dilation 4 reads every "
+    "fourth step. Stacking dilations 1, 2, 4, 8, 16 lets a few small filters see far back.",
+    "receptive field in time": "How many past steps a CNN's forecast can read at all: "
+    "1 + (kernel − 1) × the sum of its dilations. Anything older has no effect on it.",
 }
 GLOSSARY_LINK = "[glossary](/#glossary)"
 

@@ -41,4 +41,12 @@ DIGITS = Page(
     heading="One picture, two readers",
 )
 
-ALL_PAGES = (HOME, TOUR, CNN, LSTM, COMPARE, DIGITS)
+SERIES = Page(
+    "app_pages/5_Time_series.py",
+    "Time series: forecast the next value",
+    "📈",
+    "time_series",
+    heading="Forecast the next value",
+)
+
+ALL_PAGES = (HOME, TOUR, CNN, LSTM, COMPARE, DIGITS, SERIES)

@@ -13,7 +13,8 @@ from charts.digits import row_gradient_figure, training_figure
 from imaging.tiles import weight_tiles
 from models.digits.training import TrainSettings
 from serving.training import Estimate, Run, TrainingRuns, watching
-from ui.cache.digits import digit_styles, training_runs
+from ui.cache.digits import digit_styles
+from ui.cache.training import training_runs
 
 HIDDEN = (32, 64, 128)
 RATES = (0.0005, 0.001, 0.002, 0.005)
@@ -108,7 +109,8 @@ def shown_run(runs: TrainingRuns, me: str, settings: TrainSettings, mine: Run | 
     if mine is not None and (mine.owner == me or mine.settings == settings):
         return mine
     current = runs.current
-    return current if current is not None and not current.done else None
+    digits = current is not None and isinstance(current.settings, TrainSettings)
+    return current if digits and not current.done else None  # another page's run: a queue line
 
 
 def describe(runs: TrainingRuns, me: str, settings: TrainSettings, run: Run) -> str:
@@ -157,9 +159,14 @@ def queue_text(runs: TrainingRuns, shown: Run | None) -> str | None:
     doing = (
         "stopping" if current.state == "stopping" else f"{seconds_text(runs.left(current))} left"
     )
+    what = (
+        settings_text(current.settings)
+        if isinstance(current.settings, TrainSettings)
+        else current.job.label
+    )
     return (
         f"The server trains one run at a time. Now: run no. {current.number} "
-        f"({settings_text(current.settings)}), {doing}{behind}."
+        f"({what}), {doing}{behind}."
     )
 
 

@@ -167,7 +167,7 @@ ONE_AT_A_TIME = Step(
 )
 
 
-# 9 · An article's claim, checked.
+# 10 · An article's claim, checked.
 def claim_evidence() -> Evidence:
     return Evidence(
         summaries=summaries(),

@@ -1,4 +1,4 @@
-"""The guided tour: nine steps through the app's key ideas, each a question before its answer.
+"""The guided tour: ten steps through the app's key ideas, each a question before its answer.
 
 Every step reads the visitor's own photo or sentence (or the defaults), asks one question, and
 only then reveals the answer, computed from what the real models did (models/lessons.py), with
@@ -26,6 +26,7 @@ from ui.tour.cnn_steps import EVIDENCE, FIELD, SHRINKING
 from ui.tour.compare_steps import CLAIM, NOT_HEARD, ONE_AT_A_TIME, VANISHING
 from ui.tour.digits_steps import FIRST_SURE
 from ui.tour.lesson import Step, show_sentence
+from ui.tour.series_steps import SERIES_STEP
 from ui.tour.text_steps import TURN
 
 MAX_RADIO_CHOICES = 12  # more (the words of a long sentence) go in a drop-down
@@ -39,6 +40,7 @@ STEPS: tuple[Step, ...] = (
     VANISHING,
     ONE_AT_A_TIME,
     FIRST_SURE,
+    SERIES_STEP,
     CLAIM,
 )
 STEP_NUMBERS = tuple(str(number) for number in range(1, len(STEPS) + 1))
