@@ -163,9 +163,24 @@ def forecasts_figure(
             340,
             theme,
             xaxis={**_ticks(labels, [int(i) for i in shown]), **FIXED_MARGIN},
-            yaxis={"title": {"text": unit}, **FIXED_MARGIN},
+            yaxis={"title": {"text": unit}, "range": _value_range(truth, past), **FIXED_MARGIN},
         ),
     )
+
+
+def _value_range(
+    truth: np.ndarray, past: tuple[np.ndarray, np.ndarray] | None
+) -> list[float] | None:
+    """The y range of the real values with a margin of half their span each side, so that one
+    forecast running away (a fed-back reader drifting off) leaves the chart instead of
+    flattening everyone else's; None (plotly's own) with no real values to go by."""
+    real = np.concatenate([truth, past[1]]) if past is not None else np.asarray(truth)
+    real = real[np.isfinite(real)]
+    if not len(real):
+        return None
+    low, high = float(real.min()), float(real.max())
+    margin = max(high - low, abs(high) * 1e-3, 1e-9) / 2
+    return [low - margin, high + margin]
 
 
 def receptive_field_figure(
