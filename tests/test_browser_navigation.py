@@ -16,6 +16,7 @@ TITLES = [
     "LSTM hidden states",
     "CNN vs RNN, measured",
     "Digits: one picture, two readers",
+    "Time series: what comes next",
 ]
 
 

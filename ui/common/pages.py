@@ -43,7 +43,7 @@ DIGITS = Page(
 
 SERIES = Page(
     "app_pages/5_Time_series.py",
-    "Time series: forecast the next value",
+    "Time series: what comes next",
     "📈",
     "time_series",
     heading="Forecast the next value",
