@@ -114,8 +114,12 @@ class WatchView:
         return self.label.split(" · ")[0]
 
 
-def watch_figure(data: WatchData, view: WatchView, theme: Theme = LIGHT) -> go.Figure:
-    """Units x tokens heatmap of one state over the per-token curve, with Play and a slider.
+def watch_figure(
+    data: WatchData, view: WatchView, theme: Theme = LIGHT, playable: bool = True
+) -> go.Figure:
+    """Units x tokens heatmap of one state over the per-token curve, with Play and a slider;
+    not `playable`: the same picture after the last token, without frames or controls (the
+    frames are most of the figure's building time and bytes).
 
     Built in one constructor call from plain parts: make_subplots and one update call per
     trace or axis (each re-validating the figure) cost several times what the figure needs.
@@ -138,12 +142,12 @@ def watch_figure(data: WatchData, view: WatchView, theme: Theme = LIGHT) -> go.F
     frames = [
         {"name": str(t), "data": _moving_traces(t, values, lower, moved), "traces": indices}
         for t in range(1, len(data.tokens) + 1)
+        if playable
     ]
-    return go.Figure(
-        data=still + moving,
-        layout=_layout(data, values, limit, lower, view, theme),
-        frames=frames,
-    )
+    layout = _layout(data, values, limit, lower, view, theme)
+    if not playable:
+        del layout["updatemenus"], layout["sliders"]
+    return go.Figure(data=still + moving, layout=layout, frames=frames or None)
 
 
 # The two rows of the figure: the heatmap on x/y, the curve on x2/y2 (x matches x2).

@@ -18,7 +18,7 @@ from models.sequence.registry import load_sequence_model, spec_of, trace_text
 from models.sequence.state_analysis import pair_distance
 from models.sequence.text import word_tokens
 from models.sequence.unit_analysis import rank_units
-from tests.helpers.apptest import charts
+from tests.helpers.apptest import charts, open_lstm_details
 from tests.helpers.bad_inputs import LONG_TEXT
 from tests.helpers.plotly_arrays import decode
 from ui.common.pages import LSTM
@@ -27,12 +27,15 @@ PAGE = LSTM.script
 SENTENCE = "The film was not good, but the ending was wonderful"
 
 
-def open_page(model: str | None = None) -> AppTest:
+def open_page(model: str | None = None, details: bool = True) -> AppTest:
+    """The LSTM page; with `details`, Play, the close-up and "Which words mattered" opened."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     at.switch_page(PAGE)
     if model is not None:
         at.session_state["lstm_model"] = model
+    if details:
+        open_lstm_details(at)
     at.run()
     assert not at.exception
     return at
@@ -115,7 +118,7 @@ def test_a_typed_sentence_gives_one_column_per_token() -> None:
     assert heatmap_shape(at) == (128, 10)
     assert len(watch["frames"]) == 10
     assert watch["layout"]["xaxis"]["ticktext"] == tokens  # duplicates kept apart
-    assert "[not]  [bad]  [at]  [all]  [,]" in at.code[0].value
+    assert "[not]  [bad]  [at]  [all]  [,]" in at.text[0].value
     curve = decode(watch["data"][2]["y"])
     trace = trace_text(load_sequence_model("lstm"), "lstm", tokens_text(tokens))
     np.testing.assert_allclose(curve, trace.sentiment, atol=1e-6)
@@ -274,6 +277,7 @@ def test_char_model_colours_each_character_by_a_unit() -> None:
     assert "".join(cells) == "He␣said␣&quot;hi&quot;␣(twice)".replace("&quot;", '"')
     assert "attr_bars" not in found and "pair" not in found  # no single score to attribute
     assert at.radio(key="lstm_deeper").options == [
+        "Nothing more",
         "Units that mean something",
         "The path through state space",
     ]
