@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.harness.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from bench.harness.page_waits import SETTLE_POLL_MS, wait_until_settled  # noqa: E402
+from bench.harness.plotly_draws import DRAWS_JS  # noqa: E402
 from bench.harness.server import free_port, wait_healthy  # noqa: E402
 from bench.server_bench import SENTENCES  # noqa: E402
 from deploy.cluster import app_command, start_nginx  # noqa: E402
@@ -43,31 +44,6 @@ HEATMAP = "lstm_watch"  # the heatmap's element key on both pages
 BOX = "Your text (press Enter to read it)"
 QUIET_MS = 700  # no plotly draw for this long after the page settled: the action is done
 
-# Every full plotly.js draw ends with "plotly_afterplot". plotly.js gives each chart's div its
-# own `emit` the first time it draws there; this setter on the prototype wraps it as it is
-# assigned, so no draw is missed. Each draw is logged with the chart's Streamlit key and time.
-DRAWS_JS = """
-window.__draws = [];
-window.__enter = null;
-document.addEventListener("keydown", (e) => {
-  if (e.key === "Enter") window.__enter = performance.now();
-}, true);
-Object.defineProperty(HTMLElement.prototype, "emit", {
-  configurable: true,
-  set(emit) {
-    const chart = this;
-    this.__countedEmit = function (name, data) {
-      if (name === "plotly_afterplot") {
-        const keyed = chart.closest('[class*="st-key-"]');
-        const key = keyed ? [...keyed.classList].find((c) => c.startsWith("st-key-")) : "";
-        window.__draws.push({ key: key.slice(7), t: performance.now() });
-      }
-      return emit.call(this, name, data);
-    };
-  },
-  get() { return this.__countedEmit; },
-});
-"""
 QUIET_JS = """(quiet) => {
   const draws = window.__draws;
   const last = draws.length ? draws[draws.length - 1].t : 0;

@@ -145,10 +145,14 @@ def watch_figure(
         if playable
     ]
     layout = _layout(data, values, limit, lower, view, theme)
-    if not playable:
+    if not playable:  # the plot keeps its size; the space for the slider and buttons goes
         del layout["updatemenus"], layout["sliders"]
+        layout["height"] -= STILL_MARGIN_SAVED
+        layout["margin"] = {**layout["margin"], "b": layout["margin"]["b"] - STILL_MARGIN_SAVED}
     return go.Figure(data=still + moving, layout=layout, frames=frames or None)
 
+
+STILL_MARGIN_SAVED = 115  # px under the plot that the slider and the buttons take
 
 # The two rows of the figure: the heatmap on x/y, the curve on x2/y2 (x matches x2).
 _ROW_AXES = {1: {"xaxis": "x", "yaxis": "y"}, 2: {"xaxis": "x2", "yaxis": "y2"}}

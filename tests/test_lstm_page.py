@@ -22,6 +22,7 @@ from tests.helpers.apptest import charts, open_lstm_details
 from tests.helpers.bad_inputs import LONG_TEXT
 from tests.helpers.plotly_arrays import decode
 from ui.common.pages import LSTM
+from ui.text.views import CLOSE_UP_KEY, PLAY_KEY
 
 PAGE = LSTM.script
 SENTENCE = "The film was not good, but the ending was wonderful"
@@ -156,6 +157,38 @@ def test_char_model_shows_next_character_predictions() -> None:
     assert hits >= len(headline) // 4  # a real language model, not noise
     at.radio(key="lstm_layer_char").set_value(1).run()
     assert not at.exception and heatmap_shape(at) == (128, len(headline))
+
+
+def test_details_are_built_only_when_the_visitor_opens_them() -> None:
+    """A new text draws the heatmap alone, without frames: the close-up, the "Look deeper"
+    sections, the next-character table and playback are built when asked for, and say so in
+    the address."""
+    at = type_text(open_page("char", details=False), "Show HN: a tiny network")
+    assert set(charts(at)) == {"lstm_watch"}
+    watch = charts(at)["lstm_watch"]
+    assert "frames" not in watch and "sliders" not in watch["layout"]
+    assert not at.select_slider and not at.dataframe  # the step slider, the tables
+    assert at.radio(key="lstm_deeper").value == "none"
+    assert not {"close_up", "play", "step", "section"} & set(at.query_params)
+
+    at.session_state[CLOSE_UP_KEY] = True  # the visitor opens "One step up close"
+    at.run()
+    assert {"lstm_watch", "lstm_step_state", "lstm_movement", "lstm_next_chars"} == set(charts(at))
+    assert at.select_slider(key="lstm_step").value == len("Show HN: a tiny network")
+    assert at.query_params["close_up"] == "on"
+    tables = len(at.dataframe)  # the close-up's units that moved most
+    at.session_state["lstm_guess_open"] = True  # and the table of every guess
+    at.run()
+    assert len(at.dataframe) == tables + 1
+    assert len(at.dataframe[-1].value) == len("Show HN: a tiny network")  # a row per character
+
+    at.toggle(key=PLAY_KEY).set_value(True).run()
+    assert len(charts(at)["lstm_watch"]["frames"]) == len("Show HN: a tiny network")
+    assert at.query_params["play"] == "on"
+    at.radio(key="lstm_deeper").set_value("units").run()
+    assert {"units_lines", "units_text"} <= set(charts(at))
+    assert at.query_params["section"] == "units"
+    assert not at.exception
 
 
 def test_moving_the_step_or_the_state_does_not_run_the_model_again() -> None:
