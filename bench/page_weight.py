@@ -1,12 +1,14 @@
 """What the LSTM page costs the browser, against an app that draws only its heatmap.
 
-Two servers (the app, and bench/apps/heatmap_only.py: the page's heatmap by the page's own
-code), one headless chromium. For each: bytes a fresh browser downloads to open the page
-(straight from Streamlit and through the project's nginx, CDP's encoded sizes of every response
-and websocket frame), then new 30-word sentences typed into each in turn (alternating samples):
-the browser main thread's CPU (CDP Performance.getMetrics TaskDuration), the time from the Enter
-key to the heatmap's first draw, plotly draws per chart (its "plotly_afterplot" events), bytes,
-and the page's DOM nodes. Prints medians and the page's ratios to the heatmap-only app.
+Servers of the app (as `make run` serves it, serve.py; and app.py bare, alone and behind the
+project's nginx) and of bench/apps/heatmap_only.py (the page's heatmap by the page's own code),
+one headless chromium. Bytes a fresh browser downloads to open each (CDP's encoded sizes of
+every response and websocket frame, so compressed where it was sent so). Then new 30-word
+sentences typed into the `make run` page and the heatmap-only app in turn (alternating
+samples): the browser main thread's CPU (CDP Performance.getMetrics TaskDuration), the time
+from the Enter key to the heatmap's first draw, plotly draws per chart (its "plotly_afterplot"
+events), websocket bytes, and the page's DOM nodes. Prints medians and the page's ratios to
+the heatmap-only app.
 
 Usage: python bench/page_weight.py [--repeats N] [--report FILE]
 Nothing here is asserted: tests count draws and sections, this prints costs.
@@ -89,10 +91,9 @@ class Sample:
 
 @contextmanager
 def serve(script: Path) -> Iterator[str]:
-    """A Streamlit server of `script` on a free port (as `make run` starts app.py)."""
+    """A Streamlit server of `script` on a free port (serve.py: as `make run` serves the app)."""
     port = free_port()
-    argv = app_command(port)
-    argv[argv.index(str(ROOT / "app.py"))] = str(script)
+    argv = app_command(port, script)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MALLOC_ARENA_MAX": "2"}
     process = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -230,18 +231,23 @@ def main() -> None:
     args = parser.parse_args()
     load = os.getloadavg()
     with (
-        serve(ROOT / "app.py") as app,
+        serve(ROOT / "serve.py") as app,
+        serve(ROOT / "app.py") as bare,
         serve(ROOT / "bench" / "apps" / "heatmap_only.py") as alone,
-        behind_nginx(app) as proxy,
+        behind_nginx(bare) as proxy,
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        # A first visit computes the server's caches: not counted.
+        # A first visit computes each server's caches: not counted.
         cold_open(browser, f"{app}/{LSTM_PATH}")
-        opens = {"the LSTM page, from Streamlit": cold_open(browser, f"{app}/{LSTM_PATH}")}
+        cold_open(browser, f"{bare}/{LSTM_PATH}")
+        opens = {
+            "the LSTM page, `streamlit run app.py`": cold_open(browser, f"{bare}/{LSTM_PATH}"),
+            "the LSTM page, `make run` (serve.py)": cold_open(browser, f"{app}/{LSTM_PATH}"),
+        }
         if proxy:
             opens["the LSTM page, through nginx"] = cold_open(browser, f"{proxy}/{LSTM_PATH}")
-        opens["the heatmap-only app, from Streamlit"] = cold_open(browser, alone)
+        opens["the heatmap-only app, `streamlit run`"] = cold_open(browser, alone)
         pages = [
             open_for_sentences(browser, f"{app}/{LSTM_PATH}"),
             open_for_sentences(browser, alone),
