@@ -71,6 +71,7 @@ screenshots: $(VENV)/.dev-installed chromium
 # real run of `python -m models profile --quick` (the tests run a small plan through it).
 bench: $(VENV)/.dev-installed chromium
 	$(PY) bench/server_bench.py --report docs/bench.md
+	$(PY) bench/page_weight.py --report docs/bench.md
 	$(PY) bench/benchmark.py --threads 1 --report docs/bench.md
 	$(PY) bench/training_load.py --report docs/bench.md
 	$(PY) bench/decode_memory.py --server
