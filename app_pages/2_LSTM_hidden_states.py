@@ -68,9 +68,10 @@ def main() -> None:
     show_address_notices()
     spec = choose_model()
     text = choose_text()
-    write_address(LSTM.address_id, address)
-    show_text(spec, text, LSTM_PRIMER)
-    write_address(LSTM.address_id, address)
+    try:
+        show_text(spec, text, LSTM_PRIMER)
+    finally:  # once, also when show_text stops the run (an empty text): each write costs the
+        write_address(LSTM.address_id, address)  # browser a history update
 
 
 main()
