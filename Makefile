@@ -20,8 +20,9 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 # MODELS=DIR (or MODELS_DIR in the environment): a folder of the operator's own model configs,
 # shown beside the app's (README, "Bring your own model"); e.g. make run MODELS=examples/own_model
 MODELS ?= $(MODELS_DIR)
+# serve.py serves app.py with Streamlit's scripts gzipped (Streamlit leaves that to a proxy).
 run: $(VENV)/.installed
-	MODELS_DIR=$(if $(MODELS),$(abspath $(MODELS))) MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT)
+	MODELS_DIR=$(if $(MODELS),$(abspath $(MODELS))) MALLOC_ARENA_MAX=2 $(PY) -m streamlit run serve.py --server.port $(PORT)
 
 # N app processes behind nginx on PORT (the processes on PORT+1 ... PORT+N); a process that
 # dies, or is silent to its health check for HANG_AFTER seconds, is started again; Ctrl-C
@@ -70,6 +71,7 @@ screenshots: $(VENV)/.dev-installed chromium
 # real run of `python -m models profile --quick` (the tests run a small plan through it).
 bench: $(VENV)/.dev-installed chromium
 	$(PY) bench/server_bench.py --report docs/bench.md
+	$(PY) bench/page_weight.py --report docs/bench.md
 	$(PY) bench/benchmark.py --threads 1 --report docs/bench.md
 	$(PY) bench/training_load.py --report docs/bench.md
 	$(PY) bench/own_models.py --report docs/bench.md

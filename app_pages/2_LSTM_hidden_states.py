@@ -60,17 +60,18 @@ def main() -> None:
     st.markdown(
         "A recurrent network reads text the way you do: **one token after another**. After "
         "each token it updates a list of numbers, its hidden state, and that list is the only "
-        "thing it takes along to the next token. Type a sentence, press Enter, then press "
-        "**▶ Play** to watch a trained LSTM's memory change as it reads."
+        "thing it takes along to the next token. Type a sentence, press Enter, then turn on "
+        "**▶ Play it token by token** to watch a trained LSTM's memory change as it reads."
     )
     address = lstm_address()
     read_address(LSTM.address_id, address)
     show_address_notices()
     spec = choose_model()
     text = choose_text()
-    write_address(LSTM.address_id, address)
-    show_text(spec, text, LSTM_PRIMER)
-    write_address(LSTM.address_id, address)
+    try:
+        show_text(spec, text, LSTM_PRIMER)
+    finally:  # once, also when show_text stops the run (an empty text): each write costs the
+        write_address(LSTM.address_id, address)  # browser a history update
 
 
 main()

@@ -114,8 +114,12 @@ class WatchView:
         return self.label.split(" · ")[0]
 
 
-def watch_figure(data: WatchData, view: WatchView, theme: Theme = LIGHT) -> go.Figure:
-    """Units x tokens heatmap of one state over the per-token curve, with Play and a slider.
+def watch_figure(
+    data: WatchData, view: WatchView, theme: Theme = LIGHT, playable: bool = True
+) -> go.Figure:
+    """Units x tokens heatmap of one state over the per-token curve, with Play and a slider;
+    not `playable`: the same picture after the last token, without frames or controls (the
+    frames are most of the figure's building time and bytes).
 
     Built in one constructor call from plain parts: make_subplots and one update call per
     trace or axis (each re-validating the figure) cost several times what the figure needs.
@@ -138,13 +142,17 @@ def watch_figure(data: WatchData, view: WatchView, theme: Theme = LIGHT) -> go.F
     frames = [
         {"name": str(t), "data": _moving_traces(t, values, lower, moved), "traces": indices}
         for t in range(1, len(data.tokens) + 1)
+        if playable
     ]
-    return go.Figure(
-        data=still + moving,
-        layout=_layout(data, values, limit, lower, view, theme),
-        frames=frames,
-    )
+    layout = _layout(data, values, limit, lower, view, theme)
+    if not playable:  # the plot keeps its size; the space for the slider and buttons goes
+        del layout["updatemenus"], layout["sliders"]
+        layout["height"] -= STILL_MARGIN_SAVED
+        layout["margin"] = {**layout["margin"], "b": layout["margin"]["b"] - STILL_MARGIN_SAVED}
+    return go.Figure(data=still + moving, layout=layout, frames=frames or None)
 
+
+STILL_MARGIN_SAVED = 115  # px under the plot that the slider and the buttons take
 
 # The two rows of the figure: the heatmap on x/y, the curve on x2/y2 (x matches x2).
 _ROW_AXES = {1: {"xaxis": "x", "yaxis": "y"}, 2: {"xaxis": "x2", "yaxis": "y2"}}

@@ -38,10 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")  # not on users' PATH
 
 
-def app_command(port: int) -> list[str]:
-    """One Streamlit process of app.py on a loopback port."""
+def app_command(port: int, script: Path = ROOT / "app.py") -> list[str]:
+    """One Streamlit process of app.py (or `script`) on a loopback port. Behind nginx, app.py
+    itself: nginx compresses (`make run` serves serve.py, which compresses on its own)."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(script),
         "--server.headless", "true", "--server.address", "127.0.0.1",
         "--server.port", str(port), "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",

@@ -36,7 +36,7 @@ NEW_PICTURE_JS = """([key, old]) => {
 @pytest.mark.browser
 def test_the_brought_gru_is_drawn_in_both_directions(own_models_server: str, page: Page) -> None:
     page.set_default_timeout(60_000)
-    page.goto(f"{own_models_server}/LSTM_hidden_states?model=mood_gru&text={TEXT}")
+    page.goto(f"{own_models_server}/LSTM_hidden_states?model=mood_gru&text={TEXT}&play=on")
     figure = page.locator(f"{WATCH} .js-plotly-plot")
     expect(figure).to_have_count(1, timeout=90_000)  # a first visit loads the models
     wait_until_settled(page)

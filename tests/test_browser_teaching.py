@@ -221,7 +221,8 @@ def test_a_phone_has_play_under_the_slider_and_a_compact_photo_picker(
     )
     page = phone.new_page()
     try:
-        open_view(page, app_server, "LSTM_hidden_states", "What the model reads")
+        # Play asked for in the link: the heatmap has its slider and buttons.
+        open_view(page, app_server, "LSTM_hidden_states?play=on", "What the model reads")
         figure = page.locator(".st-key-lstm_watch")
         expect(figure.locator(".slider-rail-rect")).to_have_count(1)
         rail = figure.locator(".slider-grip-rect").bounding_box()

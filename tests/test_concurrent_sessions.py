@@ -31,6 +31,7 @@ import ui.cache.sequence
 from bench.harness.paths import ROOT, SAMPLES
 from tests.helpers.bad_inputs import encode
 from ui.common.pages import CNN, LSTM
+from ui.text.views import CLOSE_UP_KEY, PLAY_KEY
 
 
 class _SharedRuntime:
@@ -168,8 +169,9 @@ def cnn_session(model: str, name: str, data: bytes) -> Outcome:
 
 
 def lstm_session(model: str, text: str) -> Outcome:
-    at = open_page(LSTM.script, {"lstm_model": model, "shared_text": text})
-    return outcome(at, [at.code[0].value] if at.code else [])
+    details = {PLAY_KEY: True, CLOSE_UP_KEY: True, "lstm_deeper": "words"}  # all charts drawn
+    at = open_page(LSTM.script, {"lstm_model": model, "shared_text": text, **details})
+    return outcome(at, [at.text[0].value] if at.text else [])
 
 
 def cnn_inputs() -> list[tuple[str, str, bytes]]:

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
+import streamlit
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -91,6 +92,9 @@ class Cluster:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{len(found)} {path_prefix} requests of {key} logged")
             time.sleep(0.05)
+
+
+JS_TYPES = {"application/javascript", "text/javascript"}
 
 
 def _fetch(url: str, headers: dict[str, str] | None = None):
@@ -167,6 +171,23 @@ def test_first_visit_downloads_are_gzipped(cluster: Cluster) -> None:
     plain_total, gzipped_total = map(sum, zip(*sizes, strict=True))
     print(f"{len(assets)} first assets: {plain_total:,} bytes, {gzipped_total:,} gzipped")
     assert gzipped_total < plain_total / 3
+
+
+def test_the_largest_script_is_gzipped_only_for_a_browser_that_asks(cluster: Cluster) -> None:
+    """Plotly's chunk (the largest of Streamlit's scripts, loaded once a page draws a chart) is
+    served as application/javascript (both script types are in gzip_types): compressed when
+    asked for, as it is when not."""
+    scripts = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    largest = max(scripts.glob("*.js"), key=lambda path: path.stat().st_size)
+    url = f"{cluster.proxy}/static/js/{largest.name}"
+    headers, body = _fetch(url, {"Accept-Encoding": "gzip"})
+    assert headers.get("Content-Type", "").split(";")[0] in JS_TYPES
+    assert headers.get("Content-Encoding") == "gzip"
+    assert gzip.decompress(body) == largest.read_bytes()
+    assert len(body) < largest.stat().st_size / 3
+    plain_headers, plain = _fetch(url)
+    assert plain_headers.get("Content-Encoding") is None
+    assert plain == largest.read_bytes()
 
 
 def test_a_new_visitor_gets_cookies_naming_the_process_that_answered(cluster: Cluster) -> None:

@@ -39,9 +39,9 @@ def check_reader(at: AppTest, case: TextCase, model: str) -> None:
     spec = SEQUENCE_MODELS[model]
     if case.empty:
         assert any("Type some text" in info.value for info in at.info), (model, case.name)
-        assert not at.code and not at.get("plotly_chart"), (model, case.name)
+        assert not at.text and not at.get("plotly_chart"), (model, case.name)
         return
-    strip = at.code[0].value  # the tokens as the model reads them, as plain text
+    strip = at.text[0].value  # the tokens as the model reads them, as plain text
     cut = [warning.value for warning in at.warning if "only its first" in warning.value]
     assert bool(cut) == case.long, (model, case.name, cut)
     if not case.long:  # every character the user typed is shown (words lower-cased)

@@ -18,21 +18,25 @@ from models.sequence.registry import load_sequence_model, spec_of, trace_text
 from models.sequence.state_analysis import pair_distance
 from models.sequence.text import word_tokens
 from models.sequence.unit_analysis import rank_units
-from tests.helpers.apptest import charts
+from tests.helpers.apptest import charts, open_lstm_details
 from tests.helpers.bad_inputs import LONG_TEXT
 from tests.helpers.plotly_arrays import decode
 from ui.common.pages import LSTM
+from ui.text.views import CLOSE_UP_KEY, PLAY_KEY
 
 PAGE = LSTM.script
 SENTENCE = "The film was not good, but the ending was wonderful"
 
 
-def open_page(model: str | None = None) -> AppTest:
+def open_page(model: str | None = None, details: bool = True) -> AppTest:
+    """The LSTM page; with `details`, Play, the close-up and "Which words mattered" opened."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     at.switch_page(PAGE)
     if model is not None:
         at.session_state["lstm_model"] = model
+    if details:
+        open_lstm_details(at)
     at.run()
     assert not at.exception
     return at
@@ -115,7 +119,7 @@ def test_a_typed_sentence_gives_one_column_per_token() -> None:
     assert heatmap_shape(at) == (128, 10)
     assert len(watch["frames"]) == 10
     assert watch["layout"]["xaxis"]["ticktext"] == tokens  # duplicates kept apart
-    assert "[not]  [bad]  [at]  [all]  [,]" in at.code[0].value
+    assert "[not]  [bad]  [at]  [all]  [,]" in at.text[0].value
     curve = decode(watch["data"][2]["y"])
     trace = trace_text(load_sequence_model("lstm"), "lstm", tokens_text(tokens))
     np.testing.assert_allclose(curve, trace.sentiment, atol=1e-6)
@@ -153,6 +157,38 @@ def test_char_model_shows_next_character_predictions() -> None:
     assert hits >= len(headline) // 4  # a real language model, not noise
     at.radio(key="lstm_layer_char").set_value(1).run()
     assert not at.exception and heatmap_shape(at) == (128, len(headline))
+
+
+def test_details_are_built_only_when_the_visitor_opens_them() -> None:
+    """A new text draws the heatmap alone, without frames: the close-up, the "Look deeper"
+    sections, the next-character table and playback are built when asked for, and say so in
+    the address."""
+    at = type_text(open_page("char", details=False), "Show HN: a tiny network")
+    assert set(charts(at)) == {"lstm_watch"}
+    watch = charts(at)["lstm_watch"]
+    assert "frames" not in watch and "sliders" not in watch["layout"]
+    assert not at.select_slider and not at.dataframe  # the step slider, the tables
+    assert at.radio(key="lstm_deeper").value == "none"
+    assert not {"close_up", "play", "step", "section"} & set(at.query_params)
+
+    at.session_state[CLOSE_UP_KEY] = True  # the visitor opens "One step up close"
+    at.run()
+    assert {"lstm_watch", "lstm_step_state", "lstm_movement", "lstm_next_chars"} == set(charts(at))
+    assert at.select_slider(key="lstm_step").value == len("Show HN: a tiny network")
+    assert at.query_params["close_up"] == "on"
+    tables = len(at.dataframe)  # the close-up's units that moved most
+    at.session_state["lstm_guess_open"] = True  # and the table of every guess
+    at.run()
+    assert len(at.dataframe) == tables + 1
+    assert len(at.dataframe[-1].value) == len("Show HN: a tiny network")  # a row per character
+
+    at.toggle(key=PLAY_KEY).set_value(True).run()
+    assert len(charts(at)["lstm_watch"]["frames"]) == len("Show HN: a tiny network")
+    assert at.query_params["play"] == "on"
+    at.radio(key="lstm_deeper").set_value("units").run()
+    assert {"units_lines", "units_text"} <= set(charts(at))
+    assert at.query_params["section"] == "units"
+    assert not at.exception
 
 
 def test_moving_the_step_or_the_state_does_not_run_the_model_again() -> None:
@@ -274,6 +310,7 @@ def test_char_model_colours_each_character_by_a_unit() -> None:
     assert "".join(cells) == "He␣said␣&quot;hi&quot;␣(twice)".replace("&quot;", '"')
     assert "attr_bars" not in found and "pair" not in found  # no single score to attribute
     assert at.radio(key="lstm_deeper").options == [
+        "Nothing more",
         "Units that mean something",
         "The path through state space",
     ]

@@ -44,7 +44,10 @@ def served() -> Iterator[ModelsFolder]:
 
 
 def open_model(name: str, text: str = SENTENCE) -> AppTest:
-    return open_page(PAGE, {"model": name, "text": text})
+    """The page for `name`'s reading of `text`, its details opened (Play, the close-up and
+    "Which words mattered", none of which is drawn until a visitor asks)."""
+    address = {"model": name, "text": text, "play": "on", "close_up": "on", "section": "words"}
+    return open_page(PAGE, address)
 
 
 def ids_of(model: UserModel, text: str) -> torch.Tensor:
@@ -106,7 +109,7 @@ def test_the_two_layer_lstm_shows_its_own_states_classes_and_verdict(
     at = open_model("mood_lstm")
     assert not at.exception
     # The tokens as its vocabulary reads them: "ending" is not in it.
-    strip = at.code[0].value
+    strip = at.text[0].value
     assert "[the]  [film]" in strip and "[ending?]" in strip
     # Final probabilities: softmax of the module's own logits, named as the config names them.
     with torch.inference_mode():
@@ -219,7 +222,8 @@ def test_sections_that_need_the_shipped_corpus_are_left_out_with_a_note(
 ) -> None:
     at = open_page(PAGE, {"model": "mood_gru", "text": SENTENCE, "section": "units"})
     assert not at.exception
-    assert at.radio(key="lstm_deeper").options == ["Which words mattered"]
+    assert at.radio(key="lstm_deeper").options == ["Nothing more", "Which words mattered"]
+    assert at.radio(key="lstm_deeper").value == "words"  # the one it has, as asked for one
     assert any("the app's own corpus" in text for text in texts(at))
     assert not {"units_lines", "units_path", "pair"} & set(charts(at))
 

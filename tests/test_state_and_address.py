@@ -164,7 +164,7 @@ def test_a_channel_the_layer_does_not_have_falls_back_with_a_notice() -> None:
 
 
 def test_the_heatmaps_state_layer_and_token_travel_in_the_link() -> None:
-    at = open_page(LSTM, {"model": "char"})
+    at = open_page(LSTM, {"model": "char", "close_up": "on"})
     at.radio(key="lstm_state_char").set_value("c").run()
     at.radio(key="lstm_layer_char").set_value(1).run()
     at.select_slider(key="lstm_step").set_value(3).run()

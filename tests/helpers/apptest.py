@@ -10,6 +10,7 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from tests.helpers.plotly_arrays import decode
+from ui.text.views import CLOSE_UP_KEY, PLAY_KEY
 
 
 def charts(at: AppTest) -> dict[str, dict]:
@@ -51,3 +52,13 @@ def texts(at: AppTest) -> list[str]:
     for metric in at.metric:
         bodies += [metric.proto.label, metric.proto.body, metric.proto.delta]
     return bodies
+
+
+def open_lstm_details(at: AppTest, section: str | None = "words") -> None:
+    """Before the LSTM page's next run, what a visitor opens to see its details (none of which
+    is drawn until then): Play on the heatmap, "One step up close", and a "Look deeper"
+    `section`. The caller runs the page."""
+    at.session_state[PLAY_KEY] = True
+    at.session_state[CLOSE_UP_KEY] = True
+    if section is not None:
+        at.session_state["lstm_deeper"] = section

@@ -8,21 +8,31 @@ import streamlit as st
 
 
 def show_one_section(
-    sections: dict[str, tuple[str, Callable[[], None]]], key: str, note: str | None = None
+    sections: dict[str, tuple[str, Callable[[], None]]],
+    key: str,
+    note: str | None = None,
+    none: tuple[str, str] | None = None,
 ) -> None:
     """Header, one radio of the sections' titles, and the chosen section alone.
 
     `sections` maps a name (the radio's value) to (title, draw). Sections not chosen cost
     nothing: a new input redraws only what is shown. `note` (markdown) says why some sections
-    are not offered; with no section left it stands alone under the header.
+    are not offered; with no section left it stands alone under the header. `none` (a name
+    and a title): a first choice that draws nothing, chosen until the visitor picks a section.
     """
     st.header("Look deeper")
     if note:
         st.caption(note)
     if not sections:
         return
-    if st.session_state.get(key) not in sections:  # e.g. a section another model had
+    first_section = next(iter(sections))
+    if none is not None:
+        sections = {none[0]: (none[1], lambda: None), **sections}
+    kept = st.session_state.get(key)
+    if kept is None:
         st.session_state[key] = next(iter(sections))
+    elif kept not in sections:  # a section another model had: the first one this one has
+        st.session_state[key] = first_section
     chosen = st.radio(
         "Look at",
         list(sections),

@@ -276,7 +276,14 @@ def write_address(page: str, params: Sequence[Param]) -> None:
 
 def rewrite_address() -> None:
     """Write the address of the page this run read it for: a fragment that reruns alone (the
-    layer explorer, a unit, a token) calls this at its end, so its choice reaches the address."""
+    layer explorer, a unit, a token) calls this at its end, so its choice reaches the address.
+
+    In a run of the whole page it does nothing: the page writes its address at its end, and
+    every write reaches the browser as a history update (a few ms of its main thread each).
+    """
+    ctx = get_script_run_ctx()
+    if ctx is not None and not ctx.fragment_ids_this_run:
+        return
     if ADDRESS_KEY in st.session_state:
         write_address(*st.session_state[ADDRESS_KEY])
 

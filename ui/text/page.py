@@ -34,6 +34,7 @@ from ui.text.views import (
 )
 
 SECTIONS = ("words", "units", "path", "pair")  # the "Look deeper" sections, in order
+NO_SECTION = "none"  # Look deeper starts with none: each section is drawn only when chosen
 
 
 def choose_model() -> SequenceSpec:
@@ -53,7 +54,7 @@ def lstm_address() -> list[Param]:
         choice("model", "the model", "lstm_model", list(sequence_specs()), DEFAULT_SEQUENCE),
         Param("text", "the text", read_text, shared_text, example_sentences()[0]),
         *watch_address(lambda: st.session_state.get("lstm_model", DEFAULT_SEQUENCE)),
-        choice("section", "the section", "lstm_deeper", SECTIONS, SECTIONS[0]),
+        choice("section", "the section", "lstm_deeper", (NO_SECTION, *SECTIONS), NO_SECTION),
     ]
 
 
@@ -80,8 +81,11 @@ def show_text(spec: SequenceSpec, text: str, primer: str) -> None:
     show_tokens(trace, spec)
     show_step(trace, spec, layer, theme)
     if spec.guesses_next_char:
-        with st.expander("Every next-character guess as a table"):
-            st.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
+        table = st.expander(
+            "Every next-character guess as a table", key="lstm_guess_open", on_change="rerun"
+        )
+        if table.open:  # a table is built, sent and drawn only for a visitor who opens it
+            table.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
 
     # One section at a time: every section draws figures, and a new text redraws what is shown.
     deeper = dict(
@@ -97,5 +101,7 @@ def show_text(spec: SequenceSpec, text: str, primer: str) -> None:
         )
     )
     applies = {name: section for name, section in deeper.items() if name in spec.sections}
-    show_one_section(applies, key="lstm_deeper", note=spec.sections_note)
+    show_one_section(
+        applies, key="lstm_deeper", note=spec.sections_note, none=(NO_SECTION, "Nothing more")
+    )
     show_downloads(trace, spec)

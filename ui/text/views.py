@@ -55,7 +55,9 @@ def show_tokens(trace: SequenceTrace, spec: SequenceSpec) -> None:
             f"{unit}s, and everything below is about that part."
         )
     st.markdown(f"**What the model reads: {len(trace.tokens)} {unit}s**")
-    st.code(token_strip(trace, spec), language=None, wrap_lines=True)
+    # Plain text, never markdown (the tokens are the visitor's); st.code would load a 1.6 MB
+    # syntax highlighter into a fresh browser to show it.
+    st.text(token_strip(trace, spec), width="stretch")
     unknown = len(trace.known) - sum(trace.known)
     note = spec.tokens.note
     if spec.fresh_windows:
@@ -80,14 +82,14 @@ def show_verdict(trace: SequenceTrace, spec: SequenceSpec) -> None:
         final = float(score[-1])
         mood = "positive" if final > 0.15 else "negative" if final < -0.15 else "mixed"
         low, high = int(np.argmin(score)), int(np.argmax(score))
+        # No sparkline: the curve under the heatmap is this score's path, and a metric's chart
+        # loads a 0.8 MB chart library into a fresh browser.
         columns[0].metric(
             "Final sentiment",
             f"{final:+.2f} ({mood})",
             border=True,
-            chart_data=[round(float(value), 3) for value in score],
-            chart_type="area",
-            help="The score after the last token, between −1 and +1; the small chart is its "
-            "path through the text.",
+            help="The score after the last token, between −1 and +1; the curve under the "
+            "heatmap is its path through the text.",
         )
         columns[1].metric(
             "Lowest point",
@@ -143,10 +145,9 @@ def show_classes(trace: SequenceTrace) -> None:
         "Its verdict on the whole text",
         f"{escape_markdown(name)} ({probs[verdict.predicted]:.0%})",
         border=True,
-        chart_data=None if curve is None else [round(float(p), 3) for p in curve],
-        chart_type="area",
         help="The class with the highest probability, softmax of the model's own logits; the "
-        "small chart, where the model gives one, is that class's probability after every token.",
+        "curve under the heatmap, where the model gives one, is that class's probability after "
+        "every token.",
     )
     if curve is not None:
         low = int(np.argmin(curve))
@@ -246,6 +247,8 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
         unit_noun=spec.unit_noun,
     )
     crisp_pixels("lstm_watch")
+    # The frames are built when the visitor asks to play: most visitors of a sentence never do.
+    playable = st.session_state.get(PLAY_KEY, False)
     st.plotly_chart(
         watch_figure(
             watch_data(
@@ -257,16 +260,28 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
             ),
             view,
             theme=theme,
+            playable=playable,
         ),
         width="stretch",
         key="lstm_watch",
         alt=f"{view.label} of every {spec.unit_noun} (rows) after every token (columns) as a "
         f"heatmap, with the per-token curve below and a Play button",
     )
+    st.toggle(
+        "▶ Play it token by token",
+        key=PLAY_KEY,
+        help="Adds ▶ Play, ❚❚ Pause and a token slider to the heatmap.",
+    )
+    playing = (
+        "Press **▶ Play**: the veil lifts one token at a time, the framed column is the token "
+        "being read"
+        if playable
+        else "Turn on **▶ Play it token by token** to watch it read: the framed column is the "
+        "last token"
+    )
     st.caption(
         f"Columns are tokens, rows are {spec.unit_noun}s; red is positive, blue negative, "
-        "white 0 (for gates: white closed, red open). Press **▶ Play**: the veil lifts one "
-        "token at a time, the framed column is the token being read, and the arrows point at the "
+        f"white 0 (for gates: white closed, red open). {playing}, and the arrows point at the "
         f"3 {spec.unit_noun}s that changed most at that token. {curve_sentence(trace, spec)} "
         "Hover over a column for its token."
     )
@@ -305,6 +320,8 @@ def curve_sentence(trace: SequenceTrace, spec: SequenceSpec) -> str:
 
 
 STEP_KEY, WANTED_STEP_KEY, LAST_STEP_KEY = "lstm_step", "lstm_step_wanted", "lstm_step_last"
+PLAY_KEY = "lstm_play"  # the heatmap has frames and Play (built only when asked for)
+CLOSE_UP_KEY = "lstm_close_up"  # "One step up close" is open (drawn only then)
 
 
 def state_key(model: str) -> str:
@@ -334,9 +351,12 @@ def watch_address(model: Callable[[], str]) -> list[Param]:
         if not (value.isdigit() and len(value) <= 6):
             return False
         st.session_state[WANTED_STEP_KEY] = int(value)
+        st.session_state[CLOSE_UP_KEY] = True  # a link that names a token shows it up close
         return True
 
     def current_step() -> str | None:
+        if not st.session_state.get(CLOSE_UP_KEY):
+            return None  # the token is looked at only up close
         if (wanted := st.session_state.get(WANTED_STEP_KEY)) is not None:
             return str(wanted)  # asked for, not yet shown: the slider is drawn later in the run
         step = st.session_state.get(STEP_KEY)
@@ -364,7 +384,27 @@ def watch_address(model: Callable[[], str]) -> list[Param]:
             current_step,
             forget=lambda: st.session_state.pop("lstm_step_of", None),  # back to the last token
         ),
+        switch("play", "playback", PLAY_KEY),
+        switch("close_up", "the close-up", CLOSE_UP_KEY),
     ]
+
+
+def switch(name: str, what: str, key: str) -> Param:
+    """A Param for an on/off choice kept under a session key: "on" in the address, or nothing."""
+
+    def read(value: str) -> bool:
+        if value != "on":
+            return False
+        st.session_state[key] = True
+        return True
+
+    return Param(
+        name,
+        what,
+        read,
+        lambda: "on" if st.session_state.get(key) else None,
+        forget=lambda: st.session_state.pop(key, None),
+    )
 
 
 def ordinal(n: int) -> str:
@@ -374,13 +414,29 @@ def ordinal(n: int) -> str:
 
 @st.fragment
 def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme) -> None:
-    """One step up close; reruns only this fragment and only reads the cached trace."""
-    st.subheader("One step up close")
+    """One step up close, in an expander drawn only while it is open (its three charts and
+    table are most of a new text's cost in the browser); reruns only this fragment and only
+    reads the cached trace."""
+    close_up = st.expander(
+        "One step up close: the state token by token",
+        key=CLOSE_UP_KEY,
+        on_change="rerun",
+        icon=":material/zoom_in:",
+    )
+    if close_up.open:
+        with close_up:
+            show_step_inside(trace, spec, layer, theme)
+    rewrite_address()  # this fragment reruns alone: its choices go in the address now
+
+
+def show_step_inside(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme) -> None:
     n_tokens = len(trace.tokens)
     steps = list(range(1, n_tokens + 1))
     # A new text starts at its last token (the slider's labels name tokens, so they change too),
     # unless the address asked for another.
-    if st.session_state.get("lstm_step_of") != (trace.model, trace.text):
+    if st.session_state.get("lstm_step_of") != (trace.model, trace.text) or (
+        STEP_KEY not in st.session_state  # the slider was not drawn while the expander was shut
+    ):
         st.session_state["lstm_step_of"] = (trace.model, trace.text)
         st.session_state["lstm_step"] = n_tokens
     st.session_state[LAST_STEP_KEY] = n_tokens
@@ -396,7 +452,6 @@ def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme
         format_func=lambda t: f"{t}: {trace.tokens[t - 1]}",
         key=STEP_KEY,
     )
-    rewrite_address()  # this fragment reruns alone: its token goes in the address now
     h, backward = trace.layers[layer].h, spec.reads_backward(layer)
     moved, distance = top_moved_units(h, step, 5, backward), movement(h, backward)
     left, right = st.columns([3, 2])

@@ -1,0 +1,1 @@
+"""Small Streamlit apps the bench compares the app's pages against."""
