@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from torch import nn
 from torch.nn import functional as F
 
 from models.digits.data import SIDE, digit_set
 from models.digits.readers import DigitConfig, DigitReader, build, final_scores
+from models.training_loop import cosine, freeze, train_epoch
 
 READERS = ("cnn", "lstm", "gru", "rnn")
 SHIFT, TURN, SCALE = 2.0, 10.0, 0.1  # pixels, degrees, ± share
@@ -148,6 +148,7 @@ def train_readers(
                 model,
                 optimisers[reader],
                 batches(train_x, train_y, settings, epoch),
+                loss_of,
                 should_stop,
                 between_batches,
             )
@@ -171,34 +172,6 @@ def train_readers(
     return finish(result)
 
 
-def cosine(optimiser: torch.optim.Optimizer, epochs: int) -> torch.optim.lr_scheduler.LRScheduler:
-    return torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=max(epochs, 1))
-
-
-def train_epoch(
-    model: nn.Module,
-    optimiser: torch.optim.Optimizer,
-    epoch_batches: Iterator[tuple[torch.Tensor, torch.Tensor]],
-    should_stop: Callable[[], bool] = lambda: False,
-    between_batches: Callable[[], None] | None = None,
-) -> list[float]:
-    """One pass over the batches; it ends early, mid-epoch, once `should_stop` says so."""
-    losses = []
-    for x, y in epoch_batches:
-        if should_stop():
-            break
-        loss = loss_of(model, x, y)
-        optimiser.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # a plain RNN's gradient can explode
-        optimiser.step()
-        losses.append(float(loss.detach()))
-        if between_batches is not None:
-            between_batches()
-    return losses
-
-
 def finish(result: TrainedReaders) -> TrainedReaders:
-    for model in result.models.values():
-        model.eval().requires_grad_(False)
+    freeze(result.models.values())
     return result

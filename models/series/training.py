@@ -35,6 +35,7 @@ from models.series.readers import (
     build,
     dilations_within,
 )
+from models.training_loop import cosine, freeze, train_epoch
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,11 @@ def batches(
         yield prepared.train_x[chosen], prepared.train_y[chosen]
 
 
+def mse_of(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The loss every series reader trains on: squared error on the scaled next step."""
+    return F.mse_loss(model(x), y)
+
+
 def train_readers(
     values: np.ndarray,
     settings: TrainSettings,
@@ -151,9 +157,7 @@ def train_readers(
         model = fresh_reader(reader, prepared.window, settings).train()
         result.models[reader] = model
         optimisers[reader] = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
-        schedules[reader] = torch.optim.lr_scheduler.CosineAnnealingLR(
-            optimisers[reader], T_max=max(settings.epochs, 1)
-        )
+        schedules[reader] = cosine(optimisers[reader], settings.epochs)
     for epoch in range(1, settings.epochs + 1):
         for reader, model in result.models.items():
             started = time.perf_counter()
@@ -161,6 +165,7 @@ def train_readers(
                 model,
                 optimisers[reader],
                 batches(prepared, settings, epoch),
+                mse_of,
                 should_stop,
                 between_batches,
             )
@@ -180,30 +185,6 @@ def train_readers(
     return finish(result)
 
 
-def train_epoch(
-    model: nn.Module,
-    optimiser: torch.optim.Optimizer,
-    epoch_batches: Iterator[tuple[torch.Tensor, torch.Tensor]],
-    should_stop: Callable[[], bool] = lambda: False,
-    between_batches: Callable[[], None] | None = None,
-) -> list[float]:
-    """One pass over the batches; it ends early, mid-epoch, once `should_stop` says so."""
-    losses = []
-    for x, y in epoch_batches:
-        if should_stop():
-            break
-        loss = F.mse_loss(model(x), y)
-        optimiser.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # a plain RNN's gradient can explode
-        optimiser.step()
-        losses.append(float(loss.detach()))
-        if between_batches is not None:
-            between_batches()
-    return losses
-
-
 def finish(result: TrainedReaders) -> TrainedReaders:
-    for model in result.models.values():
-        model.eval().requires_grad_(False)
+    freeze(result.models.values())
     return result
