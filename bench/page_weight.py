@@ -23,10 +23,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -38,6 +37,7 @@ from bench.harness.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from bench.harness.page_waits import SETTLE_POLL_MS, wait_until_settled  # noqa: E402
 from bench.harness.plotly_draws import DRAWS_JS  # noqa: E402
 from bench.harness.server import free_port, wait_healthy  # noqa: E402
+from bench.harness.traffic import Traffic  # noqa: E402
 from bench.server_bench import SENTENCES  # noqa: E402
 from deploy.cluster import app_command, start_nginx  # noqa: E402
 
@@ -51,33 +51,6 @@ QUIET_JS = """(quiet) => {
   const last = draws.length ? draws[draws.length - 1].t : 0;
   return performance.now() - last > quiet;
 }"""
-
-
-@dataclass
-class Bytes:
-    """Bytes a page received over the network (CDP encoded sizes: compressed when sent so)."""
-
-    http: float = 0.0
-    websocket: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def watch(self, page: Page) -> None:
-        client = page.context.new_cdp_session(page)
-        client.send("Network.enable")
-        client.on("Network.webSocketFrameReceived", self._frame)
-        client.on("Network.loadingFinished", self._response)
-
-    def _frame(self, event: dict) -> None:
-        response = event["response"]
-        size = len(response["payloadData"])
-        if response.get("opcode") == 2:  # binary frames arrive base64-encoded
-            size = size * 3 // 4
-        with self.lock:
-            self.websocket += size
-
-    def _response(self, event: dict) -> None:
-        with self.lock:
-            self.http += event.get("encodedDataLength", 0)
 
 
 @dataclass
@@ -143,7 +116,7 @@ def cold_open(browser: Browser, url: str) -> tuple[float, float, int]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.add_init_script(DRAWS_JS)
-    received = Bytes()
+    received = Traffic()
     received.watch(page)
     requests: list[str] = []
     page.on("requestfinished", lambda request: requests.append(request.url))
@@ -158,11 +131,11 @@ def main_thread_ms(page: Page, client) -> float:
     return 1000 * next(m["value"] for m in metrics if m["name"] == "TaskDuration")
 
 
-def open_for_sentences(browser: Browser, url: str) -> tuple[Page, object, Bytes]:
+def open_for_sentences(browser: Browser, url: str) -> tuple[Page, object, Traffic]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.add_init_script(DRAWS_JS)
-    received = Bytes()
+    received = Traffic()
     received.watch(page)
     client = context.new_cdp_session(page)
     client.send("Performance.enable", {"timeDomain": "threadTicks"})
@@ -171,7 +144,7 @@ def open_for_sentences(browser: Browser, url: str) -> tuple[Page, object, Bytes]
     return page, client, received
 
 
-def new_sentence(page: Page, client, received: Bytes, text: str) -> Sample:
+def new_sentence(page: Page, client, received: Traffic, text: str) -> Sample:
     since = page.evaluate("window.__draws.length")
     websocket = received.websocket
     box = page.get_by_label(BOX)

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +49,7 @@ from bench.harness.page_waits import (  # noqa: E402
     wait_until_settled,
 )
 from bench.harness.server import free_port, start_app, wait_healthy  # noqa: E402
+from bench.harness.traffic import Traffic  # noqa: E402
 
 SENTENCES = [
     "The film was not good at first, and the middle dragged on far too long, but the ending "
@@ -139,33 +140,6 @@ Object.defineProperty(HTMLElement.prototype, "emit", {
   get() { return this.__countedEmit; },
 });
 """
-
-
-@dataclass
-class Traffic:
-    """Bytes the browser received: websocket frames and finished HTTP responses (via CDP)."""
-
-    received: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def watch(self, page: Page) -> None:
-        page.add_init_script(LAST_CHANGE_JS)
-        client = page.context.new_cdp_session(page)
-        client.send("Network.enable")
-        client.on("Network.webSocketFrameReceived", self._frame)
-        client.on("Network.loadingFinished", self._response)
-
-    def _frame(self, event: dict) -> None:
-        response = event["response"]
-        size = len(response["payloadData"])
-        if response.get("opcode") == 2:  # binary frames arrive base64-encoded
-            size = size * 3 // 4
-        with self.lock:
-            self.received += size
-
-    def _response(self, event: dict) -> None:
-        with self.lock:
-            self.received += event.get("encodedDataLength", 0)
 
 
 def is_rerun(message: str | bytes) -> bool:
@@ -352,6 +326,7 @@ def open_cnn_upload(
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     if gate is not None:
         gate.route(page)
+    page.add_init_script(LAST_CHANGE_JS)
     traffic = Traffic()
     traffic.watch(page)
     open_cnn_upload_mode(page, server.url, timeout=120_000)
@@ -549,6 +524,7 @@ def main() -> None:
             }
 
             lstm = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            lstm.add_init_script(LAST_CHANGE_JS)
             lstm_traffic = Traffic()
             lstm_traffic.watch(lstm)
             lstm.goto(f"{server.url}/LSTM_hidden_states")
