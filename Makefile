@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 PYTHON ?= python3
 
-.PHONY: run test lint format bench weights chromium nginx screenshots cluster
+.PHONY: run test lint format bench weights chromium nginx system-packages screenshots cluster
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,21 +32,31 @@ HANG_AFTER ?= 30
 cluster: $(VENV)/.installed nginx
 	MODELS_DIR=$(if $(MODELS),$(abspath $(MODELS))) $(PY) deploy/cluster.py --processes $(PROCESSES) --port $(PORT) --hang-after $(HANG_AFTER)
 
+# Debian packages, installed with one apt-get for those of $(1) whose command is missing.
+define apt_install
+	@missing=""; \
+	for package in $(1); do \
+	  command -v $$package >/dev/null || [ -x /usr/sbin/$$package ] || missing="$$missing $$package"; \
+	done; \
+	[ -z "$$missing" ] || { \
+	  echo "apt-get install$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }
+endef
+
 # Playwright cannot download its own browser here: the tests drive Debian's chromium.
 chromium:
-	@command -v chromium >/dev/null || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && \
-	  $$SUDO env DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	$(call apt_install,chromium)
 
-# The multi-process test (tests/test_deploy.py) puts two app processes behind Debian's nginx.
+# `make cluster` and the multi-process tests put app processes behind Debian's nginx.
 nginx:
-	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && \
-	  $$SUDO env DEBIAN_FRONTEND=noninteractive \
-	    apt-get install -y -qq --no-install-recommends nginx >/dev/null; }
+	$(call apt_install,nginx)
+
+# What the tests need, in one apt-get.
+system-packages:
+	$(call apt_install,chromium nginx)
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
@@ -60,7 +70,9 @@ format: $(VENV)/.dev-installed
 # Two workers, a test file each at a time (each worker has its own server and chromium): the
 # tests mostly wait on pages and processes. On a quiet machine a fresh clone's suite took 5:00
 # (5:53 with installs); beside other work (load 6-7 on 2 cores) 6:48, and 10:50 on one worker.
-test: $(VENV)/.dev-installed chromium nginx lint
+test:
+	$(MAKE) -j2 $(VENV)/.dev-installed system-packages  # pip and apt-get side by side
+	$(MAKE) lint
 	$(PY) -m pytest -n 2 --dist loadfile
 
 # The README's pictures: the browser tests, writing their screenshots into docs/.
