@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 PYTHON ?= python3
 
-.PHONY: run test lint format bench weights chromium nginx screenshots cluster
+.PHONY: run test lint format bench weights chromium nginx postgres screenshots cluster
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,15 @@ nginx:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive \
 	    apt-get install -y -qq --no-install-recommends nginx >/dev/null; }
 
+# The class tests (tests/test_classes*.py) run against SQLite and a real PostgreSQL: Debian's
+# server binaries, started by a test fixture (tests/helpers/postgres.py) in a temporary folder.
+postgres:
+	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
+
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -59,7 +68,7 @@ format: $(VENV)/.dev-installed
 # Two workers, a test file each at a time (each worker has its own server and chromium): the
 # tests mostly wait on pages and processes. On a quiet machine a fresh clone's suite took 5:00
 # (5:53 with installs); beside other work (load 6-7 on 2 cores) 6:48, and 10:50 on one worker.
-test: $(VENV)/.dev-installed chromium nginx lint
+test: $(VENV)/.dev-installed chromium nginx postgres lint
 	$(PY) -m pytest -n 2 --dist loadfile
 
 # The README's pictures: the browser tests, writing their screenshots into docs/.
