@@ -16,6 +16,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,3 +107,17 @@ def _accepts(binaries: Path, socket_dir: Path) -> bool:
         capture_output=True,
     )
     return ready.returncode == 0
+
+
+def fresh_database(server_url: str) -> str:
+    """A new empty database on the test server (one per test: no state carried between tests)."""
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+    finally:
+        admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
