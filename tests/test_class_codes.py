@@ -1,4 +1,4 @@
-"""Class codes: at least 64 random bits, a check letter that catches typos, hostile values refused."""
+"""Class codes: 64+ random bits, a check letter that catches typos, hostile values refused."""
 
 from __future__ import annotations
 
