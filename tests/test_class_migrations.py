@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import inspect, select
 
@@ -68,30 +70,43 @@ def test_an_older_schema_is_upgraded_and_keeps_its_classes(class_db_url: str) ->
         store.dispose()
 
 
+# Each starter imports everything and connects, says it is ready, and waits for the word to
+# go: the five then migrate the same empty database within milliseconds of each other.
 STARTER = """
-import sys
-from serving.classes.store import ClassStore
-store = ClassStore(sys.argv[1])
-print(store.version)
-store.dispose()
+import sys, time
+from pathlib import Path
+from serving.classes.engine import make_engine
+from serving.classes.migrations import migrate
+url, folder, name = sys.argv[1:4]
+engine = make_engine(url)
+engine.connect().close()  # connected (and the dialect set up) before the start
+(Path(folder) / f"ready-{name}").touch()
+while not (Path(folder) / "go").exists():
+    time.sleep(0.001)
+print(migrate(engine))
+engine.dispose()
 """
 
 
-def test_two_processes_starting_at_once_both_migrate(class_db_url: str) -> None:
+def test_two_processes_starting_at_once_both_migrate(class_db_url: str, tmp_path: Path) -> None:
     starters = [
         subprocess.Popen(
-            [sys.executable, "-c", STARTER, class_db_url],
+            [sys.executable, "-c", STARTER, class_db_url, str(tmp_path), str(n)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(3)
+        for n in range(5)
     ]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready-*"))) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (tmp_path / "go").touch()
     results = [starter.communicate(timeout=120) for starter in starters]
     assert [
         (starter.returncode, out.strip())
         for starter, (out, _) in zip(starters, results, strict=True)
-    ] == [(0, "2")] * 3, [err[-1500:] for _, err in results]
+    ] == [(0, "2")] * 5, [err[-1500:] for _, err in results]
     engine = make_engine(class_db_url)
     try:
         assert _version(engine) == 2
