@@ -16,6 +16,8 @@ TITLES = [
     "LSTM hidden states",
     "CNN vs RNN, measured",
     "Digits: one picture, two readers",
+    "Time series: forecast the next value",
+    "Teach a class",
 ]
 
 
