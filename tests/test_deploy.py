@@ -37,6 +37,7 @@ from bench.harness.server import free_port, serve_apps, wait_healthy
 from deploy.nginx_conf import command, prepare
 from serving.classes.store import ClassStore
 from tests.helpers.postgres import fresh_database
+from ui.common.classroom import answer_name
 
 COOKIE = "st_backend"  # names the process that answered last: it routes
 VISITOR = "st_visitor"  # a random id per browser, only for following it in the access log
@@ -365,6 +366,18 @@ def test_two_processes_share_one_class(
         for page in pages:
             expect(page.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible()
             assert page.locator('[data-testid="stException"]').count() == 0
+        # The first student reloads (a new session: the browser's cookie keeps its id) and
+        # changes their mind: still two students, and the change replaced the answer.
+        first = pages[0]
+        first.reload()
+        expect(first.get_by_text("You are answering in class")).to_be_visible(timeout=60_000)
+        wait_until_settled(first)
+        other = first.locator('label[data-testid="stRadioOption"]').nth(1)
+        changed = answer_name(other.inner_text(), 1)
+        other.click()
+        wait_until_settled(first)
+        first.get_by_role("button", name="Reveal the answer").click()
+        expect(first.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible()
         answers = store.answers(made.teacher_key)
     finally:
         for context, _, _ in visitors:
@@ -372,6 +385,7 @@ def test_two_processes_share_one_class(
         store.dispose()
     assert sorted(a.student for a in answers) == [1, 2]
     assert {a.question for a in answers} == {"tour.maps-shrink-channels-grow"}
+    assert sum(a.choice == changed for a in answers) == 1
     for _, key, upstream in students:  # each student's session was on its own process
         streams = [r for r in cluster.requests() if r.key == key and "/_stcore/stream" in r.path]
         assert streams and {r.upstream for r in streams} == {upstream}

@@ -2,9 +2,10 @@
 anonymous id, and recording the student's answers into the class.
 
 Only a valid, open class is joined; any other value in the address gets one plain notice and
-the page works as without a class. The id is random and lives in the session: nothing about
-the visitor is sent or kept. A refusal (a full class, too many answers too fast) is shown as
-the store words it, and the page goes on.
+the page works as without a class. The id is random, made by the server and kept in a cookie
+of this site (so a reload is the same student); nothing else about the visitor is kept. A
+refusal (a full class, too many answers too fast) is shown as the store words it, and the
+page goes on.
 """
 
 from __future__ import annotations
@@ -23,12 +24,27 @@ CODE_KEY = "class_code"  # the joined class's canonical code
 BROWSER_KEY = "class_browser_id"
 READ_KEY = "class_address_read"  # the address value already handled, so it is read once
 NOTICE_KEY = "class_notice"  # a refusal, shown on the next run (recording is followed by a rerun)
+COOKIE = "class_browser"
+COOKIE_DAYS = 30
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def browser_id() -> str:
-    """This browser's random id for class answers, made once per session."""
-    return st.session_state.setdefault(BROWSER_KEY, secrets.token_urlsafe(16))
+    """This browser's random id for class answers: its cookie's, or made for this session."""
+    if BROWSER_KEY not in st.session_state:
+        kept = st.context.cookies.get(COOKIE)
+        fresh = kept if limits.valid_browser_id(kept) else secrets.token_urlsafe(16)
+        st.session_state[BROWSER_KEY] = fresh
+    return st.session_state[BROWSER_KEY]
+
+
+def remember_browser() -> None:
+    """Keep the id in a cookie of this site, so a reload or a new tab answers as the same
+    student. Streamlit cannot set a cookie: the page does (the id is URL-safe letters only)."""
+    current = browser_id()
+    if st.context.cookies.get(COOKIE) != current:
+        cookie = f"{COOKIE}={current}; path=/; max-age={COOKIE_DAYS * 86400}; SameSite=Strict"
+        st.html(f"<script>document.cookie = '{cookie}';</script>", unsafe_allow_javascript=True)
 
 
 def joined_class() -> str | None:
@@ -51,6 +67,8 @@ def joined_class() -> str | None:
             st.info(refused.message, icon=":material/group_off:")
             return None
         st.session_state[CODE_KEY] = code
+    if st.session_state.get(CODE_KEY):
+        remember_browser()
     return st.session_state.get(CODE_KEY)
 
 
