@@ -2,8 +2,9 @@
 
 SQLite (the default; one file, nothing to install): the folder is made on first use, WAL lets
 the teacher's view read while students write, a busy timeout waits for the writer, and every
-transaction takes the write lock at BEGIN (SQLAlchemy's documented recipe for pysqlite), so a
-read-then-write transaction never fails half-way on a lock. PostgreSQL needs nothing special:
+transaction that writes (`writer`) takes the write lock at BEGIN (SQLAlchemy's documented
+recipe for pysqlite), so a read-then-write transaction never fails half-way on a lock; reads
+take none. PostgreSQL needs nothing special:
 psycopg 3 through SQLAlchemy's pool, checked before use (a restarted server is reconnected).
 """
 
@@ -14,6 +15,12 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, make_url
 
 BUSY_TIMEOUT_S = 30
+WRITES = "class_writes"  # an execution option: this transaction will write
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine for transactions that write: on SQLite they take the write lock at BEGIN."""
+    return engine.execution_options(**{WRITES: True})
 
 
 def make_engine(url: str) -> Engine:
@@ -36,6 +43,7 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writes = connection.get_execution_options().get(WRITES, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, inspect, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.schema import CreateTable
 
+from serving.classes.engine import writer
 from serving.classes.schema import answers, classes, schema_version, students
 
 
@@ -53,7 +54,7 @@ def migrate(engine: Engine, target: int = LATEST, attempts: int = 5) -> int:
 
 
 def _migrate_once(engine: Engine, target: int) -> int:
-    with engine.begin() as connection:
+    with writer(engine).begin() as connection:
         if not inspect(connection).has_table(schema_version.name):
             connection.execute(CreateTable(schema_version))
             connection.execute(schema_version.insert().values(id=1, version=0))

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from serving.classes import codes, limits, retention, settings
-from serving.classes.engine import make_engine
+from serving.classes.engine import make_engine, writer
 from serving.classes.migrations import migrate
 from serving.classes.schema import answers, classes, students
 
@@ -69,6 +69,7 @@ class ClassStore:
 
     def __init__(self, url: str | None = None, now: datetime | None = None) -> None:
         self.engine: Engine = make_engine(url or settings.database_url())
+        self._writes = writer(self.engine)
         self.version = migrate(self.engine)
         self.purge(now)
 
@@ -81,7 +82,7 @@ class ClassStore:
         """A new open class with fresh codes (retention: settings.retention_days() by default)."""
         days = settings.retention_days() if retention_days is None else max(0, retention_days)
         made = NewClass(codes.new_code(), codes.new_code())
-        with self.engine.begin() as connection:
+        with self._writes.begin() as connection:
             connection.execute(
                 insert(classes).values(
                     code=made.code,
@@ -209,12 +210,12 @@ class ClassStore:
         key = codes.parse(teacher_key)
         if key is None:
             return False
-        with self.engine.begin() as connection:
+        with self._writes.begin() as connection:
             return retention.close(connection, codes.digest(key), now or utcnow())
 
     def purge(self, now: datetime | None = None) -> int:
         """Delete the answers of classes closed longer than their retention; how many classes."""
-        with self.engine.begin() as connection:
+        with self._writes.begin() as connection:
             return retention.purge(connection, now or utcnow())
 
     def _student(self, connection: Connection, found: Row, browser_id: str, when) -> Student:
@@ -247,7 +248,7 @@ class ClassStore:
     def _retrying(self, work: Callable[[Connection], T]) -> T:
         for attempt in range(_RETRIES):
             try:
-                with self.engine.begin() as connection:
+                with self._writes.begin() as connection:
                     return work(connection)
             except IntegrityError:
                 if attempt == _RETRIES - 1:
