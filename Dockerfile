@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     MALLOC_ARENA_MAX=2 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    CLASS_DATA_DIR=/home/app/data
 
 WORKDIR /app
 
@@ -20,7 +21,8 @@ RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -r requir
     && python -c "import torch; assert torch.version.cuda is None, torch.version.cuda"
 
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app
-# Owned by root, read-only for the app's user: the app writes nothing at run time.
+# Owned by root, read-only for the app's user: the app writes only class answers, to
+# CLASS_DATA_DIR in its home (mount a volume there to keep them; or set DATABASE_URL).
 COPY . .
 USER app
 

@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 PYTHON ?= python3
 
-.PHONY: run test lint format bench weights chromium nginx system-packages screenshots cluster
+.PHONY: run test lint format bench weights chromium nginx postgres system-packages screenshots cluster
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,11 +32,14 @@ HANG_AFTER ?= 30
 cluster: $(VENV)/.installed nginx
 	MODELS_DIR=$(if $(MODELS),$(abspath $(MODELS))) $(PY) deploy/cluster.py --processes $(PROCESSES) --port $(PORT) --hang-after $(HANG_AFTER)
 
-# Debian packages, installed with one apt-get for those of $(1) whose command is missing.
+# Debian packages, installed with one apt-get for each COMMAND=PACKAGE of $(1) whose command is
+# found neither on the PATH, nor in /usr/sbin, nor among PostgreSQL's versioned binaries.
 define apt_install
 	@missing=""; \
-	for package in $(1); do \
-	  command -v $$package >/dev/null || [ -x /usr/sbin/$$package ] || missing="$$missing $$package"; \
+	for pair in $(1); do \
+	  command=$${pair%%=*}; \
+	  command -v $$command >/dev/null || [ -x /usr/sbin/$$command ] || \
+	    ls /usr/lib/postgresql/*/bin/$$command >/dev/null 2>&1 || missing="$$missing $${pair#*=}"; \
 	done; \
 	[ -z "$$missing" ] || { \
 	  echo "apt-get install$$missing"; \
@@ -48,15 +51,20 @@ endef
 
 # Playwright cannot download its own browser here: the tests drive Debian's chromium.
 chromium:
-	$(call apt_install,chromium)
+	$(call apt_install,chromium=chromium)
 
 # `make cluster` and the multi-process tests put app processes behind Debian's nginx.
 nginx:
-	$(call apt_install,nginx)
+	$(call apt_install,nginx=nginx)
+
+# The class tests run against SQLite and a real PostgreSQL: Debian's server binaries, started
+# by a test fixture (tests/helpers/postgres.py) in a temporary folder.
+postgres:
+	$(call apt_install,pg_ctl=postgresql)
 
 # What the tests need, in one apt-get.
 system-packages:
-	$(call apt_install,chromium nginx)
+	$(call apt_install,chromium=chromium nginx=nginx pg_ctl=postgresql)
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .

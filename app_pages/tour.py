@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.common.classroom import class_caption, joined_class
 from ui.common.pages import TOUR
 from ui.common.state import read_address, show_address_notices, write_address
 from ui.tour.tour import STEP_NUMBERS, STEPS, show_step, tour_address
@@ -17,6 +18,8 @@ def main() -> None:
     address = tour_address()
     read_address(TOUR.address_id, address)
     show_address_notices()
+    joined_class()
+    class_caption()
     st.session_state.setdefault("tour_step", STEP_NUMBERS[0])
     number = int(st.session_state["tour_step"])
     write_address(TOUR.address_id, address)

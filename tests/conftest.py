@@ -75,3 +75,24 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = Path(chosen)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL (Debian's) in a temporary folder for the session; yields its URL."""
+    from tests.helpers.postgres import run_postgres, server_binaries
+
+    if server_binaries() is None:
+        pytest.skip("PostgreSQL is not installed (make postgres)")
+    with run_postgres() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def class_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database for class mode: a SQLite file (its folder not made yet), or PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / 'classes.db'}"
+    from tests.helpers.postgres import fresh_database
+
+    return fresh_database(request.getfixturevalue("postgres_server"))

@@ -17,6 +17,7 @@ TITLES = [
     "CNN vs RNN, measured",
     "Digits: one picture, two readers",
     "Time series: what comes next",
+    "Teach a class",
 ]
 
 

@@ -36,6 +36,9 @@ from bench.harness.page_waits import wait_until_settled
 from bench.harness.paths import ROOT, SAMPLES
 from bench.harness.server import free_port, serve_apps, wait_healthy
 from deploy.nginx_conf import command, prepare
+from serving.classes.store import ClassStore
+from tests.helpers.postgres import fresh_database
+from ui.common.classroom import answer_name
 
 COOKIE = "st_backend"  # names the process that answered last: it routes
 VISITOR = "st_visitor"  # a random id per browser, only for following it in the access log
@@ -61,6 +64,7 @@ class Cluster:
     backends: list[str]  # base URLs of the streamlit processes
     proxy: str  # nginx's base URL
     prefix: Path  # nginx's prefix: nginx.conf, logs/
+    database: str  # DATABASE_URL of both processes (class mode)
 
     @property
     def upstreams(self) -> set[str]:
@@ -142,11 +146,15 @@ def run_nginx(backends: list[str]) -> Iterator[tuple[str, Path]]:
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
+def cluster(postgres_server: str) -> Iterator[Cluster]:
     if NGINX is None:
         pytest.skip("nginx is not installed (make nginx)")
-    with serve_apps(2) as backends, run_nginx(backends) as (proxy, prefix):
-        yield Cluster(backends, proxy, prefix)
+    database = fresh_database(postgres_server)  # class mode's answers: one for both processes
+    with (
+        serve_apps(2, {"DATABASE_URL": database}) as backends,
+        run_nginx(backends) as (proxy, prefix),
+    ):
+        yield Cluster(backends, proxy, prefix, database)
 
 
 def test_first_visit_downloads_are_gzipped(cluster: Cluster) -> None:
@@ -353,3 +361,52 @@ def test_visitors_stick_to_one_process_and_spread_over_both(
     # No failed request between nginx and the processes (each would be retried elsewhere).
     errors = (cluster.prefix / "logs" / "error.log").read_text()
     assert not re.findall(r"^.* \[(?:error|crit|alert|emerg)\] .*$", errors, re.MULTILINE)
+
+
+@pytest.mark.browser
+def test_two_processes_share_one_class(
+    cluster: Cluster, browser: Browser, browser_context_args: dict
+) -> None:
+    """A student on each process answers the tour's first step: the teacher counts both."""
+    store = ClassStore(cluster.database)
+    made = store.create_class()
+    visitors = _visitors(browser, browser_context_args, cluster)
+    students = [next(v for v in visitors if v[2] == upstream) for upstream in cluster.upstreams]
+    try:
+        pages = []
+        for context, _, _ in students:
+            page = context.new_page()
+            page.goto(f"{cluster.proxy}/tour?class={made.code}", wait_until="commit")
+            pages.append(page)
+        for page in pages:
+            expect(page.get_by_text("You are answering in class")).to_be_visible(timeout=60_000)
+            wait_until_settled(page)
+            page.locator('label[data-testid="stRadioOption"]').first.click()
+            wait_until_settled(page)
+            page.get_by_role("button", name="Reveal the answer").click()
+        for page in pages:
+            expect(page.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible()
+            assert page.locator('[data-testid="stException"]').count() == 0
+        # The first student reloads (a new session: the browser's cookie keeps its id) and
+        # changes their mind: still two students, and the change replaced the answer.
+        first = pages[0]
+        first.reload()
+        expect(first.get_by_text("You are answering in class")).to_be_visible(timeout=60_000)
+        wait_until_settled(first)
+        other = first.locator('label[data-testid="stRadioOption"]').nth(1)
+        changed = answer_name(other.inner_text(), 1)
+        other.click()
+        wait_until_settled(first)
+        first.get_by_role("button", name="Reveal the answer").click()
+        expect(first.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible()
+        answers = store.answers(made.teacher_key)
+    finally:
+        for context, _, _ in visitors:
+            context.close()
+        store.dispose()
+    assert sorted(a.student for a in answers) == [1, 2]
+    assert {a.question for a in answers} == {"tour.maps-shrink-channels-grow"}
+    assert sum(a.choice == changed for a in answers) == 1
+    for _, key, upstream in students:  # each student's session was on its own process
+        streams = [r for r in cluster.requests() if r.key == key and "/_stcore/stream" in r.path]
+        assert streams and {r.upstream for r in streams} == {upstream}

@@ -49,4 +49,6 @@ SERIES = Page(
     heading="Forecast the next value",
 )
 
-ALL_PAGES = (HOME, TOUR, CNN, LSTM, COMPARE, DIGITS, SERIES)
+TEACH = Page("app_pages/6_Teach_a_class.py", "Teach a class", "🧑‍🏫", "teach")
+
+ALL_PAGES = (HOME, TOUR, CNN, LSTM, COMPARE, DIGITS, SERIES, TEACH)

@@ -12,6 +12,7 @@ import streamlit as st
 from models.sequence.trace import EmptyTextError
 from ui.cache.cnn import samples
 from ui.cache.sequence import example_sentences
+from ui.common.classroom import answer_name, question_name, record_answer
 from ui.common.state import (
     Param,
     choice,
@@ -100,6 +101,14 @@ def show_step(number: int) -> None:
                 key=f"tour_reveal_{number}",
             ):
                 st.session_state[revealed_key] = signature()
+                # in a class, the prediction is kept as it stood when the answer was revealed
+                position = lesson.choices.index(guess)
+                record_answer(
+                    question_name(step.title),
+                    "tour",
+                    answer_name(guess, position),
+                    guess == lesson.answer,
+                )
                 st.rerun()
             st.caption("Make your guess first: the answer comes from the models, not from us.")
             return
