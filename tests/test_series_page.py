@@ -244,7 +244,7 @@ def test_series_and_digits_runs_share_the_one_queue_and_the_digits_page_names_it
     try:
         assert runs.current is series and runs.position(digits) == 1  # one at a time
         assert runs.ask("a", job.settings, job) is series  # one run per visitor
-        at = open_page(DIGITS)
+        at = open_page(DIGITS, {"section": "training"})
         wanted = f"Now: run no. {series.number} (the four series readers on a series of 500"
         assert any(wanted in text for text in texts(at)), texts(at)
         assert not [b for b in at.button if b.key == "train_stop"]  # not theirs
