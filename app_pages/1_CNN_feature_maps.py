@@ -10,6 +10,7 @@ from ui.cnn.look_deeper import (
     show_units_and_statistics,
 )
 from ui.cnn.views import (
+    NO_SECTION,
     choose_model,
     choose_photo,
     cnn_address,
@@ -79,11 +80,12 @@ def main() -> None:
     photo, source_key = loaded_photo(chosen), chosen.source_key
     theme = current_theme()
     trace = cnn_trace(model_name, source_key, photo.image)
-    show_prediction(trace, describe_photo(photo, chosen.description), theme)
+    show_prediction(trace, source_key, describe_photo(photo, chosen.description), theme)
     show_overview(trace, theme)
     layer_explorer(trace)
-    # One section at a time: the unit's gradient and the statistics cost about as much CPU as the
-    # rest of a new photo's page together, so they are computed when asked for.
+    # One section at a time, and none until the visitor (or the address, or a click on a bar of
+    # the top five) asks: the unit's gradient and the statistics cost about as much CPU as the
+    # rest of a new photo's page together, and most visitors of a photo open none of them.
     show_one_section(
         {
             "class": ("Why this class?", lambda: show_class_evidence(trace, photo, source_key)),
@@ -91,6 +93,7 @@ def main() -> None:
             "statistics": ("Filters and statistics", lambda: show_units_and_statistics(trace)),
         },
         key="cnn_deeper",
+        none=(NO_SECTION, "Nothing more"),
     )
     show_compare_and_export(trace, photo, source_key)
     write_address(CNN.address_id, address)

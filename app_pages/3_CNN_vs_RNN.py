@@ -10,11 +10,13 @@ from ui.common.state import (
     read_text,
     shared_text,
     show_address_notices,
+    switch,
     text_box,
     write_address,
 )
 from ui.common.theme import current_theme
 from ui.compare.views import (
+    BESIDE_KEY,
     show_claims,
     show_costs,
     show_profile,
@@ -51,7 +53,10 @@ def main() -> None:
     )
     with st.expander("What is compared here, in plain words"):
         st.markdown(COMPARE_PRIMER)
-    address = [Param("text", "the text", read_text, shared_text, example_sentences()[0])]
+    address = [
+        Param("text", "the text", read_text, shared_text, example_sentences()[0]),
+        switch("beside", "the photo beside the sentence", BESIDE_KEY),
+    ]
     read_address(COMPARE.address_id, address)
     show_address_notices()
     text = text_box("A sentence for all four readers (press Enter)", key="cmp_text")

@@ -3,15 +3,19 @@
 import streamlit as st
 
 from ui.common.pages import DIGITS
+from ui.common.sections import show_one_section
 from ui.common.state import read_address, show_address_notices, write_address
 from ui.common.theme import current_theme
 from ui.digits.training_views import show_training
 from ui.digits.views import (
+    DEEPER_KEY,
+    NO_SECTION,
     choose_digit,
     digits_address,
     show_experiments,
     show_readings,
     show_recipe,
+    show_row_gradients,
     show_rows_until_known,
 )
 
@@ -39,8 +43,23 @@ def main() -> None:
             show_recipe(prepared)
         traces = show_readings(prepared, label, theme)
     show_rows_until_known(theme)
-    show_experiments(chosen[0] if chosen else None, traces)
-    show_training()
+    # The readings and the rows until a reader knows are the page; the rest is built when the
+    # visitor (or the address) picks it: a new drawing's gradients cost the server four
+    # backward passes, and the training section follows the server's queue every two seconds
+    # while anything trains.
+    digit = chosen[0] if chosen else None
+    show_one_section(
+        {
+            "experiments": ("Move or scramble the digits", show_experiments),
+            "gradients": (
+                "Each row's pull on the verdict",
+                lambda: show_row_gradients(digit, traces),
+            ),
+            "training": ("Watch them learn", show_training),
+        },
+        key=DEEPER_KEY,
+        none=(NO_SECTION, "Nothing more"),
+    )
     write_address(DIGITS.address_id, address)
 
 

@@ -20,7 +20,7 @@ def chart(page: Page, key: str):
 def test_compare_page_reads_a_sentence_and_measures_on_request(
     page: Page, app_server: str, screenshot_dir: Path
 ) -> None:
-    page.goto(f"{app_server}/CNN_vs_RNN")
+    page.goto(f"{app_server}/CNN_vs_RNN?beside=on")  # section 6 opened, as a link can ask
     expect(page.get_by_role("heading", name="CNN vs RNN, measured")).to_be_visible(timeout=60_000)
     for key in ("cmp_scores", "cmp_gap", "cmp_fields", "cmp_corpus_gradients"):
         expect(chart(page, key)).to_be_visible(timeout=60_000)

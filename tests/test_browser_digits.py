@@ -59,7 +59,7 @@ def test_a_digit_drawn_with_the_mouse_is_read_by_all_four(
 def test_train_stop_train_at_once_trains_the_second_run(page: Page, app_server: str) -> None:
     """Every click takes effect: a Train pressed while the stopped run is still ending queues a
     new run, which trains once the first has stopped (it used to be swallowed by the old one)."""
-    page.goto(f"{app_server}/digits")
+    page.goto(f"{app_server}/digits?section=training")
     train = page.locator(".st-key-train_go button")
     expect(train).to_be_visible(timeout=90_000)
     wait_until_settled(page)

@@ -37,7 +37,9 @@ def test_the_operators_cnn_reads_a_held_out_digit(
     data, label = held_out_png(DIGIT)
     digit = tmp_path / "digit.png"
     digit.write_bytes(data)
-    uploader = open_cnn_upload_mode(page, own_server, path="CNN_feature_maps?model=resdigits")
+    uploader = open_cnn_upload_mode(
+        page, own_server, path="CNN_feature_maps?model=resdigits&section=class"
+    )
     chosen = page.locator('[data-testid="stSidebar"] label[data-testid="stRadioOption"]')
     expect(chosen.filter(has_text="Residual digit reader")).to_have_attribute(
         "data-selected", "true"

@@ -118,6 +118,10 @@ def test_an_uploaded_photo_follows_the_visitor_to_the_comparison(
     expect(page.get_by_text("What the model reads")).to_be_visible(timeout=60_000)
     wait_until_settled(page)
     page.locator(NAV, has_text="CNN vs RNN").click()
+    beside = page.get_by_text("Your photo through the CNN beside your sentence")  # shut at first
+    expect(beside).to_be_visible(timeout=60_000)
+    wait_until_settled(page)
+    beside.click()
     expect(page.get_by_text("Your photo (coffee.jpg)")).to_be_visible(timeout=60_000)
     wait_until_settled(page)
     page.locator(NAV, has_text="CNN feature maps").click()

@@ -20,8 +20,9 @@ from models.cnn.imagenet import class_names
 from models.cnn.registry import CNN_MODELS, load_cnn
 from models.cnn.stage_stats import stage_statistics
 from models.cnn.trace import trace_image
-from tests.helpers.apptest import charts
+from tests.helpers.apptest import charts, empty_blocks
 from tests.helpers.pictures import picture, pictures, recorded_media
+from ui.cnn.look_deeper import FIELDS_TABLE_KEY
 
 ESPRESSO = 967
 
@@ -58,7 +59,7 @@ def check_cross(rgb: np.ndarray, peak: tuple[float, float]) -> None:
 
 def test_class_evidence_defaults_to_the_top_class_and_is_exact() -> None:
     with recorded_media() as media:
-        at = open_cnn_page()
+        at = open_cnn_page(section="class")
     trace = trace_image(load_cnn("squeezenet1_1"), "squeezenet1_1", photo())
     top = trace.top(1)[0][0]
     assert at.selectbox(key="cnn_class").value == top
@@ -71,7 +72,7 @@ def test_class_evidence_defaults_to_the_top_class_and_is_exact() -> None:
 
 
 def test_any_class_and_grad_cam_at_any_stage() -> None:
-    at = open_cnn_page()
+    at = open_cnn_page(section="class")
     at.selectbox(key="cnn_class").set_value(ESPRESSO).run()
     at.radio(key="cnn_method").set_value("gradcam").run()
     with recorded_media() as media:
@@ -91,7 +92,7 @@ def test_any_class_and_grad_cam_at_any_stage() -> None:
 
 
 def test_occlusion_runs_on_request() -> None:
-    at = open_cnn_page()
+    at = open_cnn_page(section="class")
     at.radio(key="cnn_method").set_value("occlusion").run()
     assert not pictures(at, "cnn_evidence")
     assert any("Run occlusion" in info.value for info in at.info)
@@ -104,25 +105,48 @@ def test_occlusion_runs_on_request() -> None:
     assert any("largest drop" in md.value for md in at.markdown)
 
 
-def test_the_unit_and_statistics_sections_are_computed_only_when_chosen() -> None:
+def test_no_section_is_built_until_chosen_and_the_chosen_one_is_in_the_address() -> None:
+    """ "Look deeper" starts on "Nothing more": a photo costs no class map, no unit gradient and
+    no statistics until the visitor picks a section, which the address then names."""
     ui.cache.cnn.unit_gradient.clear()  # another test may have followed the same unit
-    with patch.object(
-        ui.cache.cnn, "effective_receptive_field", wraps=ui.cache.cnn.effective_receptive_field
-    ) as gradients:
+    cache = ui.cache.cnn
+    with (
+        patch.object(
+            cache, "effective_receptive_field", wraps=cache.effective_receptive_field
+        ) as gradients,
+        patch.object(
+            cache, "class_activation_map_of", wraps=cache.class_activation_map_of
+        ) as class_maps,
+    ):
         at = open_cnn_page()
-        assert gradients.call_count == 0
-        assert not pictures(at, "cnn_rf_box") and "cnn_stats" not in charts(at)
+        assert at.radio(key="cnn_deeper").value == "none"
+        assert gradients.call_count == class_maps.call_count == 0
+        assert not any(pictures(at, key) for key in ("cnn_evidence", "cnn_rf_box"))
+        assert "cnn_stats" not in charts(at) and "section" not in at.query_params
+        assert "This overlay (PNG)" not in download_labels(at)
+        at.radio(key="cnn_deeper").set_value("class").run()
+        assert class_maps.call_count == 1 and pictures(at, "cnn_evidence")
+        assert at.query_params["section"] == "class"
         at.radio(key="cnn_deeper").set_value("unit").run()
         assert gradients.call_count == 1
         assert pictures(at, "cnn_rf_box") and pictures(at, "cnn_rf_gradient")
-        assert not pictures(at, "cnn_evidence")
+        assert not pictures(at, "cnn_evidence") and at.query_params["section"] == "unit"
+        assert not empty_blocks(at)  # the unit's fragment is the section, not a helper of it
         at.radio(key="cnn_deeper").set_value("statistics").run()
         assert "cnn_stats" in charts(at) and not pictures(at, "cnn_rf_box")
-        assert gradients.call_count == 1
+        assert gradients.call_count == 1 and class_maps.call_count == 1
+        assert at.query_params["section"] == "statistics"
+        at.radio(key="cnn_deeper").set_value("none").run()
+        assert "section" not in at.query_params and "cnn_stats" not in charts(at)
+    assert not at.exception
+
+
+def download_labels(at) -> set[str]:
+    return {button.proto.label for button in at.get("download_button")}
 
 
 def test_back_at_the_class_section_the_top_guess_is_explained_again() -> None:
-    at = open_cnn_page()
+    at = open_cnn_page(section="class")
     top = at.selectbox(key="cnn_class").value
     at.selectbox(key="cnn_class").set_value(ESPRESSO).run()
     at.radio(key="cnn_deeper").set_value("unit").run()
@@ -158,14 +182,17 @@ def test_one_units_field_and_gradient() -> None:
     rows, cols = np.nonzero(gradient.sum(axis=1))[0], np.nonzero(gradient.sum(axis=0))[0]
     assert top <= rows.min() and rows.max() < bottom and left <= cols.min() and cols.max() < right
     assert any(f"{field.size}×{field.size} pixels" in c.value for c in at.caption)
+    assert not at.table  # the table of every stage is built when its expander is opened
+    at.session_state[FIELDS_TABLE_KEY] = True
+    at.run()
     table = next(t.value for t in at.table if "field (pixels)" in t.value.columns)
     assert table["field (pixels)"].tolist()[-1] == 207
 
 
 def test_statistics_compare_and_downloads() -> None:
-    at = open_cnn_page()
-    labels = [button.proto.label for button in at.get("download_button")]
-    assert {"These channels (PNG)", "This overlay (PNG)", "Top 5 (CSV)"} <= set(labels)
+    at = open_cnn_page(section="class")
+    labels = download_labels(at)
+    assert {"These channels (PNG)", "This overlay (PNG)", "Top 5 (CSV)"} <= labels
     at.radio(key="cnn_deeper").set_value("statistics").run()
     at.selectbox(key="cnn_top_squeezenet1_1").set_value("fire9").run()
     trace = trace_image(load_cnn("squeezenet1_1"), "squeezenet1_1", photo())
@@ -184,7 +211,7 @@ def test_statistics_compare_and_downloads() -> None:
 
 def test_opacity_blends_the_evidence_over_the_photo() -> None:
     with recorded_media() as media:
-        at = open_cnn_page()
+        at = open_cnn_page(section="class")
         strong = picture(at, "cnn_evidence", media)
         at.slider(key="cnn_explain_opacity").set_value(0.0).run()
         assert not at.exception

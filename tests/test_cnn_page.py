@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 import ui.cache.cnn
 from bench.harness.apptest import open_cnn_page, upload
 from bench.harness.paths import SAMPLES
-from tests.helpers.apptest import top_five, top_labels
+from tests.helpers.apptest import empty_blocks, top_five, top_labels
 from tests.helpers.bad_inputs import CAT_CLASSES, ImageCase, image_cases
 from tests.helpers.pictures import captions, pictures
 
@@ -29,8 +29,10 @@ def test_opens_on_a_sample_with_cat_predictions_and_all_charts() -> None:
     assert overview[-1][0] == "conv10 · 1000×13×13 · sees 207 px"
     # Feature maps travel as PNG files the browser fetches and caches, never inside chart JSON.
     assert all(url.startswith("/mock/media/") and url.endswith(".png") for _, url in overview)
-    for key in ("cnn_grid", "cnn_overlay", "cnn_evidence"):
+    for key in ("cnn_grid", "cnn_overlay"):
         assert pictures(at, key), key
+    assert not pictures(at, "cnn_evidence")  # "Look deeper" starts on "Nothing more"
+    assert not empty_blocks(at)
 
 
 def test_upload_runs_the_model_once_and_layer_changes_reuse_it() -> None:

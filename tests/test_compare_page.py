@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -17,14 +18,17 @@ from tests.helpers.apptest import charts, texts
 from tests.helpers.pictures import pictures
 from tests.helpers.plotly_arrays import decode
 from ui.common.pages import COMPARE
+from ui.compare.views import BESIDE_KEY
 
 PAGE = COMPARE.script
 SENTENCE = "The film was not good, but the ending was wonderful"
 
 
-def open_page() -> AppTest:
+def open_page(address: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
+    for name, value in (address or {}).items():
+        at.query_params[name] = value
     at.switch_page(PAGE).run()
     assert not at.exception
     return at
@@ -45,7 +49,7 @@ def table(at: AppTest, key: str) -> list[dict]:
 
 
 def test_four_readers_on_the_default_sentence() -> None:
-    at = open_page()
+    at = open_page({"beside": "on"})  # section 6 open, as a link can ask
     found = charts(at)
     assert {"cmp_scores", "cmp_gap", "cmp_fields", "cmp_sentence_gradients"} <= set(found)
     assert {"cmp_corpus_gradients", "cmp_path"} <= set(found)
@@ -137,6 +141,23 @@ def test_measuring_on_request_draws_the_growth_curves(monkeypatch: pytest.Monkey
     assert [int(m.group(1)) for m in took if m] and not any("a few seconds" in t for t in texts(at))
 
 
+def test_the_photo_beside_the_sentence_is_built_only_when_opened() -> None:
+    """Section 6 costs a CNN pass over the photo and a chart: built for a visitor who opens it
+    (and then named in the address), not for every new sentence."""
+    import ui.cache.cnn
+
+    ui.cache.cnn.cnn_trace.clear()  # another test may have traced the default sample
+    with patch.object(ui.cache.cnn, "trace_image", wraps=ui.cache.cnn.trace_image) as passes:
+        at = open_page()
+        assert "cmp_path" not in charts(at) and not pictures(at, "cmp_overview")
+        assert passes.call_count == 0 and "beside" not in at.query_params
+        at.session_state[BESIDE_KEY] = True  # the visitor opens it
+        at.run()
+        assert "cmp_path" in charts(at) and len(pictures(at, "cmp_overview")) == 10
+        assert passes.call_count == 1 and at.query_params["beside"] == "on"
+    assert not at.exception
+
+
 def test_empty_text_keeps_the_rest_of_the_page() -> None:
     at = open_page()
     at.text_input(key="cmp_text").set_value("   ").run()
@@ -146,7 +167,7 @@ def test_empty_text_keeps_the_rest_of_the_page() -> None:
 
 
 def test_markup_in_the_sentence_stays_text() -> None:
-    at = open_page()
+    at = open_page({"beside": "on"})  # section 6 quotes the sentence's first words
     at.text_input(key="cmp_text").set_value("**bold** [link](x) <b>good</b>").run()
     assert not at.exception
     body = next(md.value for md in at.markdown if "The LSTM reads" in md.value)

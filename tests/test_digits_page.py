@@ -43,8 +43,48 @@ def png(array: np.ndarray) -> bytes:
 def test_the_page_asks_for_a_drawing_and_shows_the_held_out_results_meanwhile() -> None:
     at = open_page(PAGE)
     assert any("Draw a digit" in info.value for info in at.info)
-    keys = {chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")}
-    assert keys == {"digits_rows_accuracy", "digits_shift", "digits_gradient_heldout"}
+    assert set(chart_keys(at)) == {"digits_rows_accuracy"}  # "Look deeper" starts empty
+
+
+def chart_keys(at) -> list[str]:
+    return [chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")]
+
+
+def test_look_deeper_builds_each_section_only_when_chosen_and_names_it_in_the_address() -> None:
+    """A digit costs its four readings and nothing else until the visitor picks a section: no
+    gradients, no experiments' tables, no training controls (nor the queue's polling)."""
+    import ui.cache.digits
+
+    at = open_page(PAGE)
+    at.radio(key="digits_source").set_value("A held-out digit").run()
+    at.number_input(key="digits_heldout").set_value(7).run()  # a digit no other test reads
+    ui.cache.digits.digit_row_gradients.clear()
+    with patch.object(
+        ui.cache.digits, "gradient_by_row", wraps=ui.cache.digits.gradient_by_row
+    ) as gradients:
+        at.run()
+        assert at.radio(key="digits_deeper").value == "none"
+        assert set(chart_keys(at)) == {"digits_cnn_probs", "digits_rows", "digits_rows_accuracy"}
+        assert len(at.dataframe) == 1 and not at.button  # the row readers' guesses, a table
+        assert "after all 28" in at.dataframe[0].value.columns
+        assert gradients.call_count == 0 and "section" not in at.query_params
+
+        at.radio(key="digits_deeper").set_value("experiments").run()
+        assert "digits_shift" in chart_keys(at) and at.query_params["section"] == "experiments"
+        columns = [set(frame.value.columns) for frame in at.dataframe]
+        assert any("rows scrambled" in c for c in columns)
+        assert any("bottom-up" in c for c in columns) and len(columns) == 3
+        assert gradients.call_count == 0
+
+        at.radio(key="digits_deeper").set_value("gradients").run()
+        assert {"digits_gradient_yours", "digits_gradient_heldout"} <= set(chart_keys(at))
+        assert gradients.call_count == len(DIGIT_READERS)  # once per reader, on this digit
+        assert "digits_shift" not in chart_keys(at)
+
+        at.radio(key="digits_deeper").set_value("training").run()
+        assert [b.key for b in at.button] == ["train_go"]
+        assert at.query_params["section"] == "training"
+    assert not at.exception
 
 
 @pytest.mark.parametrize("number", [1, 2, 500])
@@ -143,7 +183,7 @@ def test_a_stroke_one_pixel_thick_shows_every_step_of_the_recipe() -> None:
 
 
 def test_the_reading_orders_table_reads_top_down_as_trained() -> None:
-    at = open_page(PAGE)
+    at = open_page(PAGE, {"section": "experiments"})
     at.radio(key="digits_source").set_value("A held-out digit").run()
     orders = next(d.value for d in at.dataframe if "bottom-up" in d.value.columns)
     for _, row in orders.iterrows():

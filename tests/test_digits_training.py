@@ -195,7 +195,7 @@ def page_for(runs: TrainingRuns, monkeypatch, hidden: int, epochs: int):
     import ui.digits.training_views
 
     monkeypatch.setattr(ui.digits.training_views, "training_runs", lambda: runs)
-    at = open_page(PAGE)
+    at = open_page(PAGE, {"section": "training"})
     at.select_slider(key="train_hidden").set_value(hidden).run()
     at.slider(key="train_epochs").set_value(epochs).run()
     return at

@@ -73,6 +73,7 @@ def test_every_page_works_without_the_network(refused: list[object]) -> None:
     assert not at.exception
     at.switch_page(CNN.script).run()
     at.sidebar.radio(key="cnn_model").set_value("efficientnet_lite0").run()
+    at.radio(key="cnn_deeper").set_value("class").run()
     at.radio(key="cnn_method").set_value("gradcam").run()
     assert not at.exception
     for section in ("unit", "statistics"):

@@ -149,7 +149,9 @@ def test_the_cnn_page_shows_it_without_export(
     picture = Image.fromarray(np.arange(64, dtype=np.uint8).reshape(8, 8) * 4)
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
-    at = upload(open_page(CNN, {"model": "branching"}), "p.png", buffer.getvalue())
+    at = upload(
+        open_page(CNN, {"model": "branching", "section": "class"}), "p.png", buffer.getvalue()
+    )
     assert not at.exception
     assert at.radio(key="cnn_method").options == [
         "Grad-CAM at a stage you pick",

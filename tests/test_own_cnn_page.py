@@ -45,9 +45,10 @@ def resdigits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnCnn]:
 
 
 def opened_on_a_digit(index: int = DIGIT) -> tuple[AppTest, int]:
-    """The page opened as `?model=resdigits`, a held-out digit uploaded; and its label."""
+    """The page opened as `?model=resdigits&section=class`, a held-out digit uploaded; and its
+    label."""
     data, label = held_out_png(index)
-    at = upload(open_page(PAGE, {"model": "resdigits"}), "digit.png", data)
+    at = upload(open_page(PAGE, {"model": "resdigits", "section": "class"}), "digit.png", data)
     assert not at.exception
     return at, label
 

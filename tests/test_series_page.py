@@ -68,9 +68,11 @@ def test_the_address_carries_series_horizon_and_point() -> None:
     at = open_page(SERIES, {"series": "elnino", "horizon": "30", "point": "5"})
     assert at.radio(key="series_choice").value == "elnino"
     assert at.slider(key="series_horizon").value == 30
+    assert "section" not in at.query_params  # "Look deeper" starts closed
     at.segmented_control(key="series_deeper").set_value("attribution").run()
     assert at.slider(key="series_point").value == 5
     assert at.query_params["point"] == "5" and at.query_params["series"] == "elnino"
+    assert at.query_params["section"] == "attribution"
     at.slider(key="series_horizon").set_value(12).run()
     at.slider(key="series_point").set_value(9).run()
     assert not at.exception
@@ -78,6 +80,10 @@ def test_the_address_carries_series_horizon_and_point() -> None:
     again = open_page(SERIES, dict(at.query_params))
     assert again.slider(key="series_horizon").value == 12
     assert again.radio(key="series_choice").value == "elnino"
+    assert again.segmented_control(key="series_deeper").value == "attribution"
+    assert "series_attribution" in charts(again)
+    again.segmented_control(key="series_deeper").set_value(None).run()
+    assert "section" not in again.query_params and "series_attribution" not in charts(again)
 
 
 def test_a_horizon_redraws_without_running_a_model_and_sections_wait_to_be_opened(
@@ -244,7 +250,7 @@ def test_series_and_digits_runs_share_the_one_queue_and_the_digits_page_names_it
     try:
         assert runs.current is series and runs.position(digits) == 1  # one at a time
         assert runs.ask("a", job.settings, job) is series  # one run per visitor
-        at = open_page(DIGITS)
+        at = open_page(DIGITS, {"section": "training"})
         wanted = f"Now: run no. {series.number} (the four series readers on a series of 500"
         assert any(wanted in text for text in texts(at)), texts(at)
         assert not [b for b in at.button if b.key == "train_stop"]  # not theirs

@@ -8,6 +8,7 @@ from bench.harness.apptest import open_page, upload
 from bench.harness.paths import SAMPLES
 from tests.helpers.apptest import texts, top_labels
 from ui.common.pages import CNN, COMPARE, DIGITS, LSTM, TOUR
+from ui.compare.views import BESIDE_KEY
 
 
 def notices(at) -> list[str]:
@@ -77,6 +78,8 @@ def test_an_uploaded_photo_stays_across_pages_and_the_comparison_uses_it() -> No
     at.switch_page(LSTM.script).run()
     at.switch_page(COMPARE.script).run()
     assert not at.exception
+    at.session_state[BESIDE_KEY] = True  # the visitor opens the photo beside the sentence
+    at.run()
     assert any("my coffee" in m.value for m in at.markdown)  # "Your photo (my coffee.jpg)"
     at.switch_page(CNN.script).run()
     assert not at.exception

@@ -15,9 +15,12 @@ def open_app(timeout: float = 60) -> AppTest:
     return at
 
 
-def open_cnn_page() -> AppTest:
-    """The app, switched to the CNN page (its default sample analysed)."""
+def open_cnn_page(section: str | None = None) -> AppTest:
+    """The app, switched to the CNN page (its default sample analysed); with `section`, opened
+    from a link naming that "Look deeper" section (none is built until one is asked for)."""
     at = open_app()
+    if section is not None:
+        at.query_params["section"] = section
     at.switch_page(CNN.script).run()
     assert not at.exception
     return at

@@ -21,6 +21,22 @@ def charts(at: AppTest) -> dict[str, dict]:
     }
 
 
+def empty_blocks(at: AppTest) -> list[str]:
+    """Paths of the containers in the page's main area that hold nothing (a fragment called
+    for its value, not to draw, leaves one on every run)."""
+    found: list[str] = []
+
+    def walk(node: object, path: str) -> None:
+        children = getattr(node, "children", {})
+        if type(node).__name__ == "Block" and not children:
+            found.append(path)
+        for key, child in children.items():
+            walk(child, f"{path}/{key}")
+
+    walk(at._tree.main, "")
+    return found
+
+
 def chart(at: AppTest, key: str) -> dict:
     """The plotly spec of the first chart whose id ends with or contains `key`."""
     for chart_element in at.get("plotly_chart"):

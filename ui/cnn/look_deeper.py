@@ -45,6 +45,7 @@ METHOD_NAMES = {
     "occlusion": "occlusion: cover parts of the photo",
 }
 OCCLUSION_KEPT = 4  # occlusion results kept per session
+FIELDS_TABLE_KEY = "cnn_rf_table_open"  # "Receptive field of every stage" is open
 
 
 def photo_point(photo: LoadedPhoto, model_name: str, x: float, y: float) -> tuple[float, float]:
@@ -55,9 +56,9 @@ def photo_point(photo: LoadedPhoto, model_name: str, x: float, y: float) -> tupl
     return photo.to_original(*geometry.to_photo(x, y))
 
 
-def apply_top5_click(event: object, trace: CnnTrace) -> None:
-    """A click on a bar of the top-5 chart chooses that class below (once per click), and says
-    so right under the chart, with a link down to the evidence."""
+def apply_top5_click(event: object, trace: CnnTrace, source_key: str) -> None:
+    """A click on a bar of the top-5 chart chooses that class below (once per click), opens its
+    evidence, and says so right under the chart, with a link down to the evidence."""
     points = getattr(getattr(event, "selection", None), "points", None) or []
     if not points:
         return
@@ -72,6 +73,8 @@ def apply_top5_click(event: object, trace: CnnTrace) -> None:
     if clicked is not None and st.session_state.get("cnn_top5_applied") != marker:
         st.session_state["cnn_top5_applied"] = marker
         st.session_state["cnn_class"] = clicked
+        # For this photo: the evidence section, opened now for the first time, keeps the class.
+        st.session_state["cnn_class_of"] = (trace.model, source_key)
         st.session_state["cnn_deeper"] = "class"  # the click asks for that class's evidence
         st.success(
             f"Showing where the network found **{escape_markdown(names[clicked])}** in the "
@@ -205,7 +208,6 @@ def show_class_evidence(trace: CnnTrace, photo: LoadedPhoto, source_key: str) ->
     )
 
 
-@st.fragment
 def chosen_unit_stage(model: str) -> str:
     """The stage of "What one unit sees"; the fifth (or last) until the visitor picks one."""
     stages = cnn_spec(model).stages()
@@ -216,7 +218,9 @@ def kept_unit_key(model: str, stage: str, axis: str) -> str:
     return f"cnn_rf_{axis}_kept_{model}_{stage}"
 
 
+@st.fragment
 def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> None:
+    """A unit's receptive field and gradient; a new unit reruns this fragment alone."""
     st.subheader("What one unit sees", help=explain("receptive field"))
     fields = cnn_spec(trace.model).receptive_fields()
     names = [stage.name for stage in trace.stages]
@@ -272,8 +276,11 @@ def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> Non
         "Effective receptive field: how strongly each pixel moves that unit (the size of its "
         "gradient). It sits inside the box, concentrated towards the middle."
     )
-    with st.expander("Receptive field of every stage"):
-        st.table(
+    every_stage = st.expander(
+        "Receptive field of every stage", key=FIELDS_TABLE_KEY, on_change="rerun"
+    )
+    if every_stage.open:  # built only for a visitor who opens it
+        every_stage.table(
             [
                 {
                     "stage": f.stage,

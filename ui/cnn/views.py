@@ -194,7 +194,7 @@ def describe_photo(photo: LoadedPhoto, description: str) -> str:
     return " · ".join(notes)
 
 
-def show_prediction(trace: CnnTrace, photo_note: str, theme: Theme) -> None:
+def show_prediction(trace: CnnTrace, source_key: str, photo_note: str, theme: Theme) -> None:
     spec = cnn_spec(trace.model)
     names = spec.class_names()
     left, right = st.columns([2, 3])
@@ -226,7 +226,7 @@ def show_prediction(trace: CnnTrace, photo_note: str, theme: Theme) -> None:
             alt="The five most likely classes as bars: "
             + ", ".join(f"{names[i]} {p:.1%}" for i, p in top),
         )
-        apply_top5_click(event, trace)
+        apply_top5_click(event, trace, source_key)
         best, prob = top[0]
         also = spec.also_called(best)
         aliases = f" — also called {', '.join(also)}" if also else ""
@@ -274,6 +274,7 @@ def show_overview(trace: CnnTrace, theme: Theme) -> None:
 
 
 SECTIONS = ("class", "unit", "statistics")  # the "Look deeper" sections, in order
+NO_SECTION = "none"  # Look deeper starts with none: each section is built only when chosen
 SUMMARIES = ("mean", "strongest")  # how the overview summarises a stage
 ORDERS = ("mean", "index")  # how the layer explorer orders channels
 SCALES = ("layer", "channel")  # one colour scale for the layer, or one per channel
@@ -359,7 +360,7 @@ def cnn_address() -> list[Param]:
             "the channel",
             lambda: kept_channel_key(chosen_model(), chosen_layer(chosen_model())),
         ),
-        choice("section", "the section", "cnn_deeper", SECTIONS, SECTIONS[0]),
+        choice("section", "the section", "cnn_deeper", (NO_SECTION, *SECTIONS), NO_SECTION),
         lazy_choice(
             "unit_stage",
             "the unit's stage",

@@ -165,6 +165,25 @@ def lazy_choice(
     return Param(name, what, read, current, forget=lambda: st.session_state.pop(key(), None))
 
 
+def switch(name: str, what: str, key: str) -> Param:
+    """A Param for an on/off choice kept under a session key (an expander open, a toggle on):
+    "on" in the address, or nothing."""
+
+    def read(value: str) -> bool:
+        if value != "on":
+            return False
+        st.session_state[key] = True
+        return True
+
+    return Param(
+        name,
+        what,
+        read,
+        lambda: "on" if st.session_state.get(key) else None,
+        forget=lambda: st.session_state.pop(key, None),
+    )
+
+
 def number_param(name: str, what: str, key: Callable[[], str]) -> Param:
     """A Param for a whole number kept under a session key. Its range is known only when the
     page has the model's result, so `kept_value` checks it where the number's box is drawn."""

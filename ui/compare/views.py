@@ -475,8 +475,25 @@ def show_claims(corpus: dict[str, np.ndarray]) -> None:
     )
 
 
+BESIDE_KEY = "cmp_beside_open"  # section 6 is open (built only then)
+
+
 def show_side_by_side(text: str, theme: Theme) -> None:
+    """Section 6, in an expander built only while it is open: a CNN pass over the visitor's
+    photo (run anew for a photo no page has shown yet) and a second chart of the sentence."""
     st.header("6 · One photo beside one sentence")
+    beside = st.expander(
+        "Your photo through the CNN beside your sentence through the LSTM",
+        key=BESIDE_KEY,
+        on_change="rerun",
+        icon=":material/compare:",
+    )
+    if beside.open:
+        with beside:
+            show_photo_and_sentence(text, theme)
+
+
+def show_photo_and_sentence(text: str, theme: Theme) -> None:
     chosen = shared_photo()
     st.markdown(f"Your photo ({chosen.description}) beside your sentence.")
     st.page_link(CNN.script, label="Choose or upload another photo on the CNN page", icon="🧱")

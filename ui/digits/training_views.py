@@ -171,7 +171,7 @@ def queue_text(runs: TrainingRuns, shown: Run | None) -> str | None:
 
 
 def show_training() -> None:
-    st.header("Watch them learn")
+    st.subheader("Watch them learn")
     st.markdown(
         "Train all four readers from scratch on this server, on the same 4,000 digits in the "
         "same batches, and watch their held-out accuracy climb. The server trains one run at a "

@@ -1,5 +1,6 @@
 """The digits page's views: the digit chooser (draw, a held-out digit, an upload), MNIST's recipe
-step by step, the two ways of reading, how many rows until a reader knows, and experiments."""
+step by step, the two ways of reading, how many rows until a reader knows, and (on request)
+experiments and the gradient row by row."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ from ui.cache.digits import (
 )
 from ui.common.glossary import explain
 from ui.common.pictures import crisp_pixels
-from ui.common.state import Param, keep, kept_value, number_param
+from ui.common.state import Param, choice, keep, kept_value, number_param
 
 SOURCES = ("Draw", "A held-out digit", "Upload")
 SOURCE_NAMES = dict(zip(("draw", "heldout", "upload"), SOURCES, strict=True))  # in the address
@@ -55,11 +56,14 @@ CANVAS_SIDE = 280
 LINKED_KEY = "digits_linked_drawing"  # a drawn digit that came with a link, until one is drawn
 SHOWN_KEY = "digits_drawn_shown"  # the drawn digit read in this run, for the address
 HELDOUT_KEY = "digits_heldout_kept"
+DEEPER_KEY = "digits_deeper"  # the chosen "Look deeper" section
+SECTIONS = ("experiments", "gradients", "training")  # the "Look deeper" sections, in order
+NO_SECTION = "none"  # Look deeper starts with none: each section is built only when chosen
 
 
 def digits_address() -> list[Param]:
     """What the digits page's address names: where the digit comes from, which held-out digit,
-    and a drawn digit itself (28×28 at 256 grey levels fits in a link)."""
+    a drawn digit itself (28×28 at 256 grey levels fits in a link), and the section."""
 
     def read_source(value: str) -> bool:
         if value not in SOURCE_NAMES:
@@ -95,6 +99,7 @@ def digits_address() -> list[Param]:
             ),
         ),
         Param("drawing", "the drawing", read_drawing, current_drawing),
+        choice("section", "the section", DEEPER_KEY, (NO_SECTION, *SECTIONS), NO_SECTION),
     ]
 
 
@@ -336,9 +341,8 @@ def show_rows_until_known(theme: Theme) -> None:
     )
 
 
-def show_experiments(prepared: PreparedDigit | None, traces: dict[str, DigitTrace] | None) -> None:
-    """Experiments over the held-out digits, and on the visitor's digit when there is one."""
-    st.header("Experiments on the same digits")
+def show_experiments() -> None:
+    """Experiments over the held-out digits: moved, scrambled, read in other orders."""
     styles = digit_styles()
     left, right = st.columns(2)
     with left:
@@ -403,7 +407,6 @@ def show_experiments(prepared: PreparedDigit | None, traces: dict[str, DigitTrac
             "The row readers, trained top-down, given the held-out digits bottom-up or column by "
             "column: not trained for this, and it shows."
         )
-    show_row_gradients(prepared, traces)
 
 
 def show_row_gradients(

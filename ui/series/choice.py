@@ -3,7 +3,7 @@ pasted one by value, the horizon and the held-out point. An uploaded file cannot
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import streamlit as st
@@ -18,6 +18,8 @@ OWN = "own"
 CHOICE_KEY = "series_choice"
 PASTE_KEY = "series_paste"  # the pasted numbers kept (the text box is drawn only for "own")
 HOW_KEY = "series_own_how"
+SECTION_KEY = "series_deeper"  # the "Look deeper" section open, if any
+SECTION_NAMES = ("attribution", "states", "distant")  # the "Look deeper" sections, in order
 PASTE, UPLOAD = "Paste numbers", "Upload a CSV file"
 HORIZON_KEPT, POINT_KEPT = "series_horizon_kept", "series_point_kept"
 LINK_VALUES = 500  # pasted values a link carries (about 4 kB of address); more are cut
@@ -111,6 +113,10 @@ def series_address() -> list[Param]:
         Param("values", "the pasted values", read_values, current_values),
         number_param("horizon", "the horizon", lambda: HORIZON_KEPT),
         number_param("point", "the held-out point", lambda: POINT_KEPT),
+        replace(  # closed unless the address names one: Back to a view without it closes it
+            choice("section", "the section", SECTION_KEY, SECTION_NAMES),
+            forget=lambda: st.session_state.pop(SECTION_KEY, None),
+        ),
     ]
 
 

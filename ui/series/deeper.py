@@ -21,14 +21,19 @@ from ui.cache.series import (
 )
 from ui.common.glossary import glossary_help
 from ui.common.state import keep, kept_value
-from ui.series.choice import POINT_KEPT, Shown
+from ui.series.choice import POINT_KEPT, SECTION_KEY, SECTION_NAMES, Shown
 
-SECTIONS = {
-    "attribution": "Which past values moved one forecast",
-    "states": "A recurrent reader's memory over time",
-    "distant": "Remove the distant past",
-}
-SECTION_KEY = "series_deeper"
+SECTIONS = dict(
+    zip(
+        SECTION_NAMES,
+        (
+            "Which past values moved one forecast",
+            "A recurrent reader's memory over time",
+            "Remove the distant past",
+        ),
+        strict=True,
+    )
+)
 
 
 def show_deeper(shown: Shown, theme: Theme) -> None:

@@ -33,6 +33,7 @@ from ui.common.state import (
     lazy_choice,
     rewrite_address,
     show_bad_value,
+    switch,
 )
 from ui.common.text import escape_markdown
 
@@ -387,24 +388,6 @@ def watch_address(model: Callable[[], str]) -> list[Param]:
         switch("play", "playback", PLAY_KEY),
         switch("close_up", "the close-up", CLOSE_UP_KEY),
     ]
-
-
-def switch(name: str, what: str, key: str) -> Param:
-    """A Param for an on/off choice kept under a session key: "on" in the address, or nothing."""
-
-    def read(value: str) -> bool:
-        if value != "on":
-            return False
-        st.session_state[key] = True
-        return True
-
-    return Param(
-        name,
-        what,
-        read,
-        lambda: "on" if st.session_state.get(key) else None,
-        forget=lambda: st.session_state.pop(key, None),
-    )
 
 
 def ordinal(n: int) -> str:
