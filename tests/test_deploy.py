@@ -408,5 +408,6 @@ def test_two_processes_share_one_class(
     assert {a.question for a in answers} == {"tour.maps-shrink-channels-grow"}
     assert sum(a.choice == changed for a in answers) == 1
     for _, key, upstream in students:  # each student's session was on its own process
-        streams = [r for r in cluster.requests() if r.key == key and "/_stcore/stream" in r.path]
-        assert streams and {r.upstream for r in streams} == {upstream}
+        # nginx logs a websocket once it has closed: wait for the line rather than read too soon.
+        streams = cluster.wait_for(key, "/_stcore/stream")
+        assert {r.upstream for r in streams} == {upstream}
