@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from charts.layout import FIXED_MARGIN, trace
 from charts.playback import frame_ms, play_buttons, slider_steps
-from charts.theme import DIVERGING, LIGHT, PAPER, Styles, Theme
+from charts.theme import CLEAR, DIVERGING, LIGHT, PAPER, Styles, Theme
 
 TRUTH = "the real values"
 
@@ -406,20 +406,28 @@ def hidden_state_figure(
             theme,
             hovermode="closest",
             title={"text": title, "font": {"size": 14}},
-            margin={"l": 60, "r": 10, "t": 40, "b": 120},
+            margin={"l": 60, "r": 10, "t": 40, "b": 170},
             xaxis={**_ticks(labels, range(steps)), **FIXED_MARGIN},
             yaxis={"title": {"text": "unit"}, **FIXED_MARGIN},
-            updatemenus=[play_buttons(frame_ms(steps), y=-0.22)],
+            # As on the LSTM page: the slider spans the width, its current value on its left,
+            # and Play and Pause sit under it (side by side, the value's label ran into them).
+            updatemenus=[play_buttons(frame_ms(steps), y=-0.6)],
             sliders=[
                 {
                     "active": steps - 1,
                     "steps": slider_steps([str(label) for label in labels]),
-                    "x": 0.12,
-                    "len": 0.88,
+                    "x": 0.0,
+                    "len": 1.0,
                     "y": -0.2,
                     "yanchor": "top",
-                    "currentvalue": {"prefix": "after "},
-                    "pad": {"t": 0},
+                    "font": {"color": CLEAR},  # per-step labels would overlap
+                    "tickcolor": theme.rule,
+                    "currentvalue": {
+                        "prefix": "after ",
+                        "font": {"size": 13, "color": theme.ink},
+                        "xanchor": "left",
+                    },
+                    "pad": {"t": 0, "b": 0},
                 }
             ],
         ),
