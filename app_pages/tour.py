@@ -1,4 +1,4 @@
-"""Guided tour: ten steps through the app's key ideas; at each, guess first, then see."""
+"""Guided tour: eleven steps through the app's key ideas; at each, guess first, then see."""
 
 import streamlit as st
 
@@ -11,7 +11,7 @@ from ui.tour.tour import STEP_NUMBERS, STEPS, show_step, tour_address
 def main() -> None:
     TOUR.begin()
     st.markdown(
-        "Ten short steps through what this app shows, on **your** photo and sentence (or "
+        "Eleven short steps through what this app shows, on **your** photo and sentence (or "
         "ours, until you choose your own). At each step, make a guess before you look: the "
         "answer is computed by the real models, so a different photo or sentence can change it."
     )

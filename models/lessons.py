@@ -7,6 +7,7 @@ of the tour's questions, so another photo or sentence can change it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -77,3 +78,59 @@ def season_in_reach(field: int, season: int, window: int) -> str:
     if field >= window:
         return SEASON_CHOICES[2]
     return SEASON_CHOICES[0] if field >= season else SEASON_CHOICES[1]
+
+
+# The closing question: why a CNN for images and an RNN for sequences. Each choice is a claim
+# the session's measurements bear out or not (see `why_cnn_and_rnn`).
+CLOSING_CHOICES = (
+    "A CNN's small filters, stacked, take in whole neighbourhoods of pixels at once; an RNN "
+    "carries what came before along the words, in order",
+    "A CNN keeps the photo's full detail to its last layer; an RNN forgets nothing, however "
+    "far back it was",
+    "An RNN is the faster one: it reads all the words at once, while a CNN goes layer by layer",
+    "Neither: on these models the measurements show no difference between them",
+)
+
+
+@dataclass(frozen=True)
+class SessionMeasures:
+    """What the tour's earlier steps measured, put together for the closing question."""
+
+    photo_side: int
+    map_sides: tuple[int, ...]  # each stage's map side, first to last
+    channels: tuple[int, ...]  # each stage's channels, first to last
+    last_field: int  # pixels one unit of the last stage sees, a side
+    not_heard: Mapping[str, float]  # how much a "not" a few words back moves each reader
+    conv_reader: str  # the reader with a fixed window of words
+    gradient_kept: Mapping[str, float]  # share of each recurrent reader's gradient left far back
+    rnn_steps: int  # steps in a row for a long text, a recurrent reader
+    conv_steps: int  # the same for the conv reader
+
+
+def why_cnn_and_rnn(measured: SessionMeasures) -> str:
+    """The closing question's answer: the first of CLOSING_CHOICES the measurements bear out.
+
+    The first holds when the maps shrink while channels grow, a last-stage unit sees at least
+    half the photo, and a recurrent reader hears a "not" longer than the fixed window does;
+    the second when the last maps keep the photo's size and no recurrent gradient fades below
+    half; the third when the recurrent reader needs fewer steps in a row than the conv reader.
+    """
+    recurrent = [name for name in measured.not_heard if name != measured.conv_reader]
+    loudest_recurrent = max(measured.not_heard[name] for name in recurrent)
+    holds = (
+        measured.map_sides[-1] < measured.map_sides[0]
+        and measured.channels[-1] > measured.channels[0]
+        and 2 * measured.last_field >= measured.photo_side
+        and loudest_recurrent > measured.not_heard[measured.conv_reader],
+        measured.map_sides[-1] >= measured.photo_side
+        and min(measured.gradient_kept.values()) >= 0.5,
+        measured.rnn_steps < measured.conv_steps,
+    )
+    held = (choice for choice, true in zip(CLOSING_CHOICES, holds, strict=False) if true)
+    return next(held, CLOSING_CHOICES[-1])
+
+
+def best_kept(curves: Mapping[str, np.ndarray]) -> str:
+    """The reader whose gradient at the farthest distance has kept most of its first size."""
+    far = min(len(curve) for curve in curves.values()) - 1
+    return max(curves, key=lambda name: curves[name][far] / max(curves[name][0], 1e-30))

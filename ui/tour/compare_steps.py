@@ -9,7 +9,7 @@ from charts.compare import gradient_figure, negation_gap_figure
 from models import lessons
 from models.compare.claims import Evidence, check_claim, model_roles
 from models.compare.negation_gap import PAIRS_PER_GAP
-from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS
+from models.sequence.registry import DEFAULT_SEQUENCE, SENTIMENT_READERS, SEQUENCE_MODELS
 from ui.cache.compare import (
     CORPUS_WORDS,
     corpus_gradients,
@@ -24,6 +24,40 @@ from ui.tour.lesson import Lesson, Step, text_link
 
 NOT_GAP = 6  # words between a "not" and its word in step 5's question
 LONG_TEXT = 1000  # words of the text in step 7's question
+
+
+def gradient_kept() -> dict[str, float]:
+    """What is left of each recurrent reader's median gradient CORPUS_WORDS - 1 words back, as
+    a share of its size at the last word (step 6's measure)."""
+    far = CORPUS_WORDS - 1
+    medians = {name: corpus_gradients()[name][1] for name in model_roles().recurrent}
+    return {name: float(curve[far] / curve[0]) for name, curve in medians.items()}
+
+
+def two_memories() -> str:
+    """Why steps 5 and 6 can name different readers and both be right, from their numbers."""
+    styles, effects, kept = model_styles(), negation_table(), gradient_kept()
+    loudest = lessons.loudest_at(effects, NOT_GAP)
+    medians = {name: corpus_gradients()[name][1] for name in kept}
+    keeper = lessons.best_kept(medians)
+    heard, keeps = styles[loudest].label, styles[keeper].label
+    gated = SEQUENCE_MODELS[loudest].gate_blocks > 1
+    holds = f"the {heard}'s gates learned to hold" if gated else f"the {heard} learned to hold"
+    if loudest == keeper:
+        return (
+            f"The {heard} leads on both measures here: it hears a *not* longest and keeps "
+            f"the most of its gradient over {CORPUS_WORDS} words ({kept[keeper] * 100:.2g}%)."
+        )
+    return (
+        f"The {heard} hears a *not* longest ({effects[loudest][NOT_GAP]:+.2f} after "
+        f"{NOT_GAP} words), the {keeps} keeps its gradient best ({kept[keeper] * 100:.2g}% "
+        f"left {CORPUS_WORDS - 1} words back, the {heard} {kept.get(loudest, 0.0) * 100:.2g}%)"
+        ": both are true, because they measure different things. The *not* asks what a "
+        f"trained reader does with one word that matters: {holds} that one signal in its "
+        "state. The gradient asks how much any word, on average "
+        f"over real text, can still move the score: the {keeps} lets more of every word "
+        "through. Keeping the word that matters is not the same as keeping every word."
+    )
 
 
 # 5 · How long a "not" is heard.
@@ -41,7 +75,7 @@ def not_lesson() -> Lesson:
         why=f"How much the *not* still moves the final score with {NOT_GAP} words in between "
         f"({PAIRS_PER_GAP} sentence pairs): {at_gap}. The {styles[conv].label} only sees its "
         "last few words; the recurrent readers carry the *not* in their state, some longer "
-        "than others.",
+        f"than others. {two_memories()}",
     )
 
 
@@ -86,7 +120,7 @@ def vanishing_lesson() -> Lesson:
         answer=styles[faded].label,
         why=f"What is left of the median gradient {far} words back, as a share of its size at "
         f"the last word: {kept}. That shrinking is the vanishing gradient; gates let the "
-        "signal through.",
+        f"signal through. {two_memories()}",
     )
 
 

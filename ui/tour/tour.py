@@ -1,4 +1,4 @@
-"""The guided tour: ten steps through the app's key ideas, each a question before its answer.
+"""The guided tour: eleven steps through the app's key ideas, each a question before its answer.
 
 Every step reads the visitor's own photo or sentence (or the defaults), asks one question, and
 only then reveals the answer, computed from what the real models did (models/lessons.py), with
@@ -23,6 +23,7 @@ from ui.common.state import (
     shared_text,
 )
 from ui.common.text import escape_markdown
+from ui.tour.closing_steps import CLOSING
 from ui.tour.cnn_steps import EVIDENCE, FIELD, SHRINKING
 from ui.tour.compare_steps import CLAIM, NOT_HEARD, ONE_AT_A_TIME, VANISHING
 from ui.tour.digits_steps import FIRST_SURE
@@ -43,6 +44,7 @@ STEPS: tuple[Step, ...] = (
     FIRST_SURE,
     SERIES_STEP,
     CLAIM,
+    CLOSING,
 )
 STEP_NUMBERS = tuple(str(number) for number in range(1, len(STEPS) + 1))
 
