@@ -150,8 +150,8 @@ def test_clicking_through_the_tour(page: Page, app_server: str, screenshot_dir: 
     started = time.monotonic()
     open_view(page, app_server, "", "Inside neural networks")
     page.get_by_role("button", name=re.compile("Start the guided tour")).click()
-    for step in range(1, 11):
-        expect(page.get_by_text(f"Step {step} of 10")).to_be_visible(timeout=60_000)
+    for step in range(1, 12):
+        expect(page.get_by_text(f"Step {step} of 11")).to_be_visible(timeout=60_000)
         wait_until_settled(page)
         reveal = page.get_by_role("button", name="Reveal the answer")
         expect(reveal).to_be_disabled()  # a guess comes first
@@ -168,7 +168,7 @@ def test_clicking_through_the_tour(page: Page, app_server: str, screenshot_dir: 
         if step == 4:
             full_screenshot(page, screenshot_dir / "screenshot-tour.png")
             page.set_viewport_size({"width": 1400, "height": 1000})
-        if step < 10:
+        if step < 11:
             page.get_by_role("button", name="Next →").click()
     print(f"tour clicked through in {time.monotonic() - started:.1f} s")
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -181,14 +181,14 @@ def test_back_and_forward_walk_through_the_tour_steps(page: Page, app_server: st
     def shows(step: int) -> None:
         expect(page.get_by_role("heading", name=titles[step])).to_be_visible(timeout=60_000)
         wait_until_settled(page)
-        expect(page.get_by_text(f"Step {step} of 10")).to_be_visible()
+        expect(page.get_by_text(f"Step {step} of 11")).to_be_visible()
         expect(
             page.get_by_role("heading", name=re.compile("^(Maps|Where|How much)"))
         ).to_have_count(1)
         found = re.findall(r"[?&]step=(\d+)", page.url)
         assert found == ([] if step == 1 else [str(step)]), page.url  # step 1: the default
 
-    open_view(page, app_server, "tour", "Step 1 of 10")
+    open_view(page, app_server, "tour", "Step 1 of 11")
     shows(1)
     for step in (2, 3):
         page.get_by_role("button", name="Next →").click()
@@ -308,7 +308,7 @@ def test_the_keyboard_alone_picks_a_photo_and_answers_a_tour_question(
     expect(page.get_by_text("Top guess: espresso")).to_be_visible(timeout=60_000)
     wait_until_settled(page)
 
-    open_view(page, app_server, "tour?step=1", "Step 1 of 10")
+    open_view(page, app_server, "tour?step=1", "Step 1 of 11")
     first = page.locator(".st-key-tour_guess_1 input[type=radio]").first
     first.focus()
     page.keyboard.press("Space")  # choose the first answer

@@ -171,7 +171,7 @@ def open_visitors(browser: Browser, cluster: Cluster, victim: int, survivor: int
     plans = [
         ("sample", survivor, "CNN_feature_maps?sample=coffee", "Top guess", "Top guess: espresso"),
         ("sentence", victim, sentence, "What the model reads", "What the model reads: 11 words"),
-        ("tour", survivor, "tour?step=3", "Step 3 of 10", "Step 3 of 10"),
+        ("tour", survivor, "tour?step=3", "Step 3 of 11", "Step 3 of 11"),
         ("upload", victim, "CNN_feature_maps", "Top guess", "could not be kept"),
     ]  # fmt: skip
     visitors = []

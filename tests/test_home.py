@@ -27,4 +27,4 @@ def test_the_main_call_to_action_opens_the_guided_tour() -> None:
     at.button[0].click().run()
     assert not at.exception
     assert at.title[0].value == "Guided tour"
-    assert any("Step 1 of 10" in bar.proto.text for bar in at.get("progress"))
+    assert any("Step 1 of 11" in bar.proto.text for bar in at.get("progress"))

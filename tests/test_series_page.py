@@ -222,7 +222,7 @@ def test_only_the_visitor_who_asked_stops_a_series_run(monkeypatch) -> None:
 
 def test_the_tour_step_answers_from_the_co2_readers() -> None:
     at = open_page(TOUR, {"step": "9"})
-    assert any("Step 9 of 10" in bar.proto.text for bar in at.get("progress"))
+    assert any("Step 9 of 11" in bar.proto.text for bar in at.get("progress"))
     at.radio(key="tour_guess_9").set_value(SEASON_CHOICES[1]).run()  # wrong: 63 weeks >= 52
     at.button(key="tour_reveal_9").click().run()
     assert not at.exception

@@ -56,7 +56,7 @@ def test_unknown_values_in_the_address_fall_back_with_a_notice() -> None:
     assert at.radio(key="lstm_model").value == "lstm"
     assert len(notices(at)) == 2
     at = open_page(TOUR, {"step": "99"})
-    assert any("Step 1 of 10" in bar.proto.text for bar in at.get("progress"))
+    assert any("Step 1 of 11" in bar.proto.text for bar in at.get("progress"))
     assert len(notices(at)) == 1
 
 

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import ui.common.state
+import ui.tour.closing_steps
 import ui.tour.compare_steps
 import ui.tour.digits_steps
 import ui.tour.tour
@@ -17,11 +18,13 @@ from bench.harness.apptest import open_cnn_page, open_page, upload
 from bench.harness.paths import SAMPLES
 from models import lessons
 from models.cnn.explain import class_activation_map_of
+from models.cnn.imagenet import class_names
 from models.cnn.images import load_photo
-from models.cnn.registry import load_cnn
+from models.cnn.registry import CNN_MODELS, load_cnn
 from models.cnn.trace import trace_image
 from models.sequence.registry import load_sequence_model, trace_text
 from tests.helpers.apptest import texts
+from ui.cache.compare import corpus_gradients, negation_table
 from ui.cache.sequence import example_sentences
 from ui.common.pages import CNN, TOUR
 
@@ -64,10 +67,10 @@ def revealed_answer(at, step: int) -> str:
     return unescape(match.group(1))
 
 
-@pytest.mark.parametrize("step", range(1, 11))
+@pytest.mark.parametrize("step", range(1, 12))
 def test_every_step_asks_before_it_answers(step: int) -> None:
     at = open_page(TOUR, {"step": str(step)})
-    assert any(f"Step {step} of 10" in bar.proto.text for bar in at.get("progress"))
+    assert any(f"Step {step} of 11" in bar.proto.text for bar in at.get("progress"))
     assert not at.success and not at.warning  # nothing revealed yet
     assert at.button(key=f"tour_reveal_{step}").disabled  # not before a guess
     options = choices(at, step)
@@ -217,3 +220,69 @@ def test_a_sample_photo_travels_in_the_tour_address_and_an_upload_says_it_cannot
     uploaded.switch_page(TOUR.script).run()
     assert ui.common.state.LINK_NOTE in texts(uploaded)  # said where the photo is shown
     assert "sample" not in uploaded.query_params
+
+
+def open_closing_step(sample: str, sentence: str):
+    """The closing step for a visitor who chose `sample` on the CNN page and typed `sentence`."""
+    at = open_page(CNN, {"sample": sample})
+    at.switch_page(TOUR.script).run()
+    at.session_state["tour_step"] = "11"
+    at.session_state["shared_text"] = sentence
+    return at.run()
+
+
+def test_the_closing_answer_is_this_sessions_photo_and_sentence_measured() -> None:
+    model, lstm = load_cnn("squeezenet1_1"), load_sequence_model("lstm")
+    seen = set()
+    for sample, sentence in (("chelsea", "not good"), ("rocket", "a dull start but a fine end")):
+        at = open_closing_step(sample, sentence)
+        assert not at.success and not at.warning  # asked before it answers
+        text = answer(reveal(at, 11))
+        trace = trace_image(
+            model, "squeezenet1_1", load_photo(SAMPLES.joinpath(f"{sample}.jpg").read_bytes()).image
+        )
+        first, last = trace.stages[0], trace.stages[-1]
+        label = class_names()[trace.top(1)[0][0]]
+        field = CNN_MODELS["squeezenet1_1"].receptive_fields()[last.name].size
+        words = len(trace_text(lstm, "lstm", sentence).tokens)
+        assert f"called it *{unescape(label)}*" in unescape(text), (sample, text)
+        assert f"Through its {len(trace.stages)} stages" in text
+        assert f"shrank from {first.shape[1]}×{first.shape[2]} to {last.shape[1]}×" in text
+        assert f"channels grew from {first.shape[0]:,} to {last.shape[0]:,}" in text
+        assert f"{last.name}, sees {field}×{field} pixels" in text
+        assert f"Your sentence's {words} words take the LSTM {words} steps in a row" in text
+        seen.add((label, words))
+    assert len(seen) == 2, seen  # another photo and sentence, other numbers
+
+
+def test_the_closing_answer_follows_the_measurements() -> None:
+    at = open_closing_step("chelsea", "not good")
+    right = revealed_answer(at, 11)
+    assert right == lessons.CLOSING_CHOICES[0]  # maps shrink, a "not" is carried further
+    table = {name: dict(effects) for name, effects in negation_table().items()}
+    table["cnn1d"][ui.tour.compare_steps.NOT_GAP] = 1.0  # the window hears it loudest
+    with (
+        patch.object(ui.tour.closing_steps, "negation_table", return_value=table),
+        patch.object(ui.tour.compare_steps, "negation_table", return_value=table),
+    ):
+        assert (
+            revealed_answer(open_closing_step("chelsea", "not good"), 11)
+            == (lessons.CLOSING_CHOICES[-1])
+        )
+
+
+def test_steps_5_and_6_say_why_the_lstm_and_the_gru_both_lead() -> None:
+    effects, gradients = negation_table(), corpus_gradients()
+    far = len(gradients["gru"][1]) - 1
+    gru_kept = gradients["gru"][1][far] / gradients["gru"][1][0] * 100
+    assert lessons.loudest_at(effects, ui.tour.compare_steps.NOT_GAP) == "lstm"
+    for step in (5, 6):
+        text = revealed_answer_text(step)
+        assert "The LSTM hears a *not* longest" in text, text
+        assert f"the GRU keeps its gradient best ({gru_kept:.2g}% left" in text, text
+        assert "both are true, because they measure different things" in text
+        assert "the LSTM's gates learned to hold that one signal" in text
+
+
+def revealed_answer_text(step: int) -> str:
+    return answer(reveal(open_page(TOUR, {"step": str(step)}), step))
