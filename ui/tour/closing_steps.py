@@ -15,7 +15,15 @@ from ui.cache.compare import CORPUS_WORDS, model_styles, negation_table, summari
 from ui.common.pages import COMPARE
 from ui.common.text import escape_markdown
 from ui.tour.compare_steps import NOT_GAP, gradient_kept, two_memories
-from ui.tour.lesson import Lesson, Step, photo_trace, show_photo, show_sentence, text_trace
+from ui.tour.lesson import (
+    Lesson,
+    Step,
+    photo_trace,
+    show_photo,
+    show_sentence,
+    text_link,
+    text_trace,
+)
 
 CLOSING_QUESTION = "Why is a CNN the usual choice for images, and an RNN for sequences?"
 
@@ -142,5 +150,5 @@ CLOSING = Step(
     closing_lesson,
     closing_before,
     closing_view,
-    lambda: (COMPARE.script, "Put them side by side on the comparison page", {}),
+    text_link(COMPARE.script, "Put them side by side on the comparison page"),
 )
