@@ -21,7 +21,7 @@ def main() -> None:
         "watch both happen, and measure what each costs and buys."
     )
     if st.button(
-        "Start the guided tour: ten steps, guess first, then see", type="primary", icon="🧭"
+        "Start the guided tour: eleven steps, guess first, then see", type="primary", icon="🧭"
     ):
         st.switch_page(TOUR.script)
     left, right = st.columns(2)
