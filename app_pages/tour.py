@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.common.classroom import class_caption, joined_class
+from ui.common.focus import request_focus
 from ui.common.pages import TOUR
 from ui.common.state import read_address, show_address_notices, write_address
 from ui.tour.tour import STEP_NUMBERS, STEPS, show_step, tour_address
@@ -27,6 +28,7 @@ def main() -> None:
 
     def go(to: int) -> None:
         st.session_state["tour_step"] = str(to)
+        request_focus(f".st-key-tour_guess_{to} input")  # the next question, for a keyboard
 
     back, _, forward = st.columns([1, 3, 1])
     back.button(

@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from charts.layout import row_domains, row_title, trace
+from charts.layout import row_domains, row_title, themed_fonts, trace
 from charts.theme import LIGHT, PAPER, Theme, diverging_colours
 from charts.tokens import display_token, token_ticks
 
@@ -57,6 +57,7 @@ def attribution_figure(tokens: Sequence[str], methods: dict[str, np.ndarray]) ->
     )
 
 
+@themed_fonts
 def pair_figure(
     first: tuple[Sequence[str], np.ndarray],
     second: tuple[Sequence[str], np.ndarray],

@@ -7,10 +7,11 @@ import html
 import plotly.graph_objects as go
 
 from charts.bars import probability_bars
-from charts.layout import trace
+from charts.layout import themed_fonts, trace
 from charts.theme import LIGHT, PAPER, Theme
 
 
+@themed_fonts
 def top_classes_figure(labels: list[str], probs: list[float], theme: Theme = LIGHT) -> go.Figure:
     """Horizontal bars of the top classes, most likely on top; labels read as names even when
     they look like numbers (a digit reader's "0" to "9" would otherwise be placed on a number
@@ -33,6 +34,7 @@ def stage_captions(
     return captions
 
 
+@themed_fonts
 def shape_ladder_figure(
     names: list[str], shapes: list[tuple[int, int, int]], theme: Theme = LIGHT
 ) -> go.Figure:

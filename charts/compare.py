@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.layout import log_axis, trace
+from charts.layout import log_axis, themed_fonts, trace
 from charts.theme import LIGHT, PAPER, Styles, Theme
 from charts.tokens import display_token, token_ticks
 
@@ -23,6 +23,7 @@ def _base(fig: go.Figure, height: int, **layout: object) -> go.Figure:
     return fig
 
 
+@themed_fonts
 def running_scores_figure(
     tokens: Sequence[str], scores: dict[str, np.ndarray], styles: Styles, theme: Theme = LIGHT
 ) -> go.Figure:
@@ -54,6 +55,7 @@ def running_scores_figure(
     )
 
 
+@themed_fonts
 def negation_gap_figure(
     effects: dict[str, dict[int, float]],
     styles: Styles,
@@ -238,6 +240,7 @@ def growth_figure(
     )
 
 
+@themed_fonts
 def bars_figure(
     labels: list[str],
     values: list[float],

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.layout import FIXED_MARGIN, log_axis, trace
+from charts.layout import FIXED_MARGIN, log_axis, themed_fonts, trace
 from charts.playback import play_buttons, slider_steps
 from charts.theme import LIGHT, PAPER, Styles, Theme, diverging_rgb
 from imaging.encode import png_data_uri
@@ -18,6 +18,7 @@ DIGITS = list(range(10))
 ROW_MS = 250  # one row per quarter second: a digit plays in seven seconds
 
 
+@themed_fonts
 def probabilities_figure(probs: np.ndarray, colour: str, theme: Theme = LIGHT) -> go.Figure:
     """The ten digits' probabilities as bars, 0 to 9 left to right."""
     best = int(np.argmax(probs))
@@ -60,6 +61,7 @@ def _picture(pixels: np.ndarray, x: str, y: str, width: float) -> dict:
     }
 
 
+@themed_fonts
 def row_reading_figure(
     digit: np.ndarray,
     states: np.ndarray,

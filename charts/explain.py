@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from charts.layout import trace
+from charts.layout import themed_fonts, trace
 from charts.theme import LIGHT, PAPER, Theme
 
 
+@themed_fonts
 def stage_stats_figure(
     names: list[str],
     means: list[float],

@@ -6,8 +6,17 @@ several times what the figures themselves need; these helpers keep the hand-made
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
+from typing import ParamSpec
+
+import plotly.graph_objects as go
+
+from charts.theme import Theme
+
+P = ParamSpec("P")
 
 # For number axes whose labels and title fit the margins set by hand (not for token axes: a long
 # word would be cut off). Streamlit's chart theme turns plotly's automargin on for every axis;
@@ -77,3 +86,54 @@ def row_domains(count: int, gap: float) -> list[list[float]]:
         for row in range(count)
     ]
     return [[max(0.0, round(low, 9)), min(1.0, round(high, 9))] for low, high in edges]
+
+
+BASE_FONT = 12  # px: Streamlit's plotly theme draws a figure's text at about this size
+_FONT_KEYS = {"font", "tickfont", "textfont", "outsidetextfont", "insidetextfont", "titlefont"}
+_AXIS = re.compile(r"^[xy]axis\d*$")
+
+
+def _scale_sizes(node: object, scale: float, in_font: bool = False) -> None:
+    """Every explicit font size under `node` (a figure as plain dicts), times `scale`."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if in_font and key == "size" and isinstance(value, int | float):
+                node[key] = round(value * scale)
+            else:
+                _scale_sizes(value, scale, key in _FONT_KEYS)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            _scale_sizes(item, scale, in_font)
+
+
+def scaled_fonts(figure: go.Figure, scale: float) -> go.Figure:
+    """The figure with all its text `scale` times larger: its explicit sizes, and the sizes it
+    left to the page's theme (tick labels, axis titles, legend), which are set here."""
+    if scale == 1.0:
+        return figure
+    spec = figure.to_dict()
+    _scale_sizes(spec, scale)
+    layout = spec.setdefault("layout", {})
+    size = round(BASE_FONT * scale)
+    layout.setdefault("font", {}).setdefault("size", size)
+    layout.setdefault("legend", {}).setdefault("font", {}).setdefault("size", size)
+    for name in [key for key in layout if _AXIS.match(key)] or ["xaxis", "yaxis"]:
+        axis = layout.setdefault(name, {})
+        axis.setdefault("tickfont", {}).setdefault("size", size)
+        title = axis.setdefault("title", {})
+        if isinstance(title, dict):
+            title.setdefault("font", {}).setdefault("size", size)
+    return go.Figure(spec)
+
+
+def themed_fonts(build: Callable[P, go.Figure]) -> Callable[P, go.Figure]:
+    """A figure builder whose figure's text is scaled by the `theme` it is given
+    (`Theme.font_scale`: larger in presentation mode)."""
+
+    @functools.wraps(build)
+    def built(*args: P.args, **kwargs: P.kwargs) -> go.Figure:
+        figure = build(*args, **kwargs)
+        theme = kwargs.get("theme") or next((a for a in args if isinstance(a, Theme)), None)
+        return scaled_fonts(figure, theme.font_scale) if isinstance(theme, Theme) else figure
+
+    return built

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.layout import FIXED_MARGIN, trace
+from charts.layout import FIXED_MARGIN, themed_fonts, trace
 from charts.theme import LIGHT, PAPER, Theme
 from charts.tokens import display_token, token_ticks
 
 
+@themed_fonts
 def memory_figure(
     share: np.ndarray, kept: np.ndarray, tokens: tuple[str, ...], step: int, theme: Theme = LIGHT
 ) -> go.Figure:

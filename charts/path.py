@@ -7,12 +7,13 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.layout import trace
+from charts.layout import themed_fonts, trace
 from charts.playback import frame_ms, play_buttons
 from charts.theme import DIVERGING, LIGHT, PAPER, Theme
 from charts.tokens import display_token
 
 
+@themed_fonts
 def state_path_figure(
     cloud: np.ndarray,
     cloud_colour: np.ndarray,

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.layout import FIXED_MARGIN, trace
+from charts.layout import FIXED_MARGIN, themed_fonts, trace
 from charts.playback import frame_ms, play_buttons, slider_steps
 from charts.theme import CLEAR, DIVERGING, LIGHT, PAPER, Styles, Theme
 
@@ -38,6 +38,7 @@ def _ticks(labels: Sequence[str], positions: Sequence[int], count: int = 8) -> d
     return {"tickmode": "array", "tickvals": chosen, "ticktext": [labels[i] for i in chosen]}
 
 
+@themed_fonts
 def series_figure(
     values: np.ndarray,
     labels: Sequence[str],
@@ -109,6 +110,7 @@ def series_figure(
     )
 
 
+@themed_fonts
 def forecasts_figure(
     positions: np.ndarray,
     labels: Sequence[str],
@@ -183,6 +185,7 @@ def _value_range(
     return [low - margin, high + margin]
 
 
+@themed_fonts
 def receptive_field_figure(
     window: np.ndarray,
     fields: Mapping[str, int],
@@ -274,6 +277,7 @@ def receptive_field_figure(
     )
 
 
+@themed_fonts
 def reach_figure(
     profiles: Mapping[str, np.ndarray],
     reaches: Mapping[str, int],
@@ -306,6 +310,7 @@ def reach_figure(
     )
 
 
+@themed_fonts
 def attribution_figure(
     window: np.ndarray,
     attributions: Mapping[str, np.ndarray],
@@ -364,6 +369,7 @@ def attribution_figure(
     )
 
 
+@themed_fonts
 def hidden_state_figure(
     states: np.ndarray, labels: Sequence[str], title: str, theme: Theme = LIGHT
 ) -> go.Figure:
@@ -438,6 +444,7 @@ def hidden_state_figure(
     return figure
 
 
+@themed_fonts
 def distant_past_figure(
     beyonds: Sequence[int],
     maes: Mapping[str, Sequence[float]],
@@ -493,6 +500,7 @@ def distant_past_figure(
     )
 
 
+@themed_fonts
 def training_figure(
     epochs: Mapping[str, Sequence[int]],
     maes: Mapping[str, Sequence[float]],

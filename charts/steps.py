@@ -8,11 +8,12 @@ import numpy as np
 import plotly.graph_objects as go
 
 from charts.bars import probability_bars
-from charts.layout import FIXED_MARGIN, row_title, trace
+from charts.layout import FIXED_MARGIN, row_title, themed_fonts, trace
 from charts.theme import LIGHT, PAPER, Theme, diverging_colours
 from charts.tokens import display_token, token_ticks
 
 
+@themed_fonts
 def step_figure(
     before: np.ndarray,
     after: np.ndarray,
@@ -100,6 +101,7 @@ def step_figure(
     )
 
 
+@themed_fonts
 def movement_figure(
     distance: np.ndarray,
     tokens: tuple[str, ...],
@@ -136,6 +138,7 @@ def movement_figure(
     )
 
 
+@themed_fonts
 def next_char_figure(predictions: tuple[tuple[str, float], ...], theme: Theme = LIGHT) -> go.Figure:
     """Horizontal bars of the top next-character guesses, most likely on top."""
     chars = [f"‘{display_token(char)}’" for char, _ in predictions]

@@ -11,7 +11,7 @@ diverging scale of the heatmaps) are plain constants here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from plotly.colors import sample_colorscale
@@ -59,6 +59,7 @@ class Theme:
     first: str  # the first of two texts compared
     second: str  # the second
     confidence: str  # plotly colour scale of a 0..1 confidence, darkest at 1 for `light`
+    font_scale: float = 1.0  # every text of a figure, times this (presentation mode: larger)
 
 
 LIGHT = Theme(
@@ -124,6 +125,14 @@ def series_styles(labels: Mapping[str, str]) -> dict[str, Series]:
 def theme_named(name: str | None) -> Theme:
     """The theme Streamlit reports ("light" or "dark"); light when it reports none."""
     return THEMES.get(name or "", LIGHT)
+
+
+PRESENTING_SCALE = 1.5  # chart text for a projector at the back of a room: 11 px labels -> 16+
+
+
+def presenting(theme: Theme, scale: float = PRESENTING_SCALE) -> Theme:
+    """The same colours, with every text of a figure `scale` times larger."""
+    return replace(theme, font_scale=scale)
 
 
 def _diverging_table(size: int = 257) -> np.ndarray:

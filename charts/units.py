@@ -7,11 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.layout import trace
+from charts.layout import themed_fonts, trace
 from charts.theme import DIVERGING, LIGHT, PAPER, Theme
 from charts.tokens import display_token, token_ticks
 
 
+@themed_fonts
 def unit_lines_figure(
     values: np.ndarray,
     units: Sequence[int],

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from charts.layout import FIXED_MARGIN
+from charts.layout import FIXED_MARGIN, themed_fonts
 from charts.playback import frame_ms, play_buttons, slider_steps
 from charts.theme import CLEAR, DIVERGING, LIGHT, PAPER, Theme, diverging_pixels
 from charts.tokens import display_token, token_ticks
@@ -114,6 +114,7 @@ class WatchView:
         return self.label.split(" · ")[0]
 
 
+@themed_fonts
 def watch_figure(
     data: WatchData, view: WatchView, theme: Theme = LIGHT, playable: bool = True
 ) -> go.Figure:

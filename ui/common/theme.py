@@ -1,10 +1,12 @@
-"""The viewer's light or dark theme, as Streamlit reports it, for the figures drawn this run."""
+"""The viewer's light or dark theme, as Streamlit reports it, for the figures drawn this run
+(with larger text in presentation mode)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from charts.theme import Theme, theme_named
+from charts.theme import Theme, presenting, theme_named
+from ui.common.presenting import presenting as presentation_on
 
 
 def current_theme() -> Theme:
@@ -13,4 +15,5 @@ def current_theme() -> Theme:
         kind = st.context.theme.type
     except (AttributeError, KeyError, RuntimeError):  # no browser behind this run (AppTest)
         kind = None
-    return theme_named(kind)
+    theme = theme_named(kind)
+    return presenting(theme) if presentation_on() else theme

@@ -13,6 +13,7 @@ from models.sequence.trace import EmptyTextError
 from ui.cache.cnn import samples
 from ui.cache.sequence import example_sentences
 from ui.common.classroom import answer_name, question_name, record_answer
+from ui.common.focus import request_focus
 from ui.common.state import (
     Param,
     choice,
@@ -103,6 +104,7 @@ def show_step(number: int) -> None:
                 key=f"tour_reveal_{number}",
             ):
                 st.session_state[revealed_key] = signature()
+                request_focus(".st-key-tour_next button")  # a keyboard carries on from Next
                 # in a class, the prediction is kept as it stood when the answer was revealed
                 position = lesson.choices.index(guess)
                 record_answer(

@@ -1,0 +1,59 @@
+"""In front of a class, in a real browser: the keyboard carries on after the tour's Reveal and
+Next with a ring that shows, and a printed page is a handout (no sidebar, charts on the paper)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from bench.harness.page_waits import wait_until_settled
+
+pytestmark = pytest.mark.browser
+A4_WIDTH = 794  # px: an A4 page at 96 dpi
+SENTENCE = (
+    "I did not like the first hour at all, but the music was great and the end made me "
+    "smile twice"
+)  # 20 words: the heatmap is wider than a printed page
+
+
+def test_focus_follows_reveal_and_next_with_a_visible_ring(page: Page, app_server: str) -> None:
+    page.goto(f"{app_server}/tour?step=1")
+    expect(page.get_by_text("Step 1 of 10")).to_be_visible(timeout=90_000)
+    wait_until_settled(page)
+    page.locator(".st-key-tour_guess_1 input").first.focus()
+    page.keyboard.press("Space")  # choose the first answer
+    reveal = page.get_by_role("button", name="Reveal the answer")
+    expect(reveal).to_be_enabled()
+    wait_until_settled(page)
+    reveal.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible(timeout=60_000)
+    next_button = page.locator(".st-key-tour_next button")
+    expect(next_button).to_be_focused(timeout=15_000)
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Step 2 of 10")).to_be_visible(timeout=60_000)
+    first = page.locator(".st-key-tour_guess_2 input").first
+    expect(first).to_be_focused(timeout=15_000)
+    ring = page.locator(".st-key-tour_guess_2 label:has(input:focus-visible)").first
+    assert float(ring.evaluate("e => parseFloat(getComputedStyle(e).outlineWidth)")) >= 3
+
+
+def test_a_printed_page_has_no_sidebar_and_the_heatmap_fits_the_paper(
+    page: Page, app_server: str, screenshot_dir: Path
+) -> None:
+    page.set_viewport_size({"width": A4_WIDTH, "height": 1123})
+    page.goto(f"{app_server}/LSTM_hidden_states?text={quote(SENTENCE)}")
+    heatmap = page.locator(".st-key-lstm_watch .main-svg").first
+    expect(heatmap).to_be_visible(timeout=90_000)
+    wait_until_settled(page)
+    page.emulate_media(media="print")
+    expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
+    wait_until_settled(page)
+    box = page.locator(".st-key-lstm_watch").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= A4_WIDTH, box
+    page.screenshot(path=str(screenshot_dir / "screenshot-print-lstm.png"), full_page=True)
+    page.pdf(path=str(screenshot_dir / "print-lstm.pdf"), format="A4")
