@@ -114,6 +114,12 @@ def scaled_fonts(figure: go.Figure, scale: float) -> go.Figure:
     spec = figure.to_dict()
     _scale_sizes(spec, scale)
     layout = spec.setdefault("layout", {})
+    # Fixed margins hold tick labels and axis titles: they grow with the text, or a larger
+    # title runs into the labels beside it.
+    margin = layout.get("margin") or {}
+    for side in ("l", "r", "t", "b"):
+        if isinstance(margin.get(side), int | float):
+            margin[side] = round(margin[side] * scale)
     size = round(BASE_FONT * scale)
     layout.setdefault("font", {}).setdefault("size", size)
     layout.setdefault("legend", {}).setdefault("font", {}).setdefault("size", size)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
+
 from bench.harness.apptest import open_page
+from charts.layout import scaled_fonts
 from tests.helpers.apptest import chart
 from ui.common.pages import COMPARE, LSTM
 
@@ -33,3 +36,10 @@ def test_presentation_mode_survives_a_page_switch_and_enlarges_chart_text() -> N
     assert "present" not in at.query_params
     at.switch_page(LSTM.script).run()
     assert all((size or 12) < 16 for size in label_sizes(chart(at, "lstm_watch")))
+
+
+def test_fixed_margins_grow_with_the_text_they_hold() -> None:
+    figure = go.Figure(layout={"margin": {"l": 60, "r": 10, "t": 40, "b": 120}})
+    scaled = scaled_fonts(figure, 1.5).layout.margin
+    assert (scaled.l, scaled.r, scaled.t, scaled.b) == (90, 15, 60, 180)
+    assert scaled_fonts(figure, 1.0).layout.margin.l == 60
