@@ -22,7 +22,7 @@ SENTENCE = (
 
 def test_focus_follows_reveal_and_next_with_a_visible_ring(page: Page, app_server: str) -> None:
     page.goto(f"{app_server}/tour?step=1")
-    expect(page.get_by_text("Step 1 of 10")).to_be_visible(timeout=90_000)
+    expect(page.get_by_text("Step 1 of 11")).to_be_visible(timeout=90_000)
     wait_until_settled(page)
     page.locator(".st-key-tour_guess_1 input").first.focus()
     page.keyboard.press("Space")  # choose the first answer
@@ -35,7 +35,7 @@ def test_focus_follows_reveal_and_next_with_a_visible_ring(page: Page, app_serve
     next_button = page.locator(".st-key-tour_next button")
     expect(next_button).to_be_focused(timeout=15_000)
     page.keyboard.press("Enter")
-    expect(page.get_by_text("Step 2 of 10")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Step 2 of 11")).to_be_visible(timeout=60_000)
     first = page.locator(".st-key-tour_guess_2 input").first
     expect(first).to_be_focused(timeout=15_000)
     ring = page.locator(".st-key-tour_guess_2 label:has(input:focus-visible)").first
