@@ -156,7 +156,9 @@ def test_every_look_deeper_section_works_on_it(resdigits: OwnCnn) -> None:
     assert frame["channel"].tolist() == [channel for channel, _ in strongest.top_channels]
     labels = [button.proto.label for button in at.get("download_button")]
     assert {"Top 5 (CSV)", "Every stage's activations (NPZ)"} <= set(labels)
-    assert not at.get("toggle")  # "both models" compares the app's two ImageNet models
+    # The sidebar's presentation switch is on every page; "both models" (cnn_both) is not here:
+    # it compares the app's two ImageNet models.
+    assert [t.key for t in at.get("toggle")] == ["present_toggle"]
 
 
 @pytest.mark.usefixtures("resdigits")
