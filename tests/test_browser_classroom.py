@@ -27,8 +27,11 @@ def test_focus_follows_reveal_and_next_with_a_visible_ring(page: Page, app_serve
     page.locator(".st-key-tour_guess_1 input").first.focus()
     page.keyboard.press("Space")  # choose the first answer
     reveal = page.get_by_role("button", name="Reveal the answer")
-    expect(reveal).to_be_enabled()
+    # The rerun after the guess draws the enabled button while the disabled one may still
+    # stand, faded, until the run ends: wait for the new one, then for the run's end.
+    expect(page.get_by_role("button", name="Reveal the answer", disabled=False)).to_be_visible()
     wait_until_settled(page)
+    expect(reveal).to_be_enabled()
     reveal.focus()
     page.keyboard.press("Enter")
     expect(page.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible(timeout=60_000)

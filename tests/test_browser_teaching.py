@@ -157,8 +157,11 @@ def test_clicking_through_the_tour(page: Page, app_server: str, screenshot_dir: 
         expect(reveal).to_be_disabled()  # a guess comes first
         question = page.locator(f".st-key-tour_guess_{step}")
         question.locator('label[data-testid="stRadioOption"]').first.click()
-        expect(reveal).to_be_enabled()
+        # The rerun after the guess draws the enabled button while the disabled one may still
+        # stand, faded, until the run ends: wait for the new one, then for the run's end.
+        expect(page.get_by_role("button", name="Reveal the answer", disabled=False)).to_be_visible()
         wait_until_settled(page)
+        expect(reveal).to_be_enabled()
         reveal.click()
         expect(page.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible(
             timeout=60_000
@@ -313,8 +316,11 @@ def test_the_keyboard_alone_picks_a_photo_and_answers_a_tour_question(
     first.focus()
     page.keyboard.press("Space")  # choose the first answer
     reveal = page.get_by_role("button", name="Reveal the answer")
-    expect(reveal).to_be_enabled()
+    # The rerun after the guess draws the enabled button while the disabled one may still
+    # stand, faded, until the run ends: wait for the new one, then for the run's end.
+    expect(page.get_by_role("button", name="Reveal the answer", disabled=False)).to_be_visible()
     wait_until_settled(page)
+    expect(reveal).to_be_enabled()
     reveal.focus()
     page.keyboard.press("Enter")
     expect(page.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible(timeout=60_000)
