@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +62,40 @@ def test_hooks_on_a_private_copy_give_the_modules_own_block_outputs() -> None:
     (grads,) = torch.autograd.grad(graded.logits[0, 1], graded.stage("block"))
     assert grads.abs().sum() > 0
     assert_untouched(model, before)
+
+
+def test_sessions_running_the_one_hooked_copy_at_once_each_get_their_own_blocks() -> None:
+    # The copy and its hooks are shared by every session; what a hook keeps is per thread.
+    model = shared(branching_cnn.build())
+    x = torch.randn(1, 1, 8, 8)
+    tapped = tap_private_copy(model, x, reason_of(model, x))
+    pictures_ = [torch.randn(1, 1, 8, 8) for _ in range(4)]
+    alone = [tapped.run(picture) for picture in pictures_]
+    start = threading.Barrier(len(pictures_))
+    wrong: list[object] = []  # a session's index where it saw another's block, or its error
+
+    def session(index: int) -> None:
+        start.wait()
+        try:
+            for _ in range(50):
+                taps = tapped.run(pictures_[index])
+                for name in tapped.names:
+                    if not torch.equal(taps.stage(name), alone[index].stage(name)):
+                        wrong.append(index)
+        except Exception as error:  # a thread's failure is the test's
+            wrong.append(error)
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(len(pictures_))]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, inside the forwards
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not wrong
 
 
 def test_a_sequential_runs_as_a_chain_of_its_children() -> None:
