@@ -77,7 +77,11 @@ def show_attribution(shown: Shown, theme: Theme) -> None:
     readers = st.multiselect(
         "Readers drawn",
         list(fc.readers),
-        default=["cnn", "lstm"],
+        # One reader of each kind, as the registry tells them apart: a convolution, a recurrence.
+        default=[
+            next(n for n in fc.readers if SERIES_READERS[n].recurrent is kind)
+            for kind in (False, True)
+        ],
         format_func=lambda n: styles[n].label,
         key="series_attr_readers",
     )
