@@ -60,3 +60,36 @@ def test_a_printed_page_has_no_sidebar_and_the_heatmap_fits_the_paper(
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= A4_WIDTH, box
     page.screenshot(path=str(screenshot_dir / "screenshot-print-lstm.png"), full_page=True)
     page.pdf(path=str(screenshot_dir / "print-lstm.pdf"), format="A4")
+
+
+# Registered after the page's own print listener, so it sees the chart as the paper gets it.
+MEASURE_WHEN_PRINTED = """() => {
+  window.__printed = [];
+  matchMedia("print").addEventListener("change", (event) => {
+    if (!event.matches) return;
+    const chart = document.querySelector(".st-key-lstm_watch .stPlotlyChart");
+    const paper = document.querySelector("[data-testid='stMainBlockContainer']");
+    const zoom = parseFloat(getComputedStyle(chart).zoom);
+    const svg = chart.querySelector(".main-svg");
+    window.__printed.push({zoom, drawn: parseFloat(svg.getAttribute("width")) * zoom,
+                           paper: paper.clientWidth});
+  });
+}"""
+
+
+def test_a_wide_screens_heatmap_is_zoomed_to_each_papers_width(page: Page, app_server: str) -> None:
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"{app_server}/LSTM_hidden_states?text={quote(SENTENCE)}")
+    expect(page.locator(".st-key-lstm_watch .main-svg").first).to_be_visible(timeout=90_000)
+    wait_until_settled(page)
+    page.evaluate(MEASURE_WHEN_PRINTED)
+    page.pdf(format="A4")
+    page.pdf(format="A4", landscape=True)
+    portrait, landscape = page.evaluate("window.__printed")
+    # Drawn for a 1400 px window, the heatmap is wider than portrait A4's content, so it is
+    # zoomed to exactly that width; landscape's content is wider than the drawing, so it
+    # prints as drawn (a fixed printable width would have shrunk it there too).
+    assert portrait["zoom"] < 1 and abs(portrait["drawn"] - portrait["paper"]) <= 2, portrait
+    assert landscape["zoom"] == 1 and landscape["drawn"] <= landscape["paper"], landscape
+    assert landscape["drawn"] > 1.1 * portrait["drawn"], (portrait, landscape)
+    expect(page.locator(".st-key-lstm_watch .stPlotlyChart").first).to_have_css("zoom", "1")
