@@ -58,7 +58,7 @@ nginx:
 	$(call apt_install,nginx=nginx)
 
 # The class tests run against SQLite and a real PostgreSQL: Debian's server binaries, started
-# by a test fixture (tests/helpers/postgres.py) in a temporary folder.
+# by a test fixture (bench/harness/postgres.py) in a temporary folder.
 postgres:
 	$(call apt_install,pg_ctl=postgresql)
 
