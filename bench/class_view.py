@@ -37,6 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from streamlit.logger import get_logger  # noqa: E402
+
+# ui's cached functions, imported outside a server, each warn that there is no runtime
+get_logger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
 
 from bench.harness.browser import CHROMIUM, CHROMIUM_ARGS, EXPECT_TIMEOUT_MS  # noqa: E402
 from bench.harness.page_waits import wait_until_settled  # noqa: E402
@@ -49,8 +53,6 @@ from ui.common.classroom import question_name  # noqa: E402
 from ui.common.pages import TEACH  # noqa: E402
 from ui.tour.tour import STEPS  # noqa: E402
 
-# ui's cached functions, imported outside a server, warn once each that there is no runtime
-logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
 HEADING = "## Class mode with 30 students (`bench/class_view.py`)"
 STUDENTS = 30
 CHOICES = 4

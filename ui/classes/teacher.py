@@ -21,6 +21,9 @@ from ui.common.pages import TOUR
 TEACHER_KEY = "class_teacher_key"
 REFRESH = timedelta(seconds=5)
 CHECK_QUESTIONS = 6  # the check before and after the tour
+ROW_HEIGHT = 72
+HEADER_HEIGHT = 40
+MAX_ROWS = 15  # a longer table scrolls
 RANDOMISE = "Randomise: half the class sees each answer before being asked"
 PHASE_HEADINGS = {
     "tour": "The tour's predictions",
@@ -157,6 +160,14 @@ def question_table(answers: list[Answer], wording: Wording, phase: str, heading:
         ],
         hide_index=True,
         key="class_counts" if phase == "tour" else f"class_counts_{phase}",
+        row_height=ROW_HEIGHT,  # room for two or three lines: the grid wraps a long cell
+        height=min(len(counts), MAX_ROWS) * ROW_HEIGHT + HEADER_HEIGHT,  # every row, no scroll
+        column_config={
+            "question": st.column_config.TextColumn(width="medium"),
+            "answered": st.column_config.NumberColumn(width=70),
+            "the class and the model": st.column_config.TextColumn(width="medium"),
+            "every choice": st.column_config.TextColumn(width="medium"),
+        },
     )
 
 
