@@ -58,7 +58,7 @@ nginx:
 	$(call apt_install,nginx=nginx)
 
 # The class tests run against SQLite and a real PostgreSQL: Debian's server binaries, started
-# by a test fixture (tests/helpers/postgres.py) in a temporary folder.
+# by a test fixture (bench/harness/postgres.py) in a temporary folder.
 postgres:
 	$(call apt_install,pg_ctl=postgresql)
 
@@ -89,12 +89,14 @@ screenshots: $(VENV)/.dev-installed chromium
 
 # Prints its tables and writes them, with the machine they ran on, to docs/bench.md; then one
 # real run of `python -m models profile --quick` (the tests run a small plan through it).
-bench: $(VENV)/.dev-installed chromium
+# bench/class_view.py: answers per second on SQLite and PostgreSQL, the teacher's view with 30.
+bench: $(VENV)/.dev-installed chromium postgres
 	$(PY) bench/server_bench.py --report docs/bench.md
 	$(PY) bench/page_weight.py --report docs/bench.md
 	$(PY) bench/benchmark.py --threads 1 --report docs/bench.md
 	$(PY) bench/training_load.py --report docs/bench.md
 	$(PY) bench/own_models.py --report docs/bench.md
+	$(PY) bench/class_view.py --report docs/bench.md
 	$(PY) bench/decode_memory.py --server
 	$(PY) bench/quick_profile.py
 

@@ -80,7 +80,7 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A real PostgreSQL (Debian's) in a temporary folder for the session; yields its URL."""
-    from tests.helpers.postgres import run_postgres, server_binaries
+    from bench.harness.postgres import run_postgres, server_binaries
 
     if server_binaries() is None:
         pytest.skip("PostgreSQL is not installed (make postgres)")
@@ -93,6 +93,6 @@ def class_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database for class mode: a SQLite file (its folder not made yet), or PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'data' / 'classes.db'}"
-    from tests.helpers.postgres import fresh_database
+    from bench.harness.postgres import fresh_database
 
     return fresh_database(request.getfixturevalue("postgres_server"))

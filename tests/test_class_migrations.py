@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, select
 
-from serving.classes import migrations
+from serving.classes import codes, migrations
 from serving.classes.engine import make_engine
 from serving.classes.schema import classes, schema_version
 from serving.classes.store import ClassStore
@@ -32,14 +32,21 @@ def _indexes(engine) -> set[str]:
 def test_migrating_twice_changes_nothing(class_db_url: str) -> None:
     engine = make_engine(class_db_url)
     try:
-        assert migrations.migrate(engine) == migrations.LATEST == 2
+        assert migrations.migrate(engine) == migrations.LATEST == 3
         tables = set(inspect(engine).get_table_names())
-        assert tables == {"schema_version", "classes", "students", "answers"}
-        assert migrations.migrate(engine) == 2
+        assert tables == {
+            "schema_version",
+            "classes",
+            "students",
+            "answers",
+            "questions",
+            "choices",
+        }
+        assert migrations.migrate(engine) == 3
         assert set(inspect(engine).get_table_names()) == tables
         assert _indexes(engine) == {"answers_by_question"}
         with engine.connect() as connection:
-            assert connection.execute(select(schema_version)).all() == [(1, 2)]
+            assert connection.execute(select(schema_version)).all() == [(1, 3)]
     finally:
         engine.dispose()
 
@@ -59,13 +66,56 @@ def test_an_older_schema_is_upgraded_and_keeps_its_classes(class_db_url: str) ->
         engine.dispose()
     store = ClassStore(class_db_url, now=T0)  # the app starting on the old database
     try:
-        assert store.version == 2
-        assert _version(store.engine) == 2
+        assert store.version == 3
+        assert _version(store.engine) == 3
+        assert {"questions", "choices"} <= set(inspect(store.engine).get_table_names())
         assert _indexes(store.engine) == {"answers_by_question"}
         with store.engine.connect() as connection:
             assert connection.execute(select(classes.c.code, classes.c.retention_days)).all() == [
                 ("c0de", 7)
             ]
+    finally:
+        store.dispose()
+
+
+def test_a_class_from_before_the_words_keeps_its_answers_and_takes_words(
+    class_db_url: str,
+) -> None:
+    key = codes.new_code()
+    engine = make_engine(class_db_url)  # the previous release's database, with a class
+    try:
+        assert migrations.migrate(engine, target=2) == 2
+        with engine.begin() as connection:
+            connection.execute(
+                classes.insert().values(
+                    code=(code := codes.new_code()),
+                    teacher_digest=codes.digest(key),
+                    created=T0,
+                    retention_days=30,
+                    randomise=False,
+                )
+            )
+    finally:
+        engine.dispose()
+    store = ClassStore(class_db_url, now=T0)
+    try:
+        browser = "Qm9va3MgYXJlIGdvb2Qu"
+        store.record(code, browser, "tour.size", "tour", "smaller", True, now=T0)  # no words
+        store.record(
+            code,
+            browser,
+            "tour.rnn",
+            "tour",
+            "lstm",
+            True,
+            now=T0,
+            question_text="Which reader keeps the not?",
+            choice_text="The LSTM",
+        )
+        assert [a.question for a in store.answers(key)] == ["tour.size", "tour.rnn"]
+        words = store.wording(key)
+        assert words.questions == {("tour", "tour.rnn"): "Which reader keeps the not?"}
+        assert words.choices == {("tour", "tour.rnn", "lstm"): "The LSTM"}
     finally:
         store.dispose()
 
@@ -106,9 +156,9 @@ def test_two_processes_starting_at_once_both_migrate(class_db_url: str, tmp_path
     assert [
         (starter.returncode, out.strip())
         for starter, (out, _) in zip(starters, results, strict=True)
-    ] == [(0, "2")] * 5, [err[-1500:] for _, err in results]
+    ] == [(0, "3")] * 5, [err[-1500:] for _, err in results]
     engine = make_engine(class_db_url)
     try:
-        assert _version(engine) == 2
+        assert _version(engine) == 3
     finally:
         engine.dispose()

@@ -13,12 +13,13 @@ from bench.harness.apptest import open_page
 from serving.classes import codes, limits
 from serving.classes.store import ClassStore
 from tests.helpers.apptest import texts
-from ui.classes.teacher import TEACHER_KEY
+from ui.classes.teacher import GAIN_HELP, RANDOMISE, TEACHER_KEY
 from ui.common.classroom import answer_name
 from ui.common.pages import TEACH, TOUR
-from ui.common.text import inline_code
+from ui.common.text import inline_code, markdown_words
 
 FIRST_QUESTION = "tour.maps-shrink-channels-grow"
+FIXED_BROWSER = "Qm9va3MgYXJlIGdvb2Qu"
 
 
 @pytest.fixture
@@ -70,9 +71,13 @@ def test_a_class_from_the_teachers_start_to_the_students_answer(data_dir: Path) 
 
     teacher.run()  # the teacher's view, refreshed
     assert not teacher.exception
-    table = teacher.dataframe[0].value
-    assert table.to_dict("records")[0]["question"] == "maps shrink channels grow"
-    assert table.to_dict("records")[0]["answered"] == 1
+    (row,) = teacher.dataframe[0].value.to_dict("records")
+    asked = markdown_words(student.radio(key="tour_guess_1").label)  # the words the student read
+    assert row["question"] == asked and row["answered"] == 1
+    chose = re.sub(r"\\(.)", r"\1", guess)
+    model = f"'{chose}'" if right else "not known yet"
+    assert row["the class and the model"] == f"1 of 1 expected '{chose}'; the model: {model}"
+    assert row["every choice"] == f"{chose} 1"
     assert [m.value for m in teacher.metric[:2]] == ["1", "1"]
 
     teacher.button(key="class_close").click().run()
@@ -100,3 +105,107 @@ def test_an_address_that_names_no_class_changes_only_a_notice(data_dir: Path, va
     assert len(notices) == 1 and inline_code(value) in notices[0]  # quoted as code, not markup
     reveal_first_step(student)
     assert not data_dir.exists()  # no class, no database: nothing was written anywhere
+
+
+def table_with(at, column: str) -> list[dict]:
+    """The rows of the one table on the page with this column."""
+    (found,) = [frame.value for frame in at.dataframe if column in frame.value.columns]
+    return found.to_dict("records")
+
+
+def teacher_of(store: ClassStore, key: str):
+    """The teacher's page opened on the class this key opens."""
+    teacher = open_page(TEACH)
+    teacher.session_state[TEACHER_KEY] = key
+    teacher.run()
+    assert not teacher.exception
+    return teacher
+
+
+def test_the_first_screen_says_what_the_page_does(data_dir: Path) -> None:
+    teacher = open_page(TEACH)
+    (intro,) = [text for text in texts(teacher) if text.startswith("This page runs a class")]
+    assert "before and after" in intro and "30 days after it closes" in intro
+    assert teacher.toggle(key="class_randomise").label == RANDOMISE
+    assert teacher.toggle(key="class_randomise").value is False
+
+
+def test_a_randomised_class_shows_each_groups_scores(data_dir: Path) -> None:
+    teacher = open_page(TEACH)
+    teacher.toggle(key="class_randomise").set_value(True).run()
+    teacher.button(key="class_start").click().run()
+    assert not teacher.exception
+    key = teacher.session_state[TEACHER_KEY]
+    assert any(text.startswith("Randomised: about half") for text in texts(teacher))
+    store = ClassStore(f"sqlite:///{data_dir / 'classes.db'}")
+    try:
+        info = store.info(key)
+        assert info.randomise
+        groups: dict[bool, list[int]] = {True: [], False: []}
+        n = 0
+        while min(len(g) for g in groups.values()) < 2:  # two students in each group
+            one = f"browser-{n:04d}-xxxxxxxxxxxx"
+            n += 1
+            asks_first = store.join(info.code, one).asks_first
+            if len(groups[asks_first]) == 2:
+                continue
+            groups[asks_first].append(n)
+            right_after = 6 if asks_first else 3  # asked first: everything right after
+            for i in range(6):
+                store.record(info.code, one, f"check.q{i}", "before", "a", i < 2)
+                store.record(info.code, one, f"check.q{i}", "after", "a", i < right_after)
+    finally:
+        store.dispose()
+    teacher.run()
+    assert not teacher.exception
+    gain = [m for m in teacher.metric if m.label == "Normalised gain"]
+    assert len(gain) == 1 and gain[0].proto.help == GAIN_HELP
+    # both groups from 2 of 6: asked first 6 (gain 1.00), revealed first 3 (gain 0.25)
+    assert gain[0].value == f"{(4.5 - 2) / (6 - 2):.2f}"
+    table = table_with(teacher, "group")
+    assert [
+        (r["group"], r["students"], r["before"], r["after"], r["normalised gain"]) for r in table
+    ] == [
+        ("asks first", 2, "2.0 / 6", "6.0 / 6", "1.00"),
+        ("reveals first", 2, "2.0 / 6", "3.0 / 6", "0.25"),
+    ]
+
+
+def test_a_class_that_does_not_randomise_shows_no_groups(data_dir: Path) -> None:
+    store = ClassStore(f"sqlite:///{data_dir / 'classes.db'}")
+    try:
+        made = store.create_class()
+        for phase in ("before", "after"):
+            store.record(made.code, FIXED_BROWSER, "check.q0", phase, "a", phase == "after")
+        teacher = teacher_of(store, made.teacher_key)
+    finally:
+        store.dispose()
+    assert [m.value for m in teacher.metric if m.label == "Normalised gain"] == ["0.17"]
+    assert not [frame for frame in teacher.dataframe if "group" in frame.value.columns]
+    assert not any(text.startswith("Randomised") for text in texts(teacher))
+
+
+def test_the_words_are_shown_as_text_never_markup(data_dir: Path) -> None:
+    store = ClassStore(f"sqlite:///{data_dir / 'classes.db'}")
+    marked = "**Which** <b>reader</b> [keeps](javascript:x) it?"
+    try:
+        made = store.create_class()
+        store.record(
+            made.code,
+            FIXED_BROWSER,
+            "tour.keeps",
+            "tour",
+            "lstm",
+            True,
+            question_text=marked,
+            choice_text="<i>LSTM</i>",
+        )
+        teacher = teacher_of(store, made.teacher_key)
+    finally:
+        store.dispose()
+    (row,) = table_with(teacher, "question")
+    assert row["question"] == marked
+    assert (
+        row["the class and the model"] == "1 of 1 expected '<i>LSTM</i>'; the model: '<i>LSTM</i>'"
+    )
+    assert not any("<b>" in text or "<i>" in text for text in texts(teacher))

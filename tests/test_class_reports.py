@@ -164,3 +164,76 @@ def test_two_processes_share_one_class(class_db_url: str) -> None:
     shared = [answer for answer in seen if answer.question.startswith("q")]
     assert sorted(answer.question for answer in shared) == [f"q{n}" for n in range(8)]
     assert len({answer.student for answer in shared}) == 1
+
+
+def test_the_teacher_reads_the_words_students_saw_with_the_model_answer(
+    class_db_url: str,
+) -> None:
+    store = ClassStore(class_db_url, now=T0)
+    try:
+        made = store.create_class(now=T0)
+        picks = ["much-smaller"] * 12 + ["bigger"] * 5 + ["the-same"] * 3
+        words = {"much-smaller": "Much smaller", "bigger": "Bigger", "the-same": "The same"}
+        for n, pick in enumerate(picks):
+            store.record(
+                made.code,
+                secrets.token_urlsafe(16),
+                "tour.size",
+                "tour",
+                pick,
+                pick == "bigger",
+                T0 + timedelta(seconds=n),
+                question_text="How big is the map after the last stage?",
+                choice_text=words[pick],
+            )
+        kept, wording = store.answers(made.teacher_key), store.wording(made.teacher_key)
+        (count,) = reports.question_counts(kept, wording=wording)
+    finally:
+        store.dispose()
+    rows = list(csv.DictReader(io.StringIO(reports.answers_csv(kept, wording))))
+    assert {(row["choice"], row["choice_words"]) for row in rows} == set(words.items())
+    assert {row["question_words"] for row in rows} == {"How big is the map after the last stage?"}
+    assert count.words == "How big is the map after the last stage?"
+    assert count.summary() == "12 of 20 expected 'Much smaller'; the model: 'Bigger'"
+    assert count.counted() == "Much smaller 12 · Bigger 5 · The same 3"
+
+
+def test_a_tie_names_every_most_chosen_and_a_name_without_words_reads_as_words() -> None:
+    answers = [
+        Answer(1, "check.receptive-field", "after", "whole-photo", True, T0),
+        Answer(2, "check.receptive-field", "after", "a-corner", False, T0),
+    ]
+    (count,) = reports.question_counts(answers, phase="after")
+    assert count.words == "receptive field"
+    assert count.summary() == (
+        "1 of 2 each chose 'whole photo' and 'a corner'; the model: 'whole photo'"
+    )
+    (unknown,) = reports.question_counts(answers[1:], phase="after")
+    assert unknown.summary() == "1 of 1 chose 'a corner'; the model: not known yet"
+
+
+def test_a_randomising_class_scores_each_group_apart() -> None:
+    def check(student: int, phase: str, right: int, asks_first: bool) -> list[Answer]:
+        return [
+            Answer(student, f"check{i}", phase, "a", i < right, T0, asks_first) for i in range(3)
+        ]
+
+    answers = [
+        *check(1, "before", 1, True),
+        *check(1, "after", 3, True),
+        *check(2, "before", 0, False),
+        *check(2, "after", 1, False),
+        *check(3, "before", 2, False),
+        *check(3, "after", 2, False),
+    ]
+    groups = reports.scores_by_group(answers, out_of=3)
+    asked, shown = groups[reports.ASKS_FIRST], groups[reports.REVEALS_FIRST]
+    assert (asked.students, asked.before, asked.after, asked.gain) == (1, 1.0, 3.0, 1.0)
+    assert (shown.students, shown.before, shown.after) == (2, 1.0, 1.5)
+    assert shown.gain == pytest.approx(0.25)
+    rows = list(csv.DictReader(io.StringIO(reports.answers_csv(answers))))
+    assert {(row["student"], row["group"]) for row in rows} == {
+        ("1", "asks-first"),
+        ("2", "reveals-first"),
+        ("3", "reveals-first"),
+    }

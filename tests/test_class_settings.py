@@ -27,3 +27,10 @@ def test_retention_is_30_days_unless_set() -> None:
     assert settings.retention_days({"CLASS_RETENTION_DAYS": "7"}) == 7
     assert settings.retention_days({"CLASS_RETENTION_DAYS": "-3"}) == 0
     assert settings.retention_days({"CLASS_RETENTION_DAYS": "soon"}) == 30
+
+
+def test_a_class_stays_open_at_most_7_days_unless_set() -> None:
+    assert settings.max_open_days({}) == 7
+    assert settings.max_open_days({"CLASS_MAX_OPEN_DAYS": "2"}) == 2
+    assert settings.max_open_days({"CLASS_MAX_OPEN_DAYS": "0"}) == 1
+    assert settings.max_open_days({"CLASS_MAX_OPEN_DAYS": "a week"}) == 7

@@ -219,3 +219,105 @@ def test_the_database_keeps_no_browser_id(store: ClassStore) -> None:
     with store.engine.connect() as connection:
         kept = [str(value) for row in connection.execute(select(students)) for value in row]
     assert one not in " ".join(kept)
+
+
+def test_the_words_students_saw_are_kept_bounded_and_per_phase(store: ClassStore) -> None:
+    made = store.create_class(now=T0)
+    anna, ben = browser(), browser()
+    asked = "After the last stage, how big is the map?"
+    store.record(
+        made.code,
+        anna,
+        "tour.size",
+        "tour",
+        "much-smaller",
+        True,
+        now=T0,
+        question_text=asked,
+        choice_text="Much smaller",
+    )
+    store.record(
+        made.code,
+        ben,
+        "tour.size",
+        "tour",
+        "bigger",
+        False,
+        now=T0,
+        question_text=f"  {asked}\n",  # the same words, however they were laid out
+        choice_text="x" * 500,
+    )
+    store.record(
+        made.code,
+        anna,
+        "tour.size",
+        "before",
+        "bigger",
+        False,
+        now=T0,
+        question_text="Another photo: how big is its map?",
+        choice_text="Bigger",
+    )
+    other = store.create_class(now=T0)
+    store.record(
+        other.code, anna, "tour.size", "tour", "bigger", True, now=T0, question_text="Elsewhere"
+    )
+    words = store.wording(made.teacher_key)
+    assert words.questions == {
+        ("tour", "tour.size"): asked,
+        ("before", "tour.size"): "Another photo: how big is its map?",
+    }
+    cut = words.choices[("tour", "tour.size", "bigger")]
+    assert len(cut) == limits.CHOICE_WORDS and cut == "x" * (limits.CHOICE_WORDS - 1) + "…"
+    assert words.choices[("tour", "tour.size", "much-smaller")] == "Much smaller"
+    assert words.choices[("before", "tour.size", "bigger")] == "Bigger"
+    assert store.wording(other.teacher_key).questions == {("tour", "tour.size"): "Elsewhere"}
+    assert store.wording("not a key").questions == {}
+    with pytest.raises(ValueError):
+        store.record(made.code, anna, "tour.size", "tour", "a", True, now=T0, question_text=3)
+
+
+def test_a_class_left_open_closes_itself_and_its_retention_runs_from_then(
+    class_db_url: str,
+) -> None:
+    store = ClassStore(class_db_url, now=T0, max_open_days=7)
+    try:
+        forgotten = store.create_class(retention_days=30, now=T0)
+        later = store.create_class(retention_days=30, now=T0 + timedelta(days=5))
+        for made in (forgotten, later):
+            store.record(made.code, browser(), "q1", "tour", "a", True, now=T0, question_text="Q?")
+        week = T0 + timedelta(days=7)
+        assert store.info(forgotten.teacher_key, now=week - timedelta(seconds=1)).closed_at is None
+        # the purge runs a day late: the class still closed when its week ended
+        info = store.info(forgotten.teacher_key, now=week + timedelta(days=1))
+        assert (info.closed_at, info.purged_at, info.students) == (week, None, 1)
+        assert store.info(later.teacher_key, now=week + timedelta(days=1)).closed_at is None
+        with pytest.raises(limits.Refused) as refused:
+            store.record(forgotten.code, browser(), "q2", "tour", "a", True, now=week)
+        assert refused.value.message == limits.CLOSED
+        due = week + timedelta(days=30)
+        assert store.info(forgotten.teacher_key, now=due - timedelta(seconds=1)).purged_at is None
+        assert store.info(forgotten.teacher_key, now=due).purged_at == due
+        assert store.answers(forgotten.teacher_key) == []
+        assert store.wording(forgotten.teacher_key).questions == {}
+        assert len(store.answers(later.teacher_key)) == 1  # closed on day 12, kept until day 42
+        assert store.info(later.teacher_key, now=due).closed_at == T0 + timedelta(days=12)
+    finally:
+        store.dispose()
+
+
+def test_each_answer_carries_its_students_group(store: ClassStore) -> None:
+    randomised = store.create_class(randomise=True, now=T0)
+    plain = store.create_class(now=T0)
+    groups: dict[int, bool] = {}
+    for _ in range(16):
+        one = browser()
+        groups[store.join(randomised.code, one, now=T0).number] = store.join(
+            randomised.code, one, now=T0
+        ).asks_first
+        store.record(randomised.code, one, "q1", "before", "a", True, now=T0)
+        store.record(plain.code, one, "q1", "before", "a", True, now=T0)
+    kept = store.answers(randomised.teacher_key)
+    assert {a.student: a.asks_first for a in kept} == groups
+    assert set(groups.values()) == {True, False}  # 16 browsers: both halves (1 in 32768 not)
+    assert all(a.asks_first for a in store.answers(plain.teacher_key))

@@ -34,10 +34,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from bench.harness.page_waits import wait_until_settled
 from bench.harness.paths import ROOT, SAMPLES
+from bench.harness.postgres import fresh_database
 from bench.harness.server import free_port, serve_apps, wait_healthy
 from deploy.nginx_conf import command, prepare
 from serving.classes.store import ClassStore
-from tests.helpers.postgres import fresh_database
 from ui.common.classroom import answer_name
 
 COOKIE = "st_backend"  # names the process that answered last: it routes

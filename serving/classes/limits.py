@@ -18,6 +18,10 @@ MAX_ANSWERS_PER_STUDENT = 80
 FLOOD_WINDOW = timedelta(seconds=10)
 FLOOD_ANSWERS = 20
 PHASES = ("tour", "before", "after")
+# The words of a question and of a choice as the student saw them (the app's own text), kept
+# for the teacher: at most this many characters, longer ones cut with an ellipsis.
+QUESTION_WORDS = 300
+CHOICE_WORDS = 120
 _NAME = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,63}")  # question ids and choices: the app's own
 _BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -39,6 +43,19 @@ class Refused(Exception):
 def valid_name(value: object) -> bool:
     """A question id or a choice: the app's own short lower-case names, nothing typed."""
     return isinstance(value, str) and _NAME.fullmatch(value) is not None
+
+
+def words(value: object, bound: int) -> str | None:
+    """The app's words for a question or choice, on one line and at most `bound` characters
+    (None for none); a value that is not text is not what the app asks."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"not words the app shows: {value!r}")
+    line = " ".join(value.split())
+    if not line:
+        return None
+    return line if len(line) <= bound else line[: bound - 1].rstrip() + "…"
 
 
 def valid_browser_id(value: object) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.schema import CreateTable
 
 from serving.classes.engine import writer
-from serving.classes.schema import answers, classes, schema_version, students
+from serving.classes.schema import answers, choices, classes, questions, schema_version, students
 
 
 def _first_tables(connection: Connection) -> None:
@@ -29,7 +29,12 @@ def _answers_by_question(connection: Connection) -> None:
         index.create(connection)
 
 
-STEPS: list[Callable[[Connection], None]] = [_first_tables, _answers_by_question]
+def _words(connection: Connection) -> None:
+    for table in (questions, choices):
+        connection.execute(CreateTable(table))
+
+
+STEPS: list[Callable[[Connection], None]] = [_first_tables, _answers_by_question, _words]
 LATEST = len(STEPS)
 
 

@@ -1,8 +1,10 @@
 """What the teacher sees: per-question counts, before and after scores, the gain, a CSV.
 
-All from the store's anonymous answers (student numbers, never browser ids). The model's own
-answer to a question is the choice its correct answers gave; `truth` can name it when nobody
-in the class got it right yet.
+All from the store's anonymous answers (student numbers, never browser ids), in the words the
+students saw (the store's Wording; a name without words is shown as a readable name). The
+model's own answer to a question is the choice its correct answers gave; `truth` can name it
+when nobody in the class got it right yet. In a randomising class the scores also come split by
+group: the students asked before each answer, and those shown it first.
 """
 
 from __future__ import annotations
@@ -11,9 +13,18 @@ import csv
 import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from serving.classes.store import Answer
+from serving.classes.store import Answer, Wording
+
+ASKS_FIRST = "asks first"
+REVEALS_FIRST = "reveals first"
+_NO_WORDS = Wording({}, {})
+
+
+def readable(name: str) -> str:
+    """A question's or choice's name when its words were not kept: `tour.how-big` -> how big."""
+    return name.split(".", 1)[-1].replace("-", " ")
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,28 @@ class QuestionCount:
     choices: dict[str, int]  # choice -> how many students chose it, most chosen first
     model: str | None  # what the model did (the right choice), if known
     answered: int
+    words: str = ""  # the question as the students read it
+    labels: dict[str, str] = field(default_factory=dict)  # choice -> its words
+    phase: str = "tour"
+
+    def label(self, choice: str) -> str:
+        return self.labels.get(choice) or readable(choice)
+
+    def summary(self) -> str:
+        """'12 of 20 expected 'much smaller'; the model: 'much smaller'' (ties all named)."""
+        most = max(self.choices.values())
+        top = [f"'{self.label(c)}'" for c, n in self.choices.items() if n == most]
+        verb = "expected" if self.phase == "tour" else "chose"
+        if len(top) == 1:
+            said = f"{most} of {self.answered} {verb} {top[0]}"
+        else:
+            said = f"{most} of {self.answered} each {verb} {' and '.join(top)}"
+        model = "not known yet" if self.model is None else f"'{self.label(self.model)}'"
+        return f"{said}; the model: {model}"
+
+    def counted(self) -> str:
+        """Every choice with its count, most chosen first: `much smaller 12 · bigger 8`."""
+        return " · ".join(f"{self.label(c)} {n}" for c, n in self.choices.items())
 
 
 @dataclass(frozen=True)
@@ -34,7 +67,10 @@ class Scores:
 
 
 def question_counts(
-    answers: Iterable[Answer], phase: str = "tour", truth: Mapping[str, str] | None = None
+    answers: Iterable[Answer],
+    phase: str = "tour",
+    truth: Mapping[str, str] | None = None,
+    wording: Wording = _NO_WORDS,
 ) -> list[QuestionCount]:
     """Per question of `phase`, in the order first answered: who chose what, and the model's."""
     chosen: dict[str, Counter[str]] = defaultdict(Counter)
@@ -46,7 +82,19 @@ def question_counts(
         if answer.correct:
             right.setdefault(answer.question, answer.choice)
     return [
-        QuestionCount(question, dict(counts.most_common()), right.get(question), counts.total())
+        QuestionCount(
+            question,
+            dict(counts.most_common()),
+            right.get(question),
+            counts.total(),
+            wording.questions.get((phase, question)) or readable(question),
+            {
+                choice: wording.choices[(phase, question, choice)]
+                for choice in {*counts, right.get(question)}
+                if (phase, question, choice) in wording.choices
+            },
+            phase,
+        )
         for question, counts in chosen.items()
     ]
 
@@ -74,11 +122,35 @@ def scores(answers: Iterable[Answer], out_of: int) -> Scores:
     return Scores(len(matched), before, after, out_of, normalised_gain(before, after, out_of))
 
 
-CSV_COLUMNS = ("student", "phase", "question", "choice", "correct", "answered_at_utc")
+def group(answer: Answer) -> str:
+    return ASKS_FIRST if answer.asks_first else REVEALS_FIRST
 
 
-def answers_csv(answers: Iterable[Answer]) -> str:
-    """The anonymous answers as CSV: a per-class student number, never more of a student."""
+def scores_by_group(answers: Iterable[Answer], out_of: int) -> dict[str, Scores]:
+    """A randomising class's scores and gain for each group: asked first, shown first."""
+    kept = list(answers)
+    return {
+        name: scores([a for a in kept if group(a) == name], out_of)
+        for name in (ASKS_FIRST, REVEALS_FIRST)
+    }
+
+
+CSV_COLUMNS = (
+    "student",
+    "phase",
+    "question",
+    "choice",
+    "correct",
+    "answered_at_utc",
+    "group",
+    "question_words",
+    "choice_words",
+)
+
+
+def answers_csv(answers: Iterable[Answer], wording: Wording = _NO_WORDS) -> str:
+    """The anonymous answers as CSV: a per-class student number and its group (asks first or
+    reveals first), never more of a student; and the words each question and choice had."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -91,6 +163,9 @@ def answers_csv(answers: Iterable[Answer]) -> str:
                 answer.choice,
                 int(answer.correct),
                 answer.at.isoformat(timespec="seconds"),
+                group(answer).replace(" ", "-"),
+                wording.questions.get((answer.phase, answer.question), ""),
+                wording.choices.get((answer.phase, answer.question, answer.choice), ""),
             )
         )
     return out.getvalue()

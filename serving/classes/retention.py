@@ -2,7 +2,9 @@
 
 A closed class takes no more answers; `retention_days` after it closed, its students and
 answers are deleted (the class row stays, with purged_at, so its teacher's link still says
-what happened). The store purges at start and on every teacher's view.
+what happened). A class its teacher never closed is closed `max_open_days` after it started,
+as of that moment (so its retention runs from then, however late the purge notices). The store
+purges at start and on every teacher's view.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, delete, select, update
 
-from serving.classes.schema import answers, classes, students
+from serving.classes.schema import answers, choices, classes, questions, students
 
 
 def close(connection: Connection, teacher_digest: str, now: datetime) -> bool:
@@ -26,8 +28,27 @@ def close(connection: Connection, teacher_digest: str, now: datetime) -> bool:
     return True
 
 
-def purge(connection: Connection, now: datetime) -> int:
-    """Delete the students and answers of every class past its retention; return how many."""
+def close_forgotten(connection: Connection, now: datetime, max_open_days: int) -> int:
+    """Close every class open longer than `max_open_days`, as of its last open day's end."""
+    longest = timedelta(days=max_open_days)
+    forgotten = connection.execute(
+        select(classes.c.id, classes.c.created).where(
+            classes.c.closed_at.is_(None) & (classes.c.created <= now - longest)
+        )
+    ).all()
+    for row in forgotten:
+        connection.execute(
+            update(classes)
+            .where((classes.c.id == row.id) & classes.c.closed_at.is_(None))
+            .values(closed_at=row.created + longest)
+        )
+    return len(forgotten)
+
+
+def purge(connection: Connection, now: datetime, max_open_days: int) -> int:
+    """Close forgotten classes, then delete the students, answers and words of every class
+    past its retention; return how many classes were purged."""
+    close_forgotten(connection, now, max_open_days)
     due = [
         row.id
         for row in connection.execute(
@@ -40,5 +61,7 @@ def purge(connection: Connection, now: datetime) -> int:
     if due:
         connection.execute(delete(answers).where(answers.c.class_id.in_(due)))
         connection.execute(delete(students).where(students.c.class_id.in_(due)))
+        connection.execute(delete(questions).where(questions.c.class_id.in_(due)))
+        connection.execute(delete(choices).where(choices.c.class_id.in_(due)))
         connection.execute(update(classes).where(classes.c.id.in_(due)).values(purged_at=now))
     return len(due)

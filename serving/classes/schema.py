@@ -19,6 +19,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from serving.classes.limits import CHOICE_WORDS, QUESTION_WORDS
+
 metadata = MetaData()
 
 schema_version = Table(
@@ -70,4 +72,28 @@ answers = Table(
     UniqueConstraint("class_id", "student_id", "question", "phase", name="one_answer_per_question"),
     # added by migration 2 (the teacher's view reads a class's answers question by question)
     Index("answers_by_question", "class_id", "phase", "question"),
+)
+
+# added by migration 3: the words a student saw, so the teacher reads them rather than names
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("class_id", Integer, ForeignKey("classes.id", ondelete="CASCADE"), nullable=False),
+    Column("phase", String(8), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("text", String(QUESTION_WORDS), nullable=False),
+    UniqueConstraint("class_id", "phase", "name", name="one_text_per_question"),
+)
+
+choices = Table(
+    "choices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("class_id", Integer, ForeignKey("classes.id", ondelete="CASCADE"), nullable=False),
+    Column("phase", String(8), nullable=False),
+    Column("question", String(64), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("text", String(CHOICE_WORDS), nullable=False),
+    UniqueConstraint("class_id", "phase", "question", "name", name="one_text_per_choice"),
 )

@@ -4,6 +4,8 @@ DATABASE_URL (e.g. postgresql+psycopg://user@host/db; a bare postgresql:// is re
 makes several processes or machines share the classes; otherwise one SQLite file,
 `classes.db`, in CLASS_DATA_DIR (default `data/` beside the app), created on first use.
 CLASS_RETENTION_DAYS (default 30): how long a closed class's answers are kept.
+CLASS_MAX_OPEN_DAYS (default 7): a class its teacher never closed is closed this long after it
+started (its retention then runs from there).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 from pathlib import Path
 
 DEFAULT_RETENTION_DAYS = 30
+DEFAULT_MAX_OPEN_DAYS = 7
 _APP_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -30,8 +33,17 @@ def database_url(environ: dict[str, str] | None = None) -> str:
 
 def retention_days(environ: dict[str, str] | None = None) -> int:
     """Days a closed class's answers are kept (CLASS_RETENTION_DAYS; 30; at least 0)."""
+    return _days(environ, "CLASS_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, least=0)
+
+
+def max_open_days(environ: dict[str, str] | None = None) -> int:
+    """Days a class stays open unless closed sooner (CLASS_MAX_OPEN_DAYS; 7; at least 1)."""
+    return _days(environ, "CLASS_MAX_OPEN_DAYS", DEFAULT_MAX_OPEN_DAYS, least=1)
+
+
+def _days(environ: dict[str, str] | None, name: str, default: int, least: int) -> int:
     environ = os.environ if environ is None else environ
     try:
-        return max(0, int(environ.get("CLASS_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)))
+        return max(least, int(environ.get(name, default)))
     except ValueError:
-        return DEFAULT_RETENTION_DAYS
+        return default

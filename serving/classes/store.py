@@ -1,7 +1,8 @@
 """ClassStore: create a class, let browsers join it and answer, and give its teacher the answers.
 
 Every write is one short transaction: find the class and the student, apply the limits
-(limits.py), then replace or insert the answer. The unique keys are the guard: two processes
+(limits.py), then replace or insert the answer (and keep the words the student saw, per class
+and question, for the teacher). The unique keys are the guard: two processes
 inserting the same student or answer at once make one IntegrityError, and the loser simply
 runs its transaction again (then it finds the row and replaces it). No SQL of one dialect here.
 """
@@ -20,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from serving.classes import codes, limits, retention, settings
 from serving.classes.engine import make_engine, writer
 from serving.classes.migrations import migrate
-from serving.classes.schema import answers, classes, students
+from serving.classes.schema import answers, choices, classes, questions, students
 
 T = TypeVar("T")
 _RETRIES = 5
@@ -62,14 +63,28 @@ class Answer:
     choice: str
     correct: bool
     at: datetime
+    asks_first: bool = True  # the student's group (False: reveals first, in a randomising class)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The words students saw, by name: questions[(phase, question)] and
+    choices[(phase, question, choice)]; a name without words is shown as it is."""
+
+    questions: dict[tuple[str, str], str]
+    choices: dict[tuple[str, str, str], str]
 
 
 class ClassStore:
     """The classes' database (settings.database_url() unless `url` is given), migrated at start."""
 
-    def __init__(self, url: str | None = None, now: datetime | None = None) -> None:
+    def __init__(
+        self, url: str | None = None, now: datetime | None = None, max_open_days: int | None = None
+    ) -> None:
         self.engine: Engine = make_engine(url or settings.database_url())
         self._writes = writer(self.engine)
+        days = settings.max_open_days() if max_open_days is None else max_open_days
+        self.max_open_days = max(1, days)
         self.version = migrate(self.engine)
         self.purge(now)
 
@@ -108,12 +123,18 @@ class ClassStore:
         choice: str,
         correct: bool,
         now: datetime | None = None,
+        *,
+        question_text: str | None = None,
+        choice_text: str | None = None,
     ) -> None:
-        """Keep one answer (replacing the browser's earlier one); Refused if the class won't."""
+        """Keep one answer (replacing the browser's earlier one) and the words the student saw
+        (the question's and the choice's, if given); Refused if the class won't."""
         if phase not in limits.PHASES or not (
             limits.valid_name(question) and limits.valid_name(choice)
         ):
             raise ValueError(f"not an answer the app asks: {question!r} {phase!r} {choice!r}")
+        asked = limits.words(question_text, limits.QUESTION_WORDS)
+        chosen = limits.words(choice_text, limits.CHOICE_WORDS)
         when = now or utcnow()
 
         def write(connection: Connection) -> None:
@@ -146,6 +167,13 @@ class ClassStore:
                         phase=phase,
                         **values,
                     )
+                )
+            where = {"class_id": found.id, "phase": phase}
+            if asked is not None:
+                _keep_words(connection, questions, {**where, "name": question}, asked)
+            if chosen is not None:
+                _keep_words(
+                    connection, choices, {**where, "question": question, "name": choice}, chosen
                 )
             connection.execute(
                 update(students)
@@ -196,6 +224,8 @@ class ClassStore:
                 answers.c.choice,
                 answers.c.correct,
                 answers.c.at,
+                students.c.browser_digest,
+                classes.c.randomise,
             )
             .join(students, students.c.id == answers.c.student_id)
             .join(classes, classes.c.id == answers.c.class_id)
@@ -203,7 +233,32 @@ class ClassStore:
             .order_by(students.c.number, answers.c.at, answers.c.id)
         )
         with self.engine.connect() as connection:
-            return [Answer(*row) for row in connection.execute(query)]
+            return [
+                Answer(*row[:6], asks_first=_asks_first(row.randomise, row.browser_digest))
+                for row in connection.execute(query)
+            ]
+
+    def wording(self, teacher_key: str) -> Wording:
+        """The words the teacher's class saw for its questions and choices (none: empty)."""
+        key = codes.parse(teacher_key)
+        found: Wording = Wording({}, {})
+        if key is None:
+            return found
+        mine = select(classes.c.id).where(classes.c.teacher_digest == codes.digest(key))
+        with self.engine.connect() as connection:
+            for row in connection.execute(
+                select(questions.c.phase, questions.c.name, questions.c.text).where(
+                    questions.c.class_id.in_(mine.scalar_subquery())
+                )
+            ):
+                found.questions[(row.phase, row.name)] = row.text
+            for row in connection.execute(
+                select(choices.c.phase, choices.c.question, choices.c.name, choices.c.text).where(
+                    choices.c.class_id.in_(mine.scalar_subquery())
+                )
+            ):
+                found.choices[(row.phase, row.question, row.name)] = row.text
+        return found
 
     def close(self, teacher_key: str, now: datetime | None = None) -> bool:
         """Close the teacher's class (students can no longer answer); False if no such class."""
@@ -214,9 +269,10 @@ class ClassStore:
             return retention.close(connection, codes.digest(key), now or utcnow())
 
     def purge(self, now: datetime | None = None) -> int:
-        """Delete the answers of classes closed longer than their retention; how many classes."""
+        """Close classes open longer than max_open_days, and delete the answers of classes
+        closed longer than their retention; how many classes were purged."""
         with self._writes.begin() as connection:
-            return retention.purge(connection, now or utcnow())
+            return retention.purge(connection, now or utcnow(), self.max_open_days)
 
     def _student(self, connection: Connection, found: Row, browser_id: str, when) -> Student:
         if not limits.valid_browser_id(browser_id):
@@ -241,9 +297,7 @@ class ClassStore:
                 )
             )
             student = _student_row(connection, found.id, browser_id)
-        # half of a randomising class (by its digest: the same browser, the same half) reveals first
-        asks_first = not (found.randomise and int(student.browser_digest[-1], 16) % 2)
-        return Student(student.number, asks_first)
+        return Student(student.number, _asks_first(found.randomise, student.browser_digest))
 
     def _retrying(self, work: Callable[[Connection], T]) -> T:
         for attempt in range(_RETRIES):
@@ -259,6 +313,22 @@ class ClassStore:
 def _browser_digest(class_id: int, browser_id: str) -> str:
     # per class: the same browser in two classes cannot be linked through the database
     return hashlib.sha256(f"{class_id}:{browser_id}".encode()).hexdigest()
+
+
+def _asks_first(randomise: bool, browser_digest: str) -> bool:
+    # half of a randomising class (by its digest: the same browser, the same half) reveals first
+    return not (randomise and int(browser_digest[-1], 16) % 2)
+
+
+def _keep_words(connection: Connection, table, key: dict[str, object], text: str) -> None:
+    """The words for `key` in `table` (a question's or a choice's): added, or replaced if the
+    app has changed them since (a new version mid-class)."""
+    where = [table.c[column] == value for column, value in key.items()]
+    kept = connection.execute(select(table.c.id, table.c.text).where(*where)).first()
+    if kept is None:
+        connection.execute(insert(table).values(**key, text=text))
+    elif kept.text != text:
+        connection.execute(update(table).where(table.c.id == kept.id).values(text=text))
 
 
 def _open_class(connection: Connection, code: str) -> Row:

@@ -13,14 +13,29 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from serving.classes import codes, reports
-from serving.classes.store import ClassInfo
+from serving.classes import codes, reports, settings
+from serving.classes.store import Answer, ClassInfo, Wording
 from ui.cache.classes import class_store
 from ui.common.pages import TOUR
 
 TEACHER_KEY = "class_teacher_key"
 REFRESH = timedelta(seconds=5)
-CHECK_QUESTIONS = 6  # the check before and after the tour (not asked yet: a later step)
+CHECK_QUESTIONS = 6  # the check before and after the tour
+ROW_HEIGHT = 72
+HEADER_HEIGHT = 40
+MAX_ROWS = 15  # a longer table scrolls
+RANDOMISE = "Randomise: half the class sees each answer before being asked"
+PHASE_HEADINGS = {
+    "tour": "The tour's predictions",
+    "before": "The check before the tour",
+    "after": "The check after the tour",
+}
+GAIN_HELP = (
+    "Normalised gain = (after − before) / (maximum − before): the share of what the class "
+    "did not know before the tour that it knew after. 1 means everything, 0 nothing, below 0 "
+    "the class did worse. It is computed on the class's mean scores, for the students who did "
+    "both checks."
+)
 
 
 def student_link(code: str) -> str:
@@ -42,12 +57,22 @@ def show_teacher_page() -> None:
 
 def start_or_reopen() -> None:
     st.markdown(
-        "Start a class and give your students its link: they take the guided tour, and you see "
-        "here, as they answer, how many predicted what and what the models did. Nothing "
-        "identifies a student: a random number per browser, no names."
+        "This page runs a class through the guided tour. Start a class and give your students "
+        "its link: each of them predicts every step's answer before the models show it, and "
+        "does a short check before and after the tour. Here you see, live, how many predicted "
+        "what and what the models did, the class's scores before and after, and a CSV of the "
+        "answers. Nothing identifies a student (a random number per browser, no names), and a "
+        f"class's answers are deleted {settings.retention_days()} days after it closes."
+    )
+    randomise = st.toggle(
+        RANDOMISE,
+        key="class_randomise",
+        help="Each student is, at random, either asked first or shown the answer first at every "
+        "step; the scores then come per group, so you see what asking first does in your class.",
     )
     if st.button("Start a class", type="primary", key="class_start"):
-        st.session_state[TEACHER_KEY] = class_store().create_class().teacher_key
+        made = class_store().create_class(randomise=randomise)
+        st.session_state[TEACHER_KEY] = made.teacher_key
         st.rerun()
     typed = st.text_input(
         "Or reopen your class with its teacher key", type="password", key="class_reopen"
@@ -73,6 +98,13 @@ def show_class(key: str, info: ClassInfo) -> None:
     else:
         st.markdown("Your students open this link (or type the code on the tour's address):")
         st.code(student_link(info.code), language=None)
+        closes = info.created + timedelta(days=class_store().max_open_days)
+        st.caption(f"Unless you close it sooner, the class closes by itself on {closes:%Y-%m-%d}.")
+    if info.randomise:
+        st.caption(
+            "Randomised: about half the class is asked before each answer is shown, the other "
+            "half sees the answer first; the scores below come per group."
+        )
     with st.expander("Your teacher key: it reopens this view (keep it to yourself)"):
         st.code(key, language=None)
     left, right = st.columns(2)
@@ -91,36 +123,84 @@ def live_answers(key: str) -> None:
     if info is None:
         return
     answers = class_store().answers(key)
+    wording = class_store().wording(key)
     students, answered = st.columns(2)
     students.metric("Students", info.students)
     answered.metric("Answers", len(answers))
-    counts = reports.question_counts(answers)
-    if counts:
-        st.dataframe(
-            [
-                {
-                    "question": count.question.removeprefix("tour.").replace("-", " "),
-                    "answered": count.answered,
-                    "predicted": " · ".join(f"{c} {n}" for c, n in count.choices.items()),
-                    "the model": count.model or "(no one right yet)",
-                }
-                for count in counts
-            ],
-            hide_index=True,
-            key="class_counts",
-        )
-    else:
+    if not answers:
         st.caption("No answers yet: they appear here as your students reveal each step.")
-    scores = reports.scores(answers, CHECK_QUESTIONS)
-    if scores.students:
-        before, after, gain = st.columns(3)
-        before.metric("Before", f"{scores.before:.1f} / {scores.out_of}")
-        after.metric("After", f"{scores.after:.1f} / {scores.out_of}")
-        gain.metric("Normalised gain", "–" if scores.gain is None else f"{scores.gain:.2f}")
+    for phase, heading in PHASE_HEADINGS.items():
+        question_table(answers, wording, phase, heading)
+    show_scores(answers, info.randomise)
     st.download_button(
         "Download the anonymous answers (CSV)",
-        reports.answers_csv(answers),
+        reports.answers_csv(answers, wording),
         file_name=f"class-{info.code}.csv",
         mime="text/csv",
         key="class_csv",
     )
+
+
+def question_table(answers: list[Answer], wording: Wording, phase: str, heading: str) -> None:
+    """Per question of `phase`, in the words the students read (plain text in a table, never
+    markup): how many answered, the most chosen against the models' answer, every count."""
+    counts = reports.question_counts(answers, phase, wording=wording)
+    if not counts:
+        return
+    st.markdown(f"**{heading}**")
+    st.dataframe(
+        [
+            {
+                "question": count.words,
+                "answered": count.answered,
+                "the class and the model": count.summary(),
+                "every choice": count.counted(),
+            }
+            for count in counts
+        ],
+        hide_index=True,
+        key="class_counts" if phase == "tour" else f"class_counts_{phase}",
+        row_height=ROW_HEIGHT,  # room for two or three lines: the grid wraps a long cell
+        height=min(len(counts), MAX_ROWS) * ROW_HEIGHT + HEADER_HEIGHT,  # every row, no scroll
+        column_config={
+            "question": st.column_config.TextColumn(width="medium"),
+            "answered": st.column_config.NumberColumn(width=70),
+            "the class and the model": st.column_config.TextColumn(width="medium"),
+            "every choice": st.column_config.TextColumn(width="medium"),
+        },
+    )
+
+
+def show_scores(answers: list[Answer], randomise: bool) -> None:
+    """The check's scores before and after and the normalised gain; per group if randomised."""
+    scores = reports.scores(answers, CHECK_QUESTIONS)
+    if not scores.students:
+        return
+    before, after, gain = st.columns(3)
+    before.metric("Before", f"{scores.before:.1f} / {scores.out_of}")
+    after.metric("After", f"{scores.after:.1f} / {scores.out_of}")
+    gain.metric("Normalised gain", _gain(scores.gain), help=GAIN_HELP)
+    st.caption(
+        f"Mean scores of the {scores.students} students who did both checks. Normalised gain: "
+        "the share of what they did not know before that they knew after (1: all of it)."
+    )
+    if randomise:
+        st.dataframe(
+            [
+                {
+                    "group": name,
+                    "students": group.students,
+                    "before": f"{group.before:.1f} / {group.out_of}" if group.students else "–",
+                    "after": f"{group.after:.1f} / {group.out_of}" if group.students else "–",
+                    "normalised gain": _gain(group.gain),
+                }
+                for name, group in reports.scores_by_group(answers, CHECK_QUESTIONS).items()
+            ],
+            hide_index=True,
+            key="class_groups",
+            column_config={"normalised gain": st.column_config.TextColumn(help=GAIN_HELP)},
+        )
+
+
+def _gain(gain: float | None) -> str:
+    return "–" if gain is None else f"{gain:.2f}"

@@ -17,7 +17,7 @@ import streamlit as st
 
 from serving.classes import codes, limits
 from ui.cache.classes import class_store
-from ui.common.text import inline_code
+from ui.common.text import inline_code, markdown_words
 
 CLASS_PARAM = "class"
 CODE_KEY = "class_code"  # the joined class's canonical code
@@ -96,13 +96,31 @@ def answer_name(text: str, index: int) -> str:
     return slug if limits.valid_name(slug) else f"choice-{index + 1}"
 
 
-def record_answer(question: str, phase: str, choice: str, correct: bool) -> None:
-    """Keep the student's answer in their class (if they are in one); a refusal is kept for
-    `class_caption` to show."""
+def record_answer(
+    question: str,
+    phase: str,
+    choice: str,
+    correct: bool,
+    *,
+    question_text: str | None = None,
+    choice_text: str | None = None,
+) -> None:
+    """Keep the student's answer in their class (if they are in one), with the words the
+    student read (the question's, as the app's markdown, and the choice's, as plain text: the
+    teacher sees these, not the names); a refusal is kept for `class_caption` to show."""
     code = st.session_state.get(CODE_KEY)
     if not code:
         return
     try:
-        class_store().record(code, browser_id(), question, phase, choice, correct)
+        class_store().record(
+            code,
+            browser_id(),
+            question,
+            phase,
+            choice,
+            correct,
+            question_text=None if question_text is None else markdown_words(question_text),
+            choice_text=choice_text,
+        )
     except limits.Refused as refused:
         st.session_state[NOTICE_KEY] = refused.message

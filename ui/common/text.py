@@ -29,6 +29,13 @@ def plain(text: str, limit: int | None = None) -> str:
     return cleaned
 
 
+def markdown_words(markdown: str) -> str:
+    """The words of the app's own markdown as a reader sees them: without the marks of
+    emphasis (`**`, `*`, `_` around words) or backslash escapes, for showing as plain text."""
+    unmarked = re.sub(r"(\*{1,3}|(?<!\w)_{1,2}|_{1,2}(?!\w))", "", markdown)
+    return re.sub(r"\\(.)", r"\1", unmarked)
+
+
 def escape_markdown(text: str, limit: int | None = None) -> str:
     """`plain`, then every character markdown could treat as syntax backslash-escaped."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", plain(text, limit))

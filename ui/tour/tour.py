@@ -112,6 +112,8 @@ def show_step(number: int) -> None:
                     "tour",
                     answer_name(guess, position),
                     guess == lesson.answer,
+                    question_text=lesson.question,
+                    choice_text=guess,
                 )
                 st.rerun()
             st.caption("Make your guess first: the answer comes from the models, not from us.")

@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL server for the class tests: Debian's binaries, a temporary cluster.
+"""A throwaway PostgreSQL server for the class tests and the bench: Debian's binaries, a
+temporary cluster.
 
 initdb into a temporary folder (trust authentication, no fsync: nothing here outlives the
 test session), then the server in the foreground on a unix socket in that folder (no TCP port to
