@@ -52,7 +52,8 @@ def seen_width(model_name: str, stage: str) -> int:
 
 def test_what_one_unit_sees_follows_the_stage_and_the_model() -> None:
     answers = {}
-    for model_name, index in (("squeezenet1_1", 6), ("efficientnet_lite0", 9), ("squeezenet1_1", 3)):
+    asked = (("squeezenet1_1", 6), ("efficientnet_lite0", 9), ("squeezenet1_1", 3))
+    for model_name, index in asked:
         spec = CNN_MODELS[model_name]
         stage, field = list(spec.receptive_fields().items())[index]
         check = checks.field_check(
