@@ -1,12 +1,21 @@
-"""Guided tour: eleven steps through the app's key ideas; at each, guess first, then see."""
+"""Guided tour: eleven steps through the app's key ideas; at each, guess first, then see. In a
+class it opens with a short check, and a check after the last step shows what was learned."""
 
 import streamlit as st
 
 from ui.common.classroom import class_caption, joined_class
-from ui.common.focus import request_focus
 from ui.common.pages import TOUR
 from ui.common.state import read_address, show_address_notices, write_address
-from ui.tour.tour import STEP_NUMBERS, STEPS, show_step, tour_address
+from ui.tour.check import CHECK_STEPS, show_check, submitted
+from ui.tour.tour import (
+    STEP_NUMBERS,
+    STEPS,
+    go,
+    offer_check,
+    position,
+    show_step,
+    tour_address,
+)
 
 
 def main() -> None:
@@ -19,23 +28,32 @@ def main() -> None:
     address = tour_address()
     read_address(TOUR.address_id, address)
     show_address_notices()
-    joined_class()
+    joined = joined_class()
     class_caption()
-    st.session_state.setdefault("tour_step", STEP_NUMBERS[0])
-    number = int(st.session_state["tour_step"])
+    opening = CHECK_STEPS[0] if joined and submitted("before") is None else STEP_NUMBERS[0]
+    st.session_state.setdefault("tour_step", opening)
+    step = st.session_state["tour_step"]
     write_address(TOUR.address_id, address)
-    show_step(number)
+    number = position(step)
+    if step in CHECK_STEPS:
+        show_check(step, lambda: go(1))
+    else:
+        if number == 1:
+            offer_check()
+        show_step(number)
 
-    def go(to: int) -> None:
-        st.session_state["tour_step"] = str(to)
-        request_focus(f".st-key-tour_guess_{to} input")  # the next question, for a keyboard
-
+    # the check before is step 0, the check after step len(STEPS) + 1
+    held = step == CHECK_STEPS[0] and joined is not None and submitted(step) is None
     back, _, forward = st.columns([1, 3, 1])
     back.button(
-        "← Previous", disabled=number == 1, on_click=go, args=(number - 1,), key="tour_back"
+        "← Previous", disabled=number <= 1, on_click=go, args=(number - 1,), key="tour_back"
     )
     forward.button(
-        "Next →", disabled=number == len(STEPS), on_click=go, args=(number + 1,), key="tour_next"
+        "Next →",
+        disabled=number > len(STEPS) or held,
+        on_click=go,
+        args=(number + 1,),
+        key="tour_next",
     )
 
 

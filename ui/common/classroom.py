@@ -22,6 +22,7 @@ from ui.common.text import inline_code
 CLASS_PARAM = "class"
 CODE_KEY = "class_code"  # the joined class's canonical code
 BROWSER_KEY = "class_browser_id"
+ASKS_FIRST_KEY = "class_asks_first"  # False: this student's tour reveals before it asks
 READ_KEY = "class_address_read"  # the address value already handled, so it is read once
 NOTICE_KEY = "class_notice"  # a refusal, shown on the next run (recording is followed by a rerun)
 COOKIE = "class_browser"
@@ -53,6 +54,7 @@ def joined_class() -> str | None:
     if value and st.session_state.get(READ_KEY) != value:
         st.session_state[READ_KEY] = value
         st.session_state.pop(CODE_KEY, None)
+        st.session_state.pop(ASKS_FIRST_KEY, None)
         code = codes.parse(value)
         if code is None:
             st.info(
@@ -62,14 +64,28 @@ def joined_class() -> str | None:
             )
             return None
         try:
-            class_store().join(code, browser_id())
+            student = class_store().join(code, browser_id())
         except limits.Refused as refused:
             st.info(refused.message, icon=":material/group_off:")
             return None
         st.session_state[CODE_KEY] = code
+        st.session_state[ASKS_FIRST_KEY] = student.asks_first
     if st.session_state.get(CODE_KEY):
         remember_browser()
     return st.session_state.get(CODE_KEY)
+
+
+def asks_first() -> bool:
+    """Whether the tour asks before it reveals: always, but for the half of a randomising
+    class whose students see each answer straight away (the class store draws the half)."""
+    if not st.session_state.get(CODE_KEY):
+        return True
+    return bool(st.session_state.get(ASKS_FIRST_KEY, True))
+
+
+def in_class() -> bool:
+    """Whether this session answers in a class (joined by `joined_class`)."""
+    return bool(st.session_state.get(CODE_KEY))
 
 
 def class_caption() -> None:
