@@ -136,6 +136,7 @@ def test_a_student_takes_the_check_before_and_after_the_tour(store: ClassStore) 
     after = answer_check(at, "after")
 
     assert [metric.value for metric in at.metric] == ["3 of 6", "5 of 6"]
+    assert (len(at.success), len(at.warning)) == (5 + 3, 1 + 3)  # after, then before, revealed
     kept = {(a.phase, a.question): (a.choice, a.correct) for a in store.answers(made.teacher_key)}
     assert len(kept) == 12  # the twelve answers, nothing else (no step was revealed)
     for phase, chosen in (("before", before), ("after", after)):

@@ -1,5 +1,6 @@
 """A student's side of class mode: the class a link names (`?class=CODE`), this browser's
-anonymous id, and recording the student's answers into the class.
+anonymous id, whether its tour asks first (the store's draw, in a randomising class), and
+recording the student's answers into the class.
 
 Only a valid, open class is joined; any other value in the address gets one plain notice and
 the page works as without a class. The id is random, made by the server and kept in a cookie

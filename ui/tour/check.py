@@ -70,15 +70,22 @@ def show_question(phase: str, number: int, check: Check, asked: CheckSet, kept: 
 
 def show_check(phase: str, start_tour: Callable[[], None]) -> None:
     """The check of `phase` ("before" or "after"); `start_tour()` goes to the tour's first
-    step."""
+    step. Once the check after is submitted, the scores come first and every question is
+    followed by its answer."""
     st.header(TITLES[phase])
-    st.markdown(INTROS[phase])
     asked = check_set(phase)
     kept = submitted(phase)
+    scored = kept is not None and phase == CHECK_STEPS[1]
+    if scored:
+        show_scores(asked, kept)
+    else:
+        st.markdown(INTROS[phase])
     chosen: dict[str, str] = {}
     for number, check in enumerate(asked.checks, 1):
         with st.container(border=True):
             answer = show_question(phase, number, check, asked, (kept or {}).get(check.idea))
+            if scored:
+                show_answer(check, answer)
         if answer is not None:
             chosen[check.idea] = answer
     if kept is None:
@@ -94,42 +101,42 @@ def show_check(phase: str, start_tour: Callable[[], None]) -> None:
             st.rerun()
         if missing:
             st.caption(f"{missing} question{'s' if missing > 1 else ''} left to answer.")
-        if not in_class() and phase == "before":
+        if not in_class() and phase == CHECK_STEPS[0]:
             st.caption("On your own, the check is up to you: Next skips it.")
         return
-    if phase == "before":
+    if phase == CHECK_STEPS[0]:
         st.success(
             "Thank you: your answers are kept. The tour now shows you each idea on your own "
             "photo and sentence; the check after it tells you how you did."
         )
         st.button("Start the tour →", type="primary", on_click=start_tour, key="check_go")
         return
-    show_scores(asked)
+    before = check_set(CHECK_STEPS[0])
+    with st.expander("The questions before the tour, answered"):
+        for number, check in enumerate(before.checks, 1):
+            st.markdown(f"**{number}.** {check.question}")
+            show_answer(check, (submitted(CHECK_STEPS[0]) or {}).get(check.idea))
 
 
-def show_scores(after: CheckSet) -> None:
-    """The learner's scores before and after, and every answer with the numbers behind it."""
-    before = check_set("before")
-    kept_before, kept_after = submitted("before"), submitted("after") or {}
+def show_scores(after: CheckSet, kept_after: dict[str, str]) -> None:
+    """The learner's scores before and after the tour."""
+    kept_before = submitted(CHECK_STEPS[0])
     out_of = len(after.checks)
     left, right = st.columns(2)
     if kept_before is None:
         left.metric("Before the tour", "–", help="You did not take the check before the tour.")
     else:
+        before = check_set(CHECK_STEPS[0])
         left.metric("Before the tour", f"{score(before.checks, kept_before)} of {out_of}")
     right.metric("After the tour", f"{score(after.checks, kept_after)} of {out_of}")
-    st.subheader("The answers, from the models")
-    for number, check in enumerate(after.checks, 1):
-        show_answer(number, check, kept_after.get(check.idea))
-    with st.expander("The questions before the tour, answered"):
-        for number, check in enumerate(before.checks, 1):
-            st.markdown(f"**{number}.** {check.question}")
-            show_answer(number, check, (kept_before or {}).get(check.idea))
+    st.markdown("Below, every question with the models' answer and the numbers behind it.")
 
 
-def show_answer(number: int, check: Check, chosen: str | None) -> None:
+def show_answer(check: Check, chosen: str | None) -> None:
     answer = escape_markdown(check.answer)
     if chosen == check.answer:
-        st.success(f"{number}. ✓ Right: **{answer}**. {check.why}")
+        st.success(f"✓ Right: **{answer}**. {check.why}")
+    elif chosen is None:
+        st.info(f"The answer is **{answer}**. {check.why}")
     else:
-        st.warning(f"{number}. The answer is **{answer}**. {check.why}")
+        st.warning(f"You chose {escape_markdown(chosen)}; the answer is **{answer}**. {check.why}")
