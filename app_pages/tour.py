@@ -3,7 +3,7 @@ class it opens with a short check, and a check after the last step shows what wa
 
 import streamlit as st
 
-from ui.common.classroom import class_caption, joined_class
+from ui.common.classroom import asks_first, class_caption, joined_class
 from ui.common.pages import TOUR
 from ui.common.state import read_address, show_address_notices, write_address
 from ui.tour.check import CHECK_STEPS, show_check, submitted
@@ -20,15 +20,22 @@ from ui.tour.tour import (
 
 def main() -> None:
     TOUR.begin()
-    st.markdown(
-        "Eleven short steps through what this app shows, on **your** photo and sentence (or "
-        "ours, until you choose your own). At each step, make a guess before you look: the "
-        "answer is computed by the real models, so a different photo or sentence can change it."
-    )
+    intro = st.empty()  # its words depend on the class joined below
     address = tour_address()
     read_address(TOUR.address_id, address)
     show_address_notices()
     joined = joined_class()
+    how = (
+        "At each step, make a guess before you look: the answer is computed by the real "
+        "models, so a different photo or sentence can change it."
+        if asks_first()
+        else "At each step, the real models answer straight away: a different photo or "
+        "sentence can change what they show."
+    )
+    intro.markdown(
+        "Eleven short steps through what this app shows, on **your** photo and sentence (or "
+        f"ours, until you choose your own). {how}"
+    )
     class_caption()
     opening = CHECK_STEPS[0] if joined and submitted("before") is None else STEP_NUMBERS[0]
     st.session_state.setdefault("tour_step", opening)

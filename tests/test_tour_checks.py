@@ -173,6 +173,8 @@ def test_half_of_a_randomising_class_sees_each_answer_without_being_asked(
     word = lstm_turn(example_sentences()[0])
     assert not told.radio and not [b for b in told.button if b.key == "tour_reveal_4"]
     (answer,) = told.info  # the answer, straight away
+    assert not any("make a guess" in text for text in texts(told))  # and the page says so
+    assert any("make a guess before you look" in text for text in texts(asked))
     assert f"After *{word}*" in answer.value, answer.value
     assert not asked.info and not asked.success and not asked.warning  # asked first
     first = re.sub(r"\\(.)", r"\1", asked.radio(key="tour_guess_4").options[0])  # unescaped
