@@ -43,7 +43,7 @@ def main() -> None:
     write_address(TOUR.address_id, address)
     number = position(step)
     if step in CHECK_STEPS:
-        show_check(step, lambda: go(1))
+        show_check(step, go, len(STEPS))
     else:
         if number == 1:
             offer_check()

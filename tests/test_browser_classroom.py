@@ -60,3 +60,23 @@ def test_a_printed_page_has_no_sidebar_and_the_heatmap_fits_the_paper(
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= A4_WIDTH, box
     page.screenshot(path=str(screenshot_dir / "screenshot-print-lstm.png"), full_page=True)
     page.pdf(path=str(screenshot_dir / "print-lstm.pdf"), format="A4")
+
+
+def test_the_scores_come_into_view_when_the_check_after_is_submitted(
+    page: Page, app_server: str
+) -> None:
+    """The submit is at the foot of a long page; the scores are at its head."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{app_server}/tour?step=after")
+    expect(page.locator(".st-key-check_after_steps")).to_be_visible(timeout=90_000)
+    wait_until_settled(page)
+    for idea in ("maps", "field", "evidence", "not", "gradient", "steps"):
+        page.locator(f".st-key-check_after_{idea} label[data-testid='stRadioOption']").first.click()
+        wait_until_settled(page)
+    submit = page.get_by_role("button", name="Submit my answers", disabled=False)
+    expect(submit).to_be_visible()
+    wait_until_settled(page)
+    submit.click()
+    back = page.locator(".st-key-check_go button")
+    expect(back).to_be_focused(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"^\d of 6$"))).to_be_in_viewport()

@@ -68,16 +68,18 @@ def show_question(phase: str, number: int, check: Check, asked: CheckSet, kept: 
     )
 
 
-def show_check(phase: str, start_tour: Callable[[], None]) -> None:
-    """The check of `phase` ("before" or "after"); `start_tour()` goes to the tour's first
-    step. Once the check after is submitted, the scores come first and every question is
-    followed by its answer."""
+def show_check(phase: str, go: Callable[[int], None], last_step: int) -> None:
+    """The check of `phase` ("before" or "after"); `go(n)` goes to the tour's step n (1 to
+    `last_step`). Once the check after is submitted, the scores come first and every question
+    is followed by its answer."""
     st.header(TITLES[phase])
     asked = check_set(phase)
     kept = submitted(phase)
     scored = kept is not None and phase == CHECK_STEPS[1]
     if scored:
         show_scores(asked, kept)
+        # focused after the submit: it brings the scores into view
+        st.button(f"← Back to step {last_step}", on_click=go, args=(last_step,), key="check_go")
     else:
         st.markdown(INTROS[phase])
     chosen: dict[str, str] = {}
@@ -109,7 +111,7 @@ def show_check(phase: str, start_tour: Callable[[], None]) -> None:
             "Thank you: your answers are kept. The tour now shows you each idea on your own "
             "photo and sentence; the check after it tells you how you did."
         )
-        st.button("Start the tour →", type="primary", on_click=start_tour, key="check_go")
+        st.button("Start the tour →", type="primary", on_click=go, args=(1,), key="check_go")
         return
     before = check_set(CHECK_STEPS[0])
     with st.expander("The questions before the tour, answered"):
