@@ -1,41 +1,66 @@
-"""Guided tour: eleven steps through the app's key ideas; at each, guess first, then see."""
+"""Guided tour: eleven steps through the app's key ideas; at each, guess first, then see. In a
+class it opens with a short check, and a check after the last step shows what was learned."""
 
 import streamlit as st
 
-from ui.common.classroom import class_caption, joined_class
-from ui.common.focus import request_focus
+from ui.common.classroom import asks_first, class_caption, joined_class
 from ui.common.pages import TOUR
 from ui.common.state import read_address, show_address_notices, write_address
-from ui.tour.tour import STEP_NUMBERS, STEPS, show_step, tour_address
+from ui.tour.check import CHECK_STEPS, show_check, submitted
+from ui.tour.tour import (
+    STEP_NUMBERS,
+    STEPS,
+    go,
+    offer_check,
+    position,
+    show_step,
+    tour_address,
+)
 
 
 def main() -> None:
     TOUR.begin()
-    st.markdown(
-        "Eleven short steps through what this app shows, on **your** photo and sentence (or "
-        "ours, until you choose your own). At each step, make a guess before you look: the "
-        "answer is computed by the real models, so a different photo or sentence can change it."
-    )
+    intro = st.empty()  # its words depend on the class joined below
     address = tour_address()
     read_address(TOUR.address_id, address)
     show_address_notices()
-    joined_class()
+    joined = joined_class()
+    how = (
+        "At each step, make a guess before you look: the answer is computed by the real "
+        "models, so a different photo or sentence can change it."
+        if asks_first()
+        else "At each step, the real models answer straight away: a different photo or "
+        "sentence can change what they show."
+    )
+    intro.markdown(
+        "Eleven short steps through what this app shows, on **your** photo and sentence (or "
+        f"ours, until you choose your own). {how}"
+    )
     class_caption()
-    st.session_state.setdefault("tour_step", STEP_NUMBERS[0])
-    number = int(st.session_state["tour_step"])
+    opening = CHECK_STEPS[0] if joined and submitted("before") is None else STEP_NUMBERS[0]
+    st.session_state.setdefault("tour_step", opening)
+    step = st.session_state["tour_step"]
     write_address(TOUR.address_id, address)
-    show_step(number)
+    number = position(step)
+    if step in CHECK_STEPS:
+        show_check(step, go, len(STEPS))
+    else:
+        if number == 1:
+            offer_check()
+        show_step(number)
 
-    def go(to: int) -> None:
-        st.session_state["tour_step"] = str(to)
-        request_focus(f".st-key-tour_guess_{to} input")  # the next question, for a keyboard
-
+    # the check before is step 0, the check after step len(STEPS) + 1
+    held = step == CHECK_STEPS[0] and joined is not None and submitted(step) is None
     back, _, forward = st.columns([1, 3, 1])
     back.button(
-        "← Previous", disabled=number == 1, on_click=go, args=(number - 1,), key="tour_back"
+        "← Previous", disabled=number <= 1, on_click=go, args=(number - 1,), key="tour_back"
     )
     forward.button(
-        "Next →", disabled=number == len(STEPS), on_click=go, args=(number + 1,), key="tour_next"
+        "Next →",
+        disabled=number > len(STEPS) or held,
+        on_click=go,
+        args=(number + 1,),
+        key="tour_next",
     )
 
 

@@ -93,3 +93,23 @@ def test_a_wide_screens_heatmap_is_zoomed_to_each_papers_width(page: Page, app_s
     assert landscape["zoom"] == 1 and landscape["drawn"] <= landscape["paper"], landscape
     assert landscape["drawn"] > 1.1 * portrait["drawn"], (portrait, landscape)
     expect(page.locator(".st-key-lstm_watch .stPlotlyChart").first).to_have_css("zoom", "1")
+
+
+def test_the_scores_come_into_view_when_the_check_after_is_submitted(
+    page: Page, app_server: str
+) -> None:
+    """The submit is at the foot of a long page; the scores are at its head."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{app_server}/tour?step=after")
+    expect(page.locator(".st-key-check_after_steps")).to_be_visible(timeout=90_000)
+    wait_until_settled(page)
+    for idea in ("maps", "field", "evidence", "not", "gradient", "steps"):
+        page.locator(f".st-key-check_after_{idea} label[data-testid='stRadioOption']").first.click()
+        wait_until_settled(page)
+    submit = page.get_by_role("button", name="Submit my answers", disabled=False)
+    expect(submit).to_be_visible()
+    wait_until_settled(page)
+    submit.click()
+    back = page.locator(".st-key-check_go button")
+    expect(back).to_be_focused(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"^\d of 6$"))).to_be_in_viewport()

@@ -50,7 +50,7 @@ def test_a_class_from_the_teachers_start_to_the_students_answer(data_dir: Path) 
     assert link.startswith(f"/{TOUR.url_path}?class=") and codes.parse(code) == code
     assert key not in link and key != code
 
-    student = open_page(TOUR, {"class": code})
+    student = open_page(TOUR, {"class": code, "step": "1"})  # past the check before the tour
     assert any(f"class {codes.shown(code)}" in text for text in texts(student))
     guess, right = reveal_first_step(student)
 
@@ -89,7 +89,7 @@ def test_a_closed_class_refuses_a_students_answer_politely(data_dir: Path) -> No
     store = ClassStore(f"sqlite:///{data_dir / 'classes.db'}")
     try:
         made = store.create_class()
-        student = open_page(TOUR, {"class": made.code})
+        student = open_page(TOUR, {"class": made.code, "step": "1"})
         store.close(made.teacher_key)
         reveal_first_step(student)
         assert limits.CLOSED in texts(student)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from models.checks import IDEAS
 from serving.classes import codes, reports, settings
 from serving.classes.store import Answer, ClassInfo, Wording
 from ui.cache.classes import class_store
@@ -20,7 +21,7 @@ from ui.common.pages import TOUR
 
 TEACHER_KEY = "class_teacher_key"
 REFRESH = timedelta(seconds=5)
-CHECK_QUESTIONS = 6  # the check before and after the tour
+CHECK_QUESTIONS = len(IDEAS)  # the check before and after the tour: one question per idea
 ROW_HEIGHT = 72
 HEADER_HEIGHT = 40
 MAX_ROWS = 15  # a longer table scrolls

@@ -1,5 +1,6 @@
 """A student's side of class mode: the class a link names (`?class=CODE`), this browser's
-anonymous id, and recording the student's answers into the class.
+anonymous id, whether its tour asks first (the store's draw, in a randomising class), and
+recording the student's answers into the class.
 
 Only a valid, open class is joined; any other value in the address gets one plain notice and
 the page works as without a class. The id is random, made by the server and kept in a cookie
@@ -22,6 +23,7 @@ from ui.common.text import inline_code, markdown_words
 CLASS_PARAM = "class"
 CODE_KEY = "class_code"  # the joined class's canonical code
 BROWSER_KEY = "class_browser_id"
+ASKS_FIRST_KEY = "class_asks_first"  # False: this student's tour reveals before it asks
 READ_KEY = "class_address_read"  # the address value already handled, so it is read once
 NOTICE_KEY = "class_notice"  # a refusal, shown on the next run (recording is followed by a rerun)
 COOKIE = "class_browser"
@@ -53,6 +55,7 @@ def joined_class() -> str | None:
     if value and st.session_state.get(READ_KEY) != value:
         st.session_state[READ_KEY] = value
         st.session_state.pop(CODE_KEY, None)
+        st.session_state.pop(ASKS_FIRST_KEY, None)
         code = codes.parse(value)
         if code is None:
             st.info(
@@ -62,14 +65,28 @@ def joined_class() -> str | None:
             )
             return None
         try:
-            class_store().join(code, browser_id())
+            student = class_store().join(code, browser_id())
         except limits.Refused as refused:
             st.info(refused.message, icon=":material/group_off:")
             return None
         st.session_state[CODE_KEY] = code
+        st.session_state[ASKS_FIRST_KEY] = student.asks_first
     if st.session_state.get(CODE_KEY):
         remember_browser()
     return st.session_state.get(CODE_KEY)
+
+
+def asks_first() -> bool:
+    """Whether the tour asks before it reveals: always, but for the half of a randomising
+    class whose students see each answer straight away (the class store draws the half)."""
+    if not st.session_state.get(CODE_KEY):
+        return True
+    return bool(st.session_state.get(ASKS_FIRST_KEY, True))
+
+
+def in_class() -> bool:
+    """Whether this session answers in a class (joined by `joined_class`)."""
+    return bool(st.session_state.get(CODE_KEY))
 
 
 def class_caption() -> None:

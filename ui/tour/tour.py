@@ -2,7 +2,10 @@
 
 Every step reads the visitor's own photo or sentence (or the defaults), asks one question, and
 only then reveals the answer, computed from what the real models did (models/lessons.py), with
-the numbers behind it and a link to the full view on its page, opened in the same state.
+the numbers behind it and a link to the full view on its page, opened in the same state. Half
+of a randomising class sees each answer straight away instead, without being asked (the
+class compares the two halves). Before step 1 and after step 11 stand the checks (check.py),
+named "before" and "after" in the address.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import streamlit as st
 from models.sequence.trace import EmptyTextError
 from ui.cache.cnn import samples
 from ui.cache.sequence import example_sentences
-from ui.common.classroom import answer_name, question_name, record_answer
+from ui.common.classroom import answer_name, asks_first, question_name, record_answer
 from ui.common.focus import request_focus
 from ui.common.state import (
     Param,
@@ -24,11 +27,12 @@ from ui.common.state import (
     shared_text,
 )
 from ui.common.text import escape_markdown
+from ui.tour.check import CHECK_STEPS, submitted
 from ui.tour.closing_steps import CLOSING
 from ui.tour.cnn_steps import EVIDENCE, FIELD, SHRINKING
 from ui.tour.compare_steps import CLAIM, NOT_HEARD, ONE_AT_A_TIME, VANISHING
 from ui.tour.digits_steps import FIRST_SURE
-from ui.tour.lesson import Step, show_sentence
+from ui.tour.lesson import Lesson, Step, show_sentence
 from ui.tour.series_steps import SERIES_STEP
 from ui.tour.text_steps import TURN
 
@@ -54,10 +58,42 @@ def tour_address() -> list[Param]:
     """What the tour's address names: the step, the sentence and the sample photo (an upload
     cannot travel in a link), each left out when it is the default."""
     return [
-        choice("step", "the step", "tour_step", STEP_NUMBERS, STEP_NUMBERS[0]),
+        choice("step", "the step", "tour_step", (*STEP_NUMBERS, *CHECK_STEPS), STEP_NUMBERS[0]),
         Param("text", "the text", read_text, shared_text, example_sentences()[0]),
         Param("sample", "the sample photo", read_sample, current_sample, samples()[0].path.stem),
     ]
+
+
+def position(step: str) -> int:
+    """Where a step stands: the check before is 0, steps 1 to 11, the check after 12."""
+    if step in CHECK_STEPS:
+        return 0 if step == CHECK_STEPS[0] else len(STEPS) + 1
+    return int(step)
+
+
+def go(to: int) -> None:
+    """To the step at position `to`, its first question focused for a keyboard."""
+    if to <= 0 or to > len(STEPS):
+        phase = CHECK_STEPS[0] if to <= 0 else CHECK_STEPS[1]
+        st.session_state["tour_step"] = phase
+        request_focus(f".st-key-check_{phase}_maps input")
+        return
+    st.session_state["tour_step"] = str(to)
+    request_focus(f".st-key-tour_guess_{to} input")
+
+
+def offer_check() -> None:
+    """On the first step, the check before the tour, for whoever has not taken it."""
+    if submitted(CHECK_STEPS[0]) is None:
+        st.button(
+            "Check yourself first: six short questions",
+            icon=":material/checklist:",
+            on_click=go,
+            args=(0,),
+            key="tour_check_first",
+            help="The same six ideas come back after step 11, on other examples: you see "
+            "then how much the tour taught you.",
+        )
 
 
 def signature() -> tuple[str, str]:
@@ -80,6 +116,13 @@ def show_step(number: int) -> None:
     left, right = st.columns([2, 3])
     with left:
         step.before()
+    if not asks_first():
+        with right:
+            show_answer_first(lesson)
+        step.after(lesson)
+        page, label, address = step.link()
+        st.page_link(page, label=label, query_params=address, icon="➡️")
+        return
     revealed_key = f"tour_revealed_{number}"
     with right:
         key = f"tour_guess_{number}"
@@ -125,3 +168,11 @@ def show_step(number: int) -> None:
     step.after(lesson)
     page, label, address = step.link()
     st.page_link(page, label=label, query_params=address, icon="➡️")
+
+
+def show_answer_first(lesson: Lesson) -> None:
+    """The step's answer straight away, nothing asked: what this half of a randomising class
+    sees (nothing is recorded for it)."""
+    st.caption("What this step shows, answered by the models (nothing to guess here):")
+    st.markdown(lesson.question)
+    st.info(f"**{escape_markdown(lesson.answer)}**. {lesson.why}")
