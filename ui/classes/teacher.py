@@ -16,6 +16,7 @@ import streamlit as st
 from models.checks import IDEAS
 from serving.classes import codes, reports, settings
 from serving.classes.store import Answer, ClassInfo, Wording
+from ui.cache.checks import check_set
 from ui.cache.classes import class_store
 from ui.common.pages import TOUR
 
@@ -74,6 +75,10 @@ def start_or_reopen() -> None:
     if st.button("Start a class", type="primary", key="class_start"):
         made = class_store().create_class(randomise=randomise)
         st.session_state[TEACHER_KEY] = made.teacher_key
+        # The class's first screen is the check: the teacher waits for its questions once
+        # (a fresh server measures the readers for them), so the students do not.
+        for phase in ("before", "after"):
+            check_set(phase)
         st.rerun()
     typed = st.text_input(
         "Or reopen your class with its teacher key", type="password", key="class_reopen"
