@@ -39,9 +39,11 @@ expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
-def app_server() -> Iterator[str]:
-    """Serve app.py on a free loopback port for the whole session; yield its base URL."""
-    with serve_app() as url:
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve app.py on a free loopback port for the whole session; yield its base URL. Its
+    classes live in a SQLite file of the session's own (class mode's default database)."""
+    data = tmp_path_factory.mktemp("class-data")
+    with serve_app({"CLASS_DATA_DIR": str(data), "DATABASE_URL": ""}) as url:
         yield url
 
 
