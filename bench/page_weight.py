@@ -3,14 +3,17 @@
 Servers of the app (as `make run` serves it, serve.py; and app.py bare, alone and behind the
 project's nginx) and of bench/apps/heatmap_only.py (the page's heatmap by the page's own code),
 one headless chromium. Bytes a fresh browser downloads to open each (CDP's encoded sizes of
-every response and websocket frame, so compressed where it was sent so). Then new 30-word
+every response, so compressed where it was sent so, and its websocket messages, which CDP
+reports inflated). Then new 30-word
 sentences typed into the `make run` page and the heatmap-only app in turn (alternating
 samples): the browser main thread's CPU (CDP Performance.getMetrics TaskDuration), the time
 from the Enter key to the heatmap's first draw, plotly draws per chart (its "plotly_afterplot"
 events), websocket bytes, and the page's DOM nodes. Prints medians and the page's ratios to
-the heatmap-only app.
+the heatmap-only app. Then serve.py twice, with `server.enableWebsocketCompression` off and on,
+each behind a relay that counts the bytes on the wire (bench/harness/wire.py): the websocket's
+bytes for a cold open and for new sentences, and the server's CPU per sentence, alternating.
 
-Usage: python bench/page_weight.py [--repeats N] [--report FILE]
+Usage: python bench/page_weight.py [--repeats N] [--report FILE] [--compression-only]
 Nothing here is asserted: tests count draws and sections, this prints costs.
 """
 
@@ -38,6 +41,7 @@ from bench.harness.page_waits import SETTLE_POLL_MS, wait_until_settled  # noqa:
 from bench.harness.plotly_draws import DRAWS_JS  # noqa: E402
 from bench.harness.server import free_port, wait_healthy  # noqa: E402
 from bench.harness.traffic import Traffic  # noqa: E402
+from bench.harness.wire import wire_tap  # noqa: E402
 from bench.server_bench import SENTENCES  # noqa: E402
 from deploy.cluster import app_command, start_nginx  # noqa: E402
 
@@ -63,20 +67,27 @@ class Sample:
 
 
 @contextmanager
-def serve(script: Path) -> Iterator[str]:
-    """A Streamlit server of `script` on a free port (serve.py: as `make run` serves the app)."""
+def serve_process(script: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A Streamlit server of `script` on a free port (serve.py: as `make run` serves the app),
+    with Streamlit's command-line `options` added; yields (its URL, its process)."""
     port = free_port()
-    argv = app_command(port, script)
+    argv = [*app_command(port, script), *options]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MALLOC_ARENA_MAX": "2"}
     process = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@contextmanager
+def serve(script: Path) -> Iterator[str]:
+    with serve_process(script) as (url, _):
+        yield url
 
 
 @contextmanager
@@ -197,20 +208,78 @@ def report(page: list[Sample], alone: list[Sample], opens: dict[str, tuple]) -> 
     return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="sentences per app")
-    parser.add_argument("--report", type=Path, help="append the tables to this markdown file")
-    args = parser.parse_args()
-    load = os.getloadavg()
+COMPRESSION = "--server.enableWebsocketCompression"
+
+
+def process_cpu_ms(process: subprocess.Popen) -> float:
+    """The process's user and system CPU so far (Linux's /proc)."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def compression(browser: Browser, sentences: list[str]) -> list[str]:
+    """serve.py with websocket compression off and on, each behind a WireTap: the websocket's
+    bytes on the wire for a cold open of the LSTM page and for new sentences, and the server's
+    CPU per sentence, the two servers' samples alternating."""
+    script = ROOT / "serve.py"
+    with (
+        serve_process(script, COMPRESSION, "false") as (off, off_process),
+        serve_process(script, COMPRESSION, "true") as (on, on_process),
+        wire_tap(off) as (off_url, off_tap),
+        wire_tap(on) as (on_url, on_tap),
+    ):
+        sides = [(off_url, off_tap, off_process), (on_url, on_tap, on_process)]
+        for url, _, _ in sides:  # a first visit computes each server's caches: not counted
+            cold_open(browser, f"{url}/{LSTM_PATH}")
+        opens: list[list[float]] = [[], []]
+        for n in range(2):
+            for which in (0, 1) if n % 2 == 0 else (1, 0):
+                url, tap, _ = sides[which]
+                before = tap.websocket_bytes()
+                cold_open(browser, f"{url}/{LSTM_PATH}")
+                opens[which].append((tap.websocket_bytes() - before) / 1000)
+        pages = [open_for_sentences(browser, f"{url}/{LSTM_PATH}") for url, _, _ in sides]
+        wire: list[list[float]] = [[], []]
+        inflated: list[list[float]] = [[], []]  # what the browser's DevTools count
+        cpu: list[list[float]] = [[], []]
+        for n, text in enumerate(sentences):
+            for which in (0, 1) if n % 2 == 0 else (1, 0):
+                _, tap, process = sides[which]
+                before, started = tap.websocket_bytes(), process_cpu_ms(process)
+                inflated[which].append(new_sentence(*pages[which], text).kb)
+                wire[which].append((tap.websocket_bytes() - before) / 1000)
+                cpu[which].append(process_cpu_ms(process) - started)
+        for page, _, _ in pages:
+            page.context.close()
+
+    def row(what: str, values: list[list[float]], unit: str, digits: int) -> str:
+        a, b = median(values[0]), median(values[1])
+        return f"| {what} | {a:,.{digits}f} {unit} | {b:,.{digits}f} {unit} | {b / a:.2f}x |"
+
+    return [
+        "| `server.enableWebsocketCompression`, serve.py (median) | off | on | on/off |",
+        "|---|---|---|---|",
+        row("a cold open of the LSTM page: websocket bytes on the wire", opens, "kB", 1),
+        row("a new 30-word sentence: websocket bytes on the wire", wire, "kB", 1),
+        row("a new 30-word sentence: its messages as the browser reads them", inflated, "kB", 1),
+        row("a new 30-word sentence: the server's CPU", cpu, "ms", 0),
+        f"| the server's CPU over all {len(sentences)} sentences | {sum(cpu[0]):,.0f} ms "
+        f"| {sum(cpu[1]):,.0f} ms | {sum(cpu[1]) / sum(cpu[0]):.2f}x |",
+        "",
+        "(bytes on the wire counted by a relay in front of each server, bench/harness/wire.py; "
+        "the CPU from /proc in 10 ms ticks)",
+    ]
+
+
+def against_heatmap_only(browser: Browser, sentences: list[str]) -> list[str]:
+    """Cold opens of every way the page is served, then new sentences on the `make run` page and
+    the heatmap-only app in turn."""
     with (
         serve(ROOT / "serve.py") as app,
         serve(ROOT / "app.py") as bare,
         serve(ROOT / "bench" / "apps" / "heatmap_only.py") as alone,
         behind_nginx(bare) as proxy,
-        sync_playwright() as playwright,
     ):
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         # A first visit computes each server's caches: not counted.
         cold_open(browser, f"{app}/{LSTM_PATH}")
         cold_open(browser, f"{bare}/{LSTM_PATH}")
@@ -226,13 +295,30 @@ def main() -> None:
             open_for_sentences(browser, alone),
         ]
         samples: list[list[Sample]] = [[], []]
-        sentences = (SENTENCES * (args.repeats // len(SENTENCES) + 1))[: args.repeats]
         for n, text in enumerate(sentences):
             order = (0, 1) if n % 2 == 0 else (1, 0)
             for which in order:
                 samples[which].append(new_sentence(*pages[which], text))
+        for page, _, _ in pages:
+            page.context.close()
+    return report(samples[0], samples[1], opens)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="sentences per app")
+    parser.add_argument("--report", type=Path, help="append the tables to this markdown file")
+    parser.add_argument(
+        "--compression-only", action="store_true", help="only websocket compression off and on"
+    )
+    args = parser.parse_args()
+    load = os.getloadavg()
+    sentences = (SENTENCES * (args.repeats // len(SENTENCES) + 1))[: args.repeats]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        lines = [] if args.compression_only else [*against_heatmap_only(browser, sentences), ""]
+        lines += compression(browser, sentences)
         browser.close()
-    lines = report(samples[0], samples[1], opens)
     machine = (
         f"{platform.node()}: {os.cpu_count()} CPUs; load average {load[0]:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} at the end; {args.repeats} sentences per app, alternating"

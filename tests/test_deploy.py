@@ -38,6 +38,7 @@ from bench.harness.postgres import fresh_database
 from bench.harness.server import free_port, serve_apps, wait_healthy
 from deploy.nginx_conf import command, prepare
 from serving.classes.store import ClassStore
+from tests.helpers.websocket import handshake
 from ui.common.classroom import answer_name
 
 COOKIE = "st_backend"  # names the process that answered last: it routes
@@ -196,6 +197,14 @@ def test_the_largest_script_is_gzipped_only_for_a_browser_that_asks(cluster: Clu
     plain_headers, plain = _fetch(url)
     assert plain_headers.get("Content-Encoding") is None
     assert plain == largest.read_bytes()
+
+
+def test_the_websocket_is_compressed_through_nginx(cluster: Cluster) -> None:
+    """nginx passes the browser's offer of permessage-deflate to the process and its answer
+    back (Streamlit compresses: server.enableWebsocketCompression in .streamlit/config.toml)."""
+    status, headers = handshake(cluster.proxy)
+    assert status.split(" ")[1] == "101", status
+    assert headers.get("sec-websocket-extensions", "").startswith("permessage-deflate"), headers
 
 
 def test_a_new_visitor_gets_cookies_naming_the_process_that_answered(cluster: Cluster) -> None:
