@@ -3,7 +3,7 @@ class it opens with a short check, and a check after the last step shows what wa
 
 import streamlit as st
 
-from ui.common.classroom import asks_first, class_caption, joined_class
+from ui.common.classroom import answered_before, asks_first, class_caption, joined_class
 from ui.common.pages import TOUR
 from ui.common.state import read_address, show_address_notices, write_address
 from ui.tour.check import CHECK_STEPS, show_check, submitted
@@ -37,7 +37,8 @@ def main() -> None:
         f"ours, until you choose your own). {how}"
     )
     class_caption()
-    opening = CHECK_STEPS[0] if joined and submitted("before") is None else STEP_NUMBERS[0]
+    first_visit = submitted("before") is None and not answered_before("before")
+    opening = CHECK_STEPS[0] if joined and first_visit else STEP_NUMBERS[0]
     st.session_state.setdefault("tour_step", opening)
     step = st.session_state["tour_step"]
     write_address(TOUR.address_id, address)
@@ -50,7 +51,7 @@ def main() -> None:
         show_step(number)
 
     # the check before is step 0, the check after step len(STEPS) + 1
-    held = step == CHECK_STEPS[0] and joined is not None and submitted(step) is None
+    held = step == CHECK_STEPS[0] and joined is not None and first_visit
     back, _, forward = st.columns([1, 3, 1])
     back.button(
         "← Previous", disabled=number <= 1, on_click=go, args=(number - 1,), key="tour_back"

@@ -45,6 +45,9 @@ def test_a_class_round_trip(store: ClassStore) -> None:
     store.record(made.code, ben, "tour.rnn", "tour", "lstm", True, now=T0 + timedelta(seconds=1))
     store.record(made.code, anna, "q1", "after", "a", True, now=T0 + timedelta(seconds=2))
     assert store.join(made.code, ben, now=T0).number == 2  # joined by answering: kept its number
+    # what each browser has answered in, so a reload does not ask its check again
+    assert store.join(made.code, anna, now=T0).answered == {"before", "after"}
+    assert store.join(made.code, ben, now=T0).answered == {"tour"}
     assert store.answers(made.teacher_key) == [
         Answer(1, "q1", "before", "b", False, T0),
         Answer(1, "q1", "after", "a", True, T0 + timedelta(seconds=2)),
@@ -57,6 +60,7 @@ def test_a_class_round_trip(store: ClassStore) -> None:
         None,
         30,
     )
+    assert store.join(made.code, browser(), now=T0).answered == frozenset()  # a new student
     # the students' code does not open the teacher's view; another class sees none of this
     assert store.info(made.code) is None and store.answers(made.code) == []
     other = store.create_class(now=T0)

@@ -385,7 +385,7 @@ def test_two_processes_share_one_class(
         pages = []
         for context, _, _ in students:
             page = context.new_page()
-            page.goto(f"{cluster.proxy}/tour?class={made.code}", wait_until="commit")
+            page.goto(f"{cluster.proxy}/tour?class={made.code}&step=1", wait_until="commit")
             pages.append(page)
         for page in pages:
             expect(page.get_by_text("You are answering in class")).to_be_visible(timeout=60_000)
@@ -396,10 +396,10 @@ def test_two_processes_share_one_class(
         for page in pages:
             expect(page.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible()
             assert page.locator('[data-testid="stException"]').count() == 0
-        # The first student reloads (a new session: the browser's cookie keeps its id) and
-        # changes their mind: still two students, and the change replaced the answer.
+        # The first student opens the link again (a new session: the browser's cookie keeps
+        # its id) and changes their mind: still two students, the change replaced the answer.
         first = pages[0]
-        first.reload()
+        first.goto(f"{cluster.proxy}/tour?class={made.code}&step=1", wait_until="commit")
         expect(first.get_by_text("You are answering in class")).to_be_visible(timeout=60_000)
         wait_until_settled(first)
         other = first.locator('label[data-testid="stRadioOption"]').nth(1)

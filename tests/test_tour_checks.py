@@ -156,6 +156,26 @@ def lstm_turn(sentence: str) -> str:
     return trace.tokens[lessons.biggest_turn(trace.sentiment)]
 
 
+def test_a_student_who_did_the_check_before_reopens_the_tour_at_its_first_step(
+    store: ClassStore,
+) -> None:
+    """A reload (a new session, the same browser by its cookie) does not ask the check again."""
+    made = store.create_class()
+    browser = "student-browser-reloads"
+
+    def reopen():
+        return open_page(TOUR, {"class": made.code}, session={BROWSER_KEY: browser})
+
+    at = reopen()
+    assert at.header[0].value == "Before we start"  # a first visit: the check first
+    answer_check(at, "before")
+    at = reopen()
+    assert any("Step 1 of 11" in bar.proto.text for bar in at.get("progress"))
+    assert not at.button(key="tour_next").disabled
+    other = open_page(TOUR, {"class": made.code})  # another browser: still its check first
+    assert other.header[0].value == "Before we start"
+
+
 def test_half_of_a_randomising_class_sees_each_answer_without_being_asked(
     store: ClassStore,
 ) -> None:

@@ -33,11 +33,16 @@ def upload(at: AppTest, name: str, data: bytes, mime: str = "image/png") -> AppT
     return at
 
 
-def open_page(page: Page, address: dict[str, str] | None = None) -> AppTest:
-    """The app opened on one page, as a link with `address` would."""
+def open_page(
+    page: Page, address: dict[str, str] | None = None, session: dict[str, object] | None = None
+) -> AppTest:
+    """The app opened on one page, as a link with `address` would (in a session already
+    holding `session`, e.g. what a browser's cookie gives it)."""
     at = open_app(timeout=90)
     for name, value in (address or {}).items():
         at.query_params[name] = value
+    for name, value in (session or {}).items():
+        at.session_state[name] = value
     at.switch_page(page.script).run()
     assert not at.exception
     return at

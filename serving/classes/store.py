@@ -53,6 +53,7 @@ class ClassInfo:
 class Student:
     number: int  # 1, 2, ... within the class: all the teacher ever sees of a student
     asks_first: bool  # False only in a randomising class, for about half its students
+    answered: frozenset[str] = frozenset()  # the phases this browser has answered in already
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,12 @@ class ClassStore:
                 )
             )
             student = _student_row(connection, found.id, browser_id)
-        return Student(student.number, _asks_first(found.randomise, student.browser_digest))
+        phases = connection.execute(
+            select(answers.c.phase).where(answers.c.student_id == student.id).distinct()
+        ).scalars()
+        return Student(
+            student.number, _asks_first(found.randomise, student.browser_digest), frozenset(phases)
+        )
 
     def _retrying(self, work: Callable[[Connection], T]) -> T:
         for attempt in range(_RETRIES):

@@ -24,6 +24,7 @@ CLASS_PARAM = "class"
 CODE_KEY = "class_code"  # the joined class's canonical code
 BROWSER_KEY = "class_browser_id"
 ASKS_FIRST_KEY = "class_asks_first"  # False: this student's tour reveals before it asks
+ANSWERED_KEY = "class_answered"  # the phases this browser had answered in when it joined
 READ_KEY = "class_address_read"  # the address value already handled, so it is read once
 NOTICE_KEY = "class_notice"  # a refusal, shown on the next run (recording is followed by a rerun)
 COOKIE = "class_browser"
@@ -71,6 +72,7 @@ def joined_class() -> str | None:
             return None
         st.session_state[CODE_KEY] = code
         st.session_state[ASKS_FIRST_KEY] = student.asks_first
+        st.session_state[ANSWERED_KEY] = student.answered
     if st.session_state.get(CODE_KEY):
         remember_browser()
     return st.session_state.get(CODE_KEY)
@@ -82,6 +84,12 @@ def asks_first() -> bool:
     if not st.session_state.get(CODE_KEY):
         return True
     return bool(st.session_state.get(ASKS_FIRST_KEY, True))
+
+
+def answered_before(phase: str) -> bool:
+    """Whether this browser had answered in `phase` of its class when this session joined
+    (a reload, or a new tab, of a student who did the check already)."""
+    return phase in st.session_state.get(ANSWERED_KEY, frozenset())
 
 
 def in_class() -> bool:
