@@ -54,23 +54,13 @@ def choose(page: Page, question: str, option: int) -> str:
     return words
 
 
-def settled(pages: list[Page]) -> None:
-    for page in pages:
-        wait_until_settled(page)
-
-
 def answer_check(pages: list[Page], phase: str, answers: Answers) -> None:
     """Every student answers the six questions of `phase` (student k picks option k + i of
-    question i), a question at a time across the class, then submits."""
-    for index, idea in enumerate(IDEAS):
-        for student, page in enumerate(pages):
+    question i; a form, so no click runs the app) and submits."""
+    for student, page in enumerate(pages):
+        for index, idea in enumerate(IDEAS):
             words = choose(page, f"check_{phase}_{idea}", student + index)
             answers.chosen[(phase, f"check.{idea}", words)] += 1
-        settled(pages)
-    for page in pages:
-        submit = page.get_by_role("button", name="Submit my answers", disabled=False)
-        expect(submit).to_be_visible()
-    settled(pages)
     for page in pages:
         page.get_by_role("button", name="Submit my answers").click()
     for page in pages:
@@ -91,8 +81,8 @@ def guess_step_one(pages: list[Page], answers: Answers) -> None:
     for page in pages:
         reveal = page.get_by_role("button", name="Reveal the answer", disabled=False)
         expect(reveal).to_be_visible()
-    settled(pages)
     for page in pages:
+        wait_until_settled(page)
         page.get_by_role("button", name="Reveal the answer").click()
     for page in pages:
         expect(page.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible()

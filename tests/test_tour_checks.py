@@ -102,7 +102,13 @@ def answer_check(at, phase: str) -> dict[str, tuple[str, bool, str]]:
     submit: what was chosen, whether it was right, and the question as asked, by idea."""
     answers, named = models_answers(phase)
     assert not at.success and not at.warning  # nothing revealed before the submit
-    assert at.button(key=f"check_submit_{phase}").disabled  # not before six answers
+    at.radio(key=f"check_{phase}_{IDEAS[0]}").set_value(
+        at.radio(key=f"check_{phase}_{IDEAS[0]}").options[0]
+    )
+    at.button(key=f"check_submit_{phase}").click().run()  # one of six: not taken, kept
+    (early,) = at.warning
+    assert early.value.startswith("5 questions left to answer"), early.value
+    assert at.radio(key=f"check_{phase}_{IDEAS[0]}").value is not None
     chosen = {}
     for idea in IDEAS:
         radio = at.radio(key=f"check_{phase}_{idea}")
@@ -112,7 +118,6 @@ def answer_check(at, phase: str) -> dict[str, tuple[str, bool, str]]:
         choice = right if idea in RIGHT[phase] else next(o for o in radio.options if o != right)
         radio.set_value(choice)
         chosen[idea] = (choice, idea in RIGHT[phase], radio.label)
-    at.run()
     at.button(key=f"check_submit_{phase}").click().run()
     assert not at.exception
     return chosen

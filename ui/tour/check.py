@@ -84,30 +84,14 @@ def show_check(phase: str, go: Callable[[int], None], last_step: int) -> None:
         st.button(f"← Back to step {last_step}", on_click=go, args=(last_step,), key="check_go")
     else:
         st.markdown(INTROS[phase])
-    chosen: dict[str, str] = {}
+    if kept is None:
+        ask(phase, asked)
+        return
     for number, check in enumerate(asked.checks, 1):
         with st.container(border=True):
-            answer = show_question(phase, number, check, asked, (kept or {}).get(check.idea))
+            answer = show_question(phase, number, check, asked, kept.get(check.idea))
             if scored:
                 show_answer(check, answer)
-        if answer is not None:
-            chosen[check.idea] = answer
-    if kept is None:
-        missing = len(asked.checks) - len(chosen)
-        if st.button(
-            "Submit my answers",
-            type="primary",
-            disabled=missing > 0,
-            key=f"check_submit_{phase}",
-        ):
-            submit(phase, asked, chosen)
-            request_focus(".st-key-check_go button")
-            st.rerun()
-        if missing:
-            st.caption(f"{missing} question{'s' if missing > 1 else ''} left to answer.")
-        if not in_class() and phase == CHECK_STEPS[0]:
-            st.caption("On your own, the check is up to you: Next skips it.")
-        return
     if phase == CHECK_STEPS[0]:
         st.success(
             "Thank you: your answers are kept. The tour now shows you each idea on your own "
@@ -120,6 +104,32 @@ def show_check(phase: str, go: Callable[[int], None], last_step: int) -> None:
         for number, check in enumerate(before.checks, 1):
             st.markdown(f"**{number}.** {check.question}")
             show_answer(check, (submitted(CHECK_STEPS[0]) or {}).get(check.idea))
+
+
+def ask(phase: str, asked: CheckSet) -> None:
+    """The six questions as one form: choosing runs nothing on the server, Submit sends all
+    six at once (in a class of thirty, a rerun per click would be the server's main work)."""
+    with st.form(f"check_form_{phase}", border=False, enter_to_submit=False):
+        answers = {}
+        for number, check in enumerate(asked.checks, 1):
+            with st.container(border=True):
+                answers[check.idea] = show_question(phase, number, check, asked, None)
+        pressed = st.form_submit_button(
+            "Submit my answers", type="primary", key=f"check_submit_{phase}"
+        )
+    chosen = {idea: answer for idea, answer in answers.items() if answer is not None}
+    missing = len(asked.checks) - len(chosen)
+    if pressed and not missing:
+        submit(phase, asked, chosen)
+        request_focus(".st-key-check_go button")
+        st.rerun()
+    if pressed:
+        st.warning(
+            f"{missing} question{'s' if missing > 1 else ''} left to answer: your choices are "
+            "kept, answer the rest and submit again."
+        )
+    if not in_class() and phase == CHECK_STEPS[0]:
+        st.caption("On your own, the check is up to you: Next skips it.")
 
 
 def show_scores(after: CheckSet, kept_after: dict[str, str]) -> None:
