@@ -1,4 +1,9 @@
-"""The command line: `python -m models predict|maps`, one JSON line per result."""
+"""The command line: `python -m models predict|maps`, one JSON line per result.
+
+The verbs run in this process (`main(argv)`, its output read with capsys): a process of its own
+costs a torch import. One test runs the real `python -m models` in a process: the whole corpus
+of bad files through `predict`, its exit status and its stderr as a shell sees them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -72,16 +78,21 @@ def test_predict_takes_the_whole_bad_input_corpus_in_one_call(tmp_path: Path) ->
     assert all(281 <= item["index"] <= 285 for item in by_image[chelsea]["top"])
 
 
-def test_sentiment_takes_every_corpus_text_in_one_call(tmp_path: Path) -> None:
+def test_sentiment_takes_every_corpus_text_in_one_call(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Empty texts: one line each on stderr; the others print JSON, in the order given."""
     in_file = [case for case in TEXT_CASES if "\0" in case.text]  # argv cannot hold a NUL
     in_argv = [case for case in TEXT_CASES if case not in in_file]
     assert not any("\n" in case.text for case in in_file)
     texts = tmp_path / "texts.txt"
     texts.write_text("".join(case.text + "\n" for case in in_file), encoding="utf-8")
-    result = run_cli("sentiment", *(case.text for case in in_argv), "--file", str(texts))
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    records = [json.loads(line) for line in result.stdout.splitlines()]
+    with warnings.catch_warnings():  # a warning would be a line on a shell's stderr
+        warnings.simplefilter("error")
+        status = main(["sentiment", *(case.text for case in in_argv), "--file", str(texts)])
+    out, err = capsys.readouterr()
+    assert status == 1 and "Traceback" not in err
+    records = [json.loads(line) for line in out.splitlines()]
     readable = [case for case in [*in_argv, *in_file] if not case.empty]
     assert [record["text"] for record in records] == [case.text for case in readable]
     for case, record in zip(readable, records, strict=True):
@@ -89,7 +100,7 @@ def test_sentiment_takes_every_corpus_text_in_one_call(tmp_path: Path) -> None:
         assert (len(record["tokens"]) == 200) == case.long, case.name  # the reader's limit
         assert all(-1 <= score <= 1 for score in record["scores"])
         assert record["final"] == record["scores"][-1]
-    assert result.stderr.strip().splitlines() == [
+    assert err.strip().splitlines() == [
         f"error: {case.text!r}: Type some text first: there is nothing to read."
         for case in in_argv
         if case.empty
@@ -293,7 +304,9 @@ def test_explain_gradcam_at_a_layer_for_a_chosen_class(capsys: pytest.CaptureFix
     assert "fire99" in capsys.readouterr().err
 
 
-def test_digits_reads_pictures_of_any_kind_and_reports_the_rows(tmp_path: Path) -> None:
+def test_digits_reads_pictures_of_any_kind_and_reports_the_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = digit_set()
     index = int(data.test[3])
     big = np.kron(data.images[index], np.ones((5, 5), dtype=np.uint8))
@@ -303,14 +316,18 @@ def test_digits_reads_pictures_of_any_kind_and_reports_the_rows(tmp_path: Path) 
     transparent.save(tmp_path / "canvas.png")
     (tmp_path / "broken.png").write_bytes(b"no picture here")
     paths = [str(tmp_path / name) for name in ("on_paper.png", "canvas.png", "broken.png")]
-    result = run_cli("digits", *paths, "--model", "gru")
-    assert result.returncode == 1 and "broken.png" in result.stderr
-    assert "Traceback" not in result.stderr
-    records = [json.loads(line) for line in result.stdout.splitlines()]
+    with warnings.catch_warnings():  # a warning would be a line on a shell's stderr
+        warnings.simplefilter("error")
+        status = main(["digits", *paths, "--model", "gru"])
+    out, err = capsys.readouterr()
+    assert status == 1 and "broken.png" in err
+    assert "Traceback" not in err
+    records = [json.loads(line) for line in out.splitlines()]
     assert [r["image"] for r in records] == paths[:2]
     for record in records:
         assert record["model"] == "gru" and record["digit"] == int(data.labels[index])
         assert len(record["probs"]) == 10 and abs(sum(record["probs"]) - 1) < 1e-4
         assert len(record["after_rows"]) == 28 and record["after_rows"][-1] == record["digit"]
-    cnn = json.loads(run_cli("digits", paths[0]).stdout)
+    assert main(["digits", paths[0]]) == 0
+    cnn = json.loads(capsys.readouterr().out)
     assert cnn["model"] == "cnn" and cnn["after_rows"] is None

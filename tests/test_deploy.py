@@ -1,9 +1,11 @@
-"""Beyond one server: two app processes behind nginx (deploy/), and the Dockerfile's health check.
+"""Beyond one server: two app processes behind nginx as `make cluster` runs them (deploy/), the
+Dockerfile's health check, and then a process that dies or hangs.
 
-One nginx (rendered from deploy/nginx.conf.template, run unprivileged from a temporary prefix)
-in front of two streamlit processes on loopback. Browser contexts are separate visitors with
-their own cookie jars; nginx's access log names, for every request, the sticky key and the
-process that answered.
+One cluster (tests/helpers/cluster.py) for the whole file: the tests that need both processes
+as they started come first; a process is killed, then one hangs, in the last two. Browser
+contexts are separate visitors with their own cookie jars; nginx's access log names, for every
+request, the sticky key and the process that answered (the st_backend cookie names the process
+that answered last).
 """
 
 from __future__ import annotations
@@ -11,16 +13,13 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import pwd
 import re
-import shutil
+import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -30,75 +29,26 @@ import numpy as np
 import pytest
 import streamlit
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from bench.harness.browser import UPLOAD_INPUT
 from bench.harness.page_waits import wait_until_settled
 from bench.harness.paths import ROOT, SAMPLES
-from bench.harness.postgres import fresh_database
-from bench.harness.server import free_port, serve_apps, wait_healthy
-from deploy.nginx_conf import command, prepare
+from bench.harness.postgres import fresh_database, server_binaries
+from bench.harness.server import free_port
+from deploy.cluster import NGINX
+from deploy.nginx_conf import Timeouts
 from serving.classes.store import ClassStore
+from tests.helpers.cluster import Cluster, running_cluster
 from tests.helpers.websocket import handshake
 from ui.common.classroom import answer_name
 
 COOKIE = "st_backend"  # names the process that answered last: it routes
 VISITOR = "st_visitor"  # a random id per browser, only for following it in the access log
-NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")  # not on users' PATH
-# Parsed from the `sticky` log_format of the template.
-LOG_LINE = re.compile(
-    r"key=(?P<key>\S+) backend=\S* upstream=(?P<upstream>.+?) status=(?P<status>\d+) .*"
-    r'"(?P<method>[A-Z]+) (?P<path>\S+) [^"]*"$'
-)
-
-
-@dataclass(frozen=True)
-class Request:
-    key: str
-    upstream: str
-    status: int
-    method: str
-    path: str
-
-
-@dataclass(frozen=True)
-class Cluster:
-    backends: list[str]  # base URLs of the streamlit processes
-    proxy: str  # nginx's base URL
-    prefix: Path  # nginx's prefix: nginx.conf, logs/
-    database: str  # DATABASE_URL of both processes (class mode)
-
-    @property
-    def upstreams(self) -> set[str]:
-        return {urlsplit(url).netloc for url in self.backends}
-
-    def requests(self) -> list[Request]:
-        lines = (self.prefix / "logs" / "access.log").read_text().splitlines()
-        found = [LOG_LINE.search(line) for line in lines]
-        return [
-            Request(m["key"], m["upstream"], int(m["status"]), m["method"], m["path"])
-            for m in found
-            if m
-        ]
-
-    def wait_for(self, key: str, path_prefix: str, count: int = 1, timeout: float = 15.0):
-        """The logged requests of `key` for paths starting with `path_prefix`, once `count` are.
-
-        nginx writes a line once a request is done (a websocket's once it closes): poll the log.
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            found = [
-                request
-                for request in self.requests()
-                if request.key == key and request.path.startswith(path_prefix)
-            ]
-            if len(found) >= count:
-                return found
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{len(found)} {path_prefix} requests of {key} logged")
-            time.sleep(0.05)
-
-
+# nginx waits for an answer as long as it does when serving (10 s): a picture the process was
+# slow to send under load (5 s here once, beside other tests) went to the other one, a 404.
+TIMEOUTS = Timeouts(read="10s", fail="5s", websocket="45s")
+HANG_AFTER = 8.0  # the hanging test's supervisor replaces a process silent this long (30 s else)
 JS_TYPES = {"application/javascript", "text/javascript"}
 
 
@@ -108,54 +58,15 @@ def _fetch(url: str, headers: dict[str, str] | None = None):
         return response.headers, response.read()
 
 
-@contextmanager
-def run_nginx(backends: list[str]) -> Iterator[tuple[str, Path]]:
-    """nginx from deploy/ on a free loopback port in front of `backends`; yields (url, prefix)."""
-    prefix = Path(tempfile.mkdtemp(prefix="nginx-"))
-    port = free_port()
-    prepare(prefix, f"127.0.0.1:{port}", [urlsplit(url).netloc for url in backends])
-    unprivileged: dict = {}
-    if os.geteuid() == 0:  # the suite may run as root: nginx still runs as nobody
-        nobody = pwd.getpwnam("nobody")
-        for path in [prefix, *prefix.rglob("*")]:
-            os.chown(path, nobody.pw_uid, nobody.pw_gid)
-        unprivileged = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
-    with open(prefix / "stderr.log", "wb") as stderr:
-        server = subprocess.Popen(
-            command(prefix, NGINX),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            **unprivileged,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        try:
-            wait_healthy(url, server, timeout=30)
-        except RuntimeError as error:
-            logs = [prefix / "stderr.log", prefix / "logs" / "error.log"]
-            details = "\n".join(path.read_text() for path in logs if path.exists())
-            raise RuntimeError(f"nginx did not start: {details[-2000:]}") from error
-        yield url, prefix
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        shutil.rmtree(prefix, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
-def cluster(postgres_server: str) -> Iterator[Cluster]:
+def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     if NGINX is None:
         pytest.skip("nginx is not installed (make nginx)")
-    database = fresh_database(postgres_server)  # class mode's answers: one for both processes
-    with (
-        serve_apps(2, {"DATABASE_URL": database}) as backends,
-        run_nginx(backends) as (proxy, prefix),
-    ):
-        yield Cluster(backends, proxy, prefix, database)
+    env = {}
+    if server_binaries() is not None:  # class mode's answers: one database for both processes
+        env["DATABASE_URL"] = fresh_database(request.getfixturevalue("postgres_server"))
+    with running_cluster(env, TIMEOUTS) as found:
+        yield found
 
 
 def test_first_visit_downloads_are_gzipped(cluster: Cluster) -> None:
@@ -377,6 +288,8 @@ def test_two_processes_share_one_class(
     cluster: Cluster, browser: Browser, browser_context_args: dict
 ) -> None:
     """A student on each process answers the tour's first step: the teacher counts both."""
+    if cluster.database is None:
+        pytest.skip("PostgreSQL is not installed (make postgres)")
     store = ClassStore(cluster.database)
     made = store.create_class()
     visitors = _visitors(browser, browser_context_args, cluster)
@@ -420,3 +333,244 @@ def test_two_processes_share_one_class(
         # nginx logs a websocket once it has closed: wait for the line rather than read too soon.
         streams = cluster.wait_for(key, "/_stcore/stream")
         assert {r.upstream for r in streams} == {upstream}
+
+
+RESTARTED = "The server restarted, so this page was rebuilt from its address."
+# Notes in the page the moment (epoch ms) the notice first shows: polled every 50 ms from before
+# the kill, so a measured delay does not depend on when the test gets round to looking.
+WATCH_NOTICE = """(text) => {
+  window.__noticeAt = null;
+  const timer = setInterval(() => {
+    const alerts = [...document.querySelectorAll('[data-testid="stAlert"]')];
+    if (alerts.some((alert) => alert.textContent.includes(text))) {
+      window.__noticeAt = Date.now();
+      clearInterval(timer);
+    }
+  }, 50);
+}"""
+SENTENCE = "the plot was thin but I did not mind at all"
+CHOSEN = '[data-testid="stRadioOption"][data-selected="true"]'
+
+
+def watch_for_notice(page: Page) -> None:
+    page.evaluate(WATCH_NOTICE, RESTARTED)
+
+
+def notice_after(page: Page, killed_at: float) -> float:
+    """Seconds from the kill (time.time()) to the notice, once the page shows it by itself:
+    nothing is clicked or pressed."""
+    expect(page.get_by_text(RESTARTED)).to_be_visible(timeout=30_000)
+    return page.evaluate("window.__noticeAt") / 1000 - killed_at
+
+
+def wait_restarted(cluster: Cluster, port: int, restarts: int) -> None:
+    """Until the supervisor has started the killed process again and it answers."""
+    deadline = time.monotonic() + 60
+    while len(cluster.supervisor.restarts) == restarts and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [(r.port, r.reason) for r in cluster.supervisor.restarts[restarts:]] == [
+        (port, "exited")
+    ]
+    cluster.wait_up(port)
+
+
+def chosen_model(page: Page) -> Locator:
+    """The LSTM page's chosen model (its radio comes first in the sidebar)."""
+    return page.locator(f'[data-testid="stSidebar"] label{CHOSEN}').first
+
+
+def choose_model(page: Page, title: str) -> None:
+    """From the GRU, which the tabs' addresses name, to the model called `title`."""
+    expect(chosen_model(page)).to_contain_text("Sentiment GRU")
+    options = page.locator('[data-testid="stSidebar"] label[data-testid="stRadioOption"]')
+    options.filter(has_text=title).click()
+    expect(chosen_model(page)).to_contain_text(title)
+
+
+def cookie_for(cluster: Cluster, port: int) -> dict:
+    """The sticky cookie that sends a browser to the process on `port`."""
+    return {"name": "st_backend", "value": f"127.0.0.1:{port}", "url": cluster.proxy}
+
+
+def backend_of(context: BrowserContext) -> int:
+    (value,) = [c["value"] for c in context.cookies() if c["name"] == "st_backend"]
+    return int(value.rsplit(":", 1)[1])
+
+
+def settled_page(context: BrowserContext, url: str, ready: str) -> Page:
+    page = context.new_page()
+    page.goto(url)
+    expect(page.get_by_text(ready).first).to_be_visible(timeout=90_000)
+    wait_until_settled(page)
+    return page
+
+
+@dataclass
+class Tab:
+    name: str
+    context: BrowserContext
+    page: Page
+    check: str  # text the page shows once its state is back
+    puts: list[int]
+
+
+def open_visitors(browser: Browser, cluster: Cluster, victim: int, survivor: int) -> list[Tab]:
+    """Four visitors in four states: the sentence and the upload on `victim`, the process about
+    to be killed, the sample and the tour on `survivor`, which has served pages before the tabs
+    move to it (as in a running class: a process's first run also imports the models)."""
+    sentence = f"LSTM_hidden_states?model=gru&text={SENTENCE}"
+    plans = [
+        ("sample", survivor, "CNN_feature_maps?sample=coffee", "Top guess", "Top guess: espresso"),
+        ("sentence", victim, sentence, "What the model reads", "What the model reads: 11 words"),
+        ("tour", survivor, "tour?step=3", "Step 3 of 11", "Step 3 of 11"),
+        ("upload", victim, "CNN_feature_maps", "Top guess", "could not be kept"),
+    ]  # fmt: skip
+    visitors = []
+    for name, port, path, ready, check in plans:
+        context = browser.new_context()
+        context.add_cookies([cookie_for(cluster, port)])
+        puts: list[int] = []
+        page = settled_page(context, f"{cluster.proxy}/{path}", ready)
+        assert backend_of(context) == port, name
+        page.on(
+            "response",
+            lambda r, mine=puts: mine.append(r.status) if r.request.method == "PUT" else None,
+        )
+        visitors.append(Tab(name, context, page, check, puts))
+    upload = visitors[-1].page
+    upload.get_by_text("Upload", exact=True).click()
+    wait_until_settled(upload)
+    upload.locator(UPLOAD_INPUT).set_input_files(SAMPLES / "china.jpg")
+    expect(upload.get_by_text("cannot travel in a link")).to_be_visible()
+    wait_until_settled(upload)
+    return visitors
+
+
+@pytest.mark.browser
+def test_a_killed_process_loses_no_one_and_its_return_breaks_no_upload(
+    browser: Browser, cluster: Cluster
+) -> None:
+    """Two tabs are on the process that is killed. Each shows the notice with nothing clicked
+    and its state is back; the visitor's first action after the move (another model, another
+    photo) is what the page shows; every session, moved or not, then uploads a photo."""
+    victim, survivor = cluster.ports[1], cluster.ports[0]
+    logged = len(cluster.log_lines())  # the tests before this one's requests are theirs
+    visitors = open_visitors(browser, cluster, victim, survivor)
+    moved = [v for v in visitors if backend_of(v.context) == victim]
+    assert [v.name for v in moved] == ["sentence", "upload"]
+    sockets: dict[str, list] = {v.name: [] for v in moved}  # websockets opened after the kill
+    for visitor in moved:
+        visitor.page.on("websocket", lambda socket, mine=sockets[visitor.name]: mine.append(socket))
+    for visitor in moved:
+        watch_for_notice(visitor.page)
+    try:
+        killed_at, killed = time.time(), cluster.pid(victim)
+        os.kill(killed, signal.SIGKILL)
+        notices = {}
+        for visitor in moved:  # each reconnects and runs again by itself: nothing is clicked
+            notices[visitor.name] = notice_after(visitor.page, killed_at)
+            assert sockets[visitor.name]  # on a websocket opened after the kill
+            expect(visitor.page.get_by_text(visitor.check).first).to_be_visible(timeout=60_000)
+            wait_until_settled(visitor.page)
+            # The session lives on in a live process: the other one, or (when the supervisor
+            # brought the killed one back on its port before the reconnect) its replacement.
+            serving = backend_of(visitor.context)
+            assert serving != victim or cluster.pid(victim) != killed, serving
+            assert visitor.page.locator('[data-testid="stException"]').count() == 0
+        print("kill to notice (s):", {k: round(v, 2) for k, v in notices.items()})
+
+        lstm = moved[0].page  # its first action after the move takes effect, and stays
+        choose_model(lstm, "Sentiment LSTM")
+        expect(lstm).not_to_have_url(re.compile("model=gru"))
+        wait_until_settled(lstm)
+        expect(chosen_model(lstm)).to_contain_text("Sentiment LSTM")
+
+        # The supervisor started the killed process again; new visitors may go there.
+        wait_restarted(cluster, victim, 0)
+
+        for visitor in visitors:  # every session uploads a photo and sees it: no 400, no 404
+            page = visitor.page
+            page.locator('[data-testid="stSidebarNav"] a', has_text="CNN feature maps").click()
+            expect(page.get_by_role("heading", name="CNN feature maps")).to_be_visible()
+            expect(page.get_by_text("Upload", exact=True)).to_be_visible(timeout=60_000)
+            wait_until_settled(page)
+            page.get_by_text("Upload", exact=True).click()
+            expect(page.locator(UPLOAD_INPUT)).to_be_attached()
+            wait_until_settled(page)
+            expect(page.locator(f"label{CHOSEN}").filter(has_text="Upload")).to_have_count(1)
+            page.locator(UPLOAD_INPUT).set_input_files(SAMPLES / "coffee.jpg")
+            expect(page.get_by_text("Top guess: espresso")).to_be_visible(timeout=60_000)
+            wait_until_settled(page)
+            page.wait_for_function(
+                """() => [...document.querySelectorAll('[data-testid="stImage"] img')]
+                        .every(img => img.complete && img.naturalWidth > 0)"""
+            )
+            assert visitor.puts and set(visitor.puts) <= {200, 204}, (visitor.name, visitor.puts)
+    finally:
+        for visitor in visitors:
+            visitor.context.close()
+    # The frontend probes /<page>/_stcore/... for a base path: 404s by design, nothing else.
+    unexpected = [
+        line for line in cluster.errors(since=logged) if "/_stcore/" not in line.split('"')[1]
+    ]
+    assert not unexpected, unexpected[:5]
+
+
+def new_visitor(browser: Browser, cluster: Cluster, cookies: list | None = None) -> int:
+    """A new browser opens Home through nginx; returns the port of the process that answered."""
+    context = browser.new_context()
+    if cookies:
+        context.add_cookies(cookies)
+    try:
+        started = time.monotonic()
+        page = context.new_page()
+        page.goto(f"{cluster.proxy}/", timeout=60_000)
+        # A process just started loads the models on its first run: that can take a while.
+        expect(page.get_by_text("Inside neural networks")).to_be_visible(timeout=60_000)
+        print(f"a new visitor served in {time.monotonic() - started:.1f} s")
+        return backend_of(context)
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_a_hanging_process_is_passed_over_then_replaced(browser: Browser, cluster: Cluster) -> None:
+    hung = cluster.ports[0]
+    cluster.supervisor.hang_after = HANG_AFTER
+    stopped = cluster.supervisor.processes[hung]
+    restarts = len(cluster.supervisor.restarts)
+    context = browser.new_context()  # a tab on the process about to hang
+    context.add_cookies([cookie_for(cluster, hung)])
+    address = f"{cluster.proxy}/LSTM_hidden_states?model=gru&text={SENTENCE}"
+    tab = settled_page(context, address, "What the model reads")
+    assert backend_of(context) == hung
+    stopped.send_signal(signal.SIGSTOP)
+    try:
+        # The visitor picks another model: the run it asks for waits on the stopped process,
+        # and reaches the other one once the supervisor kills this one: the rebuilding run.
+        choose_model(tab, "Sentiment LSTM")
+        served = []  # new visitors keep coming while the supervisor waits HANG_AFTER
+        deadline = time.monotonic() + HANG_AFTER + 60
+        while len(cluster.supervisor.restarts) == restarts or len(served) < 2:
+            assert time.monotonic() < deadline, "the supervisor did not replace the process"
+            served.append(new_visitor(browser, cluster))
+            # Never the stopped process; its replacement, on the same port, may serve them.
+            assert served[-1] != hung or len(cluster.supervisor.restarts) > restarts
+        (replaced,) = cluster.supervisor.restarts[restarts:]
+        assert (replaced.port, replaced.reason) == (hung, "hung")
+        assert stopped.poll() is not None  # killed, not left stopped beside its replacement
+        expect(tab.get_by_text(RESTARTED)).to_be_visible(timeout=30_000)
+        expect(tab).not_to_have_url(re.compile("model=gru"))  # the click took effect
+        wait_until_settled(tab)
+        expect(chosen_model(tab)).to_contain_text("Sentiment LSTM")  # and the radio shows it
+        expect(tab.get_by_text(RESTARTED)).to_be_visible()
+    finally:
+        context.close()
+        if stopped.poll() is None:
+            stopped.send_signal(signal.SIGCONT)
+    cluster.wait_up(hung)
+    # A visitor whose cookie names the replaced process is served by it again, once nginx tries
+    # it again: the moved tab's reconnect found it down, so it is left out for TIMEOUTS.fail.
+    deadline = time.monotonic() + 30
+    while new_visitor(browser, cluster, [cookie_for(cluster, hung)]) != hung:
+        assert time.monotonic() < deadline, "the replaced process got no visitor back"

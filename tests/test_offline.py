@@ -9,6 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bench.harness.paths import ROOT
+from models.compare.profiling import ProfilePlan
+from tests.helpers.profile_plan import SMALL_PLAN
 from ui.common.pages import ALL_PAGES, CNN, COMPARE, HOME, LSTM
 
 PAGES = [page.script for page in ALL_PAGES if page is not HOME]
@@ -57,7 +59,12 @@ def refused(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return attempts
 
 
-def test_every_page_works_without_the_network(refused: list[object]) -> None:
+def test_every_page_works_without_the_network(
+    refused: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The measurement runs the quick plan's code on the small plan's sizes: the quick plan itself
+    # runs in the browser test (tests/test_browser_compare.py) and in `make bench`.
+    monkeypatch.setattr(ProfilePlan, "quick", classmethod(lambda cls: SMALL_PLAN))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception
     for page in PAGES:  # the first run opened the home page
