@@ -38,10 +38,9 @@ from bench.harness.postgres import fresh_database, server_binaries
 from bench.harness.server import free_port
 from deploy.cluster import NGINX
 from deploy.nginx_conf import Timeouts
-from serving.classes.store import ClassStore
+from tests.helpers.class_run import run_a_class
 from tests.helpers.cluster import Cluster, running_cluster
 from tests.helpers.websocket import handshake
-from ui.common.classroom import answer_name
 
 COOKIE = "st_backend"  # names the process that answered last: it routes
 VISITOR = "st_visitor"  # a random id per browser, only for following it in the access log
@@ -283,56 +282,31 @@ def test_visitors_stick_to_one_process_and_spread_over_both(
     assert not re.findall(r"^.* \[(?:error|crit|alert|emerg)\] .*$", errors, re.MULTILINE)
 
 
+STUDENTS_PER_PROCESS = 2
+
+
 @pytest.mark.browser
-def test_two_processes_share_one_class(
+def test_a_class_on_two_processes_shares_one_database(
     cluster: Cluster, browser: Browser, browser_context_args: dict
 ) -> None:
-    """A student on each process answers the tour's first step: the teacher counts both."""
+    """A teacher and a class run end to end on PostgreSQL through nginx, the students pinned
+    to both processes: the teacher, on either, counts every student and every answer."""
     if cluster.database is None:
         pytest.skip("PostgreSQL is not installed (make postgres)")
-    store = ClassStore(cluster.database)
-    made = store.create_class()
-    visitors = _visitors(browser, browser_context_args, cluster)
-    students = [next(v for v in visitors if v[2] == upstream) for upstream in cluster.upstreams]
+    students = []
+    for port in cluster.ports:
+        for _ in range(STUDENTS_PER_PROCESS):
+            context = browser.new_context(**browser_context_args)
+            context.add_cookies([cookie_for(cluster, port)])
+            students.append((context, port))
+    teacher = browser.new_context(**browser_context_args)
     try:
-        pages = []
-        for context, _, _ in students:
-            page = context.new_page()
-            page.goto(f"{cluster.proxy}/tour?class={made.code}&step=1", wait_until="commit")
-            pages.append(page)
-        for page in pages:
-            expect(page.get_by_text("You are answering in class")).to_be_visible(timeout=60_000)
-            wait_until_settled(page)
-            page.locator('label[data-testid="stRadioOption"]').first.click()
-            wait_until_settled(page)
-            page.get_by_role("button", name="Reveal the answer").click()
-        for page in pages:
-            expect(page.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible()
-            assert page.locator('[data-testid="stException"]').count() == 0
-        # The first student opens the link again (a new session: the browser's cookie keeps
-        # its id) and changes their mind: still two students, the change replaced the answer.
-        first = pages[0]
-        first.goto(f"{cluster.proxy}/tour?class={made.code}&step=1", wait_until="commit")
-        expect(first.get_by_text("You are answering in class")).to_be_visible(timeout=60_000)
-        wait_until_settled(first)
-        other = first.locator('label[data-testid="stRadioOption"]').nth(1)
-        changed = answer_name(other.inner_text(), 1)
-        other.click()
-        wait_until_settled(first)
-        first.get_by_role("button", name="Reveal the answer").click()
-        expect(first.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible()
-        answers = store.answers(made.teacher_key)
+        run_a_class(teacher.new_page(), cluster.proxy, [context for context, _ in students])
+        # every student's answers went through their own process (nginx keeps the cookie)
+        assert [backend_of(context) for context, _ in students] == [p for _, p in students]
     finally:
-        for context, _, _ in visitors:
+        for context in (teacher, *(context for context, _ in students)):
             context.close()
-        store.dispose()
-    assert sorted(a.student for a in answers) == [1, 2]
-    assert {a.question for a in answers} == {"tour.maps-shrink-channels-grow"}
-    assert sum(a.choice == changed for a in answers) == 1
-    for _, key, upstream in students:  # each student's session was on its own process
-        # nginx logs a websocket once it has closed: wait for the line rather than read too soon.
-        streams = cluster.wait_for(key, "/_stcore/stream")
-        assert {r.upstream for r in streams} == {upstream}
 
 
 RESTARTED = "The server restarted, so this page was rebuilt from its address."
