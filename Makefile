@@ -81,7 +81,7 @@ format: $(VENV)/.dev-installed
 test:
 	$(MAKE) -j2 $(VENV)/.dev-installed system-packages  # pip and apt-get side by side
 	$(MAKE) lint
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # The README's pictures: the browser tests, writing their screenshots into docs/.
 screenshots: $(VENV)/.dev-installed chromium

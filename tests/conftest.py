@@ -98,3 +98,29 @@ def class_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     from bench.harness.postgres import fresh_database
 
     return fresh_database(request.getfixturevalue("postgres_server"))
+
+
+# The longest files first (measured with --durations=0, in worker-seconds), then the rest in
+# collection order: two workers each take a whole file at a time (--dist loadfile), and a
+# long file taken last would keep one worker busy while the other has nothing left to do.
+LONGEST_FIRST = (
+    "test_deploy.py",  # about 140 s: a cluster of nginx and two processes, kills and hangs
+    "test_browser_teaching.py",
+    "test_browser_class_run.py",
+    "test_browser_own_cnn.py",
+    "test_browser_lstm.py",
+    "test_browser_cnn.py",
+    "test_explain.py",
+    "test_browser_compare.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run LONGEST_FIRST's files first (with -p xdist's --no-loadscope-reorder, the order the
+    workers are handed files in)."""
+
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the tests of a file keep their order
