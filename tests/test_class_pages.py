@@ -13,6 +13,7 @@ from bench.harness.apptest import open_page
 from serving.classes import codes, limits
 from serving.classes.store import ClassStore
 from tests.helpers.apptest import texts
+from ui.cache.checks import check_set
 from ui.classes.teacher import GAIN_HELP, RANDOMISE, TEACHER_KEY
 from ui.common.classroom import answer_name
 from ui.common.pages import TEACH, TOUR
@@ -209,3 +210,32 @@ def test_the_words_are_shown_as_text_never_markup(data_dir: Path) -> None:
         row["the class and the model"] == "1 of 1 expected '<i>LSTM</i>'; the model: '<i>LSTM</i>'"
     )
     assert not any("<b>" in text or "<i>" in text for text in texts(teacher))
+
+
+def test_the_checks_answers_are_named_even_when_nobody_chose_them(data_dir: Path) -> None:
+    """A check's answer comes from the models, so the teacher sees it before anyone is right
+    (a tour step's depends on each student's photo or sentence)."""
+    asked = check_set("before").checks
+    store = ClassStore(f"sqlite:///{data_dir / 'classes.db'}")
+    try:
+        made = store.create_class()
+        for check in asked:
+            wrong = next(c for c in check.choices if c != check.answer)
+            name = answer_name(wrong, check.choices.index(wrong))
+            store.record(
+                made.code,
+                FIXED_BROWSER,
+                check.name,
+                "before",
+                name,
+                False,
+                question_text=markdown_words(check.question),
+                choice_text=wrong,
+            )
+        teacher = teacher_of(store, made.teacher_key)
+    finally:
+        store.dispose()
+    rows = table_with(teacher, "the class and the model")
+    assert [row["question"] for row in rows] == [markdown_words(c.question) for c in asked]
+    for row, check in zip(rows, asked, strict=True):
+        assert row["the class and the model"].endswith(f"the model: '{check.answer}'"), row

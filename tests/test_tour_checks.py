@@ -107,7 +107,7 @@ def answer_check(at, phase: str) -> dict[str, tuple[str, bool, str]]:
     )
     at.button(key=f"check_submit_{phase}").click().run()  # one of six: not taken, kept
     (early,) = at.warning
-    assert early.value.startswith("5 questions left to answer"), early.value
+    assert early.value.startswith("5 of 6 questions have no answer yet"), early.value
     assert at.radio(key=f"check_{phase}_{IDEAS[0]}").value is not None
     chosen = {}
     for idea in IDEAS:

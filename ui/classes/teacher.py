@@ -18,6 +18,7 @@ from serving.classes import codes, reports, settings
 from serving.classes.store import Answer, ClassInfo, Wording
 from ui.cache.checks import check_set
 from ui.cache.classes import class_store
+from ui.common.classroom import answer_name
 from ui.common.pages import TOUR
 
 TEACHER_KEY = "class_teacher_key"
@@ -150,7 +151,8 @@ def live_answers(key: str) -> None:
 def question_table(answers: list[Answer], wording: Wording, phase: str, heading: str) -> None:
     """Per question of `phase`, in the words the students read (plain text in a table, never
     markup): how many answered, the most chosen against the models' answer, every count."""
-    counts = reports.question_counts(answers, phase, wording=wording)
+    truth, wording = checks_truth(phase, wording)
+    counts = reports.question_counts(answers, phase, truth=truth, wording=wording)
     if not counts:
         return
     st.markdown(f"**{heading}**")
@@ -175,6 +177,21 @@ def question_table(answers: list[Answer], wording: Wording, phase: str, heading:
             "every choice": st.column_config.TextColumn(width="medium"),
         },
     )
+
+
+def checks_truth(phase: str, wording: Wording) -> tuple[dict[str, str], Wording]:
+    """For a check's phase, the models' answer to each question and its words, known even
+    before anyone chose it (a tour step's answer depends on each student's photo or sentence:
+    it is known once someone is right)."""
+    if phase == "tour":
+        return {}, wording
+    truth: dict[str, str] = {}
+    words = dict(wording.choices)
+    for check in check_set(phase).checks:
+        name = answer_name(check.answer, check.choices.index(check.answer))
+        truth[check.name] = name
+        words.setdefault((phase, check.name, name), check.answer)
+    return truth, Wording(wording.questions, words)
 
 
 def show_scores(answers: list[Answer], randomise: bool) -> None:

@@ -125,8 +125,8 @@ def ask(phase: str, asked: CheckSet) -> None:
         st.rerun()
     if pressed:
         st.warning(
-            f"{missing} question{'s' if missing > 1 else ''} left to answer: your choices are "
-            "kept, answer the rest and submit again."
+            f"{missing} of {len(asked.checks)} questions have no answer yet: choose one for "
+            "each, then submit again (what you chose stays chosen)."
         )
     if not in_class() and phase == CHECK_STEPS[0]:
         st.caption("On your own, the check is up to you: Next skips it.")
