@@ -102,7 +102,7 @@ def test_a_closed_class_refuses_a_students_answer_politely(data_dir: Path) -> No
 @pytest.mark.parametrize("value", ["k7f2q9", "<b>bold</b>](javascript:x)"])
 def test_an_address_that_names_no_class_changes_only_a_notice(data_dir: Path, value: str) -> None:
     student = open_page(TOUR, {"class": value})
-    notices = [text for text in texts(student) if "not a class code" in text]
+    notices = [text for text in texts(student) if "No class has the code" in text]
     assert len(notices) == 1 and inline_code(value) in notices[0]  # quoted as code, not markup
     reveal_first_step(student)
     assert not data_dir.exists()  # no class, no database: nothing was written anywhere

@@ -47,6 +47,10 @@ def test_a_class_round_trip(store: ClassStore) -> None:
     assert store.join(made.code, ben, now=T0).number == 2  # joined by answering: kept its number
     # what each browser has answered in, so a reload does not ask its check again
     assert store.join(made.code, anna, now=T0).answered == {"before", "after"}
+    assert store.join(made.code, anna, now=T0).choices == {
+        ("before", "q1"): "b",
+        ("after", "q1"): "a",
+    }
     assert store.join(made.code, ben, now=T0).answered == {"tour"}
     assert store.answers(made.teacher_key) == [
         Answer(1, "q1", "before", "b", False, T0),

@@ -10,8 +10,8 @@ runs its transaction again (then it finds the row and replaces it). No SQL of on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -53,7 +53,13 @@ class ClassInfo:
 class Student:
     number: int  # 1, 2, ... within the class: all the teacher ever sees of a student
     asks_first: bool  # False only in a randomising class, for about half its students
-    answered: frozenset[str] = frozenset()  # the phases this browser has answered in already
+    # what this browser has answered already: (phase, question) -> choice
+    choices: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def answered(self) -> frozenset[str]:
+        """The phases this browser has answered in already."""
+        return frozenset(phase for phase, _ in self.choices)
 
 
 @dataclass(frozen=True)
@@ -298,11 +304,15 @@ class ClassStore:
                 )
             )
             student = _student_row(connection, found.id, browser_id)
-        phases = connection.execute(
-            select(answers.c.phase).where(answers.c.student_id == student.id).distinct()
-        ).scalars()
+        kept = connection.execute(
+            select(answers.c.phase, answers.c.question, answers.c.choice).where(
+                answers.c.student_id == student.id
+            )
+        )
         return Student(
-            student.number, _asks_first(found.randomise, student.browser_digest), frozenset(phases)
+            student.number,
+            _asks_first(found.randomise, student.browser_digest),
+            {(row.phase, row.question): row.choice for row in kept},
         )
 
     def _retrying(self, work: Callable[[Connection], T]) -> T:

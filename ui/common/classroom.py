@@ -24,7 +24,9 @@ CLASS_PARAM = "class"
 CODE_KEY = "class_code"  # the joined class's canonical code
 BROWSER_KEY = "class_browser_id"
 ASKS_FIRST_KEY = "class_asks_first"  # False: this student's tour reveals before it asks
-ANSWERED_KEY = "class_answered"  # the phases this browser had answered in when it joined
+KEPT_KEY = (
+    "class_kept"  # what this browser had answered when it joined: (phase, question) -> choice
+)
 READ_KEY = "class_address_read"  # the address value already handled, so it is read once
 NOTICE_KEY = "class_notice"  # a refusal, shown on the next run (recording is followed by a rerun)
 COOKIE = "class_browser"
@@ -60,8 +62,9 @@ def joined_class() -> str | None:
         code = codes.parse(value)
         if code is None:
             st.info(
-                f"The address names the class {inline_code(value)}, which is not a class "
-                "code: your answers stay with you.",
+                f"No class has the code {inline_code(value)}: check the link with your "
+                f"teacher (a code has {codes.LENGTH} letters and digits). Until then, your "
+                "answers stay with you.",
                 icon=":material/link_off:",
             )
             return None
@@ -72,7 +75,7 @@ def joined_class() -> str | None:
             return None
         st.session_state[CODE_KEY] = code
         st.session_state[ASKS_FIRST_KEY] = student.asks_first
-        st.session_state[ANSWERED_KEY] = student.answered
+        st.session_state[KEPT_KEY] = dict(student.choices)
     if st.session_state.get(CODE_KEY):
         remember_browser()
     return st.session_state.get(CODE_KEY)
@@ -86,10 +89,18 @@ def asks_first() -> bool:
     return bool(st.session_state.get(ASKS_FIRST_KEY, True))
 
 
+def kept_choices(phase: str) -> dict[str, str]:
+    """What this browser had answered in `phase` of its class when this session joined (a
+    reload, or a new tab, of a student who answered before): question -> choice name."""
+    kept = st.session_state.get(KEPT_KEY, {}) if st.session_state.get(CODE_KEY) else {}
+    return {
+        question: choice for (kept_phase, question), choice in kept.items() if kept_phase == phase
+    }
+
+
 def answered_before(phase: str) -> bool:
-    """Whether this browser had answered in `phase` of its class when this session joined
-    (a reload, or a new tab, of a student who did the check already)."""
-    return phase in st.session_state.get(ANSWERED_KEY, frozenset())
+    """Whether this browser had answered in `phase` of its class when this session joined."""
+    return bool(kept_choices(phase))
 
 
 def in_class() -> bool:

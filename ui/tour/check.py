@@ -15,7 +15,7 @@ import streamlit as st
 
 from models.checks import Check, score
 from ui.cache.checks import CheckSet, check_set
-from ui.common.classroom import answer_name, in_class, record_answer
+from ui.common.classroom import answer_name, in_class, kept_choices, record_answer
 from ui.common.focus import request_focus
 from ui.common.text import escape_markdown
 
@@ -33,8 +33,22 @@ INTROS = {
 
 
 def submitted(phase: str) -> dict[str, str] | None:
-    """The choices submitted in `phase` this session (idea -> choice), or None."""
-    return st.session_state.get(SUBMITTED_KEY, {}).get(phase)
+    """The choices submitted in `phase` (idea -> choice), or None: this session's, or in a
+    class, what this browser answered before a reload or in another tab (the class keeps it)."""
+    mine = st.session_state.get(SUBMITTED_KEY, {}).get(phase)
+    if mine is not None:
+        return mine
+    kept = kept_choices(phase)
+    if not kept:
+        return None
+    asked = check_set(phase).checks
+    found = {
+        check.idea: choice
+        for check in asked
+        for index, choice in enumerate(check.choices)
+        if kept.get(check.name) == answer_name(choice, index)
+    }
+    return found if len(found) == len(asked) else None
 
 
 def submit(phase: str, asked: CheckSet, chosen: dict[str, str]) -> None:
@@ -124,9 +138,14 @@ def ask(phase: str, asked: CheckSet) -> None:
         request_focus(".st-key-check_go button")
         st.rerun()
     if pressed:
+        unanswered = [str(n) for n, check in enumerate(asked.checks, 1) if check.idea not in chosen]
+        listed = (
+            unanswered[0] if missing == 1 else f"{', '.join(unanswered[:-1])} and {unanswered[-1]}"
+        )
         st.warning(
-            f"{missing} of {len(asked.checks)} questions have no answer yet: choose one for "
-            "each, then submit again (what you chose stays chosen)."
+            f"{'Question' if missing == 1 else 'Questions'} {listed} of {len(asked.checks)} "
+            f"{'has' if missing == 1 else 'have'} no answer yet: choose one for each, then "
+            "submit again (what you chose stays chosen)."
         )
     if not in_class() and phase == CHECK_STEPS[0]:
         st.caption("On your own, the check is up to you: Next skips it.")
