@@ -11,9 +11,11 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-	touch $@
+# The app's and the tests' packages in one pip run (one resolve, one start) on a fresh clone.
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $(VENV)/.installed $@
 
 # Two malloc arenas instead of up to 16: each session runs in its own thread, and freed traces
 # otherwise stay scattered over per-thread arenas (make bench: docs/bench-history.md).
