@@ -11,13 +11,14 @@ import pytest
 
 from bench.harness.apptest import open_page
 from serving.classes import codes, limits
+from serving.classes.reports import NOBODY_RIGHT
 from serving.classes.store import ClassStore
 from tests.helpers.apptest import texts
 from ui.cache.checks import check_set
-from ui.classes.teacher import GAIN_HELP, RANDOMISE, TEACHER_KEY
+from ui.classes.teacher import CLOSE_WARNING, GAIN_HELP, RANDOMISE, TEACHER_KEY
 from ui.common.classroom import answer_name
 from ui.common.pages import TEACH, TOUR
-from ui.common.text import inline_code, markdown_words
+from ui.common.text import escape_markdown, inline_code, markdown_words
 
 FIRST_QUESTION = "tour.maps-shrink-channels-grow"
 FIXED_BROWSER = "Qm9va3MgYXJlIGdvb2Qu"
@@ -72,18 +73,44 @@ def test_a_class_from_the_teachers_start_to_the_students_answer(data_dir: Path) 
 
     teacher.run()  # the teacher's view, refreshed
     assert not teacher.exception
-    (row,) = teacher.dataframe[0].value.to_dict("records")
+    (row,) = shown_rows(teacher, "question")
     asked = markdown_words(student.radio(key="tour_guess_1").label)  # the words the student read
     assert row["question"] == asked and row["answered"] == 1
     chose = re.sub(r"\\(.)", r"\1", guess)
-    model = f"'{chose}'" if right else "not known yet"
+    model = f"'{chose}'" if right else NOBODY_RIGHT
     assert row["the class and the model"] == f"1 of 1 expected '{chose}'; the model: {model}"
-    assert row["every choice"] == f"{chose} 1"
+    assert row["every choice"] == f"'{chose}': 1"
     assert [m.value for m in teacher.metric[:2]] == ["1", "1"]
 
     teacher.button(key="class_close").click().run()
     assert not teacher.exception
+    assert not any("This class is closed" in text for text in texts(teacher))
+    teacher.button(key="class_close_confirm").click().run()
+    assert not teacher.exception
     assert any("This class is closed" in text for text in texts(teacher))
+    assert not [b for b in teacher.button if b.key in ("class_close", "class_close_confirm")]
+
+
+def test_closing_a_class_asks_first_and_can_be_kept_open(data_dir: Path) -> None:
+    store = ClassStore(f"sqlite:///{data_dir / 'classes.db'}")
+    try:
+        made = store.create_class()
+        teacher = teacher_of(store, made.teacher_key)
+        teacher.button(key="class_close").click().run()
+        assert not teacher.exception
+        (warning,) = [w.value for w in teacher.warning]
+        assert warning == CLOSE_WARNING.format(days=30)
+        assert teacher.button(key="class_close_confirm").label == "Yes, close it for good"
+        assert store.info(made.teacher_key).closed_at is None  # one click closes nothing
+        teacher.button(key="class_close_keep").click().run()
+        assert not teacher.warning and store.info(made.teacher_key).closed_at is None
+        assert not [b for b in teacher.button if b.key == "class_close_confirm"]
+        teacher.button(key="class_close").click().run()
+        teacher.button(key="class_close_confirm").click().run()
+        assert not teacher.exception
+        assert store.info(made.teacher_key).closed_at is not None
+    finally:
+        store.dispose()
 
 
 def test_a_closed_class_refuses_a_students_answer_politely(data_dir: Path) -> None:
@@ -109,9 +136,23 @@ def test_an_address_that_names_no_class_changes_only_a_notice(data_dir: Path, va
 
 
 def table_with(at, column: str) -> list[dict]:
-    """The rows of the one table on the page with this column."""
+    """The rows of the one data frame on the page with this column."""
     (found,) = [frame.value for frame in at.dataframe if column in frame.value.columns]
     return found.to_dict("records")
+
+
+def shown_rows(at, column: str) -> list[dict]:
+    """The rows of the one static table (st.table, whose cells are markdown) with this column,
+    each text cell as a reader sees it: its backslash escapes undone. A cell that is not
+    escaped fails here, so a visitor's words can never reach the page as markup."""
+    (found,) = [table.value for table in at.table if column in table.value.columns]
+    rows = found.to_dict("records")
+    for row in rows:
+        for name, cell in row.items():
+            if isinstance(cell, str):
+                assert cell == escape_markdown(re.sub(r"\\(.)", r"\1", cell)), cell
+                row[name] = re.sub(r"\\(.)", r"\1", cell)
+    return rows
 
 
 def teacher_of(store: ClassStore, key: str):
@@ -204,7 +245,7 @@ def test_the_words_are_shown_as_text_never_markup(data_dir: Path) -> None:
         teacher = teacher_of(store, made.teacher_key)
     finally:
         store.dispose()
-    (row,) = table_with(teacher, "question")
+    (row,) = shown_rows(teacher, "question")
     assert row["question"] == marked
     assert (
         row["the class and the model"] == "1 of 1 expected '<i>LSTM</i>'; the model: '<i>LSTM</i>'"
@@ -235,7 +276,7 @@ def test_the_checks_answers_are_named_even_when_nobody_chose_them(data_dir: Path
         teacher = teacher_of(store, made.teacher_key)
     finally:
         store.dispose()
-    rows = table_with(teacher, "the class and the model")
+    rows = shown_rows(teacher, "the class and the model")
     assert [row["question"] for row in rows] == [markdown_words(c.question) for c in asked]
     for row, check in zip(rows, asked, strict=True):
         assert row["the class and the model"].endswith(f"the model: '{check.answer}'"), row

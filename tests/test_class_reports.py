@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from serving.classes import reports
-from serving.classes.store import Answer, ClassStore
+from serving.classes.store import Answer, ClassStore, Wording
 
 T0 = datetime(2026, 3, 2, 9, 0, 0)
 RIGHT = {"rnn.not": "lstm", "cnn.size": "shrinks", "gru.grad": "gru"}
@@ -195,21 +195,49 @@ def test_the_teacher_reads_the_words_students_saw_with_the_model_answer(
     assert {row["question_words"] for row in rows} == {"How big is the map after the last stage?"}
     assert count.words == "How big is the map after the last stage?"
     assert count.summary() == "12 of 20 expected 'Much smaller'; the model: 'Bigger'"
-    assert count.counted() == "Much smaller 12 · Bigger 5 · The same 3"
+    assert count.counted() == "'Much smaller': 12 · 'Bigger': 5 · 'The same': 3"
+
+
+def test_every_count_stands_apart_from_a_choice_with_numbers_and_dots() -> None:
+    answers = [
+        Answer(1, "tour.which-reader", "tour", "gru-2-cnn-50", False, T0),
+        Answer(2, "tour.which-reader", "tour", "gru-50-cnn-2", False, T0),
+    ]
+    words = {
+        ("tour", "tour.which-reader", "gru-2-cnn-50"): "GRU 2 · 1D CNN 50",
+        ("tour", "tour.which-reader", "gru-50-cnn-2"): "GRU 50 · 1D CNN 2",
+    }
+    (count,) = reports.question_counts(answers, wording=Wording({}, words))
+    assert count.counted() == "'GRU 2 · 1D CNN 50': 1 · 'GRU 50 · 1D CNN 2': 1"
 
 
 def test_a_tie_names_every_most_chosen_and_a_name_without_words_reads_as_words() -> None:
     answers = [
         Answer(1, "check.receptive-field", "after", "whole-photo", True, T0),
         Answer(2, "check.receptive-field", "after", "a-corner", False, T0),
+        Answer(3, "check.receptive-field", "after", "one-pixel", False, T0),
     ]
     (count,) = reports.question_counts(answers, phase="after")
     assert count.words == "receptive field"
     assert count.summary() == (
-        "1 of 2 each chose 'whole photo' and 'a corner'; the model: 'whole photo'"
+        "a tie, 1 of 3 each: 'whole photo', 'a corner' and 'one pixel'; the model: 'whole photo'"
     )
-    (unknown,) = reports.question_counts(answers[1:], phase="after")
-    assert unknown.summary() == "1 of 1 chose 'a corner'; the model: not known yet"
+    (two,) = reports.question_counts(answers[:2], phase="after")
+    assert two.summary().startswith("a tie, 1 of 2 each: 'whole photo' and 'a corner';")
+    (unknown,) = reports.question_counts(answers[1:2], phase="after")
+    assert unknown.summary() == "1 of 1 chose 'a corner'; the model: not known"
+
+
+def test_a_tour_steps_answer_waits_for_someone_right_and_says_why() -> None:
+    wrong = [Answer(1, "tour.how-big", "tour", "bigger", False, T0)]
+    (count,) = reports.question_counts(wrong)
+    assert count.summary() == (
+        "1 of 1 expected 'bigger'; the model: nobody right yet "
+        "(it depends on each student's photo or sentence)"
+    )
+    right = Answer(2, "tour.how-big", "tour", "much-smaller", True, T0)
+    (count,) = reports.question_counts([*wrong, right])
+    assert count.summary().endswith("the model: 'much smaller'")
 
 
 def test_a_randomising_class_scores_each_group_apart() -> None:

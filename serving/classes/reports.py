@@ -20,6 +20,7 @@ from serving.classes.store import Answer, Wording
 ASKS_FIRST = "asks first"
 REVEALS_FIRST = "reveals first"
 _NO_WORDS = Wording({}, {})
+NOBODY_RIGHT = "nobody right yet (it depends on each student's photo or sentence)"
 
 
 def readable(name: str) -> str:
@@ -41,20 +42,30 @@ class QuestionCount:
         return self.labels.get(choice) or readable(choice)
 
     def summary(self) -> str:
-        """'12 of 20 expected 'much smaller'; the model: 'much smaller'' (ties all named)."""
+        """'12 of 20 expected 'much smaller'; the model: 'much smaller''; a tie names every
+        choice: 'a tie, 1 of 3 each: 'a', 'b' and 'c'; the model: ...'."""
         most = max(self.choices.values())
         top = [f"'{self.label(c)}'" for c, n in self.choices.items() if n == most]
         verb = "expected" if self.phase == "tour" else "chose"
         if len(top) == 1:
             said = f"{most} of {self.answered} {verb} {top[0]}"
         else:
-            said = f"{most} of {self.answered} each {verb} {' and '.join(top)}"
-        model = "not known yet" if self.model is None else f"'{self.label(self.model)}'"
-        return f"{said}; the model: {model}"
+            said = f"a tie, {most} of {self.answered} each: {', '.join(top[:-1])} and {top[-1]}"
+        return f"{said}; the model: {self.model_said()}"
+
+    def model_said(self) -> str:
+        """The model's answer, or why it is not known yet: a tour step's answer depends on each
+        student's own photo or sentence, so it shows once a student is right."""
+        if self.model is not None:
+            return f"'{self.label(self.model)}'"
+        if self.phase == "tour":
+            return NOBODY_RIGHT
+        return "not known"
 
     def counted(self) -> str:
-        """Every choice with its count, most chosen first: `much smaller 12 · bigger 8`."""
-        return " · ".join(f"{self.label(c)} {n}" for c, n in self.choices.items())
+        """Every choice, quoted, with its count, most chosen first: `'much smaller': 12 ·
+        'bigger': 8` (a choice's own numbers and dots never run into its count)."""
+        return " · ".join(f"'{self.label(c)}': {n}" for c, n in self.choices.items())
 
 
 @dataclass(frozen=True)

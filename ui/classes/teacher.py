@@ -20,13 +20,16 @@ from ui.cache.checks import check_set
 from ui.cache.classes import class_store
 from ui.common.classroom import answer_name
 from ui.common.pages import TOUR
+from ui.common.text import escape_markdown
 
 TEACHER_KEY = "class_teacher_key"
 REFRESH = timedelta(seconds=5)
 CHECK_QUESTIONS = len(IDEAS)  # the check before and after the tour: one question per idea
-ROW_HEIGHT = 72
-HEADER_HEIGHT = 40
-MAX_ROWS = 15  # a longer table scrolls
+CLOSING = "class_closing"  # True once "Close the class" was pressed, until confirmed or kept
+CLOSE_WARNING = (
+    "Closing stops every answer for good: students can no longer answer, and the class's "
+    "answers are deleted {days} days later. It cannot be reopened."
+)
 RANDOMISE = "Randomise: half the class sees each answer before being asked"
 PHASE_HEADINGS = {
     "tour": "The tour's predictions",
@@ -116,10 +119,25 @@ def show_class(key: str, info: ClassInfo) -> None:
         st.code(key, language=None)
     left, right = st.columns(2)
     if info.closed_at is None and left.button("Close the class", key="class_close"):
-        class_store().close(key)
-        st.rerun()
+        st.session_state[CLOSING] = True
     if right.button("Leave this class's view", key="class_leave"):
         st.session_state.pop(TEACHER_KEY, None)
+        st.session_state.pop(CLOSING, None)
+        st.rerun()
+    if info.closed_at is None and st.session_state.get(CLOSING):
+        confirm_closing(key, info)
+
+
+def confirm_closing(key: str, info: ClassInfo) -> None:
+    """Closing cannot be undone, so it takes a second, explicit click."""
+    st.warning(CLOSE_WARNING.format(days=info.retention_days))
+    yes, keep = st.columns(2)
+    if yes.button("Yes, close it for good", key="class_close_confirm", type="primary"):
+        class_store().close(key)
+        st.session_state.pop(CLOSING, None)
+        st.rerun()
+    if keep.button("Keep it open", key="class_close_keep"):
+        st.session_state.pop(CLOSING, None)
         st.rerun()
 
 
@@ -149,33 +167,27 @@ def live_answers(key: str) -> None:
 
 
 def question_table(answers: list[Answer], wording: Wording, phase: str, heading: str) -> None:
-    """Per question of `phase`, in the words the students read (plain text in a table, never
-    markup): how many answered, the most chosen against the models' answer, every count."""
+    """Per question of `phase`, in the words the students read: how many answered, the most
+    chosen against the models' answer, every count. A static table, so long words wrap and
+    follow the page's font (presentation mode, print); st.table reads its cells as markdown,
+    and a choice can be a visitor's own words, so every text cell is escaped."""
     truth, wording = checks_truth(phase, wording)
     counts = reports.question_counts(answers, phase, truth=truth, wording=wording)
     if not counts:
         return
     st.markdown(f"**{heading}**")
-    st.dataframe(
+    st.table(
         [
             {
-                "question": count.words,
+                "question": escape_markdown(count.words),
                 "answered": count.answered,
-                "the class and the model": count.summary(),
-                "every choice": count.counted(),
+                "the class and the model": escape_markdown(count.summary()),
+                "every choice": escape_markdown(count.counted()),
             }
             for count in counts
         ],
         hide_index=True,
-        key="class_counts" if phase == "tour" else f"class_counts_{phase}",
-        row_height=ROW_HEIGHT,  # room for two or three lines: the grid wraps a long cell
-        height=min(len(counts), MAX_ROWS) * ROW_HEIGHT + HEADER_HEIGHT,  # every row, no scroll
-        column_config={
-            "question": st.column_config.TextColumn(width="medium"),
-            "answered": st.column_config.NumberColumn(width=70),
-            "the class and the model": st.column_config.TextColumn(width="medium"),
-            "every choice": st.column_config.TextColumn(width="medium"),
-        },
+        hide_header=False,
     )
 
 
