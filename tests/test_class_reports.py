@@ -265,3 +265,5 @@ def test_a_randomising_class_scores_each_group_apart() -> None:
         ("2", "reveals-first"),
         ("3", "reveals-first"),
     }
+    plain = csv.DictReader(io.StringIO(reports.answers_csv(answers, randomised=False)))
+    assert {row["group"] for row in plain} == {""}  # no groups in a class that does not randomise

@@ -159,9 +159,12 @@ CSV_COLUMNS = (
 )
 
 
-def answers_csv(answers: Iterable[Answer], wording: Wording = _NO_WORDS) -> str:
+def answers_csv(
+    answers: Iterable[Answer], wording: Wording = _NO_WORDS, randomised: bool = True
+) -> str:
     """The anonymous answers as CSV: a per-class student number and its group (asks first or
-    reveals first), never more of a student; and the words each question and choice had."""
+    reveals first; empty in a class that does not randomise, where there are no groups),
+    never more of a student; and the words each question and choice had."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -174,7 +177,7 @@ def answers_csv(answers: Iterable[Answer], wording: Wording = _NO_WORDS) -> str:
                 answer.choice,
                 int(answer.correct),
                 answer.at.isoformat(timespec="seconds"),
-                group(answer).replace(" ", "-"),
+                group(answer).replace(" ", "-") if randomised else "",
                 wording.questions.get((answer.phase, answer.question), ""),
                 wording.choices.get((answer.phase, answer.question, answer.choice), ""),
             )

@@ -159,7 +159,7 @@ def live_answers(key: str) -> None:
     show_scores(answers, info.randomise)
     st.download_button(
         "Download the anonymous answers (CSV)",
-        reports.answers_csv(answers, wording),
+        reports.answers_csv(answers, wording, randomised=info.randomise),
         file_name=f"class-{info.code}.csv",
         mime="text/csv",
         key="class_csv",
