@@ -282,7 +282,7 @@ def test_visitors_stick_to_one_process_and_spread_over_both(
     assert not re.findall(r"^.* \[(?:error|crit|alert|emerg)\] .*$", errors, re.MULTILINE)
 
 
-STUDENTS_PER_PROCESS = 1  # the eight-student class runs on SQLite (test_browser_class_run)
+STUDENTS_PER_PROCESS = 4  # eight students, as on SQLite (test_browser_class_run)
 
 
 @pytest.mark.browser
