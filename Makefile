@@ -78,8 +78,8 @@ format: $(VENV)/.dev-installed
 	$(PY) -m ruff check --fix .
 
 # Two workers, a test file each at a time (each worker has its own server and chromium): the
-# tests mostly wait on pages and processes. On a quiet machine a fresh clone's 785 tests took
-# 4:59 (5:48 with installs); three workers took 5:25.
+# tests mostly wait on pages and processes. A fresh clone's 832 tests took 5:25 (6:10 with
+# installs); three workers took 5:39. The longest files go first (tests/conftest.py).
 test:
 	$(MAKE) -j2 $(VENV)/.dev-installed system-packages  # pip and apt-get side by side
 	$(MAKE) lint
