@@ -51,14 +51,15 @@ def main() -> None:
         show_step(number)
 
     # the check before is step 0, the check after step len(STEPS) + 1
-    held = step == CHECK_STEPS[0] and joined is not None and first_visit
+    if step == CHECK_STEPS[0] and joined is not None and first_visit:
+        return  # in a class the check comes first: its Submit is the only way on
     back, _, forward = st.columns([1, 3, 1])
     back.button(
         "← Previous", disabled=number <= 1, on_click=go, args=(number - 1,), key="tour_back"
     )
     forward.button(
         "Next →",
-        disabled=number > len(STEPS) or held,
+        disabled=number > len(STEPS),
         on_click=go,
         args=(number + 1,),
         key="tour_next",
