@@ -46,6 +46,7 @@ from bench.harness.browser import CHROMIUM, CHROMIUM_ARGS, EXPECT_TIMEOUT_MS  # 
 from bench.harness.page_waits import wait_until_settled  # noqa: E402
 from bench.harness.postgres import fresh_database, run_postgres, server_binaries  # noqa: E402
 from bench.harness.server import free_port, start_app, wait_healthy  # noqa: E402
+from bench.report import add_section  # noqa: E402
 from serving.classes import reports  # noqa: E402
 from serving.classes.store import ClassStore, NewClass, utcnow  # noqa: E402
 from ui.classes.teacher import CHECK_QUESTIONS  # noqa: E402
@@ -390,14 +391,6 @@ def section(rates: dict[str, tuple], views: dict[str, dict], load: tuple[float, 
     return "\n".join(lines)
 
 
-def add_section(path: Path, text: str) -> Path:
-    """Append `text` to `path`, replacing this script's earlier section there."""
-    before = path.read_text().split(HEADING, 1)[0].rstrip("\n") if path.exists() else ""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{before}\n\n{text}" if before else text)
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=8, help="refreshes with a new answer")
@@ -417,7 +410,7 @@ def main() -> None:
     text = section(rates, views, load)
     print(text)
     if args.report:
-        print(f"added to {add_section(args.report, text)}")
+        print(f"added to {add_section(args.report, HEADING, text)}")
 
 
 if __name__ == "__main__":

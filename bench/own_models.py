@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import add_section  # noqa: E402
+
 EXAMPLES = ROOT / "examples" / "own_model"
 HEADING = "## The operator's models (`bench/own_models.py`)"
 CALLS = {1: 200, 64: 10}  # forwards per sample, by batch
@@ -170,14 +172,6 @@ def section(found: dict[int, tuple[float, float, float]], runs: list[dict], load
     return "\n".join(lines)
 
 
-def add_section(path: Path, text: str) -> Path:
-    """Append `text` to `path`, replacing this script's earlier section there."""
-    before = path.read_text().split(HEADING, 1)[0].rstrip("\n") if path.exists() else ""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{before}\n\n{text}" if before else text)
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=21, help="alternating pairs per batch")
@@ -194,7 +188,7 @@ def main() -> None:
     text = section(found, runs, f"{before} before, {load_average()} after")
     print(text)
     if args.report:
-        print(f"added to {add_section(args.report, text)}")
+        print(f"added to {add_section(args.report, HEADING, text)}")
 
 
 if __name__ == "__main__":

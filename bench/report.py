@@ -169,3 +169,12 @@ def add_model_section(path: Path, section: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"{before}\n\n{section}" if before else section)
     return path
+
+
+def add_section(path: Path, heading: str, text: str) -> Path:
+    """Append `text` (which starts with `heading`) to the report at `path`, replacing the
+    section an earlier run under that heading left there."""
+    before = path.read_text().split(heading, 1)[0].rstrip("\n") if path.exists() else ""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{before}\n\n{text}" if before else text)
+    return path

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.harness.apptest import open_cnn_page, upload  # noqa: E402
+from bench.report import add_section  # noqa: E402
 from bench.server_bench import photos  # noqa: E402
 from models.digits.training import TrainSettings  # noqa: E402
 from serving.training import TrainingRuns  # noqa: E402
@@ -73,14 +74,6 @@ def section(idle: list[float], busy: list[float]) -> str:
     )
 
 
-def add_section(path: Path, text: str) -> Path:
-    """Append `text` to `path`, replacing this script's earlier section there."""
-    before = path.read_text().split(HEADING, 1)[0].rstrip("\n") if path.exists() else ""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{before}\n\n{text}" if before else text)
-    return path
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=6, help="of each kind")
@@ -108,7 +101,7 @@ def main() -> None:
     text = section(idle, busy)
     print(text)
     if args.report:
-        print(f"added to {add_section(args.report, text)}")
+        print(f"added to {add_section(args.report, HEADING, text)}")
 
 
 if __name__ == "__main__":
