@@ -1,6 +1,6 @@
 """The check before and after the tour, computed once per server from the caches the tour uses.
 
-Each phase asks the six ideas of models/checks.py on its own examples (EXAMPLES): another
+Each phase asks the six ideas of models/checks.py on its own examples (`examples`): another
 CNN, stage, sample photo, gap, distance and text length before than after. The numbers come
 from the shared caches (the sample photos' traces, the "not" table, the corpus gradients, the
 models' summaries), so the check runs no model for a visitor beyond what the tour already
@@ -18,6 +18,7 @@ from models import checks
 from models.cnn.imagenet import class_names
 from models.cnn.registry import CNN_MODELS, DEFAULT_CNN
 from models.compare.claims import model_roles
+from models.sequence.registry import DEFAULT_SEQUENCE
 from ui.cache.cnn import class_activation, cnn_trace, decoded_photo, samples
 from ui.cache.compare import (
     CORPUS_PARAGRAPHS,
@@ -42,12 +43,16 @@ class Examples:
     words: int  # the text's length, for the steps in a row
 
 
-# Each differs from the tour's own steps too (they ask about the visitor's photo with the
-# default CNN's fifth stage, a gap of 6, 99 words back, the LSTM on 1,000 words).
-EXAMPLES = {
-    "before": Examples("squeezenet1_1", 6, "china.jpg", 2, 30, "gru", 50),
-    "after": Examples("efficientnet_lite0", 9, "brick.jpg", 4, 70, "rnn", 400),
-}
+def examples(phase: str) -> Examples:
+    """The phase's examples, the models taken by their roles in the registries. Each differs
+    from the tour's own steps too (they ask about the visitor's photo with the default CNN's
+    fifth stage, a gap of 6, 99 words back, the default reader on 1,000 words)."""
+    roles = model_roles()
+    other_cnn = next(name for name in CNN_MODELS if name != roles.photo_cnn)
+    gated = next(n for n in roles.recurrent if n not in (DEFAULT_SEQUENCE, roles.plain_rnn))
+    if phase == "before":
+        return Examples(roles.photo_cnn, 6, "china.jpg", 2, 30, gated, 50)
+    return Examples(other_cnn, 9, "brick.jpg", 4, 70, roles.plain_rnn, 400)
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ class CheckSet:
 @st.cache_resource(show_spinner="Preparing the check's questions from the models…")
 def check_set(phase: str) -> CheckSet:
     """The phase's questions for the whole server (computed on the first visitor's run)."""
-    chosen = EXAMPLES[phase]
+    chosen = examples(phase)
     labels = {name: style.label for name, style in model_styles().items()}
     roles, found = model_roles(), summaries()
 
