@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.harness.page_waits import wait_until_settled
+from tests.helpers.tour_keys import guess_and_reveal_by_keyboard
 
 pytestmark = pytest.mark.browser
 A4_WIDTH = 794  # px: an A4 page at 96 dpi
@@ -24,17 +25,7 @@ def test_focus_follows_reveal_and_next_with_a_visible_ring(page: Page, app_serve
     page.goto(f"{app_server}/tour?step=1")
     expect(page.get_by_text("Step 1 of 11")).to_be_visible(timeout=90_000)
     wait_until_settled(page)
-    page.locator(".st-key-tour_guess_1 input").first.focus()
-    page.keyboard.press("Space")  # choose the first answer
-    reveal = page.get_by_role("button", name="Reveal the answer")
-    # The rerun after the guess draws the enabled button while the disabled one may still
-    # stand, faded, until the run ends: wait for the new one, then for the run's end.
-    expect(page.get_by_role("button", name="Reveal the answer", disabled=False)).to_be_visible()
-    wait_until_settled(page)
-    expect(reveal).to_be_enabled()
-    reveal.focus()
-    page.keyboard.press("Enter")
-    expect(page.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible(timeout=60_000)
+    guess_and_reveal_by_keyboard(page)
     next_button = page.locator(".st-key-tour_next button")
     expect(next_button).to_be_focused(timeout=15_000)
     page.keyboard.press("Enter")

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from bench.harness.browser import UPLOAD_INPUT, full_screenshot, open_cnn_upload_mode
 from bench.harness.page_waits import wait_until_settled
 from bench.harness.paths import SAMPLES
+from tests.helpers.tour_keys import guess_and_reveal_by_keyboard
 
 pytestmark = pytest.mark.browser
 NAV = '[data-testid="stSidebarNav"] a'
@@ -312,18 +313,7 @@ def test_the_keyboard_alone_picks_a_photo_and_answers_a_tour_question(
     wait_until_settled(page)
 
     open_view(page, app_server, "tour?step=1", "Step 1 of 11")
-    first = page.locator(".st-key-tour_guess_1 input[type=radio]").first
-    first.focus()
-    page.keyboard.press("Space")  # choose the first answer
-    reveal = page.get_by_role("button", name="Reveal the answer")
-    # The rerun after the guess draws the enabled button while the disabled one may still
-    # stand, faded, until the run ends: wait for the new one, then for the run's end.
-    expect(page.get_by_role("button", name="Reveal the answer", disabled=False)).to_be_visible()
-    wait_until_settled(page)
-    expect(reveal).to_be_enabled()
-    reveal.focus()
-    page.keyboard.press("Enter")
-    expect(page.get_by_text(re.compile(r"^(✓ Right\.|Not quite)"))).to_be_visible(timeout=60_000)
+    guess_and_reveal_by_keyboard(page)
 
 
 def test_home_shows_the_big_idea_the_tour_and_the_glossary(
