@@ -35,6 +35,7 @@ from ui.cache.cnn import (
 from ui.common.downloads import download
 from ui.common.glossary import explain, glossary_help
 from ui.common.pictures import show_stage_pictures
+from ui.common.sections import open_expander
 from ui.common.state import keep, kept_value, rewrite_address
 from ui.common.text import escape_markdown
 from ui.common.theme import current_theme
@@ -276,10 +277,8 @@ def show_unit_field(trace: CnnTrace, photo: LoadedPhoto, source_key: str) -> Non
         "Effective receptive field: how strongly each pixel moves that unit (the size of its "
         "gradient). It sits inside the box, concentrated towards the middle."
     )
-    every_stage = st.expander(
-        "Receptive field of every stage", key=FIELDS_TABLE_KEY, on_change="rerun"
-    )
-    if every_stage.open:  # built only for a visitor who opens it
+    every_stage = open_expander("Receptive field of every stage", key=FIELDS_TABLE_KEY)
+    if every_stage is not None:
         every_stage.table(
             [
                 {

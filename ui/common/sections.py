@@ -1,10 +1,19 @@
-"""A page's "Look deeper" part: a row of choices, and only the chosen section drawn."""
+"""Parts of a page built only on request: a "Look deeper" row of choices with only the chosen
+section drawn, and expanders whose content exists only while they are open."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+
+def open_expander(label: str, key: str, icon: str | None = None) -> DeltaGenerator | None:
+    """An expander whose content is built, sent and drawn only while it is open: the expander
+    when open (draw into it), None when closed. Opening or closing it reruns the script."""
+    expander = st.expander(label, key=key, on_change="rerun", icon=icon)
+    return expander if expander.open else None
 
 
 def show_one_section(

@@ -45,6 +45,7 @@ from ui.cache.sequence import sequence_trace
 from ui.common.glossary import explain, glossary_help
 from ui.common.pages import CNN
 from ui.common.pictures import show_stage_pictures
+from ui.common.sections import open_expander
 from ui.common.state import loaded_photo, shared_photo
 from ui.common.text import escape_markdown
 from ui.common.theme import current_theme
@@ -482,13 +483,12 @@ def show_side_by_side(text: str, theme: Theme) -> None:
     """Section 6, in an expander built only while it is open: a CNN pass over the visitor's
     photo (run anew for a photo no page has shown yet) and a second chart of the sentence."""
     st.header("6 · One photo beside one sentence")
-    beside = st.expander(
+    beside = open_expander(
         "Your photo through the CNN beside your sentence through the LSTM",
         key=BESIDE_KEY,
-        on_change="rerun",
         icon=":material/compare:",
     )
-    if beside.open:
+    if beside is not None:
         with beside:
             show_photo_and_sentence(text, theme)
 

@@ -19,7 +19,7 @@ from ui.cache.sequence import (
     sequence_trace,
 )
 from ui.common.model_choice import model_radio
-from ui.common.sections import show_one_section
+from ui.common.sections import open_expander, show_one_section
 from ui.common.state import Param, choice, read_text, shared_text
 from ui.common.text import escape_markdown
 from ui.common.theme import current_theme
@@ -81,10 +81,8 @@ def show_text(spec: SequenceSpec, text: str, primer: str) -> None:
     show_tokens(trace, spec)
     show_step(trace, spec, layer, theme)
     if spec.guesses_next_char:
-        table = st.expander(
-            "Every next-character guess as a table", key="lstm_guess_open", on_change="rerun"
-        )
-        if table.open:  # a table is built, sent and drawn only for a visitor who opens it
+        table = open_expander("Every next-character guess as a table", key="lstm_guess_open")
+        if table is not None:
             table.dataframe(next_char_rows(trace), hide_index=True, key="lstm_guess_table")
 
     # One section at a time: every section draws figures, and a new text redraws what is shown.

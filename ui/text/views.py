@@ -26,6 +26,7 @@ from models.sequence.trace import ClassVerdict, SequenceTrace
 from ui.cache.sequence import sequence_model, sequence_spec
 from ui.common.glossary import glossary_help
 from ui.common.pictures import crisp_pixels
+from ui.common.sections import open_expander
 from ui.common.state import (
     Param,
     keep,
@@ -400,13 +401,10 @@ def show_step(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme: Theme
     """One step up close, in an expander drawn only while it is open (its three charts and
     table are most of a new text's cost in the browser); reruns only this fragment and only
     reads the cached trace."""
-    close_up = st.expander(
-        "One step up close: the state token by token",
-        key=CLOSE_UP_KEY,
-        on_change="rerun",
-        icon=":material/zoom_in:",
+    close_up = open_expander(
+        "One step up close: the state token by token", key=CLOSE_UP_KEY, icon=":material/zoom_in:"
     )
-    if close_up.open:
+    if close_up is not None:
         with close_up:
             show_step_inside(trace, spec, layer, theme)
     rewrite_address()  # this fragment reruns alone: its choices go in the address now
