@@ -490,21 +490,25 @@ def test_a_killed_process_loses_no_one_and_its_return_breaks_no_upload(
     assert not unexpected, unexpected[:5]
 
 
-def new_visitor(browser: Browser, cluster: Cluster, cookies: list | None = None) -> int:
-    """A new browser opens Home through nginx; returns the port of the process that answered."""
-    context = browser.new_context()
+def new_visitor(newcomers: BrowserContext, cluster: Cluster, cookies: list | None = None) -> int:
+    """A new visitor opens Home through nginx; returns the port of the process that answered.
+
+    `newcomers` is one context for every new visitor of a test: its cookies are cleared first, so
+    nginx sees a browser it does not know, and its cache keeps the app's scripts, which a new
+    context would fetch and compile again (seconds of a busy machine's time per visitor)."""
+    newcomers.clear_cookies()
     if cookies:
-        context.add_cookies(cookies)
+        newcomers.add_cookies(cookies)
+    started = time.monotonic()
+    page = newcomers.new_page()
     try:
-        started = time.monotonic()
-        page = context.new_page()
         page.goto(f"{cluster.proxy}/", timeout=60_000)
         # A process just started loads the models on its first run: that can take a while.
         expect(page.get_by_text("Inside neural networks")).to_be_visible(timeout=60_000)
         print(f"a new visitor served in {time.monotonic() - started:.1f} s")
-        return backend_of(context)
+        return backend_of(newcomers)
     finally:
-        context.close()
+        page.close()
 
 
 @pytest.mark.browser
@@ -518,6 +522,7 @@ def test_a_hanging_process_is_passed_over_then_replaced(browser: Browser, cluste
     address = f"{cluster.proxy}/LSTM_hidden_states?model=gru&text={SENTENCE}"
     tab = settled_page(context, address, "What the model reads")
     assert backend_of(context) == hung
+    newcomers = browser.new_context()
     stopped.send_signal(signal.SIGSTOP)
     try:
         # The visitor picks another model: the run it asks for waits on the stopped process,
@@ -527,7 +532,7 @@ def test_a_hanging_process_is_passed_over_then_replaced(browser: Browser, cluste
         deadline = time.monotonic() + HANG_AFTER + 60
         while len(cluster.supervisor.restarts) == restarts or len(served) < 2:
             assert time.monotonic() < deadline, "the supervisor did not replace the process"
-            served.append(new_visitor(browser, cluster))
+            served.append(new_visitor(newcomers, cluster))
             # Never the stopped process; its replacement, on the same port, may serve them.
             assert served[-1] != hung or len(cluster.supervisor.restarts) > restarts
         (replaced,) = cluster.supervisor.restarts[restarts:]
@@ -546,5 +551,8 @@ def test_a_hanging_process_is_passed_over_then_replaced(browser: Browser, cluste
     # A visitor whose cookie names the replaced process is served by it again, once nginx tries
     # it again: the moved tab's reconnect found it down, so it is left out for TIMEOUTS.fail.
     deadline = time.monotonic() + 30
-    while new_visitor(browser, cluster, [cookie_for(cluster, hung)]) != hung:
-        assert time.monotonic() < deadline, "the replaced process got no visitor back"
+    try:
+        while new_visitor(newcomers, cluster, [cookie_for(cluster, hung)]) != hung:
+            assert time.monotonic() < deadline, "the replaced process got no visitor back"
+    finally:
+        newcomers.close()
