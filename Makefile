@@ -81,9 +81,10 @@ format: $(VENV)/.dev-installed
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-# Two workers, a test file each at a time (each worker has its own server and chromium): the
-# tests mostly wait on pages and processes. A fresh clone's 832 tests took 5:25 (6:10 with
-# installs); three workers took 5:39. The longest files go first (tests/conftest.py).
+# Two workers, a test file each at a time (each worker has its own server and chromium); three
+# were slower. The cores are busy: chromium drawing the pages took over half the CPU time of a
+# run, sampled with top. A fresh clone's 832 tests took 5:25 on a quiet day (6:10 with
+# installs); 6:50 (7:19) on 7 December. The longest files go first (tests/conftest.py).
 test:
 	$(MAKE) -j2 $(VENV)/.dev-installed system-packages  # pip and apt-get side by side
 	$(MAKE) lint
