@@ -484,9 +484,9 @@ def test_a_killed_process_loses_no_one_and_its_return_breaks_no_upload(
         for visitor in visitors:
             visitor.context.close()
     # The frontend probes /<page>/_stcore/... for a base path: 404s by design. A picture of a
-    # run that was replaced may be asked for once more, and be gone: a moved session's picture
-    # from the killed process (seen once, on a slow spell, from the process it moved to). What
-    # the pages show was checked above: every picture loaded. Nothing else may fail.
+    # run that was replaced may be asked for once more, and be gone (seen once, on a slow
+    # spell, from the process the killed one's sessions moved to). What the pages show was
+    # checked above: every picture loaded. Nothing else may fail.
     unexpected = [
         line
         for line in cluster.errors(since=logged)
