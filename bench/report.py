@@ -164,11 +164,7 @@ def model_section(
 
 def add_model_section(path: Path, section: str) -> Path:
     """Append `section` to `path`, replacing an earlier model section there."""
-    text = path.read_text() if path.exists() else ""
-    before = text.split(MODEL_HEADING, 1)[0].rstrip("\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{before}\n\n{section}" if before else section)
-    return path
+    return add_section(path, MODEL_HEADING, section)
 
 
 def add_section(path: Path, heading: str, text: str) -> Path:

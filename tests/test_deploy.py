@@ -40,7 +40,7 @@ from deploy.cluster import NGINX
 from deploy.nginx_conf import Timeouts
 from tests.helpers.class_run import run_a_class
 from tests.helpers.cluster import Cluster, running_cluster
-from tests.helpers.websocket import handshake
+from tests.helpers.websocket import assert_deflate_negotiated
 
 COOKIE = "st_backend"  # names the process that answered last: it routes
 VISITOR = "st_visitor"  # a random id per browser, only for following it in the access log
@@ -112,9 +112,7 @@ def test_the_largest_script_is_gzipped_only_for_a_browser_that_asks(cluster: Clu
 def test_the_websocket_is_compressed_through_nginx(cluster: Cluster) -> None:
     """nginx passes the browser's offer of permessage-deflate to the process and its answer
     back (Streamlit compresses: server.enableWebsocketCompression in .streamlit/config.toml)."""
-    status, headers = handshake(cluster.proxy)
-    assert status.split(" ")[1] == "101", status
-    assert headers.get("sec-websocket-extensions", "").startswith("permessage-deflate"), headers
+    assert_deflate_negotiated(cluster.proxy)
 
 
 def test_a_new_visitor_gets_cookies_naming_the_process_that_answered(cluster: Cluster) -> None:

@@ -17,7 +17,7 @@ from bench.harness.page_waits import wait_until_settled
 from bench.harness.paths import ROOT
 from bench.harness.server import free_port, wait_healthy
 from deploy.cluster import app_command
-from tests.helpers.websocket import handshake
+from tests.helpers.websocket import assert_deflate_negotiated
 
 SCRIPTS = Path(streamlit.__file__).parent / "static" / "static" / "js"
 
@@ -82,6 +82,4 @@ def test_the_lstm_page_arrives_with_every_script_compressed(make_run: str, page:
 
 
 def test_make_runs_websocket_negotiates_permessage_deflate(make_run: str) -> None:
-    status, headers = handshake(make_run)
-    assert status.split(" ")[1] == "101", status
-    assert headers.get("sec-websocket-extensions", "").startswith("permessage-deflate"), headers
+    assert_deflate_negotiated(make_run)

@@ -4,14 +4,8 @@ serve.py (`make run`): tests/test_static_gzip.py; through nginx: tests/test_depl
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from tests.helpers.websocket import handshake
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers.websocket import assert_deflate_negotiated
 
 
 def test_app_py_negotiates_permessage_deflate(app_server: str) -> None:
-    status, headers = handshake(app_server)
-    assert status.split(" ")[1] == "101", status
-    assert headers.get("sec-websocket-extensions", "").startswith("permessage-deflate"), headers
+    assert_deflate_negotiated(app_server)

@@ -8,7 +8,8 @@ import os
 import socket
 from urllib.parse import urlsplit
 
-STREAM_PATH = "/_stcore/stream"
+from bench.harness.wire import STREAM_PATH
+
 DEFLATE_OFFER = "permessage-deflate; client_max_window_bits"  # what chromium offers
 
 
@@ -42,3 +43,11 @@ def handshake(base_url: str, extensions: str | None = DEFLATE_OFFER) -> tuple[st
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     return head[0], headers
+
+
+def assert_deflate_negotiated(base_url: str) -> None:
+    """The server at `base_url` upgrades the websocket and answers the offer of
+    permessage-deflate with it."""
+    status, headers = handshake(base_url)
+    assert status.split(" ")[1] == "101", status
+    assert headers.get("sec-websocket-extensions", "").startswith("permessage-deflate"), headers

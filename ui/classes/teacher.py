@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from models.checks import IDEAS
+from models.checks import IDEAS, PHASES
 from serving.classes import codes, reports, settings
 from serving.classes.store import Answer, ClassInfo, Wording
 from ui.cache.checks import check_set
@@ -81,7 +81,7 @@ def start_or_reopen() -> None:
         st.session_state[TEACHER_KEY] = made.teacher_key
         # The class's first screen is the check: the teacher waits for its questions once
         # (a fresh server measures the readers for them), so the students do not.
-        for phase in ("before", "after"):
+        for phase in PHASES:
             check_set(phase)
         st.rerun()
     typed = st.text_input(

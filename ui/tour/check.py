@@ -13,13 +13,13 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from models.checks import Check, score
+from models.checks import PHASES, Check, score
 from ui.cache.checks import CheckSet, check_set
 from ui.common.classroom import answer_name, in_class, kept_choices, record_answer
 from ui.common.focus import request_focus
 from ui.common.text import escape_markdown
 
-CHECK_STEPS = ("before", "after")
+CHECK_STEPS = PHASES  # the check's phases are also its steps' names in the tour's address
 SUBMITTED_KEY = "check_submitted"  # phase -> {idea: choice}, once submitted (kept in the session)
 TITLES = {"before": "Before we start", "after": "After the tour"}
 INTROS = {

@@ -11,6 +11,7 @@ named "before" and "after" in the address.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from models.sequence.trace import EmptyTextError
 from ui.cache.cnn import samples
@@ -119,10 +120,16 @@ def show_step(number: int) -> None:
     if not asks_first():
         with right:
             show_answer_first(lesson)
-        step.after(lesson)
-        page, label, address = step.link()
-        st.page_link(page, label=label, query_params=address, icon="➡️")
+    elif not guessed_and_revealed(number, step, lesson, right):
         return
+    step.after(lesson)
+    page, label, address = step.link()
+    st.page_link(page, label=label, query_params=address, icon="➡️")
+
+
+def guessed_and_revealed(number: int, step: Step, lesson: Lesson, right: DeltaGenerator) -> bool:
+    """The step's question in the `right` column, and once the visitor guessed and revealed
+    (recorded in a class), whether the guess was right: True once revealed."""
     revealed_key = f"tour_revealed_{number}"
     with right:
         key = f"tour_guess_{number}"
@@ -160,14 +167,12 @@ def show_step(number: int) -> None:
                 )
                 st.rerun()
             st.caption("Make your guess first: the answer comes from the models, not from us.")
-            return
+            return False
     if guess == lesson.answer:
         st.success(f"✓ Right. {lesson.why}")
     else:
         st.warning(f"Not quite: it is **{escape_markdown(lesson.answer)}**. {lesson.why}")
-    step.after(lesson)
-    page, label, address = step.link()
-    st.page_link(page, label=label, query_params=address, icon="➡️")
+    return True
 
 
 def show_answer_first(lesson: Lesson) -> None:
