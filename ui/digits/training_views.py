@@ -199,6 +199,7 @@ def show_training() -> None:
         st.warning("Your run is still training: stop it first to train other settings.")
     mine = st.session_state.get("train_mine")
     shown = shown_run(runs, me, settings, mine)
+    show_stop_button(shown, me)
     busy = runs.current is not None and not runs.current.done
     if shown is None and not busy:
         st.caption("Nothing trained with your settings on this server yet.")
@@ -237,15 +238,21 @@ def follow_runs(settings: TrainSettings, drawn: tuple) -> None:
             show_accuracy_by_epoch(st, shown, list(shown.history))
 
 
+def show_stop_button(run: Run | None, me: str) -> None:
+    """Its owner's stop, under Train and outside the two-second fragment: a click there reruns
+    the whole page at once (in the fragment it waited behind a page run, and a Train pressed
+    just after it once trained nothing new). The page is drawn again whenever the run's state
+    changes, so the label follows it."""
+    if run is not None and run.owner == me and run.live:
+        label = "Stop my run" if run.state == "training" else "Take my run out of the queue"
+        st.button(label, key="train_stop", on_click=note_stop, args=(run,))
+
+
 def show_status(runs: TrainingRuns, me: str, settings: TrainSettings, run: Run | None) -> None:
-    """Whose run is shown and how far it got, the queue, and a stop button for its owner."""
+    """Whose run is shown and how far it got, and the queue."""
     if run is not None:
         st.text(describe(runs, me, settings, run))
         show_progress(run, list(run.history), mine=run.owner == me or run.settings == settings)
-        if run.owner == me and run.live:
-            label = "Stop my run" if run.state == "training" else "Take my run out of the queue"
-            if st.button(label, key="train_stop", on_click=note_stop, args=(run,)):
-                st.rerun()  # the whole page: the run's state changed
     line = queue_text(runs, run)
     if line:
         st.caption(line)

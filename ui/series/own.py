@@ -170,6 +170,9 @@ def train_own(found: VisitorSeries, season: int) -> Shown | None:
     if st.session_state.pop("series_train_refused", False):
         st.warning("Your run is still training: stop it first to train another.")
     run = shown_run(runs, job.settings)
+    if run is not None and run.owner == me and run.live:  # outside the fragment, as on digits
+        label = "Stop my run" if run.state == "training" else "Take my run out of the queue"
+        st.button(label, key="series_train_stop", on_click=note_stop, args=(run,))
     if run is None:
         st.caption("Nothing trained on this series with these epochs on this server yet.")
         return None
@@ -267,10 +270,6 @@ def show_status(runs: TrainingRuns, me: str, run: Run) -> None:
     st.progress(run.progress, text=text)
     if run.error:
         st.error(f"The run failed: {escape_markdown(run.error)}")
-    if run.owner == me and run.live:
-        label = "Stop my run" if state == "training" else "Take my run out of the queue"
-        if st.button(label, key="series_train_stop", on_click=note_stop, args=(run,)):
-            st.rerun()
     current = runs.current
     if current is not None and not current.done and current is not run:
         st.caption(f"The server is training run no. {current.number} first ({current.job.label}).")
