@@ -24,6 +24,8 @@ RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin app
 # Owned by root, read-only for the app's user: the app writes only class answers, to
 # CLASS_DATA_DIR in its home (mount a volume there to keep them; or set DATABASE_URL).
 COPY . .
+# plotly.js into static/, which the app user cannot write to (serving/static_files.py).
+RUN python -c "from serving.static_files import ensure_static_files; ensure_static_files()"
 USER app
 
 EXPOSE 8501

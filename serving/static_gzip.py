@@ -5,7 +5,9 @@ it: compressing 5 MB bundles again on every request costs CPU, and a proxy is ex
 it). Its files are content-hashed and never change while a process runs, so this ASGI
 middleware compresses each one the first time a browser that accepts gzip asks for it, keeps
 the result, and answers every later request from memory: one compression per file per
-process (about 2.7 MB kept for every script a page has asked for).
+process (about 2.7 MB kept for every script a page has asked for). The app's own static
+folder holds plotly.js under its version's name (serving/static_files.py), so it is kept the
+same way.
 """
 
 from __future__ import annotations
@@ -34,11 +36,14 @@ def accepts_gzip(scope: Scope) -> bool:
 
 
 class StaticGzip:
-    """Serve GET /static/... gzipped (when accepted) from a per-process cache."""
+    """Serve GET /static/... (Streamlit's) and /app/static/... (ours: plotly.js) gzipped,
+    when accepted, from a per-process cache."""
 
-    def __init__(self, app: ASGIApp, prefix: str = "/static/") -> None:
+    def __init__(
+        self, app: ASGIApp, prefixes: tuple[str, ...] = ("/static/", "/app/static/")
+    ) -> None:
         self.app = app
-        self.prefix = prefix
+        self.prefixes = prefixes
         self._cache: dict[str, tuple[list[tuple[bytes, bytes]], bytes]] = {}
         self._lock = threading.Lock()
 
@@ -47,7 +52,7 @@ class StaticGzip:
         if (
             scope["type"] != "http"
             or scope.get("method") != "GET"
-            or not path.startswith(self.prefix)
+            or not path.startswith(self.prefixes)
             or not accepts_gzip(scope)
             or any(name == b"range" for name, _ in scope.get("headers", ()))
         ):

@@ -58,7 +58,7 @@ MEASURE_WHEN_PRINTED = """() => {
   window.__printed = [];
   matchMedia("print").addEventListener("change", (event) => {
     if (!event.matches) return;
-    const chart = document.querySelector(".st-key-lstm_watch .stPlotlyChart");
+    const chart = document.querySelector(".st-key-lstm_watch .inside-figure");
     const paper = document.querySelector("[data-testid='stMainBlockContainer']");
     const zoom = parseFloat(getComputedStyle(chart).zoom);
     const svg = chart.querySelector(".main-svg");
@@ -83,7 +83,7 @@ def test_a_wide_screens_heatmap_is_zoomed_to_each_papers_width(page: Page, app_s
     assert portrait["zoom"] < 1 and abs(portrait["drawn"] - portrait["paper"]) <= 2, portrait
     assert landscape["zoom"] == 1 and landscape["drawn"] <= landscape["paper"], landscape
     assert landscape["drawn"] > 1.1 * portrait["drawn"], (portrait, landscape)
-    expect(page.locator(".st-key-lstm_watch .stPlotlyChart").first).to_have_css("zoom", "1")
+    expect(page.locator(".st-key-lstm_watch .inside-figure").first).to_have_css("zoom", "1")
 
 
 def test_the_scores_come_into_view_when_the_check_after_is_submitted(

@@ -16,10 +16,10 @@ from bench.harness.plotly_draws import DRAWS_JS, draws_per_chart, wait_for_draws
 from tests.helpers.bad_inputs import image_case, write_images
 
 pytestmark = pytest.mark.browser
-CHARTS = '[data-testid="stPlotlyChart"] .main-svg'
-# Streamlit 1.67 draws every newly mounted plotly chart twice (tests/test_browser_lstm.py says
-# why); the CNN page's first view has two charts, the top five and the shape ladder.
-FIRST_VIEW_DRAWS = {"cnn_top5": 2, "cnn_shapes": 2}
+CHARTS = ".inside-figure .main-svg"
+# Each chart is drawn once (ui/common/figures.py); the CNN page's first view has two, the top
+# five and the shape ladder.
+FIRST_VIEW_DRAWS = {"cnn_top5": 1, "cnn_shapes": 1}
 
 
 def test_upload_shows_prediction_and_feature_maps(
@@ -34,7 +34,7 @@ def test_upload_shows_prediction_and_feature_maps(
     upload_to_charts = time.monotonic() - started
     print(f"upload to charts: {upload_to_charts:.2f} s")
     # Top-5 bars and the shape ladder; the feature maps and photos are pictures.
-    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2, timeout=30_000)
+    expect(page.locator(".inside-figure")).to_have_count(2, timeout=30_000)
     wait_until_settled(page)
     expect_pictures_loaded(page, "cnn_overview", 10)
     expect_pictures_loaded(page, "cnn_overlay", 1)

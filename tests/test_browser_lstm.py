@@ -18,7 +18,7 @@ from bench.harness.page_waits import wait_until_settled
 from bench.harness.plotly_draws import DRAWS_JS, draws_per_chart, draws_so_far, wait_for_draws
 
 SENTENCE = "The film was not good, but the ending was wonderful"
-CHART = '[data-testid="stPlotlyChart"]'
+CHART = ".inside-figure"
 WATCH = ".st-key-lstm_watch"  # the animated figure (streamlit adds st-key-<key> classes)
 TOKENS = '[data-testid="stText"]'  # the tokens as the model reads them, plain text
 
@@ -152,10 +152,9 @@ def test_look_deeper_units_path_attribution_and_a_second_sentence(
     full_screenshot(page, screenshot_dir / "screenshot-lstm-deeper.png")
 
 
-# Streamlit 1.67 draws every newly mounted plotly chart twice: its full-screen wrapper reports a
-# width of -1 until its resize observer has measured it, PlotlyChart draws the figure (hidden)
-# without a width meanwhile, then again at the measured width. Nothing in the figure avoids it.
-DRAWS_PER_CHART = 2
+# Streamlit 1.67's own chart drew every new figure twice (before and after its width was
+# known); ui/common/figures.py measures first and draws once.
+DRAWS_PER_CHART = 1
 STEP_CHARTS = ("lstm_step_state", "lstm_movement", "lstm_memory")
 
 

@@ -25,9 +25,9 @@ def answer_and_reveal(page: Page, app_server: str) -> None:
     page.locator(".st-key-series_reveal_co2 button").click()
     expect(page.get_by_text("✓ Right: all four readers.")).to_be_visible()
     wait_until_settled(page)
-    charts = page.locator('[data-testid="stPlotlyChart"]')
+    charts = page.locator(".inside-figure")
     expect(charts).to_have_count(CHARTS)
-    expect(page.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible()
+    expect(page.locator(".inside-figure .main-svg").first).to_be_visible()
     labels = charts.evaluate_all("charts => charts.map(c => c.getAttribute('aria-label') || '')")
     assert all(label.strip() for label in labels), labels
     assert page.locator('[data-testid="stDataFrame"]').count() == 1

@@ -43,7 +43,7 @@ LOW_CONTRAST_JS = """() => {
   };
   const app = document.querySelector('[data-testid="stApp"]');
   const page = luminance(getComputedStyle(app).backgroundColor);
-  const texts = [...document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg text')]
+  const texts = [...document.querySelectorAll('.inside-figure .main-svg text')]
     .filter((t) => t.textContent.trim() && !t.closest('.heatmaplayer') && !insideItsBar(t)
                    && getComputedStyle(t).fillOpacity !== '0');
   const low = texts.map((t) => {
@@ -290,7 +290,7 @@ def test_in_the_dark_theme_chart_text_stands_out_and_every_picture_has_alt_text(
                 ".map(i => i.src)"
             )
             assert not missing, (path, missing[:3])
-            charts = page.locator('[data-testid="stPlotlyChart"]')  # alt= is their aria-label
+            charts = page.locator(".inside-figure")  # alt= is their aria-label
             unlabelled = charts.evaluate_all(
                 "charts => charts.filter(c => !(c.getAttribute('aria-label') || '').trim()).length"
             )

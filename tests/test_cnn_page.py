@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 import ui.cache.cnn
 from bench.harness.apptest import open_cnn_page, upload
 from bench.harness.paths import SAMPLES
-from tests.helpers.apptest import empty_blocks, top_five, top_labels
+from tests.helpers.apptest import empty_blocks, figure_elements, top_five, top_labels
 from tests.helpers.bad_inputs import CAT_CLASSES, ImageCase, image_cases
 from tests.helpers.pictures import captions, pictures
 
@@ -21,7 +21,7 @@ PAGE_CHARTS = 2  # top-5 bars and the shape ladder; the rest are pictures
 def test_opens_on_a_sample_with_cat_predictions_and_all_charts() -> None:
     at = open_cnn_page()
     assert set(top_labels(at)[:3]) <= CAT_CLASSES
-    assert len(at.get("plotly_chart")) == PAGE_CHARTS
+    assert len(figure_elements(at)) == PAGE_CHARTS
     assert any("Top guess:" in md.value for md in at.markdown)
     overview = pictures(at, "cnn_overview")
     assert len(overview) == 10
@@ -174,8 +174,8 @@ def test_upload_without_a_file_asks_for_one_and_draws_nothing_else() -> None:
         at.radio(key="cnn_source").set_value("Upload").run()
         assert not at.exception
         assert any("Drop a photo above" in info.value for info in at.info)
-        assert not at.get("plotly_chart") and not pictures(at, "cnn_overview")
+        assert not figure_elements(at) and not pictures(at, "cnn_overview")
         at.radio(key="cnn_source").set_value("Camera").run()
         assert any("Take a picture above" in info.value for info in at.info)
-        assert not at.get("plotly_chart")
+        assert not figure_elements(at)
         assert passes.call_count == 0

@@ -29,6 +29,7 @@ from streamlit.testing.v1.util import patch_config_options
 import ui.cache.cnn
 import ui.cache.sequence
 from bench.harness.paths import ROOT, SAMPLES
+from tests.helpers.apptest import figure_elements, figure_json
 from tests.helpers.bad_inputs import encode
 from ui.common.pages import CNN, LSTM
 from ui.text.views import CLOSE_UP_KEY, PLAY_KEY
@@ -156,9 +157,9 @@ def open_page(path: str, state: dict[str, object]) -> AppTest:
 
 
 def top_labels(at: AppTest) -> list[str]:
-    for chart in at.get("plotly_chart"):
+    for chart in figure_elements(at):
         if chart.proto.id.endswith("cnn_top5"):
-            return list(reversed(json.loads(chart.proto.spec)["data"][0]["y"]))
+            return list(reversed(json.loads(figure_json(chart))["data"][0]["y"]))
     return []
 
 

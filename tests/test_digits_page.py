@@ -17,7 +17,7 @@ from models.digits.data import digit_set
 from models.digits.prepare import open_digit_picture, prepare_digit
 from models.digits.readers import final_scores
 from models.digits.registry import DIGIT_READERS
-from tests.helpers.apptest import texts
+from tests.helpers.apptest import figure_elements, texts
 from tests.helpers.bad_inputs import DigitCase, digit_cases
 from tests.helpers.pictures import captions
 from ui.common.pages import DIGITS
@@ -47,7 +47,7 @@ def test_the_page_asks_for_a_drawing_and_shows_the_held_out_results_meanwhile() 
 
 
 def chart_keys(at) -> list[str]:
-    return [chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")]
+    return [chart.proto.id.rsplit("-", 1)[-1] for chart in figure_elements(at)]
 
 
 def test_look_deeper_builds_each_section_only_when_chosen_and_names_it_in_the_address() -> None:

@@ -22,7 +22,7 @@ from serving.training import (
     pages_running,
     watching,
 )
-from tests.helpers.apptest import texts
+from tests.helpers.apptest import figure_elements, texts
 from ui.common.pages import DIGITS, LSTM
 
 PAGE = DIGITS
@@ -225,7 +225,7 @@ def test_the_page_starts_a_run_and_shows_its_curves(monkeypatch) -> None:
     assert not at.exception
     finished = "Finished: 4 readers, 1 epoch each, one after another"
     assert any(finished in text for text in bars(at)), bars(at)
-    keys = {chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")}
+    keys = {chart.proto.id.rsplit("-", 1)[-1] for chart in figure_elements(at)}
     assert {"train_by_epoch", "train_by_seconds", "train_gradients"} <= keys
     assert any("after 1 epoch" in text for text in texts(at))
     assert not any("1 epochs" in text for text in plain_texts(at))

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from bench.harness.paths import ROOT
 from models.sequence.registry import CHARACTERS, SEQUENCE_MODELS, WORDS
-from tests.helpers.apptest import texts
+from tests.helpers.apptest import figure_elements, figure_json, texts
 from tests.helpers.bad_inputs import SCRIPT, TEXT_CASES, TextCase
 from ui.common.pages import COMPARE, LSTM
 from ui.common.text import escape_markdown, inline_code, plain
@@ -28,9 +28,9 @@ def no_markup(at: AppTest) -> None:
         assert "**bold**" not in body and "](http://x)" not in body, body
     for element in at.get("markdown"):
         assert not element.proto.allow_html
-    for element in at.get("plotly_chart"):
-        assert "<script" not in element.proto.spec.lower()
-        assert "<b>bold</b>" not in element.proto.spec
+    for element in figure_elements(at):
+        assert "<script" not in figure_json(element).lower()
+        assert "<b>bold</b>" not in figure_json(element)
 
 
 def check_reader(at: AppTest, case: TextCase, model: str) -> None:
@@ -39,7 +39,7 @@ def check_reader(at: AppTest, case: TextCase, model: str) -> None:
     spec = SEQUENCE_MODELS[model]
     if case.empty:
         assert any("Type some text" in info.value for info in at.info), (model, case.name)
-        assert not at.text and not at.get("plotly_chart"), (model, case.name)
+        assert not at.text and not figure_elements(at), (model, case.name)
         return
     strip = at.text[0].value  # the tokens as the model reads them, as plain text
     cut = [warning.value for warning in at.warning if "only its first" in warning.value]

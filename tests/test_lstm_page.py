@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from unittest.mock import patch
 
@@ -18,7 +19,13 @@ from models.sequence.registry import load_sequence_model, spec_of, trace_text
 from models.sequence.state_analysis import pair_distance
 from models.sequence.text import word_tokens
 from models.sequence.unit_analysis import rank_units
-from tests.helpers.apptest import charts, open_lstm_details
+from tests.helpers.apptest import (
+    charts,
+    figure_elements,
+    figure_json,
+    figure_key,
+    open_lstm_details,
+)
 from tests.helpers.bad_inputs import LONG_TEXT
 from tests.helpers.plotly_arrays import decode
 from ui.common.pages import LSTM
@@ -78,19 +85,23 @@ def test_default_sentence_gives_the_charts() -> None:
 
 def test_no_chart_makes_the_browser_measure_its_tick_labels() -> None:
     """plotly.js measures every tick label to hide those past the edge unless told to allow
-    them, and on a long page each measurement lays out the whole page (serving/process.py)."""
-    specs = charts(open_page())
-    assert len(specs) >= 6
-    for key, spec in specs.items():
-        template = spec["layout"]["template"]["layout"]
+    them, and on a long page each measurement lays out the whole page (charts/theme.py). The
+    template sent beside each figure allows them, and no figure takes that back."""
+    elements = figure_elements(open_page())
+    assert len(elements) >= 6
+    for element in elements:
+        key = figure_key(element)
+        template = json.loads(json.loads(element.proto.json)["template"])["layout"]
         for axis in ("xaxis", "yaxis"):
             assert template[axis]["ticklabeloverflow"] == "allow", (key, axis)
-        axes = [name for name in spec["layout"] if name.startswith(("xaxis", "yaxis"))]
-        assert all("ticklabeloverflow" not in spec["layout"][name] for name in axes), key
+        layout = json.loads(figure_json(element))["layout"]
+        assert "template" not in layout, key  # the figure itself carries none
+        axes = [name for name in layout if name.startswith(("xaxis", "yaxis"))]
+        assert all("ticklabeloverflow" not in layout[name] for name in axes), key
 
 
 def test_number_axes_keep_their_margins_and_token_axes_grow_theirs() -> None:
-    """Streamlit's theme turns automargin on for every axis, which makes plotly.js measure
+    """The figures' template turns automargin on for every axis, which makes plotly.js measure
     every label and lay a figure out twice (charts/layout.py). The number axes of the charts
     a new sentence redraws turn it off; token axes keep it, so that long words are not cut."""
     specs = charts(open_page())
@@ -218,7 +229,7 @@ def test_very_long_text_is_cut_with_a_visible_note(model: str, limit: int, unit:
     at = type_text(open_page(model), LONG_TEXT)
     assert any(f"only its first {limit} {unit}" in warning.value for warning in at.warning)
     assert heatmap_shape(at) == (128, limit)
-    size = len(at.get("plotly_chart")[0].proto.spec)
+    size = len(figure_json(figure_elements(at)[0]))
     print(f"figure JSON for {limit} {model} tokens: {size / 1000:.0f} kB")
     assert size < 600_000
 

@@ -6,7 +6,7 @@ import pytest
 
 from bench.harness.apptest import open_page, upload
 from bench.harness.paths import SAMPLES
-from tests.helpers.apptest import texts, top_labels
+from tests.helpers.apptest import figure_elements, texts, top_labels
 from ui.common.pages import CNN, COMPARE, DIGITS, LSTM, TOUR
 from ui.compare.views import BESIDE_KEY
 
@@ -223,7 +223,7 @@ def test_a_reload_after_an_upload_says_the_photo_was_not_kept() -> None:
     assert not reloaded.exception
     assert reloaded.radio(key="cnn_source").value == "Upload"
     assert any("kept neither in a link nor across a reload" in w.value for w in reloaded.warning)
-    assert not reloaded.get("plotly_chart")  # no sample shown as if it were the upload
+    assert not figure_elements(reloaded)  # no sample shown as if it were the upload
 
 
 def test_a_sample_chosen_in_the_tour_after_an_upload_is_shown_on_the_cnn_page() -> None:

@@ -65,7 +65,7 @@ def full_screenshot(page: Page, path: Path) -> None:
     page.set_viewport_size({"width": width, "height": height + 40})
     # plotly re-lays out on the resize event; wait until every chart has its new width.
     page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')]
+        """() => [...document.querySelectorAll('.inside-figure')]
               .every(gd => Math.abs(gd.getBoundingClientRect().width
                                     - (gd._fullLayout ? gd._fullLayout.width : 0)) < 2)"""
     )

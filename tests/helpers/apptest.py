@@ -12,13 +12,27 @@ from streamlit.testing.v1 import AppTest
 from tests.helpers.plotly_arrays import decode
 from ui.text.views import CLOSE_UP_KEY, PLAY_KEY
 
+FIGURE_COMPONENT = "inside_figure"  # ui/common/figures.py
+
+
+def figure_elements(at: AppTest) -> list:
+    """The page's plotly figures (elements of ui/common/figures.py's component), in order."""
+    return [e for e in at.get("bidi_component") if e.proto.component_name == FIGURE_COMPONENT]
+
+
+def figure_json(element: object) -> str:
+    """One figure element's plotly spec, as the JSON text sent to the browser."""
+    return json.loads(element.proto.json)["figure"]
+
+
+def figure_key(element: object) -> str:
+    """The key a figure was shown with ("lstm_watch", "cnn_top5", ...)."""
+    return element.proto.id.rsplit("-", 1)[-1]
+
 
 def charts(at: AppTest) -> dict[str, dict]:
     """Plotly specs on the page by widget key ("lstm_watch", "cnn_stats", "cmp_scores", ...)."""
-    return {
-        element.proto.id.rsplit("-", 1)[-1]: json.loads(element.proto.spec)
-        for element in at.get("plotly_chart")
-    }
+    return {figure_key(e): json.loads(figure_json(e)) for e in figure_elements(at)}
 
 
 def empty_blocks(at: AppTest) -> list[str]:
@@ -39,9 +53,9 @@ def empty_blocks(at: AppTest) -> list[str]:
 
 def chart(at: AppTest, key: str) -> dict:
     """The plotly spec of the first chart whose id ends with or contains `key`."""
-    for chart_element in at.get("plotly_chart"):
+    for chart_element in figure_elements(at):
         if chart_element.proto.id.endswith(key) or key in chart_element.proto.id:
-            return json.loads(chart_element.proto.spec)
+            return json.loads(figure_json(chart_element))
     raise AssertionError(f"no chart with key {key}")
 
 

@@ -33,6 +33,7 @@ from ui.cache.cnn import (
     unit_gradient,
 )
 from ui.common.downloads import download
+from ui.common.figures import Points, show_figure
 from ui.common.glossary import explain, glossary_help
 from ui.common.pictures import show_stage_pictures
 from ui.common.sections import open_expander
@@ -57,10 +58,10 @@ def photo_point(photo: LoadedPhoto, model_name: str, x: float, y: float) -> tupl
     return photo.to_original(*geometry.to_photo(x, y))
 
 
-def apply_top5_click(event: object, trace: CnnTrace, source_key: str) -> None:
-    """A click on a bar of the top-5 chart chooses that class below (once per click), opens its
-    evidence, and says so right under the chart, with a link down to the evidence."""
-    points = getattr(getattr(event, "selection", None), "points", None) or []
+def apply_top5_click(points: Points, trace: CnnTrace, source_key: str) -> None:
+    """A click on a bar of the top-5 chart (`points`, clicked in this run) chooses that class
+    below, opens its evidence, and says so right under the chart, with a link down to the
+    evidence."""
     if not points:
         return
     label = points[0].get("y")
@@ -70,9 +71,7 @@ def apply_top5_click(event: object, trace: CnnTrace, source_key: str) -> None:
         (index for index, _ in trace.top(5) if html.escape(names[index], quote=False) == label),
         None,
     )
-    marker = (trace.model, label)
-    if clicked is not None and st.session_state.get("cnn_top5_applied") != marker:
-        st.session_state["cnn_top5_applied"] = marker
+    if clicked is not None:
         st.session_state["cnn_class"] = clicked
         # For this photo: the evidence section, opened now for the first time, keeps the class.
         st.session_state["cnn_class_of"] = (trace.model, source_key)
@@ -297,7 +296,7 @@ def show_units_and_statistics(trace: CnnTrace) -> None:
     st.subheader("Filters and statistics")
     show_first_filters(trace)
     stats = stage_statistics(trace)
-    st.plotly_chart(
+    show_figure(
         stage_stats_figure(
             [s.name for s in stats],
             [s.mean for s in stats],
@@ -305,7 +304,6 @@ def show_units_and_statistics(trace: CnnTrace) -> None:
             [s.zero_fraction for s in stats],
             current_theme(),
         ),
-        width="stretch",
         key="cnn_stats",
         alt="Mean and largest activation of every stage as bars, and the share of values "
         "that are exactly zero as a line",
@@ -390,11 +388,10 @@ def show_compare_and_export(trace: CnnTrace, photo: LoadedPhoto, source_key: str
         with column:
             st.subheader(CNN_MODELS[name].title)
             top = other.top(5)
-            st.plotly_chart(
+            show_figure(
                 top_classes_figure(
                     [names[i] for i, _ in top], [p for _, p in top], current_theme()
                 ),
-                width="stretch",
                 key=f"cnn_both_top5_{name}",
                 alt=f"{CNN_MODELS[name].title}'s five most likely classes: "
                 + ", ".join(f"{names[i]} {p:.0%}" for i, p in top),

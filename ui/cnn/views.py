@@ -28,6 +28,7 @@ from models.cnn.trace import CnnTrace, Stage
 from ui.cache.cnn import cnn_spec, cnn_specs, content_key, decoded_photo, describe_model, samples
 from ui.cnn.look_deeper import apply_top5_click, chosen_unit_stage, kept_unit_key
 from ui.common.downloads import download
+from ui.common.figures import show_figure
 from ui.common.glossary import glossary_help
 from ui.common.model_choice import model_radio
 from ui.common.pictures import crisp_pixels, show_stage_pictures
@@ -217,16 +218,14 @@ def show_prediction(trace: CnnTrace, source_key: str, photo_note: str, theme: Th
             "What it thinks it is", help=glossary_help("softmax probability", "logit (score)")
         )
         top = trace.top(5)
-        event = st.plotly_chart(
+        clicked = show_figure(
             top_classes_figure([names[i] for i, _ in top], [p for _, p in top], theme),
-            width="stretch",
             key="cnn_top5",
-            on_select="rerun",
-            selection_mode="points",
             alt="The five most likely classes as bars: "
             + ", ".join(f"{names[i]} {p:.1%}" for i, p in top),
+            clickable=True,
         )
-        apply_top5_click(event, trace, source_key)
+        apply_top5_click(clicked, trace, source_key)
         best, prob = top[0]
         also = spec.also_called(best)
         aliases = f" — also called {', '.join(also)}" if also else ""
@@ -264,9 +263,8 @@ def show_overview(trace: CnnTrace, theme: Theme) -> None:
     show_stage_pictures(
         trace, how, "cnn_overview", 170, fields if set(names) <= set(fields) else None
     )
-    st.plotly_chart(
+    show_figure(
         shape_ladder_figure(names, shapes, theme),
-        width="stretch",
         key="cnn_shapes",
         alt=f"Channels per stage as bars, rising from {shapes[0][0]} to {shapes[-1][0]}, and "
         f"the maps' side as a line, falling from {shapes[0][1]} to {shapes[-1][1]} pixels",

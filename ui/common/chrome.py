@@ -31,9 +31,9 @@ PRINT_STYLE = (
     " { display: none !important; }"
     " [data-testid='stMain'] { margin-left: 0 !important; }"
     " [data-testid='stMainBlockContainer'] { max-width: 100% !important; padding: 0 !important; }"
-    " .stPlotlyChart, [data-testid='stImage'], img { max-width: 100% !important;"
+    " .inside-figure, [data-testid='stImage'], img { max-width: 100% !important;"
     " break-inside: avoid; }"
-    " .stPlotlyChart .svg-container, .stPlotlyChart .main-svg { max-width: 100% !important; }"
+    " .inside-figure .svg-container, .inside-figure .main-svg { max-width: 100% !important; }"
     " }</style>"
 )
 PRINT_SCRIPT = f"<script>{(Path(__file__).parent / 'print.js').read_text()}</script>"

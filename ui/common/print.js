@@ -6,7 +6,7 @@
 (() => {
   if (window.__chartsFitPaper) return;
   window.__chartsFitPaper = true;
-  const CHARTS = ".stPlotlyChart, [data-testid='stImage']";
+  const CHARTS = ".inside-figure, [data-testid='stImage']";
   const fit = (printing) => {
     const content = document.querySelector("[data-testid='stMainBlockContainer']");
     const paper = content ? content.clientWidth : 0;

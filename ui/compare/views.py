@@ -42,6 +42,7 @@ from ui.cache.compare import (
 )
 from ui.cache.digits import digit_epoch_seconds
 from ui.cache.sequence import sequence_trace
+from ui.common.figures import show_figure
 from ui.common.glossary import explain, glossary_help
 from ui.common.pages import CNN
 from ui.common.pictures import show_stage_pictures
@@ -75,9 +76,8 @@ def show_readers(text: str, theme: Theme) -> tuple[str, ...] | None:
         st.warning(f"That text is long: the readers read only its first {len(tokens)} words.")
     styles = model_styles()
     scores = {name: trace.sentiment for name, trace in traces.items()}
-    st.plotly_chart(
+    show_figure(
         running_scores_figure(tokens, scores, styles, theme),
-        width="stretch",
         key="cmp_scores",
         alt="Each reader's running sentiment after every word of your sentence; final scores: "
         + ", ".join(f"{styles[n].label} {float(v[-1]):+.2f}" for n, v in scores.items()),
@@ -117,9 +117,8 @@ def show_negation_reach(theme: Theme) -> None:
     conv = model_roles().conv_reader
     window = readers()[conv].config.window
     figure = negation_gap_figure(negation_table(), model_styles(), {conv: window}, theme)
-    st.plotly_chart(
+    show_figure(
         figure,
-        width="stretch",
         key="cmp_gap",
         alt="How much a 'not' still moves each reader's verdict, against the number of words "
         "between the 'not' and the word it negates",
@@ -154,9 +153,8 @@ def show_cnn_fields() -> None:
     fields = cnn_receptive_fields()
     sides = {name: spec.input_size for name, spec in CNN_MODELS.items()}
     figure = receptive_field_figure(fields, model_styles(), sides)
-    st.plotly_chart(
+    show_figure(
         figure,
-        width="stretch",
         key="cmp_fields",
         alt="Receptive field in pixels of every stage of both CNNs on a log scale, growing "
         "with depth; dotted lines mark each input's size",
@@ -175,9 +173,8 @@ def show_sentence_gradients(tokens: tuple[str, ...]) -> None:
     st.markdown("**On your sentence**")
     curves = sentence_gradients(tokens)
     figure = gradient_figure(curves, model_styles())
-    st.plotly_chart(
+    show_figure(
         figure,
-        width="stretch",
         key="cmp_sentence_gradients",
         alt="How much each earlier word of your sentence can still move each reader's final "
         "score, by words back from the last word, on a log scale",
@@ -217,9 +214,8 @@ def show_corpus_gradients() -> dict[str, np.ndarray]:
     bands = {name: (q[0], q[2]) for name, q in quantiles.items() if name != roles.conv_reader}
     st.markdown(f"**Over {CORPUS_PARAGRAPHS} paragraphs of {CORPUS_WORDS} words**")
     figure = gradient_figure(corpus, styles, bands=bands)
-    st.plotly_chart(
+    show_figure(
         figure,
-        width="stretch",
         key="cmp_corpus_gradients",
         alt=f"Median gradient by words back over {CORPUS_PARAGRAPHS} paragraphs of "
         f"{CORPUS_WORDS} words, on a log scale; the {styles[roles.plain_rnn].label}'s falls "
@@ -324,12 +320,12 @@ def show_growth(report: ProfileReport) -> None:
     styles = model_styles()
     left, right = st.columns(2)
     images, tokens = report.images, report.tokens
-    left.plotly_chart(
+    show_figure(
         growth_figure(images.series, styles, images.exponents, "image side (pixels)"),
-        width="stretch",
         key="cmp_growth_images",
         alt="Milliseconds per forward pass against image side for both CNNs, log-log; fitted "
         f"exponents {exponent_text(images.exponents)}",
+        place=left,
     )
     trained = " and ".join(str(spec.input_size) for spec in CNN_MODELS.values())
     left.caption(
@@ -337,12 +333,12 @@ def show_growth(report: ProfileReport) -> None:
         f"works (they were trained at {trained} px). The work grows with the area, side²; the "
         f"exponents fitted from {images.fitted_from} px on: {exponent_text(images.exponents)}."
     )
-    right.plotly_chart(
+    show_figure(
         growth_figure(tokens.series, styles, tokens.exponents, "sentence length (words)"),
-        width="stretch",
         key="cmp_growth_tokens",
         alt="Milliseconds per forward pass against sentence length for the four readers, "
         f"log-log; fitted exponents {exponent_text(tokens.exponents)}",
+        place=right,
     )
     right.caption(
         "The arithmetic of all four grows in proportion to the length (exponent 1); short "
@@ -376,7 +372,7 @@ def show_batches_and_training(report: ProfileReport) -> None:
     styles, plan = model_styles(), report.plan
     left, right = st.columns(2)
     speedup = report.batch_speedup
-    left.plotly_chart(
+    show_figure(
         bars_figure(
             [styles[m].label for m in speedup],
             list(speedup.values()),
@@ -385,10 +381,10 @@ def show_batches_and_training(report: ProfileReport) -> None:
             [styles[m].colour for m in speedup],
             current_theme(),
         ),
-        width="stretch",
         key="cmp_batch",
         alt="How many times faster one batch is than single calls: "
         + ", ".join(f"{styles[m].label} {x:.1f}×" for m, x in speedup.items()),
+        place=left,
     )
     left.caption(
         f"How many times longer {plan.batch} photos ({plan.batch_image_side} px) or "
@@ -401,7 +397,7 @@ def show_batches_and_training(report: ProfileReport) -> None:
         "several times over."
     )
     train = report.train_step_ms
-    right.plotly_chart(
+    show_figure(
         bars_figure(
             [styles[m].label for m in train],
             list(train.values()),
@@ -410,10 +406,10 @@ def show_batches_and_training(report: ProfileReport) -> None:
             [styles[m].colour for m in train],
             current_theme(),
         ),
-        width="stretch",
         key="cmp_train",
         alt="Milliseconds per training step: "
         + ", ".join(f"{styles[m].label} {ms:.1f} ms" for m, ms in train.items()),
+        place=right,
     )
     right.caption(
         "One training step (forward, backward, Adam update) of a private copy of each reader "
@@ -514,9 +510,8 @@ def show_photo_and_sentence(text: str, theme: Theme) -> None:
             return
         scores = {DEFAULT_SEQUENCE: reading.sentiment}
         figure = running_scores_figure(reading.tokens, scores, model_styles(), theme)
-        st.plotly_chart(
+        show_figure(
             figure,
-            width="stretch",
             key="cmp_path",
             alt=f"The running sentiment of your sentence, read word by word; it ends at "
             f"{float(reading.sentiment[-1]):+.2f}",

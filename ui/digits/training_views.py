@@ -15,6 +15,7 @@ from models.digits.training import TrainSettings
 from serving.training import Estimate, Run, TrainingRuns, watching
 from ui.cache.digits import digit_styles
 from ui.cache.training import training_runs
+from ui.common.figures import show_figure
 
 HIDDEN = (32, 64, 128)
 RATES = (0.0005, 0.001, 0.002, 0.005)
@@ -42,25 +43,23 @@ def chosen_settings() -> TrainSettings:
     )
 
 
-# No click is lost. The buttons' callbacks only note the click: streamlit runs them before the
-# script, even when a newer click cuts that run short (read in the script's body, a Stop pressed
-# just before a Train was lost when the Train's run cut the fragment's run short). The next run,
-# whole page or fragment, acts on what was noted, a stop before a request: two clicks that
-# reach the server together (Stop, then Train) come in one run, in any order.
+# No click is lost. A Stop acts in its callback, which streamlit runs before the script, even
+# when a newer click cuts that run short. A Train is noted in its callback and asked for in the
+# script's body, after every callback of the run: two clicks that reach the server together
+# (Stop, then Train) come in one run with their callbacks in either order, and the stop must
+# come first, or the request would find the visitor's run still training. (A Stop noted for
+# the body, as the Train is, was once lost under load when the two clicks came in one run.)
 
 
 def note_request() -> None:
     st.session_state["train_requested"] = chosen_settings()
 
 
-def note_stop(run: Run) -> None:
-    st.session_state["train_stop_requested"] = run
+def stop_now(run: Run) -> None:
+    training_runs().stop(visitor(), run)
 
 
 def act_on_clicks(runs: TrainingRuns, me: str) -> None:
-    stop = st.session_state.pop("train_stop_requested", None)
-    if stop is not None:
-        runs.stop(me, stop)
     settings = st.session_state.pop("train_requested", None)
     if settings is not None:
         answer = runs.ask(me, settings)
@@ -245,7 +244,7 @@ def show_stop_button(run: Run | None, me: str) -> None:
     changes, so the label follows it."""
     if run is not None and run.owner == me and run.live:
         label = "Stop my run" if run.state == "training" else "Take my run out of the queue"
-        st.button(label, key="train_stop", on_click=note_stop, args=(run,))
+        st.button(label, key="train_stop", on_click=stop_now, args=(run,))
 
 
 def show_status(runs: TrainingRuns, me: str, settings: TrainSettings, run: Run | None) -> None:
@@ -287,13 +286,13 @@ def show_progress(run: Run, history: list, mine: bool = True) -> None:
 
 def show_accuracy_by_epoch(place: DeltaGenerator, run: Run, history: list) -> None:
     styles = {n: s for n, s in digit_styles().items() if n in run.settings.readers}
-    place.plotly_chart(
+    show_figure(
         training_figure(
             history, styles, "epoch", "accuracy", "held-out accuracy", run.settings.epochs
         ),
-        width="stretch",
         key="train_by_epoch",
         alt="Held-out accuracy of each reader after every epoch of this run",
+        place=place,
     )
 
 
@@ -305,19 +304,19 @@ def show_run(run: Run) -> None:
     styles = {n: s for n, s in digit_styles().items() if n in settings.readers}
     left, middle, right = st.columns(3)
     show_accuracy_by_epoch(left, run, history)
-    middle.plotly_chart(
+    show_figure(
         training_figure(
             history, styles, "seconds", "accuracy", "held-out accuracy", settings.epochs
         ),
-        width="stretch",
         key="train_by_seconds",
         alt="Held-out accuracy of each reader against its own seconds of training",
+        place=middle,
     )
-    right.plotly_chart(
+    show_figure(
         training_figure(history, styles, "epoch", "loss", "training loss", settings.epochs),
-        width="stretch",
         key="train_loss",
         alt="Each reader's mean training loss in every epoch of this run",
+        place=right,
     )
     right.caption(
         "A row reader's loss also counts its guess after every row, so it sits above the CNN's."
@@ -353,11 +352,11 @@ def show_snapshots(run: Run) -> None:
         if len(moments) > 1:
             # No key: when a new moment is measured, the slider starts again on the latest.
             epoch = right.select_slider("Gradient by row after epoch", moments, moments[-1])
-        right.plotly_chart(
+        show_figure(
             row_gradient_figure(run.gradients[epoch], digit_styles()),
-            width="stretch",
             key="train_gradients",
             alt=f"Each row reader's gradient by row after epoch {epoch} of this run",
+            place=right,
         )
         right.caption(
             f"After epoch {epoch}: how much each row moves the verdict (median over 200 held-out "

@@ -46,6 +46,7 @@ from ui.cache.digits import (
     scramble_accuracy,
     shift_accuracy,
 )
+from ui.common.figures import show_figure
 from ui.common.glossary import explain
 from ui.common.pictures import crisp_pixels
 from ui.common.state import Param, choice, keep, kept_value, number_param
@@ -255,9 +256,8 @@ def show_readings(
     with left:
         cnn = traces[GRID_READER]
         st.subheader(f"CNN: all at once → {cnn.digit}", help=explain("feature map"))
-        st.plotly_chart(
+        show_figure(
             probabilities_figure(cnn.probs, styles[GRID_READER].colour, theme),
-            width="stretch",
             key="digits_cnn_probs",
             alt=f"The CNN's ten probabilities; highest {cnn.digit} at {cnn.probs.max():.0%}{truth}",
         )
@@ -290,9 +290,8 @@ def show_row_readers(
     st.subheader(
         f"{styles[name].label}: row by row → {chosen.digit}", help=explain("hidden state (h)")
     )
-    st.plotly_chart(
+    show_figure(
         row_reading_figure(digit, chosen.states, chosen.after_rows, styles[name].label, theme),
-        width="stretch",
         key="digits_rows",
         alt=f"The {styles[name].label} reading your digit row by row: its state and its ten "
         f"probabilities after every row, with Play; it ends on {chosen.digit}{truth}",
@@ -323,9 +322,8 @@ def show_row_readers(
 def show_rows_until_known(theme: Theme) -> None:
     st.header("How many rows until it knows?")
     curves = rows_accuracy()
-    st.plotly_chart(
+    show_figure(
         rows_accuracy_figure(curves, digit_styles()),
-        width="stretch",
         key="digits_rows_accuracy",
         alt="Held-out accuracy against the number of rows read, for the four readers",
     )
@@ -348,9 +346,8 @@ def show_experiments() -> None:
     with left:
         st.subheader("Move the digit")
         shifts = shift_accuracy()
-        st.plotly_chart(
+        show_figure(
             shift_figure(shifts, SHIFTS, styles),
-            width="stretch",
             key="digits_shift",
             alt="Held-out accuracy of each reader against how far the digits are moved",
         )
@@ -421,19 +418,19 @@ def show_row_gradients(
         left.info("Draw or pick a digit above to see this on your own digit.")
     else:
         digit, label = prepared.digit, traces[GRID_READER].digit
-        left.plotly_chart(
+        show_figure(
             row_gradient_figure(digit_row_gradients(digit_key(digit), digit, label), styles),
-            width="stretch",
             key="digits_gradient_yours",
             alt="On your digit: the size of the gradient of the verdict with respect to each row",
+            place=left,
         )
         left.caption(f"On your digit (the score of {label}).")
     average = heldout_row_gradients()
-    right.plotly_chart(
+    show_figure(
         row_gradient_figure(average, styles),
-        width="stretch",
         key="digits_gradient_heldout",
         alt="The median over the held-out digits of the gradient by row",
+        place=right,
     )
     ratio = {n: early_to_late(average[n]) for n in average if DIGIT_READERS[n].recurrent}
     early, late = EARLY_ROWS, LATE_ROWS

@@ -19,6 +19,7 @@ from ui.cache.series import (
     one_step,
     states,
 )
+from ui.common.figures import show_figure
 from ui.common.glossary import glossary_help
 from ui.common.state import keep, kept_value
 from ui.series.choice import POINT_KEPT, SECTION_KEY, SECTION_NAMES, Shown
@@ -86,9 +87,8 @@ def show_attribution(shown: Shown, theme: Theme) -> None:
         key="series_attr_readers",
     )
     window = held_out_windows(fc)[point]
-    st.plotly_chart(
+    show_figure(
         attribution_figure(window, {n: found[n] for n in readers}, styles, theme),
-        width="stretch",
         key="series_attribution",
         alt="For one held-out forecast, how much each past value moved it, by steps back, "
         "for each chosen reader, under the window it read",
@@ -123,9 +123,8 @@ def show_states(shown: Shown, theme: Theme) -> None:
     found = states(shown.key, fc, reader, point)
     start = fc.prepared.train_size + point - fc.prepared.window
     labels = shown.labels[start : start + fc.prepared.window]
-    st.plotly_chart(
+    show_figure(
         hidden_state_figure(found, labels, f"{SERIES_READERS[reader].short}'s hidden state", theme),
-        width="stretch",
         key="series_states",
         alt=f"The {SERIES_READERS[reader].short}'s {found.shape[1]} hidden units after each of "
         f"the {found.shape[0]} steps of the window: red positive, blue negative",
@@ -153,9 +152,8 @@ def show_distant(shown: Shown, theme: Theme) -> None:
     steps = distant_steps(fc.prepared.window)
     naive = one_step(shown.key, fc).mae()["naive"]
     styles = method_styles()
-    st.plotly_chart(
+    show_figure(
         distant_past_figure(steps, found, naive, styles, theme),
-        width="stretch",
         key="series_distant",
         alt="Held-out error of each reader and the linear AR against how many past steps are kept",
     )

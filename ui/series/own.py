@@ -17,6 +17,7 @@ from serving.series_training import SeriesJob, SeriesSettings, series_job
 from serving.training import Estimate, Run, TrainingRuns, watching
 from ui.cache.series import method_styles, read_text, read_upload
 from ui.cache.training import training_runs
+from ui.common.figures import show_figure
 from ui.common.glossary import glossary_help
 from ui.common.text import escape_markdown, inline_code, plain
 from ui.common.theme import current_theme
@@ -172,7 +173,7 @@ def train_own(found: VisitorSeries, season: int) -> Shown | None:
     run = shown_run(runs, job.settings)
     if run is not None and run.owner == me and run.live:  # outside the fragment, as on digits
         label = "Stop my run" if run.state == "training" else "Take my run out of the queue"
-        st.button(label, key="series_train_stop", on_click=note_stop, args=(run,))
+        st.button(label, key="series_train_stop", on_click=stop_now, args=(run,))
     if run is None:
         st.caption("Nothing trained on this series with these epochs on this server yet.")
         return None
@@ -198,15 +199,12 @@ def note_request(job: SeriesJob) -> None:
     st.session_state["series_train_requested"] = job
 
 
-def note_stop(run: Run) -> None:
-    st.session_state["series_stop_requested"] = run
+def stop_now(run: Run) -> None:
+    training_runs().stop(visitor(), run)
 
 
 def act_on_clicks(runs: TrainingRuns, me: str) -> None:
-    """A stop before a request (see ui/digits/training_views.py: no click is lost)."""
-    stop = st.session_state.pop("series_stop_requested", None)
-    if stop is not None:
-        runs.stop(me, stop)
+    """The request after every stop (see ui/digits/training_views.py: no click is lost)."""
     job = st.session_state.pop("series_train_requested", None)
     if job is not None:
         answer = runs.ask(me, job.settings, job)
@@ -289,9 +287,8 @@ def show_history(run: Run) -> None:
     held = values[train_size(len(values)) :]
     before = values[train_size(len(values)) - 1 : -1]
     naive = float(np.mean(np.abs(held - before)))
-    st.plotly_chart(
+    show_figure(
         training_figure(epochs, maes, naive, styles, current_theme()),
-        width="stretch",
         key="series_training",
         alt="Each reader's held-out error after every epoch of this run, beside the naive "
         "forecast's",

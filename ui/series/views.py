@@ -22,6 +22,7 @@ from ui.cache.series import (
     one_step,
     reach_by_lag,
 )
+from ui.common.figures import show_figure
 from ui.common.glossary import glossary_help
 from ui.common.state import keep, kept_value
 from ui.series.choice import HORIZON_KEPT, Shown
@@ -41,9 +42,8 @@ UNDILATED = (1, 1, 1, 1, 1)  # the what-if: the same five layers without dilatio
 def show_series(shown: Shown, theme: Theme) -> None:
     fc = shown.fc
     train = fc.prepared.train_size
-    st.plotly_chart(
+    show_figure(
         series_figure(fc.values, shown.labels, train, shown.filled, shown.unit, theme),
-        width="stretch",
         key="series_whole",
         alt=f"The whole series, {len(fc.values):,} values; the last {len(fc.values) - train:,} "
         "(shaded) are held out",
@@ -188,7 +188,7 @@ def show_one_step(shown: Shown, theme: Theme) -> None:
         key="series_drawn",
         help=glossary_help("forecast one step ahead"),
     )
-    st.plotly_chart(
+    show_figure(
         forecasts_figure(
             found.targets,
             shown.labels,
@@ -198,7 +198,6 @@ def show_one_step(shown: Shown, theme: Theme) -> None:
             shown.unit,
             theme,
         ),
-        width="stretch",
         key="series_one_step",
         alt="The held-out values and each chosen forecaster's one-step forecasts of them",
     )
@@ -230,7 +229,7 @@ def show_multi_step(shown: Shown, theme: Theme) -> None:
     methods = [*fc.readers, "naive", "seasonal", "linear_ar"]
     positions = list(range(origin, origin + horizon))
     past_start = max(0, origin - 3 * max(horizon, fc.season))
-    st.plotly_chart(
+    show_figure(
         forecasts_figure(
             positions,
             shown.labels,
@@ -241,7 +240,6 @@ def show_multi_step(shown: Shown, theme: Theme) -> None:
             theme,
             past=(list(range(past_start, origin)), fc.values[past_start:origin]),
         ),
-        width="stretch",
         key="series_multi_step",
         alt=f"Forecasts {horizon} steps ahead, each fed back as past, against the real values",
     )
@@ -273,14 +271,13 @@ def show_receptive_field(shown: Shown, theme: Theme) -> None:
         help=glossary_help("receptive field in time", "dilation", "season"),
     )
     window = held_out_windows(fc)[0]
-    st.plotly_chart(
+    show_figure(
         receptive_field_figure(
             window,
             {"CNN with dilation": seen, "without dilation": plain_field},
             fc.season,
             theme,
         ),
-        width="stretch",
         key="series_field",
         alt=f"The {len(window)}-step window before the first held-out value, with the CNN's "
         f"{seen}-step receptive field, the {plain_field} steps an undilated CNN would see, and "
@@ -308,9 +305,8 @@ def show_reach(shown: Shown, theme: Theme) -> None:
         "The last value itself is left out: every reader starts from it.",
         help=glossary_help("gradient"),
     )
-    st.plotly_chart(
+    show_figure(
         reach_figure(found.profiles, found.reaches, styles, theme),
-        width="stretch",
         key="series_reach",
         alt="Each reader's share of the gradient by steps back; the CNN's stops at its "
         "receptive field, a recurrent reader's fades",

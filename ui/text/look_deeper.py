@@ -18,6 +18,7 @@ from models.sequence.unit_analysis import rank_units, top_examples
 from ui.cache.sequence import sequence_trace
 from ui.cache.sequence_deeper import attributions, cloud_sample, corpus_for, pca_for
 from ui.common.downloads import download
+from ui.common.figures import show_figure
 from ui.common.glossary import explain, glossary_help
 from ui.common.state import TEXT_LIMIT, cut_note
 from ui.common.text import escape_markdown, plain
@@ -68,9 +69,8 @@ def show_units(trace: SequenceTrace, spec: SequenceSpec) -> None:
     if not chosen:
         st.info("Pick at least one unit.")
         return
-    st.plotly_chart(
+    show_figure(
         unit_lines_figure(values, chosen, trace.tokens, f"{state}, layer {layer}", current_theme()),
-        width="stretch",
         key="units_lines",
         alt=f"The {state} value of units {', '.join(map(str, chosen))} after every token of "
         "your text",
@@ -78,18 +78,18 @@ def show_units(trace: SequenceTrace, spec: SequenceSpec) -> None:
     unit = chosen[0]
     limit = float(max(np.abs(corpus.states[state][:, unit]).max(), 1e-6))
     st.markdown(f"**Your text coloured by unit {unit}** (red positive, blue negative)")
-    st.plotly_chart(
+    show_figure(
         text_heat_figure(trace.tokens, values[:, unit], spec.tokens.per_line, limit),
-        width="stretch",
         key="units_text",
         alt=f"Your text, each token coloured by unit {unit}'s value: red positive, blue negative",
     )
     st.markdown(f"**Where unit {unit} fires most in the corpus**")
-    for example in top_examples(corpus, state, unit, k=spec.tokens.examples_shown):
+    examples = top_examples(corpus, state, unit, k=spec.tokens.examples_shown)
+    for number, example in enumerate(examples):
         if spec.tokens.examples_as_cells:
-            st.plotly_chart(
+            show_figure(
                 text_heat_figure(example.tokens, example.activations, spec.tokens.per_line, limit),
-                width="stretch",
+                key=f"units_example_{number}",
                 alt=f"A corpus text coloured by unit {unit}, which peaks at {example.peak:+.2f}",
             )
         else:
@@ -112,7 +112,7 @@ def show_path(trace: SequenceTrace, spec: SequenceSpec) -> None:
     sample = cloud_sample(spec.name)
     cloud = fit.project(corpus.states["h"][sample])
     path = fit.project(trace.layers[-1].h)
-    st.plotly_chart(
+    show_figure(
         state_path_figure(
             cloud,
             corpus.properties[prop][sample],
@@ -122,7 +122,6 @@ def show_path(trace: SequenceTrace, spec: SequenceSpec) -> None:
             (float(fit.explained[0]), float(fit.explained[1])),
             current_theme(),
         ),
-        width="stretch",
         key="units_path",
         alt=f"The corpus's hidden states as a faint cloud on their two main directions, and "
         f"your text's path through them, one point per {spec.tokens.noun}",
@@ -142,17 +141,15 @@ def show_attribution(trace: SequenceTrace, spec: SequenceSpec) -> None:
         "Which words mattered", help=glossary_help("integrated gradients", "leave one word out")
     )
     ig, occ = attributions(spec.name, trace.tokens)
-    st.plotly_chart(
+    show_figure(
         text_heat_figure(trace.tokens, ig.values, spec.tokens.per_line),
-        width="stretch",
         key="attr_text",
         alt="Your text, each word coloured by its integrated-gradients share of the score: red "
         "pushed it up, blue down",
     )
     methods = {"integrated gradients": ig.values, "leave one word out": occ.values}
-    st.plotly_chart(
+    show_figure(
         attribution_figure(trace.tokens, methods),
-        width="stretch",
         key="attr_bars",
         alt="Each word's share of the final score as bars, by integrated gradients and by "
         "leaving the word out",
@@ -224,14 +221,13 @@ def show_pair(trace: SequenceTrace, spec: SequenceSpec) -> None:
         st.info(str(error))
         return
     distance = pair_distance(trace.layers[-1].h, second.layers[-1].h)
-    st.plotly_chart(
+    show_figure(
         pair_figure(
             (trace.tokens, trace.sentiment),
             (second.tokens, second.sentiment),
             distance,
             current_theme(),
         ),
-        width="stretch",
         key="pair",
         alt="Both texts' running sentiment, and how far apart their hidden states are after "
         "the same number of words",

@@ -24,6 +24,7 @@ from models.sequence.state_analysis import (
 )
 from models.sequence.trace import ClassVerdict, SequenceTrace
 from ui.cache.sequence import sequence_model, sequence_spec
+from ui.common.figures import show_figure
 from ui.common.glossary import glossary_help
 from ui.common.pictures import crisp_pixels
 from ui.common.sections import open_expander
@@ -251,7 +252,7 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
     crisp_pixels("lstm_watch")
     # The frames are built when the visitor asks to play: most visitors of a sentence never do.
     playable = st.session_state.get(PLAY_KEY, False)
-    st.plotly_chart(
+    show_figure(
         watch_figure(
             watch_data(
                 trace,
@@ -264,7 +265,6 @@ def show_watch(trace: SequenceTrace, spec: SequenceSpec, theme: Theme) -> int:
             theme=theme,
             playable=playable,
         ),
-        width="stretch",
         key="lstm_watch",
         alt=f"{view.label} of every {spec.unit_noun} (rows) after every token (columns) as a "
         f"heatmap, with the per-token curve below and a Play button",
@@ -437,7 +437,7 @@ def show_step_inside(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme
     moved, distance = top_moved_units(h, step, 5, backward), movement(h, backward)
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(
+        show_figure(
             step_figure(
                 *step_change(h, step, backward),
                 [unit.unit for unit in moved],
@@ -447,7 +447,6 @@ def show_step_inside(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme
                 symbol=spec.symbol,
                 backward=backward,
             ),
-            width="stretch",
             key="lstm_step_state",
             alt=f"{spec.symbol} of every {spec.unit_noun} after token {step} as bars, and the "
             "change from the token before",
@@ -455,9 +454,8 @@ def show_step_inside(trace: SequenceTrace, spec: SequenceSpec, layer: int, theme
     with right:
         show_step_numbers(trace, spec, distance, moved, step, theme, backward)
     st.markdown(f"**How far each token moved {spec.state_phrase}**")
-    st.plotly_chart(
+    show_figure(
         movement_figure(distance, trace.tokens, step, theme, spec.symbol, backward),
-        width="stretch",
         key="lstm_movement",
         alt=f"How far {spec.state_phrase} moved at every token, token {step} in a darker colour",
     )
@@ -519,9 +517,8 @@ def show_step_numbers(
     st.caption(f"The 5 {spec.unit_noun}s that moved most at this token.")
     if spec.guesses_next_char:
         st.markdown("**Its top 5 guesses for the next character**")
-        st.plotly_chart(
+        show_figure(
             next_char_figure(trace.next_chars[step - 1], theme),
-            width="stretch",
             key="lstm_next_chars",
             alt="The five characters the model expects next, most likely first: "
             + ", ".join(f"{c!r} {p:.0%}" for c, p in trace.next_chars[step - 1]),
@@ -535,9 +532,8 @@ def show_memory(trace: SequenceTrace, layer: int, step: int, theme: Theme) -> No
     share = memory.share_by_token()
     strongest = int(np.argmax(share[:-1])) if step > 1 else 0
     st.markdown(f"**What the memory holds at token {step}, word by word**")
-    st.plotly_chart(
+    show_figure(
         memory_figure(share, memory.kept_by_token(), trace.tokens, step, theme),
-        width="stretch",
         key="lstm_memory",
         alt=f"Each word's share of the cell memory after token {step} as bars, and how much of "
         "what it wrote is still kept as a line",

@@ -15,6 +15,7 @@ from models.cnn.explain import class_activation_map_of
 from models.cnn.imagenet import class_names
 from models.cnn.registry import CNN_MODELS
 from ui.cache.cnn import cnn_model
+from ui.common.figures import show_figure
 from ui.common.pictures import show_stage_pictures
 from ui.common.theme import current_theme
 from ui.tour.lesson import Lesson, Step, cnn_link, photo_trace, show_photo
@@ -43,9 +44,8 @@ def shrinking_view(lesson: Lesson) -> None:
     trace = photo_trace()
     show_stage_pictures(trace, "mean", "tour_stages", 110)
     names, shapes = [s.name for s in trace.stages], [s.shape for s in trace.stages]
-    st.plotly_chart(
+    show_figure(
         shape_ladder_figure(names, shapes, current_theme()),
-        width="stretch",
         key="tour_ladder",
         alt="Channels per stage as bars and map side as a line: the bars rise while the line "
         f"falls from {shapes[0][1]} to {shapes[-1][1]} pixels",

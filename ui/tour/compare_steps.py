@@ -18,6 +18,7 @@ from ui.cache.compare import (
     reader_accuracy,
     summaries,
 )
+from ui.common.figures import show_figure
 from ui.common.pages import COMPARE
 from ui.common.theme import current_theme
 from ui.tour.lesson import Lesson, Step, text_link
@@ -82,9 +83,8 @@ def not_lesson() -> Lesson:
 def not_view(lesson: Lesson) -> None:
     conv = model_roles().conv_reader
     window = summaries()[conv].receptive_field or 0
-    st.plotly_chart(
+    show_figure(
         negation_gap_figure(negation_table(), model_styles(), {conv: window}, current_theme()),
-        width="stretch",
         key="tour_not",
         alt="How much a 'not' still moves each reader's verdict against the number of words "
         f"between it and its word; at {NOT_GAP} words the {lesson.answer} is highest",
@@ -127,9 +127,8 @@ def vanishing_lesson() -> Lesson:
 def vanishing_view(lesson: Lesson) -> None:
     roles = model_roles()
     medians = {name: corpus_gradients()[name][1] for name in roles.recurrent}
-    st.plotly_chart(
+    show_figure(
         gradient_figure(medians, model_styles()),
-        width="stretch",
         key="tour_gradients",
         alt=f"Median gradient against words back, on a log scale: the {lesson.answer}'s line "
         "falls furthest",

@@ -10,6 +10,7 @@ from imaging.grey import grey_png
 from models.digits.data import digit_set
 from models.digits.registry import DIGIT_READERS, GRID_READER
 from ui.cache.digits import digit_key, digit_styles, digit_traces, rows_accuracy
+from ui.common.figures import show_figure
 from ui.common.glossary import explain
 from ui.common.pages import DIGITS
 from ui.tour.lesson import Lesson, Step
@@ -67,9 +68,8 @@ def show_tour_digit() -> None:
 
 
 def first_sure_view(lesson: Lesson) -> None:
-    st.plotly_chart(
+    show_figure(
         rows_accuracy_figure(rows_accuracy(), digit_styles()),
-        width="stretch",
         key="tour_rows",
         alt="Over 1,000 held-out digits: each reader's accuracy against the rows read so far",
     )

@@ -11,6 +11,7 @@ from models.lessons import SEASON_CHOICES, season_in_reach
 from models.series.analysis import held_out_windows
 from models.series.readers import receptive_field
 from ui.cache.series import one_step, shipped
+from ui.common.figures import show_figure
 from ui.common.glossary import glossary_help
 from ui.common.pages import SERIES
 from ui.common.theme import current_theme
@@ -48,14 +49,13 @@ def series_view(lesson: Lesson) -> None:
     cnn = fc.readers["cnn"]
     undilated = receptive_field(cnn.config.kernel, (1,) * len(cnn.config.dilations))
     window = held_out_windows(fc)[0]
-    st.plotly_chart(
+    show_figure(
         receptive_field_figure(
             window,
             {"CNN with dilation": cnn.receptive_field, "without dilation": undilated},
             fc.season,
             current_theme(),
         ),
-        width="stretch",
         key="tour_series_field",
         alt=f"The {len(window)} weeks before a forecast, with the {cnn.receptive_field} weeks "
         f"the CNN reads, the {undilated} an undilated one would, and a line a year back",

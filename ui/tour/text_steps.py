@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import streamlit as st
-
 from charts.compare import running_scores_figure
 from models import lessons
 from models.sequence.registry import DEFAULT_SEQUENCE
 from models.sequence.trace import EmptyTextError
 from ui.cache.compare import model_styles
+from ui.common.figures import show_figure
 from ui.common.pages import LSTM
 from ui.common.text import escape_markdown
 from ui.common.theme import current_theme
@@ -39,9 +38,8 @@ def turn_view(lesson: Lesson) -> None:
     if trace is None:
         return
     scores = {DEFAULT_SEQUENCE: trace.sentiment}
-    st.plotly_chart(
+    show_figure(
         running_scores_figure(trace.tokens, scores, model_styles(), current_theme()),
-        width="stretch",
         key="tour_turn",
         alt=f"The LSTM's running sentiment over your sentence; the biggest change comes after "
         f"word {lesson.answer}",

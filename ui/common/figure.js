@@ -1,0 +1,71 @@
+// One plotly figure, drawn once. plotly.js is loaded once per tab from the app's static folder;
+// the figure is drawn at its container's width (known before the draw, so no second draw
+// when the width arrives), and again only when its spec or theme changes.
+export default function ({ data, parentElement, setTriggerValue }) {
+  if (!window.__plotlyReady) {
+    window.__plotlyReady = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = "PLOTLY_URL";
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+  let div = parentElement.querySelector(":scope > .inside-figure");
+  if (!div) {
+    div = document.createElement("div");
+    div.className = "inside-figure";
+    div.setAttribute("role", "img");
+    parentElement.appendChild(div);
+  }
+  div.setAttribute("aria-label", data.alt);
+  div.__trigger = setTriggerValue;
+  const drawing = data.figure + data.template;
+  if (div.__drawing === drawing) return;
+  div.__drawing = drawing;
+  div.dataset.pending = "true"; // until plotly has drawn it: what tests and the bench wait on
+  const width = () => Math.floor(parentElement.getBoundingClientRect().width);
+  window.__plotlyReady.then((Plotly) => {
+    if (div.__drawing !== drawing) return; // a newer figure came while plotly.js loaded
+    const figure = JSON.parse(data.figure);
+    const layout = figure.layout || {};
+    layout.template = JSON.parse(data.template);
+    div.__ownWidth = layout.width !== undefined;
+    if (!div.__ownWidth && width()) layout.width = width();
+    Plotly.react(div, {
+      data: figure.data,
+      layout,
+      frames: figure.frames || [],
+      config: {
+        displaylogo: false,
+        showSendToCloud: false,
+        modeBarButtonsToRemove: ["select2d", "lasso2d"],
+      },
+    }).then(() => {
+      if (div.__drawing === drawing) delete div.dataset.pending;
+    });
+    if (data.select && !div.__clicks) {
+      div.__clicks = true;
+      div.on("plotly_click", (event) =>
+        div.__trigger(
+          "select",
+          event.points.map((p) => ({ x: p.x, y: p.y, point_index: p.pointIndex })),
+        ),
+      );
+    }
+    if (!div.__resize) {
+      div.__resize = new ResizeObserver(() => {
+        const now = width();
+        if (div.__ownWidth || !now || !div._fullLayout || div._fullLayout.width === now) return;
+        Plotly.relayout(div, { width: now });
+      });
+      div.__resize.observe(parentElement);
+    }
+  });
+  return () => {
+    if (div.__resize) div.__resize.disconnect();
+    if (window.Plotly) window.Plotly.purge(div);
+    div.__resize = div.__drawing = null;
+    div.__clicks = false;
+  };
+}

@@ -1,0 +1,70 @@
+"""Every plotly figure of the app, drawn once by a small component of our own.
+
+Streamlit 1.67's st.plotly_chart draws each new chart twice in the browser: once before it
+knows the chart's width and again when the width arrives, and its theme effect hands
+plotly.js a fresh copy of the figure on mount, which plotly takes as a new figure
+(docs/bench-history.md). This component measures its container first and calls
+`Plotly.react` once per new figure; an unchanged figure is not drawn again. plotly.js itself
+is one file in the app's static folder (serving/static_files.py), fetched once per tab.
+
+Figures carry no template of their own (serving/process.py): the light or dark one from
+charts/theme.py goes with each figure, so the colours still come from one place.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from charts.theme import Theme, figure_template
+from serving.static_files import PLOTLY_URL
+from ui.common.theme import current_theme
+
+_SCRIPT = (Path(__file__).parent / "figure.js").read_text().replace("PLOTLY_URL", PLOTLY_URL)
+_FIGURE = st.components.v2.component("inside_figure", js=_SCRIPT, isolate_styles=False)
+
+Points = list[dict[str, Any]]  # clicked points: {"x", "y", "point_index"}
+
+
+@functools.cache
+def _template_json(theme: Theme) -> str:
+    return json.dumps(figure_template(theme), separators=(",", ":"))
+
+
+def show_figure(
+    figure: go.Figure,
+    *,
+    key: str,
+    alt: str,
+    place: DeltaGenerator | ModuleType | None = None,
+    clickable: bool = False,
+) -> Points:
+    """Draw `figure` (described by `alt` for screen readers) in `place` (the main area by
+    default) in the viewer's theme. With `clickable`, returns the points clicked in the
+    browser in this run (a click reruns the page); otherwise, and without a click, []."""
+    data = {
+        "figure": pio.to_json(figure, validate=False),
+        "template": _template_json(current_theme()),
+        "alt": alt,
+        "select": clickable,
+    }
+    callbacks = {"on_select_change": _clicked} if clickable else {}
+    if isinstance(place, DeltaGenerator):
+        with place:
+            result = _FIGURE(key=key, data=data, **callbacks)
+    else:  # the main area (None, or the streamlit module itself)
+        result = _FIGURE(key=key, data=data, **callbacks)
+    points = result.get("select") if clickable else None
+    return list(points) if points else []
+
+
+def _clicked() -> None:
+    """A click's callback: nothing to do before the run, which reads the points."""
