@@ -179,11 +179,14 @@ def test_a_new_sentence_draws_only_what_is_open_and_each_chart_once_per_mount(
 
     # The close-up and "Look deeper" are shut: a new sentence draws the heatmap alone.
     assert new_sentence("What a lovely movie", ("lstm_watch",)) == {"lstm_watch": DRAWS_PER_CHART}
+    opening = draws_so_far(page)
     page.get_by_text("One step up close").click()
     expect(page.locator(".st-key-lstm_memory .main-svg").first).to_be_visible(timeout=60_000)
     page.locator(".st-key-lstm_deeper").get_by_text("Which words mattered", exact=True).click()
     expect(page.locator(".st-key-attr_bars .main-svg").first).to_be_visible(timeout=60_000)
     wait_until_settled(page)
+    # Two reruns that leave the heatmap's figure as it was: it is not drawn again.
+    assert "lstm_watch" not in draws_per_chart(page, opening)
     opened = ("lstm_watch", *STEP_CHARTS, "attr_text", "attr_bars")
     assert new_sentence(SENTENCE, opened) == dict.fromkeys(opened, DRAWS_PER_CHART)
     assert "close_up=on" in page.url and "section=words" in page.url

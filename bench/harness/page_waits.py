@@ -15,15 +15,19 @@ SETTLED_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return !!app && app.dataset.testConnectionState === "CONNECTED"
     && app.dataset.testScriptState === "notRunning"
-    && !document.querySelector(
-      '[data-testid="stSkeleton"], [data-stale="true"], .inside-figure[data-pending]');
+    && !document.querySelector('[data-testid="stSkeleton"], [data-stale="true"]')
+    && [...document.querySelectorAll('[data-testid="stBidiComponentRegular"]')].every((c) => {
+      const figure = c.querySelector(":scope > .inside-figure");
+      return figure && !figure.dataset.pending;
+    });
 }"""
 PAGE_STATE_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return {
     connection: app?.dataset.testConnectionState, script: app?.dataset.testScriptState,
     skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
-    undrawn: document.querySelectorAll('.inside-figure[data-pending]').length,
+    undrawn: [...document.querySelectorAll('[data-testid="stBidiComponentRegular"]')]
+      .filter((c) => !c.querySelector(":scope > .inside-figure:not([data-pending])")).length,
     stale: document.querySelectorAll('[data-stale="true"]').length,
   };
 }"""
@@ -33,7 +37,8 @@ SETTLE_POLL_MS = 50
 def wait_until_settled(page: Page, timeout: float = SETTLE_TIMEOUT_MS) -> None:
     """Wait for the app's own state: websocket up, no script running, no skeleton left, no
     element of the previous run left on the page, faded, waiting to be replaced, and no figure
-    waiting to be drawn (ui/common/figure.js marks it until plotly has drawn it).
+    waiting to be drawn (every figure component holds its figure's div, which figure.js marks
+    until plotly has drawn it).
 
     Streamlit's root element publishes `data-test-script-state` (initial, running, notRunning),
     which its own end-to-end tests wait on. Call this after something on the page shows that the
