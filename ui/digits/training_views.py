@@ -43,20 +43,20 @@ def chosen_settings() -> TrainSettings:
     )
 
 
-# No click is lost. A Stop acts in its callback, which streamlit runs before the script, even
-# when a newer click cuts that run short. A Train is noted in its callback and asked for in the
-# script's body, after every callback of the run: two clicks that reach the server together
-# (Stop, then Train) come in one run with their callbacks in either order, and the stop must
-# come first, or the request would find the visitor's run still training. (A Stop noted for
-# the body, as the Train is, was once lost under load when the two clicks came in one run.)
+# A Stop acts in its callback, which streamlit runs before the script, even when a newer click
+# cuts that run short; it is given the visitor's id, because a run cut short by a newer click
+# (runner.fastReruns) reads an empty session state from then on. A Train is noted in its
+# callback and asked for in the script's body, after every callback of the run: two clicks
+# that come in one run have their callbacks in either order, and the stop must come first, or
+# the request would find the visitor's run still training.
 
 
 def note_request() -> None:
     st.session_state["train_requested"] = chosen_settings()
 
 
-def stop_now(run: Run) -> None:
-    training_runs().stop(visitor(), run)
+def stop_now(run: Run, me: str) -> None:
+    training_runs().stop(me, run)
 
 
 def act_on_clicks(runs: TrainingRuns, me: str) -> None:
@@ -244,7 +244,7 @@ def show_stop_button(run: Run | None, me: str) -> None:
     changes, so the label follows it."""
     if run is not None and run.owner == me and run.live:
         label = "Stop my run" if run.state == "training" else "Take my run out of the queue"
-        st.button(label, key="train_stop", on_click=stop_now, args=(run,))
+        st.button(label, key="train_stop", on_click=stop_now, args=(run, me))
 
 
 def show_status(runs: TrainingRuns, me: str, settings: TrainSettings, run: Run | None) -> None:

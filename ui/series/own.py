@@ -173,7 +173,7 @@ def train_own(found: VisitorSeries, season: int) -> Shown | None:
     run = shown_run(runs, job.settings)
     if run is not None and run.owner == me and run.live:  # outside the fragment, as on digits
         label = "Stop my run" if run.state == "training" else "Take my run out of the queue"
-        st.button(label, key="series_train_stop", on_click=stop_now, args=(run,))
+        st.button(label, key="series_train_stop", on_click=stop_now, args=(run, me))
     if run is None:
         st.caption("Nothing trained on this series with these epochs on this server yet.")
         return None
@@ -199,8 +199,9 @@ def note_request(job: SeriesJob) -> None:
     st.session_state["series_train_requested"] = job
 
 
-def stop_now(run: Run) -> None:
-    training_runs().stop(visitor(), run)
+def stop_now(run: Run, me: str) -> None:
+    """Stopped in the callback, as on the digits page (ui/digits/training_views.py)."""
+    training_runs().stop(me, run)
 
 
 def act_on_clicks(runs: TrainingRuns, me: str) -> None:
