@@ -91,9 +91,11 @@ def test_no_chart_makes_the_browser_measure_its_tick_labels() -> None:
     assert len(elements) >= 6
     for element in elements:
         key = figure_key(element)
-        template = json.loads(json.loads(element.proto.json)["template"])["layout"]
-        for axis in ("xaxis", "yaxis"):
-            assert template[axis]["ticklabeloverflow"] == "allow", (key, axis)
+        templates = json.loads(json.loads(element.proto.json)["templates"])
+        assert set(templates) == {"light", "dark"}
+        for template in templates.values():
+            for axis in ("xaxis", "yaxis"):
+                assert template["layout"][axis]["ticklabeloverflow"] == "allow", (key, axis)
         layout = json.loads(figure_json(element))["layout"]
         assert "template" not in layout, key  # the figure itself carries none
         axes = [name for name in layout if name.startswith(("xaxis", "yaxis"))]

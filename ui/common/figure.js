@@ -1,12 +1,42 @@
 // One plotly figure, drawn once. plotly.js is loaded once per tab from the app's static folder;
 // the figure is drawn at its container's width (known before the draw, so no second draw
-// when the width arrives), and again only when its spec or theme changes.
+// when the width arrives), and again only when its spec changes. Its template is the light or
+// the dark one, as the page shows; when the viewer switches the theme (no rerun follows),
+// every figure takes the other template.
+const pageTheme = () => {
+  const app = document.querySelector('[data-testid="stApp"]') || document.body;
+  const rgb = (getComputedStyle(app).backgroundColor.match(/[\d.]+/g) || []).map(Number);
+  const transparent = rgb.length < 3 || rgb[3] === 0;
+  const bright = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 128;
+  return transparent || bright ? "light" : "dark";
+};
+
+function followTheme(Plotly) {
+  window.__figureTheme = pageTheme();
+  const check = () => {
+    const now = pageTheme();
+    if (now === window.__figureTheme) return;
+    window.__figureTheme = now;
+    for (const div of document.querySelectorAll(".inside-figure")) {
+      if (div.__templates && div._fullLayout) Plotly.relayout(div, { template: div.__templates[now] });
+    }
+  };
+  // The menu's Light or Dark gives the app's root new style classes; "System" follows the
+  // browser's own setting.
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (app) new MutationObserver(check).observe(app, { attributeFilter: ["class"] });
+  window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", check);
+}
+
 export default function ({ data, parentElement, setTriggerValue }) {
   if (!window.__plotlyReady) {
     window.__plotlyReady = new Promise((resolve, reject) => {
       const script = document.createElement("script");
       script.src = "PLOTLY_URL";
-      script.onload = () => resolve(window.Plotly);
+      script.onload = () => {
+        followTheme(window.Plotly);
+        resolve(window.Plotly);
+      };
       script.onerror = reject;
       document.head.appendChild(script);
     });
@@ -20,7 +50,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
   }
   div.setAttribute("aria-label", data.alt);
   div.__trigger = setTriggerValue;
-  const drawing = data.figure + data.template;
+  const drawing = data.figure + data.templates;
   if (div.__drawing === drawing) return;
   div.__drawing = drawing;
   div.dataset.pending = "true"; // until plotly has drawn it: what tests and the bench wait on
@@ -29,7 +59,8 @@ export default function ({ data, parentElement, setTriggerValue }) {
     if (div.__drawing !== drawing) return; // a newer figure came while plotly.js loaded
     const figure = JSON.parse(data.figure);
     const layout = figure.layout || {};
-    layout.template = JSON.parse(data.template);
+    div.__templates = JSON.parse(data.templates);
+    layout.template = div.__templates[window.__figureTheme || pageTheme()];
     div.__ownWidth = layout.width !== undefined;
     if (!div.__ownWidth && width()) layout.width = width();
     Plotly.react(div, {

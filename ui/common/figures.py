@@ -7,14 +7,17 @@ plotly.js a fresh copy of the figure on mount, which plotly takes as a new figur
 `Plotly.react` once per new figure; an unchanged figure is not drawn again. plotly.js itself
 is one file in the app's static folder (serving/static_files.py), fetched once per tab.
 
-Figures carry no template of their own (serving/process.py): the light or dark one from
-charts/theme.py goes with each figure, so the colours still come from one place.
+Figures carry no template of their own (serving/process.py): the light and the dark one from
+charts/theme.py go with each figure, so the colours still come from one place, and the
+browser picks the one of the page's theme, again when the viewer switches it (which does not
+rerun the page).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -24,7 +27,7 @@ import plotly.io as pio
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from charts.theme import Theme, figure_template
+from charts.theme import THEMES, figure_template
 from serving.static_files import PLOTLY_URL
 from ui.common.theme import current_theme
 
@@ -35,8 +38,13 @@ Points = list[dict[str, Any]]  # clicked points: {"x", "y", "point_index"}
 
 
 @functools.cache
-def _template_json(theme: Theme) -> str:
-    return json.dumps(figure_template(theme), separators=(",", ":"))
+def _templates_json(font_scale: float) -> str:
+    """Both themes' templates, by theme name, at this font scale (presentation mode: larger)."""
+    templates = {
+        name: figure_template(replace(theme, font_scale=font_scale))
+        for name, theme in THEMES.items()
+    }
+    return json.dumps(templates, separators=(",", ":"))
 
 
 def show_figure(
@@ -48,11 +56,11 @@ def show_figure(
     clickable: bool = False,
 ) -> Points:
     """Draw `figure` (described by `alt` for screen readers) in `place` (the main area by
-    default) in the viewer's theme. With `clickable`, returns the points clicked in the
+    default) in the page's theme. With `clickable`, returns the points clicked in the
     browser in this run (a click reruns the page); otherwise, and without a click, []."""
     data = {
         "figure": pio.to_json(figure, validate=False),
-        "template": _template_json(current_theme()),
+        "templates": _templates_json(current_theme().font_scale),
         "alt": alt,
         "select": clickable,
     }
