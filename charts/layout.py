@@ -19,7 +19,8 @@ from charts.theme import Theme
 P = ParamSpec("P")
 
 # For number axes whose labels and title fit the margins set by hand (not for token axes: a long
-# word would be cut off). Streamlit's chart theme turns plotly's automargin on for every axis;
+# word would be cut off). The figures' template (charts/theme.py, after Streamlit's chart theme)
+# turns plotly's automargin on for every axis;
 # plotly.js then measures every tick label, and lays the whole figure out a second time when
 # the margins move. With it off on these axes, each chart drawn alone in chromium with the
 # theme's axis settings took 79 instead of 205 ms (heatmap), 29 instead of 84 ms (step) and 33
@@ -88,7 +89,7 @@ def row_domains(count: int, gap: float) -> list[list[float]]:
     return [[max(0.0, round(low, 9)), min(1.0, round(high, 9))] for low, high in edges]
 
 
-BASE_FONT = 12  # px: Streamlit's plotly theme draws a figure's text at about this size
+BASE_FONT = 12  # px: the figures' template draws their text at this size (TEMPLATE_FONT)
 _FONT_KEYS = {"font", "tickfont", "textfont", "outsidetextfont", "insidetextfont", "titlefont"}
 _AXIS = re.compile(r"^[xy]axis\d*$")
 

@@ -1,7 +1,8 @@
 """Every colour the figures use, for a light and a dark page: the one place a theme is switched.
 
-Figures have a transparent paper, so the page's own background shows through, and Streamlit's
-plotly template colours axes, tick labels and legends for the viewer's theme. What a figure
+Figures have a transparent paper, so the page's own background shows through, and the
+template of the page's theme (figure_template, light and dark) colours axes, tick labels and
+legends. What a figure
 draws itself (a cursor, a veil, a highlighted bar, a zero line) takes its colour from a `Theme`:
 a dark mark that reads on white vanishes on Streamlit's dark background, and a white veil
 turns into a bright slab there. Colours that read on both (mid-tone series colours, the

@@ -26,6 +26,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 COMPRESSED_TYPES = (b"application/javascript", b"text/javascript", b"text/css", b"image/svg+xml")
 LEVEL = 9  # once per file: the smallest output is worth the one-off cost
 SMALLEST = 1024  # bytes; smaller files are sent as they are
+APP_STATIC = "/app/static/"  # the app's own folder (serving/static_files.py)
 
 
 def accepts_gzip(scope: Scope) -> bool:
@@ -39,9 +40,7 @@ class StaticGzip:
     """Serve GET /static/... (Streamlit's) and /app/static/... (ours: plotly.js) gzipped,
     when accepted, from a per-process cache."""
 
-    def __init__(
-        self, app: ASGIApp, prefixes: tuple[str, ...] = ("/static/", "/app/static/")
-    ) -> None:
+    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...] = ("/static/", APP_STATIC)) -> None:
         self.app = app
         self.prefixes = prefixes
         self._cache: dict[str, tuple[list[tuple[bytes, bytes]], bytes]] = {}
@@ -81,7 +80,10 @@ class StaticGzip:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, receive, collect)
+        # Asked for without compression: Streamlit would gzip /app/static/ itself, on every
+        # request; here it is compressed once.
+        plain = [(n, v) for n, v in scope.get("headers", ()) if n != b"accept-encoding"]
+        await self.app({**scope, "headers": plain}, receive, collect)
         body = b"".join(chunks)
         headers = [(name.lower(), value) for name, value in start.get("headers", [])]
         kind = next((value for name, value in headers if name == b"content-type"), b"")
@@ -97,6 +99,9 @@ class StaticGzip:
             return None
         packed = gzip.compress(body, LEVEL, mtime=0)
         kept = [(n, v) for n, v in headers if n not in (b"content-length", b"vary", b"etag")]
+        if path.startswith(APP_STATIC):  # named by plotly's version: it never changes
+            kept = [(n, v) for n, v in kept if n != b"cache-control"]
+            kept.append((b"cache-control", b"public, max-age=31536000, immutable"))
         kept += [
             (b"content-encoding", b"gzip"),
             (b"vary", b"Accept-Encoding"),

@@ -13,7 +13,7 @@ from bench.harness.browser import full_screenshot, open_cnn_upload_mode
 from bench.harness.page_waits import expect_pictures_loaded, wait_until_settled
 from bench.harness.paths import SAMPLES
 from bench.harness.plotly_draws import DRAWS_JS, draws_per_chart, wait_for_draws
-from charts.theme import PAGE_INK
+from charts.theme import DARK, LIGHT, PAGE_INK
 from tests.helpers.bad_inputs import image_case, write_images
 
 pytestmark = pytest.mark.browser
@@ -197,17 +197,22 @@ def test_a_camera_picture_is_analysed(page: Page, app_server: str) -> None:
 
 
 def test_switching_to_dark_recolours_the_charts_already_drawn(page: Page, app_server: str) -> None:
-    """The viewer's theme switch does not rerun the page: each figure takes the other template
-    (sent beside it) in the browser, so its text stays readable."""
+    """A theme switch alone does not rerun the page: each figure takes the other template (sent
+    beside it) in the browser, then one rerun draws the marks coloured by the theme (a small
+    bar's label, outside its bar) for the new one."""
     page.goto(f"{app_server}/CNN_feature_maps")
     tick = page.locator(".st-key-cnn_top5 .xtick text").first
+    label = page.locator(".st-key-cnn_top5 text.bartext-outside").first
     expect(tick).to_be_visible(timeout=60_000)
     wait_until_settled(page)
     expect(tick).to_have_css("fill", css_rgb(PAGE_INK["light"][1]))
+    expect(label).to_have_css("fill", css_rgb(LIGHT.ink))
     page.emulate_media(color_scheme="dark")  # the browser's own setting, which "System" follows
     expect(tick).to_have_css("fill", css_rgb(PAGE_INK["dark"][1]))
+    expect(label).to_have_css("fill", css_rgb(DARK.ink))
     page.emulate_media(color_scheme="light")
     expect(tick).to_have_css("fill", css_rgb(PAGE_INK["light"][1]))
+    expect(label).to_have_css("fill", css_rgb(LIGHT.ink))
 
 
 def css_rgb(hex_colour: str) -> str:

@@ -38,6 +38,7 @@ from bench.harness.postgres import fresh_database, server_binaries
 from bench.harness.server import free_port
 from deploy.cluster import NGINX
 from deploy.nginx_conf import Timeouts
+from serving.static_files import PLOTLY_NAME, PLOTLY_SOURCE, ensure_static_files
 from tests.helpers.class_run import run_a_class
 from tests.helpers.cluster import Cluster, running_cluster
 from tests.helpers.websocket import assert_deflate_negotiated
@@ -90,6 +91,17 @@ def test_first_visit_downloads_are_gzipped(cluster: Cluster) -> None:
     plain_total, gzipped_total = map(sum, zip(*sizes, strict=True))
     print(f"{len(assets)} first assets: {plain_total:,} bytes, {gzipped_total:,} gzipped")
     assert gzipped_total < plain_total / 3
+
+
+def test_plotly_js_is_gzipped_by_nginx_and_kept_a_year(cluster: Cluster) -> None:
+    """The figures' plotly.js (the app's static folder): nginx asks a process for it plain and
+    compresses it itself, and lets the browser keep it (its name carries plotly's version)."""
+    ensure_static_files()  # a visitor's first run does it; none may have run on this cluster
+    headers, body = _fetch(f"{cluster.proxy}/app/static/{PLOTLY_NAME}", {"Accept-Encoding": "gzip"})
+    assert headers.get("Content-Encoding") == "gzip"
+    assert "immutable" in headers.get("Cache-Control", "")
+    assert gzip.decompress(body) == PLOTLY_SOURCE.read_bytes()
+    assert len(body) < PLOTLY_SOURCE.stat().st_size / 3
 
 
 def test_the_largest_script_is_gzipped_only_for_a_browser_that_asks(cluster: Cluster) -> None:
@@ -261,11 +273,11 @@ def test_visitors_stick_to_one_process_and_spread_over_both(
         for path in ("/_stcore/stream", "/_stcore/upload_file/", "/media/"):
             cluster.wait_for(key, path)
         # Everything but the scripts and styles (the same files everywhere, any process sends
-        # them) comes from the visitor's process.
+        # them: Streamlit's and plotly.js) comes from the visitor's process.
         mine = [
             request
             for request in cluster.requests()
-            if request.key == key and not request.path.startswith("/static/")
+            if request.key == key and not request.path.startswith(("/static/", "/app/static/"))
         ]
         assert {request.upstream for request in mine} == {upstream}, mine
         assert [r.status for r in mine if r.path.startswith("/_stcore/stream")] == [101]

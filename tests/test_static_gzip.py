@@ -74,7 +74,9 @@ def test_the_lstm_page_arrives_with_every_script_compressed(make_run: str, page:
     page.goto(f"{make_run}/LSTM_hidden_states")
     expect(page.locator(".st-key-lstm_watch .main-svg").first).to_be_visible(timeout=60_000)
     wait_until_settled(page)
-    assert any("/app/static/plotly-" in response.url for response in scripts)
+    plotly = [response for response in scripts if "/app/static/plotly-" in response.url]
+    assert len(plotly) == 1  # loaded once for the page's figures
+    assert "immutable" in plotly[0].all_headers()["cache-control"]  # named by its version
     for response in scripts:
         size = int(response.all_headers().get("content-length", "0"))
         if size >= 1024:

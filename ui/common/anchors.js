@@ -8,7 +8,7 @@
   const settled = () => {
     const app = document.querySelector('[data-testid="stApp"]');
     return !!app && app.dataset.testScriptState === "notRunning"
-      && !document.querySelector('[data-testid="stSkeleton"]');
+      && !document.querySelector('[data-testid="stSkeleton"], .inside-figure[data-pending]');
   };
   const sectionId = () => {
     try {

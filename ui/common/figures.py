@@ -9,13 +9,15 @@ is one file in the app's static folder (serving/static_files.py), fetched once p
 
 Figures carry no template of their own (serving/process.py): the light and the dark one from
 charts/theme.py go with each figure, so the colours still come from one place, and the
-browser picks the one of the page's theme, again when the viewer switches it (which does not
-rerun the page).
+browser picks the one of the page's theme, again at once when the viewer switches it, and
+then asks for one rerun (a switch alone does not rerun the page), which builds the figures'
+own theme-coloured marks (charts/theme.py's Theme) for the new theme.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -55,16 +57,24 @@ def show_figure(
     place: DeltaGenerator | ModuleType | None = None,
     clickable: bool = False,
 ) -> Points:
-    """Draw `figure` (described by `alt` for screen readers) in `place` (the main area by
-    default) in the page's theme. With `clickable`, returns the points clicked in the
-    browser in this run (a click reruns the page); otherwise, and without a click, []."""
+    """Draw `figure` (described by `alt` for screen readers) in `place` (by default where the
+    caller is drawing: the page, or the container it is in) in the page's theme. With
+    `clickable`, returns the points clicked in the browser in this run (a click reruns the
+    page); otherwise, and without a click, []."""
+    spec = pio.to_json(figure, validate=False)
+    templates = _templates_json(current_theme().font_scale)
     data = {
-        "figure": pio.to_json(figure, validate=False),
-        "templates": _templates_json(current_theme().font_scale),
+        "figure": spec,
+        "templates": templates,
+        # What the browser compares to tell a new figure from the one it drew (it keeps this,
+        # not the spec: the heatmap's is about 600 kB).
+        "digest": hashlib.blake2b(f"{spec}{templates}".encode(), digest_size=16).hexdigest(),
         "alt": alt,
         "select": clickable,
     }
-    callbacks = {"on_select_change": _clicked} if clickable else {}
+    callbacks = {"on_theme_change": _nothing_to_do}  # figure.js reruns on a theme switch
+    if clickable:
+        callbacks["on_select_change"] = _nothing_to_do
     if isinstance(place, DeltaGenerator):
         with place:
             result = _FIGURE(key=key, data=data, **callbacks)
@@ -74,5 +84,5 @@ def show_figure(
     return list(points) if points else []
 
 
-def _clicked() -> None:
-    """A click's callback: nothing to do before the run, which reads the points."""
+def _nothing_to_do() -> None:
+    """A trigger's callback: the run it starts reads the clicked points, or the new theme."""

@@ -205,7 +205,7 @@ def stop_now(run: Run, me: str) -> None:
 
 
 def act_on_clicks(runs: TrainingRuns, me: str) -> None:
-    """The request after every stop (see ui/digits/training_views.py: no click is lost)."""
+    """The request, after every stop of the run (see ui/digits/training_views.py)."""
     job = st.session_state.pop("series_train_requested", None)
     if job is not None:
         answer = runs.ask(me, job.settings, job)
