@@ -6,8 +6,8 @@ pass that competes with other sessions (or a browser on the same machine) for th
 stalled for up to seconds (measured with the timing hook of shared/perf: a new sentence on
 the LSTM page took 340–2,260 ms of script time with two threads, 275–311 ms with one).
 
-Figures are built without plotly's default template: ui/common/figures.py sends the viewer's
-light or dark one (charts/theme.py) beside each figure, so a figure's spec holds only what it
+Figures are built without plotly's default template: ui/common/figures.py sends the light
+and the dark one (charts/theme.py) beside each figure, so a figure's spec holds only what it
 draws.
 """
 

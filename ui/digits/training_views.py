@@ -16,6 +16,7 @@ from serving.training import Estimate, Run, TrainingRuns, watching
 from ui.cache.digits import digit_styles
 from ui.cache.training import training_runs
 from ui.common.figures import show_figure
+from ui.common.stop_button import show_stop_button
 
 HIDDEN = (32, 64, 128)
 RATES = (0.0005, 0.001, 0.002, 0.005)
@@ -43,20 +44,14 @@ def chosen_settings() -> TrainSettings:
     )
 
 
-# A Stop acts in its callback, which streamlit runs before the script, even when a newer click
-# cuts that run short; it is given the visitor's id, because a run cut short by a newer click
-# (runner.fastReruns) reads an empty session state from then on. A Train is noted in its
-# callback and asked for in the script's body, after every callback of the run: two clicks
-# that come in one run have their callbacks in either order, and the stop must come first, or
-# the request would find the visitor's run still training.
+# The Stop acts in its callback (ui/common/stop_button.py). A Train is noted in its callback
+# and asked for in the script's body, after every callback of the run: two clicks that come in
+# one run have their callbacks in either order, and the stop must come first, or the request
+# would find the visitor's run still training.
 
 
 def note_request() -> None:
     st.session_state["train_requested"] = chosen_settings()
-
-
-def stop_now(run: Run, me: str) -> None:
-    training_runs().stop(me, run)
 
 
 def act_on_clicks(runs: TrainingRuns, me: str) -> None:
@@ -198,7 +193,7 @@ def show_training() -> None:
         st.warning("Your run is still training: stop it first to train other settings.")
     mine = st.session_state.get("train_mine")
     shown = shown_run(runs, me, settings, mine)
-    show_stop_button(shown, me)
+    show_stop_button(shown, me, "train_stop")
     busy = runs.current is not None and not runs.current.done
     if shown is None and not busy:
         st.caption("Nothing trained with your settings on this server yet.")
@@ -235,16 +230,6 @@ def follow_runs(settings: TrainSettings, drawn: tuple) -> None:
         show_status(runs, me, settings, shown)
         if shown is not None and not shown.done and shown.history:
             show_accuracy_by_epoch(st, shown, list(shown.history))
-
-
-def show_stop_button(run: Run | None, me: str) -> None:
-    """Its owner's stop, under Train and outside the two-second fragment: a click there reruns
-    the whole page at once (in the fragment it waited behind a page run, and a Train pressed
-    just after it once trained nothing new). The page is drawn again whenever the run's state
-    changes, so the label follows it."""
-    if run is not None and run.owner == me and run.live:
-        label = "Stop my run" if run.state == "training" else "Take my run out of the queue"
-        st.button(label, key="train_stop", on_click=stop_now, args=(run, me))
 
 
 def show_status(runs: TrainingRuns, me: str, settings: TrainSettings, run: Run | None) -> None:

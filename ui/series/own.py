@@ -19,6 +19,7 @@ from ui.cache.series import method_styles, read_text, read_upload
 from ui.cache.training import training_runs
 from ui.common.figures import show_figure
 from ui.common.glossary import glossary_help
+from ui.common.stop_button import show_stop_button
 from ui.common.text import escape_markdown, inline_code, plain
 from ui.common.theme import current_theme
 from ui.series.choice import (
@@ -171,9 +172,7 @@ def train_own(found: VisitorSeries, season: int) -> Shown | None:
     if st.session_state.pop("series_train_refused", False):
         st.warning("Your run is still training: stop it first to train another.")
     run = shown_run(runs, job.settings)
-    if run is not None and run.owner == me and run.live:  # outside the fragment, as on digits
-        label = "Stop my run" if run.state == "training" else "Take my run out of the queue"
-        st.button(label, key="series_train_stop", on_click=stop_now, args=(run, me))
+    show_stop_button(run, me, "series_train_stop")
     if run is None:
         st.caption("Nothing trained on this series with these epochs on this server yet.")
         return None
@@ -197,11 +196,6 @@ def train_own(found: VisitorSeries, season: int) -> Shown | None:
 
 def note_request(job: SeriesJob) -> None:
     st.session_state["series_train_requested"] = job
-
-
-def stop_now(run: Run, me: str) -> None:
-    """Stopped in the callback, as on the digits page (ui/digits/training_views.py)."""
-    training_runs().stop(me, run)
 
 
 def act_on_clicks(runs: TrainingRuns, me: str) -> None:
