@@ -55,9 +55,10 @@ define apt_install
 	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null; }
 endef
 
-# Playwright cannot download its own browser here: the tests drive Debian's chromium.
+# Playwright cannot download its own browser here: the bench drives Debian's chromium, the tests
+# its headless shell (bench/harness/browser.py).
 chromium:
-	$(call apt_install,chromium=chromium)
+	$(call apt_install,chromium=chromium chromium-headless-shell=chromium-headless-shell)
 
 # `make cluster` and the multi-process tests put app processes behind Debian's nginx.
 nginx:
@@ -70,7 +71,7 @@ postgres:
 
 # What the tests need, in one apt-get.
 system-packages:
-	$(call apt_install,chromium=chromium nginx=nginx pg_ctl=postgresql)
+	$(call apt_install,chromium-headless-shell=chromium-headless-shell nginx=nginx pg_ctl=postgresql)
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .

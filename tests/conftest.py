@@ -26,9 +26,9 @@ pytest.register_assert_rewrite("tests.helpers", "bench.harness")
 from playwright.sync_api import Browser, BrowserContext, expect  # noqa: E402
 
 from bench.harness.browser import (  # noqa: E402
-    CHROMIUM,
     CHROMIUM_ARGS,
     EXPECT_TIMEOUT_MS,
+    HEADLESS_SHELL,
     PAGE_TIMEOUT_MS,
     SCREENSHOTS_ENV,
 )
@@ -49,10 +49,11 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    """Drive Debian's chromium (playwright cannot download its own browser here), offline."""
+    """Drive Debian's chromium headless shell (playwright cannot download its own browser here),
+    offline."""
     return {
         **browser_type_launch_args,
-        "executable_path": CHROMIUM,
+        "executable_path": HEADLESS_SHELL,
         "args": CHROMIUM_ARGS,
     }
 
