@@ -124,7 +124,7 @@ LONGEST_FIRST = (
     "test_deploy.py",  # about 140 s: a cluster of nginx and two processes, kills and hangs
     "test_browser_teaching.py",
     "test_browser_class_run.py",
-    "test_browser_own_cnn.py",
+    "test_browser_own_models.py",
     "test_browser_lstm.py",
     "test_browser_cnn.py",
     "test_explain.py",

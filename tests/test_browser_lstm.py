@@ -182,6 +182,9 @@ def test_a_new_sentence_draws_only_what_is_open_and_each_chart_once_per_mount(
     opening = draws_so_far(page)
     page.get_by_text("One step up close").click()
     expect(page.locator(".st-key-lstm_memory .main-svg").first).to_be_visible(timeout=60_000)
+    # The close-up's run may still be going: a click then can be lost (Streamlit 1.67, seen
+    # once in a full run), so the next click waits for the page to settle, as a reader would.
+    wait_until_settled(page)
     page.locator(".st-key-lstm_deeper").get_by_text("Which words mattered", exact=True).click()
     expect(page.locator(".st-key-attr_bars .main-svg").first).to_be_visible(timeout=60_000)
     wait_until_settled(page)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from bench.harness.browser import full_screenshot
 from bench.harness.page_waits import wait_until_settled
@@ -35,14 +35,13 @@ def answer_and_reveal(page: Page, app_server: str) -> None:
 
 
 def test_co2_question_reveal_and_charts_in_light_and_dark(
-    page: Page, browser: Browser, app_server: str, screenshot_dir: Path
+    page: Page, app_server: str, screenshot_dir: Path
 ) -> None:
     answer_and_reveal(page, app_server)
     full_screenshot(page, screenshot_dir / "screenshot-series.png")
-    dark = browser.new_context(color_scheme="dark", viewport={"width": 1400, "height": 1000})
-    try:
-        other = dark.new_page()
-        answer_and_reveal(other, app_server)
-        full_screenshot(other, screenshot_dir / "screenshot-series-dark.png")
-    finally:
-        dark.close()
+    # Another tab (another session) of the same browser, whose system setting is dark: a new
+    # context would fetch and compile the app's scripts again.
+    other = page.context.new_page()
+    other.emulate_media(color_scheme="dark")
+    answer_and_reveal(other, app_server)
+    full_screenshot(other, screenshot_dir / "screenshot-series-dark.png")

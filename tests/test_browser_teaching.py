@@ -268,37 +268,33 @@ VIEWS = (
 
 
 def test_in_the_dark_theme_chart_text_stands_out_and_every_picture_has_alt_text(
-    browser: Browser, app_server: str, screenshot_dir: Path
+    page: Page, app_server: str, screenshot_dir: Path
 ) -> None:
-    """One pass over the views for both checks: each view costs seconds to draw."""
-    dark = browser.new_context(color_scheme="dark", viewport={"width": 1400, "height": 1000})
-    page = dark.new_page()
+    """One pass over the views for both checks: each view costs seconds to draw. The system's
+    setting is dark (the worker's browser context, whose cache holds the app's scripts)."""
+    page.emulate_media(color_scheme="dark")
     more = (("CNN_feature_maps?section=unit", "What one unit sees"), ("tour?step=3", "Step 3"))
-    try:
-        for path, ready in (*VIEWS, *more):
-            open_view(page, app_server, path, ready)
-            found = page.evaluate(LOW_CONTRAST_JS)
-            assert found["pageIsDark"], path
-            assert not found["low"], (path, found["low"][:5])
-            if (path, ready) in VIEWS:
-                assert found["checked"] > 10, (path, found)
-            if path == "LSTM_hidden_states?section=path":  # the top: the page as it opens
-                page.screenshot(path=str(screenshot_dir / "screenshot-dark-lstm.png"))
-            pictures = page.locator('[data-testid="stMain"] img')
-            missing = pictures.evaluate_all(
-                "images => images.filter(i => !(i.getAttribute('alt') || '').trim())"
-                ".map(i => i.src)"
-            )
-            assert not missing, (path, missing[:3])
-            charts = page.locator(".inside-figure")  # alt= is their aria-label
-            unlabelled = charts.evaluate_all(
-                "charts => charts.filter(c => !(c.getAttribute('aria-label') || '').trim()).length"
-            )
-            assert unlabelled == 0, path
-            if path.startswith(("CNN_feature", "tour")):
-                assert pictures.count() > 0, path
-    finally:
-        dark.close()
+    for path, ready in (*VIEWS, *more):
+        open_view(page, app_server, path, ready)
+        found = page.evaluate(LOW_CONTRAST_JS)
+        assert found["pageIsDark"], path
+        assert not found["low"], (path, found["low"][:5])
+        if (path, ready) in VIEWS:
+            assert found["checked"] > 10, (path, found)
+        if path == "LSTM_hidden_states?section=path":  # the top: the page as it opens
+            page.screenshot(path=str(screenshot_dir / "screenshot-dark-lstm.png"))
+        pictures = page.locator('[data-testid="stMain"] img')
+        missing = pictures.evaluate_all(
+            "images => images.filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src)"
+        )
+        assert not missing, (path, missing[:3])
+        charts = page.locator(".inside-figure")  # alt= is their aria-label
+        unlabelled = charts.evaluate_all(
+            "charts => charts.filter(c => !(c.getAttribute('aria-label') || '').trim()).length"
+        )
+        assert unlabelled == 0, path
+        if path.startswith(("CNN_feature", "tour")):
+            assert pictures.count() > 0, path
 
 
 def test_the_keyboard_alone_picks_a_photo_and_answers_a_tour_question(

@@ -292,7 +292,10 @@ def test_visitors_stick_to_one_process_and_spread_over_both(
     assert not re.findall(r"^.* \[(?:error|crit|alert|emerg)\] .*$", errors, re.MULTILINE)
 
 
-STUDENTS_PER_PROCESS = 4  # eight students, as on SQLite (test_browser_class_run)
+# Two students on each process: what this adds to the eight on SQLite (test_browser_class_run)
+# is a database shared by two processes, which every student pinned to either shows. A student
+# costs about 5 s of the machine's CPU (a browser context of its own, two page loads).
+STUDENTS_PER_PROCESS = 2
 
 
 @pytest.mark.browser
