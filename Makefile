@@ -83,13 +83,16 @@ format: $(VENV)/.dev-installed
 	$(PY) -m ruff check --fix .
 
 # Two workers, a test file each at a time (each worker has its own server and chromium); three
-# were slower. The cores are busy: chromium drawing the pages took over half the CPU time of a
-# run, sampled with top. A fresh clone's 832 tests took 5:25 on a quiet day (6:10 with
-# installs); 6:50 (7:19) on 7 December. The longest files go first (tests/conftest.py).
+# were slower. The cores are busy: chromium drawing the pages takes over half the CPU time of a
+# run. The longest files go first (tests/conftest.py).
+# Python keeps the bytecode it compiles (.pyc beside the sources, in __pycache__) even where the
+# environment says not to (PYTHONDONTWRITEBYTECODE, set on these machines): the run starts some
+# 80 Python processes (servers, workers, the command line), and each compiled torch, streamlit
+# and plotly again, 4.6 s of CPU to import them against 2.1 s with their bytecode kept.
 test:
 	$(MAKE) -j2 $(VENV)/.dev-installed system-packages  # pip and apt-get side by side
 	$(MAKE) lint
-	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
+	env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # The README's pictures: the browser tests, writing their screenshots into docs/.
 screenshots: $(VENV)/.dev-installed chromium
