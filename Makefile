@@ -85,10 +85,10 @@ format: $(VENV)/.dev-installed
 # Two workers, a test file each at a time (each worker has its own server and chromium); three
 # were slower. The cores are busy: chromium drawing the pages takes over half the CPU time of a
 # run. The longest files go first (tests/conftest.py).
-# Python keeps the bytecode it compiles (.pyc beside the sources, in __pycache__) even where the
-# environment says not to (PYTHONDONTWRITEBYTECODE, set on these machines): the run starts some
-# 80 Python processes (servers, workers, the command line), and each compiled torch, streamlit
-# and plotly again, 4.6 s of CPU to import them against 2.1 s with their bytecode kept.
+# Python keeps the bytecode it compiles (.pyc in __pycache__) even where the environment says
+# not to (PYTHONDONTWRITEBYTECODE, set on these machines): otherwise every Python process the run
+# starts (servers, workers, the command line's) compiles torch, streamlit and plotly again, 4.6 s
+# of CPU to import them against 2.1 s with their bytecode kept.
 test:
 	$(MAKE) -j2 $(VENV)/.dev-installed system-packages  # pip and apt-get side by side
 	$(MAKE) lint
