@@ -294,7 +294,8 @@ def test_visitors_stick_to_one_process_and_spread_over_both(
 
 # Two students on each process: what this adds to the eight on SQLite (test_browser_class_run)
 # is a database shared by two processes, which every student pinned to either shows. A student
-# costs about 5 s of the machine's CPU (a browser context of its own, two page loads).
+# costs seconds of the machine's CPU: about 4 s of chromium's in a class on SQLite, for a
+# browser context of its own and two page loads (docs/bench-history.md), more with the tour.
 STUDENTS_PER_PROCESS = 2
 
 
