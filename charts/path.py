@@ -32,7 +32,7 @@ def state_path_figure(
     fig = go.Figure()
     fig.add_trace(
         trace(
-            "scattergl",
+            "scatter",
             x=cloud[:, 0],
             y=cloud[:, 1],
             mode="markers",
