@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 PYTHON ?= python3
 
-.PHONY: run test lint format bench weights chromium nginx postgres system-packages screenshots cluster
+.PHONY: run test lint format bench weights plotly-js chromium nginx postgres system-packages screenshots cluster
 
 # --no-compile: pip would compile every module of every package (torch's thousands among them);
 # Python compiles what is imported, once, as it is imported. A fresh install took 25 s instead of 46.
@@ -122,3 +122,7 @@ weights: $(VENV)/.installed
 	$(PY) scripts/make_samples.py
 	$(PY) scripts/make_series.py
 	$(PY) scripts/train_series.py
+
+# plotly.js's cartesian bundle into assets/plotly/, for the plotly.js the plotly package targets.
+plotly-js: $(VENV)/.installed
+	$(PY) scripts/fetch_plotly_js.py

@@ -101,7 +101,7 @@ def test_plotly_js_is_gzipped_by_nginx_and_kept_a_year(cluster: Cluster) -> None
     assert headers.get("Content-Encoding") == "gzip"
     assert "immutable" in headers.get("Cache-Control", "")
     assert gzip.decompress(body) == PLOTLY_SOURCE.read_bytes()
-    assert len(body) < PLOTLY_SOURCE.stat().st_size / 3
+    assert len(body) < PLOTLY_SOURCE.stat().st_size / 2.5  # 3.0 at nginx's level 5
 
 
 def test_the_largest_script_is_gzipped_only_for_a_browser_that_asks(cluster: Cluster) -> None:

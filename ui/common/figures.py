@@ -30,7 +30,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from charts.theme import THEMES, figure_template
-from serving.static_files import PLOTLY_URL
+from serving.static_files import PLOTLY_URL, bundled_trace_types
 from ui.common.theme import current_theme
 
 _SCRIPT = (Path(__file__).parent / "figure.js").read_text().replace("PLOTLY_URL", PLOTLY_URL)
@@ -60,7 +60,11 @@ def show_figure(
     """Draw `figure` (described by `alt` for screen readers) in `place` (by default where the
     caller is drawing: the page, or the container it is in) in the page's theme. With
     `clickable`, returns the points clicked in the browser in this run (a click reruns the
-    page); otherwise, and without a click, []."""
+    page); otherwise, and without a click, [].
+
+    Raises ValueError for a trace type the served plotly.js does not have (the browser would
+    draw nothing, silently)."""
+    _check_trace_types(figure)
     spec = pio.to_json(figure, validate=False)
     templates = _templates_json(current_theme().font_scale)
     data = {
@@ -82,6 +86,13 @@ def show_figure(
         result = _FIGURE(key=key, data=data, **callbacks)
     points = result.get("select") if clickable else None
     return list(points) if points else []
+
+
+def _check_trace_types(figure: go.Figure) -> None:
+    traces = [*figure.data, *(trace for frame in figure.frames for trace in frame.data)]
+    missing = {trace.type for trace in traces} - bundled_trace_types()
+    if missing:
+        raise ValueError(f"the served plotly.js cannot draw {sorted(missing)} traces")
 
 
 def _nothing_to_do() -> None:
