@@ -49,11 +49,17 @@ def app_command(port: int, script: Path = ROOT / "app.py") -> list[str]:
     ]  # fmt: skip
 
 
-def start_app(port: int, env: dict[str, str] | None = None, log: Path | None = None):
-    """Start one app process; its output goes to `log` (appended) or nowhere."""
+def start_app(
+    port: int,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    script: Path = ROOT / "app.py",
+):
+    """Start one app process of `script` (app.py, or serve.py as `make run` serves it); its
+    output goes to `log` (appended) or nowhere."""
     output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the child keeps it)
     return subprocess.Popen(
-        app_command(port),
+        app_command(port, script),
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
         stdout=output,

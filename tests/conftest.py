@@ -32,7 +32,7 @@ from bench.harness.browser import (  # noqa: E402
     PAGE_TIMEOUT_MS,
     SCREENSHOTS_ENV,
 )
-from bench.harness.server import serve_app  # noqa: E402
+from bench.harness.server import MAKE_RUN, serve_app  # noqa: E402
 
 # Every retrying expect() of every browser test, including those in contexts a test opens itself.
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
@@ -40,10 +40,11 @@ expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve app.py on a free loopback port for the whole session; yield its base URL. Its
-    classes live in a SQLite file of the session's own (class mode's default database)."""
+    """Serve the app as `make run` does (serve.py: app.py, its scripts gzipped) on a free
+    loopback port for the whole session; yield its base URL. Its classes live in a SQLite file
+    of the session's own (class mode's default database)."""
     data = tmp_path_factory.mktemp("class-data")
-    with serve_app({"CLASS_DATA_DIR": str(data), "DATABASE_URL": ""}) as url:
+    with serve_app({"CLASS_DATA_DIR": str(data), "DATABASE_URL": ""}, MAKE_RUN) as url:
         yield url
 
 

@@ -122,8 +122,10 @@ def test_the_largest_script_is_gzipped_only_for_a_browser_that_asks(cluster: Clu
 
 
 def test_the_websocket_is_compressed_through_nginx(cluster: Cluster) -> None:
-    """nginx passes the browser's offer of permessage-deflate to the process and its answer
-    back (Streamlit compresses: server.enableWebsocketCompression in .streamlit/config.toml)."""
+    """A process of app.py answers the browser's offer of permessage-deflate (Streamlit
+    compresses: server.enableWebsocketCompression in .streamlit/config.toml), and nginx passes
+    the offer to the process and its answer back."""
+    assert_deflate_negotiated(cluster.backends[0])
     assert_deflate_negotiated(cluster.proxy)
 
 

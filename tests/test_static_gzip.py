@@ -1,45 +1,20 @@
-"""`make run` alone (serve.py) sends Streamlit's scripts gzipped: the largest one over HTTP, and
-every script a real browser fetches to draw the LSTM page."""
+"""`make run` alone (serve.py, which the session's server runs: tests/conftest.py) sends
+Streamlit's scripts gzipped: the largest one over HTTP, and every script a real browser fetches
+to draw the LSTM page. Its websocket's compression: tests/test_websocket_compression.py."""
 
 from __future__ import annotations
 
 import gzip
-import subprocess
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import streamlit
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Browser, Page, Response, expect
 
 from bench.harness.page_waits import wait_until_settled
-from bench.harness.paths import ROOT
-from bench.harness.server import free_port, wait_healthy
-from deploy.cluster import app_command
-from tests.helpers.websocket import assert_deflate_negotiated
 
 SCRIPTS = Path(streamlit.__file__).parent / "static" / "static" / "js"
-
-
-@pytest.fixture(scope="module")
-def make_run() -> Iterator[str]:
-    """The app as `make run` serves it: streamlit run serve.py."""
-    port = free_port()
-    server = subprocess.Popen(
-        app_command(port, ROOT / "serve.py"),
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, server)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def fetch(url: str, headers: dict[str, str] | None = None):
@@ -48,9 +23,9 @@ def fetch(url: str, headers: dict[str, str] | None = None):
         return response.headers, response.read()
 
 
-def test_the_largest_script_is_gzipped_once_and_only_when_asked(make_run: str) -> None:
+def test_the_largest_script_is_gzipped_once_and_only_when_asked(app_server: str) -> None:
     largest = max(SCRIPTS.glob("*.js"), key=lambda path: path.stat().st_size)
-    url = f"{make_run}/static/js/{largest.name}"
+    url = f"{app_server}/static/js/{largest.name}"
     asked = {"Accept-Encoding": "gzip, deflate, br"}
     headers, body = fetch(url, asked)
     assert headers["Content-Encoding"] == "gzip" and headers["Vary"] == "Accept-Encoding"
@@ -65,13 +40,24 @@ def test_the_largest_script_is_gzipped_once_and_only_when_asked(make_run: str) -
 
 
 @pytest.mark.browser
-def test_the_lstm_page_arrives_with_every_script_compressed(make_run: str, page: Page) -> None:
+def test_the_lstm_page_arrives_with_every_script_compressed(
+    app_server: str, browser: Browser, browser_context_args: dict
+) -> None:
+    """A new browser (nothing cached: the worker's context may have fetched them already)."""
+    context = browser.new_context(**browser_context_args)
+    try:
+        _check_scripts(app_server, context.new_page())
+    finally:
+        context.close()
+
+
+def _check_scripts(app_server: str, page: Page) -> None:
     scripts: list[Response] = []
     page.on(
         "response",
         lambda response: scripts.append(response) if response.url.endswith(".js") else None,
     )
-    page.goto(f"{make_run}/LSTM_hidden_states")
+    page.goto(f"{app_server}/LSTM_hidden_states")
     expect(page.locator(".st-key-lstm_watch .main-svg").first).to_be_visible(timeout=60_000)
     wait_until_settled(page)
     plotly = [response for response in scripts if "/app/static/plotly-" in response.url]
@@ -81,7 +67,3 @@ def test_the_lstm_page_arrives_with_every_script_compressed(make_run: str, page:
         size = int(response.all_headers().get("content-length", "0"))
         if size >= 1024:
             assert response.all_headers().get("content-encoding") == "gzip", response.url
-
-
-def test_make_runs_websocket_negotiates_permessage_deflate(make_run: str) -> None:
-    assert_deflate_negotiated(make_run)

@@ -1,11 +1,11 @@
 """The session's websocket is compressed: Streamlit answers a browser's offer of
-permessage-deflate when it serves app.py (the processes behind nginx, the Dockerfile). For
-serve.py (`make run`): tests/test_static_gzip.py; through nginx: tests/test_deploy.py."""
+permessage-deflate when `make run` serves the app (serve.py, the session's server). For app.py
+as the processes behind nginx and the Dockerfile run it, and through nginx: tests/test_deploy.py."""
 
 from __future__ import annotations
 
 from tests.helpers.websocket import assert_deflate_negotiated
 
 
-def test_app_py_negotiates_permessage_deflate(app_server: str) -> None:
+def test_make_runs_websocket_negotiates_permessage_deflate(app_server: str) -> None:
     assert_deflate_negotiated(app_server)

@@ -8,8 +8,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import deploy.cluster
+
+APP = deploy.cluster.ROOT / "app.py"
+MAKE_RUN = deploy.cluster.ROOT / "serve.py"  # what `make run` serves: app.py, its scripts gzipped
 
 
 def free_port() -> int:
@@ -33,16 +37,19 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 60.0) -> N
 
 
 @contextmanager
-def serve_app(env: dict[str, str] | None = None) -> Iterator[str]:
-    """A fresh streamlit server for app.py on a free loopback port (`env` added to its
-    environment, e.g. MODELS_DIR); yields its base URL."""
-    with serve_apps(1, env) as urls:
+def serve_app(env: dict[str, str] | None = None, script: Path = APP) -> Iterator[str]:
+    """A fresh streamlit server for app.py (or `script`: serve.py, as `make run` serves it) on a
+    free loopback port (`env` added to its environment, e.g. MODELS_DIR); yields its base URL."""
+    with serve_apps(1, env, script) as urls:
         yield urls[0]
 
 
 @contextmanager
-def serve_apps(count: int, env: dict[str, str] | None = None) -> Iterator[list[str]]:
-    """`count` separate streamlit processes of app.py, started together; yields their base URLs."""
+def serve_apps(
+    count: int, env: dict[str, str] | None = None, script: Path = APP
+) -> Iterator[list[str]]:
+    """`count` separate streamlit processes of app.py (or `script`), started together; yields
+    their base URLs."""
     servers: list[subprocess.Popen] = []
     urls: list[str] = []
     try:
@@ -51,7 +58,7 @@ def serve_apps(count: int, env: dict[str, str] | None = None) -> Iterator[list[s
             ports.add(free_port())
         for port in sorted(ports):
             urls.append(f"http://127.0.0.1:{port}")
-            servers.append(start_app(port, env))
+            servers.append(start_app(port, env, script))
         for url, server in zip(urls, servers, strict=True):
             wait_healthy(url, server)
         yield urls
@@ -65,6 +72,7 @@ def serve_apps(count: int, env: dict[str, str] | None = None) -> Iterator[list[s
                 server.kill()
 
 
-def start_app(port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """One streamlit process of app.py on a loopback port; `env` adds to the environment."""
-    return deploy.cluster.start_app(port, env)
+def start_app(port: int, env: dict[str, str] | None = None, script: Path = APP) -> subprocess.Popen:
+    """One streamlit process of app.py (or `script`) on a loopback port; `env` adds to the
+    environment."""
+    return deploy.cluster.start_app(port, env, script=script)
