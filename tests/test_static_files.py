@@ -20,7 +20,7 @@ from serving.static_files import (
 from ui.common.figures import show_figure
 
 
-def test_plotly_js_is_the_packages_own_file_and_a_second_call_keeps_it(tmp_path: Path) -> None:
+def test_plotly_js_is_the_bundle_copied_whole_and_a_second_call_keeps_it(tmp_path: Path) -> None:
     folder = tmp_path / "static"
     copied = ensure_static_files.__wrapped__(folder)
     assert copied == folder / PLOTLY_NAME and PLOTLY_URL.endswith(f"/app/static/{PLOTLY_NAME}")
