@@ -49,6 +49,7 @@ VISITOR = "st_visitor"  # a random id per browser, only for following it in the 
 # slow to send under load (5 s here once, beside other tests) went to the other one, a 404.
 TIMEOUTS = Timeouts(read="10s", fail="5s", websocket="45s")
 HANG_AFTER = 8.0  # the hanging test's supervisor replaces a process silent this long (30 s else)
+VISITOR_GAP = 1.0  # seconds between the new visitors that arrive while a process hangs
 JS_TYPES = {"application/javascript", "text/javascript"}
 
 
@@ -353,6 +354,14 @@ def notice_after(page: Page, killed_at: float) -> float:
     return page.evaluate("window.__noticeAt") / 1000 - killed_at
 
 
+def replaced_within(cluster: Cluster, restarts: int, seconds: float) -> bool:
+    """Whether the supervisor starts a process again (beyond `restarts`) within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while len(cluster.supervisor.restarts) == restarts and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return len(cluster.supervisor.restarts) > restarts
+
+
 def wait_restarted(cluster: Cluster, port: int, restarts: int) -> None:
     """Until the supervisor has started the killed process again and it answers."""
     deadline = time.monotonic() + 60
@@ -557,6 +566,9 @@ def test_a_hanging_process_is_passed_over_then_replaced(browser: Browser, cluste
             served.append(new_visitor(newcomers, cluster))
             # Never the stopped process; its replacement, on the same port, may serve them.
             assert served[-1] != hung or len(cluster.supervisor.restarts) > restarts
+            # The next one comes after VISITOR_GAP, or as soon as the process is replaced: a
+            # page load costs the machine a second of CPU, and a steady stream tells as much.
+            replaced_within(cluster, restarts, VISITOR_GAP)
         (replaced,) = cluster.supervisor.restarts[restarts:]
         assert (replaced.port, replaced.reason) == (hung, "hung")
         assert stopped.poll() is not None  # killed, not left stopped beside its replacement
