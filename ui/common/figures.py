@@ -64,8 +64,9 @@ def show_figure(
 
     Raises ValueError for a trace type the served plotly.js does not have (the browser would
     draw nothing, silently)."""
-    _check_trace_types(figure)
-    spec = pio.to_json(figure, validate=False)
+    plain = figure.to_dict()  # what pio.to_json serialises; read once for the check too
+    _check_trace_types(plain)
+    spec = pio.to_json(plain, validate=False)
     templates = _templates_json(current_theme().font_scale)
     data = {
         "figure": spec,
@@ -88,9 +89,16 @@ def show_figure(
     return list(points) if points else []
 
 
-def _check_trace_types(figure: go.Figure) -> None:
-    traces = [*figure.data, *(trace for frame in figure.frames for trace in frame.data)]
-    missing = {trace.type for trace in traces} - bundled_trace_types()
+def _check_trace_types(plain: dict[str, Any]) -> None:
+    """`plain` is a figure as a dict (its traces and its animation frames' traces). Reading the
+    dict, not the figure's trace objects, costs microseconds rather than a millisecond or two on
+    a figure of 200 frames, on every run that draws it."""
+    frames = plain.get("frames", [])
+    traces = [
+        *plain.get("data", []),
+        *(trace for frame in frames for trace in frame.get("data", [])),
+    ]
+    missing = {trace["type"] for trace in traces} - bundled_trace_types()
     if missing:
         raise ValueError(f"the served plotly.js cannot draw {sorted(missing)} traces")
 
