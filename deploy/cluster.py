@@ -35,10 +35,11 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 from deploy.nginx_conf import Timeouts, command, prepare
 
 ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"  # what each process serves (nginx compresses in front of it)
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")  # not on users' PATH
 
 
-def app_command(port: int, script: Path = ROOT / "app.py") -> list[str]:
+def app_command(port: int, script: Path = APP) -> list[str]:
     """One Streamlit process of app.py (or `script`) on a loopback port. Behind nginx, app.py
     itself: nginx compresses (`make run` serves serve.py, which compresses on its own)."""
     return [
@@ -53,7 +54,7 @@ def start_app(
     port: int,
     env: dict[str, str] | None = None,
     log: Path | None = None,
-    script: Path = ROOT / "app.py",
+    script: Path = APP,
 ):
     """Start one app process of `script` (app.py, or serve.py as `make run` serves it); its
     output goes to `log` (appended) or nowhere."""

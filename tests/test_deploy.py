@@ -354,19 +354,16 @@ def notice_after(page: Page, killed_at: float) -> float:
     return page.evaluate("window.__noticeAt") / 1000 - killed_at
 
 
-def replaced_within(cluster: Cluster, restarts: int, seconds: float) -> bool:
-    """Whether the supervisor starts a process again (beyond `restarts`) within `seconds`."""
+def wait_for_restart(cluster: Cluster, restarts: int, seconds: float) -> None:
+    """Until the supervisor starts a process again (beyond `restarts`), for `seconds` at most."""
     deadline = time.monotonic() + seconds
     while len(cluster.supervisor.restarts) == restarts and time.monotonic() < deadline:
         time.sleep(0.1)
-    return len(cluster.supervisor.restarts) > restarts
 
 
 def wait_restarted(cluster: Cluster, port: int, restarts: int) -> None:
     """Until the supervisor has started the killed process again and it answers."""
-    deadline = time.monotonic() + 60
-    while len(cluster.supervisor.restarts) == restarts and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for_restart(cluster, restarts, 60)
     assert [(r.port, r.reason) for r in cluster.supervisor.restarts[restarts:]] == [
         (port, "exited")
     ]
@@ -568,7 +565,7 @@ def test_a_hanging_process_is_passed_over_then_replaced(browser: Browser, cluste
             assert served[-1] != hung or len(cluster.supervisor.restarts) > restarts
             # The next one comes after VISITOR_GAP, or as soon as the process is replaced: a
             # page load costs the machine a second of CPU, and a steady stream tells as much.
-            replaced_within(cluster, restarts, VISITOR_GAP)
+            wait_for_restart(cluster, restarts, VISITOR_GAP)
         (replaced,) = cluster.supervisor.restarts[restarts:]
         assert (replaced.port, replaced.reason) == (hung, "hung")
         assert stopped.poll() is not None  # killed, not left stopped beside its replacement

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import deploy.cluster
 
-APP = deploy.cluster.ROOT / "app.py"
+APP = deploy.cluster.APP
 MAKE_RUN = deploy.cluster.ROOT / "serve.py"  # what `make run` serves: app.py, its scripts gzipped
 
 
